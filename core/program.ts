@@ -1,0 +1,116 @@
+// The loyalty program: settings (versioned in D1), the default program of a new shop, and the
+// arithmetic of earning and reversing. Pure: every surface and object calls these.
+import { z } from "zod";
+import { MILLS_PER_UNIT } from "./money";
+
+export const TierSchema = z.object({
+  name: z.string().min(1).max(60),
+  /** Lifetime points earned needed to reach the tier. */
+  threshold: z.number().int().min(0),
+  earn_multiplier: z.number().min(1).max(10).default(1),
+});
+
+export const ProgramSettingsSchema = z.object({
+  version: z.number().int().min(1),
+  points_per_currency_unit: z.number().int().min(0).max(10_000),
+  earn_on: z.enum(["orders/paid"]).default("orders/paid"),
+  signup_points: z.number().int().min(0).max(1_000_000),
+  newsletter_points: z.number().int().min(0).max(1_000_000),
+  review_points: z.number().int().min(0).max(1_000_000),
+  birthday_points: z.number().int().min(0).max(1_000_000),
+  referral_points: z.object({
+    referrer: z.number().int().min(0).max(1_000_000),
+    referee: z.number().int().min(0).max(1_000_000),
+  }),
+  tiers: z.array(TierSchema).max(20),
+  default_language: z.string().min(2).max(10).default("en"),
+});
+export type ProgramSettings = z.infer<typeof ProgramSettingsSchema>;
+
+export const DEFAULT_PROGRAM: ProgramSettings = {
+  version: 1,
+  points_per_currency_unit: 10,
+  earn_on: "orders/paid",
+  signup_points: 200,
+  newsletter_points: 100,
+  review_points: 100,
+  birthday_points: 200,
+  referral_points: { referrer: 50, referee: 50 },
+  tiers: [
+    { name: "Bronze", threshold: 0, earn_multiplier: 1 },
+    { name: "Silver", threshold: 1_000, earn_multiplier: 1 },
+    { name: "Gold", threshold: 5_000, earn_multiplier: 1 },
+  ],
+  default_language: "en",
+};
+
+export const RewardSchema = z.object({
+  reward_id: z.string(),
+  type: z.enum(["fixed_amount", "percentage", "free_shipping", "free_product"]),
+  title: z.string(),
+  points_cost: z.number().int().positive(),
+  /** Currency amount for fixed_amount, 0..100 for percentage, null otherwise. */
+  value: z.string().nullable(),
+  product_gid: z.string().nullable().optional(),
+});
+export type Reward = z.infer<typeof RewardSchema>;
+
+export const DEFAULT_REWARDS: Omit<Reward, "reward_id">[] = [
+  { type: "fixed_amount", title: "$5 off your order", points_cost: 500, value: "5.00", product_gid: null },
+  { type: "free_shipping", title: "Free shipping", points_cost: 1_000, value: null, product_gid: null },
+  { type: "free_product", title: "A free product", points_cost: 1_500, value: null, product_gid: null },
+];
+
+/** What an award remembers of the rules that produced it (money rule 3). */
+export interface EarnSnapshot {
+  program_version: number;
+  points_per_currency_unit: number;
+  tier: string | null;
+  tier_multiplier: number;
+  base_mills: number;
+}
+
+export function tierFor(program: ProgramSettings, lifetimeEarned: number): ProgramSettings["tiers"][number] | null {
+  let current: ProgramSettings["tiers"][number] | null = null;
+  for (const tier of program.tiers) {
+    if (lifetimeEarned >= tier.threshold && (!current || tier.threshold >= current.threshold)) current = tier;
+  }
+  return current;
+}
+
+/** Points for an order's earn base (subtotal after discounts), rounded down. */
+export function computeOrderEarn(
+  program: ProgramSettings,
+  baseMills: number,
+  lifetimeEarned: number,
+): { points: number; snapshot: EarnSnapshot } {
+  const tier = tierFor(program, lifetimeEarned);
+  const multiplier = tier?.earn_multiplier ?? 1;
+  // Integer arithmetic first; the multiplier (a small decimal) is applied last and floored.
+  const basePoints = Number(
+    (BigInt(baseMills) * BigInt(program.points_per_currency_unit)) / BigInt(MILLS_PER_UNIT),
+  );
+  return {
+    points: Math.floor(basePoints * multiplier),
+    snapshot: {
+      program_version: program.version,
+      points_per_currency_unit: program.points_per_currency_unit,
+      tier: tier?.name ?? null,
+      tier_multiplier: multiplier,
+      base_mills: baseMills,
+    },
+  };
+}
+
+/**
+ * The total an order's reversals should have taken back once `refundedMills` of its earn base
+ * is refunded (cumulative, so refunds in any order land on the same figure): the refunded
+ * share of what the order earned, rounded down, never more than it earned.
+ */
+export function reversalTarget(earned: number, baseMills: number, refundedMills: number, cancelled: boolean): number {
+  if (cancelled || baseMills <= 0) return cancelled ? earned : 0;
+  const share = Math.min(refundedMills, baseMills);
+  // BigInt: points × mills can pass 2^53 on large orders.
+  const target = Number((BigInt(earned) * BigInt(share)) / BigInt(baseMills));
+  return Math.min(earned, target);
+}

@@ -1,0 +1,176 @@
+// Verification of everything Shopify signs: webhook HMAC, App Proxy signature, session tokens.
+// Each returns a result union (never throws) so the surface decides the HTTP answer.
+import { hmacSha256, verifyHmacSha256 } from "./crypto";
+import { base64UrlToText, fromBase64, fromHex, utf8, type Bytes } from "./encoding";
+
+export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
+export type Verified<T> = ({ valid: true } & T) | { valid: false; reason: string };
+
+// --- Webhooks -------------------------------------------------------------------------------
+
+export interface WebhookHeaders {
+  topic: string;
+  shop: string;
+  webhookId: string;
+  apiVersion: string;
+  eventId: string | null;
+  triggeredAt: string | null;
+}
+
+/** HMAC first (over the raw bytes), then the headers Shopify always sends. */
+export async function verifyWebhook(
+  secret: string,
+  rawBody: Bytes,
+  headers: Headers,
+): Promise<Verified<WebhookHeaders>> {
+  const hmacHeader = headers.get("x-shopify-hmac-sha256");
+  if (!hmacHeader) return { valid: false, reason: "missing_hmac" };
+  if (rawBody.length === 0) return { valid: false, reason: "empty_body" };
+  const signature = fromBase64(hmacHeader);
+  if (!signature || !(await verifyHmacSha256(secret, rawBody, signature))) {
+    return { valid: false, reason: "invalid_hmac" };
+  }
+  const topic = headers.get("x-shopify-topic");
+  const shop = headers.get("x-shopify-shop-domain");
+  const webhookId = headers.get("x-shopify-webhook-id");
+  const apiVersion = headers.get("x-shopify-api-version");
+  if (!topic) return { valid: false, reason: "missing_topic" };
+  if (!shop) return { valid: false, reason: "missing_shop_domain" };
+  if (!SHOP_DOMAIN.test(shop)) return { valid: false, reason: "invalid_shop_domain" };
+  if (!webhookId) return { valid: false, reason: "missing_webhook_id" };
+  if (!apiVersion) return { valid: false, reason: "missing_api_version" };
+  return {
+    valid: true,
+    topic,
+    shop,
+    webhookId,
+    apiVersion,
+    eventId: headers.get("x-shopify-event-id"),
+    triggeredAt: headers.get("x-shopify-triggered-at"),
+  };
+}
+
+// --- App Proxy ------------------------------------------------------------------------------
+
+export const APP_PROXY_MAX_SKEW_SECONDS = 90;
+
+export interface AppProxyIdentity {
+  shop: string;
+  /** Shopify's numeric customer id as a string, or null when the shopper is signed out. */
+  customerId: string | null;
+}
+
+/** Shopify's message: params without `signature`, `key=v1,v2`, sorted by key, concatenated. */
+export function appProxyMessage(params: URLSearchParams): string {
+  const grouped = new Map<string, string[]>();
+  params.forEach((value, key) => {
+    if (key === "signature") return;
+    const values = grouped.get(key) ?? [];
+    values.push(value);
+    grouped.set(key, values);
+  });
+  return [...grouped.keys()]
+    .sort()
+    .map((key) => `${key}=${grouped.get(key)!.join(",")}`)
+    .join("");
+}
+
+export async function signAppProxy(secret: string, params: URLSearchParams): Promise<string> {
+  const mac = await hmacSha256(secret, appProxyMessage(params));
+  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function verifyAppProxy(
+  secret: string,
+  params: URLSearchParams,
+  nowSeconds: number,
+): Promise<Verified<AppProxyIdentity>> {
+  const signatures = params.getAll("signature");
+  if (signatures.length !== 1) return { valid: false, reason: "missing_signature" };
+  const signature = fromHex(signatures[0]!);
+  if (!signature || !(await verifyHmacSha256(secret, appProxyMessage(params), signature))) {
+    return { valid: false, reason: "invalid_signature" };
+  }
+  const timestamp = params.get("timestamp");
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return { valid: false, reason: "missing_timestamp" };
+  if (Math.abs(nowSeconds - Number(timestamp)) > APP_PROXY_MAX_SKEW_SECONDS) {
+    return { valid: false, reason: "stale_timestamp" };
+  }
+  const shop = params.get("shop") ?? "";
+  if (!SHOP_DOMAIN.test(shop)) return { valid: false, reason: "invalid_shop" };
+  const customer = params.get("logged_in_customer_id") ?? "";
+  if (customer !== "" && !/^\d{1,20}$/.test(customer)) return { valid: false, reason: "invalid_customer" };
+  return { valid: true, shop, customerId: customer === "" ? null : customer };
+}
+
+// --- Session tokens (embedded dashboard) ----------------------------------------------------
+
+export const SESSION_TOKEN_LEEWAY_SECONDS = 10;
+
+export interface SessionIdentity {
+  shop: string;
+  userId: string | null;
+  sessionId: string | null;
+}
+
+export async function verifySessionToken(
+  apiKey: string,
+  secret: string,
+  token: string,
+  nowSeconds: number,
+): Promise<Verified<SessionIdentity>> {
+  const parts = token.split(".");
+  if (parts.length !== 3) return { valid: false, reason: "malformed_token" };
+  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+  const headerText = base64UrlToText(headerPart);
+  let header: unknown;
+  try {
+    header = headerText ? JSON.parse(headerText) : null;
+  } catch {
+    header = null;
+  }
+  if (!header || typeof header !== "object" || (header as { alg?: unknown }).alg !== "HS256") {
+    return { valid: false, reason: "unsupported_algorithm" };
+  }
+  const signature = fromBase64(signaturePart);
+  if (!signature || !(await verifyHmacSha256(secret, utf8(`${headerPart}.${payloadPart}`), signature))) {
+    return { valid: false, reason: "invalid_signature" };
+  }
+  let claims: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(base64UrlToText(payloadPart) ?? "");
+    if (!parsed || typeof parsed !== "object") return { valid: false, reason: "malformed_claims" };
+    claims = parsed as Record<string, unknown>;
+  } catch {
+    return { valid: false, reason: "malformed_claims" };
+  }
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(apiKey)) return { valid: false, reason: "wrong_audience" };
+  if (typeof claims.exp !== "number" || nowSeconds > claims.exp + SESSION_TOKEN_LEEWAY_SECONDS) {
+    return { valid: false, reason: "expired" };
+  }
+  if (typeof claims.nbf === "number" && nowSeconds < claims.nbf - SESSION_TOKEN_LEEWAY_SECONDS) {
+    return { valid: false, reason: "not_yet_valid" };
+  }
+  const shop = typeof claims.dest === "string" ? hostOf(claims.dest) : null;
+  if (!shop || !SHOP_DOMAIN.test(shop)) return { valid: false, reason: "invalid_destination" };
+  if (typeof claims.iss !== "string" || hostOf(claims.iss) !== shop) {
+    return { valid: false, reason: "issuer_mismatch" };
+  }
+  return {
+    valid: true,
+    shop,
+    userId: typeof claims.sub === "string" ? claims.sub : null,
+    sessionId: typeof claims.sid === "string" ? claims.sid : null,
+  };
+}
+
+function hostOf(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "https:" ? parsed.host : null;
+  } catch {
+    return null;
+  }
+}

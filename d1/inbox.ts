@@ -1,0 +1,119 @@
+// The durable webhook inbox: deliveries that could not be applied at once (refunds whose
+// order is unknown here, shop-level topics). Rows stay until processed; the sweeper re-drives.
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { d1 } from "./client";
+import { orderIndex, webhookInbox } from "./schema";
+
+export type InboxRow = typeof webhookInbox.$inferSelect;
+
+/** Parked refunds are retried on this schedule until their order is seen (capped). */
+export function nextAttemptDelayMs(attempts: number): number {
+  return Math.min(60_000 * 2 ** Math.min(attempts, 6), 60 * 60_000);
+}
+
+/** Records a delivery; a repeated delivery (same shop + id) returns the existing row's id. */
+export async function recordInbox(
+  env: Env,
+  entry: { shop: string; topic: string; deliveryId: string; body: string; orderGid: string | null },
+  now = Date.now(),
+): Promise<{ id: number; fresh: boolean }> {
+  const inserted = await d1(env)
+    .insert(webhookInbox)
+    .values({ ...entry, status: "pending", attempts: 0, receivedAt: now, nextAttemptAt: now + 60_000 })
+    .onConflictDoNothing()
+    .returning({ id: webhookInbox.id })
+    .get();
+  if (inserted) return { id: inserted.id, fresh: true };
+  const existing = await d1(env)
+    .select({ id: webhookInbox.id })
+    .from(webhookInbox)
+    .where(and(eq(webhookInbox.shop, entry.shop), eq(webhookInbox.deliveryId, entry.deliveryId)))
+    .get();
+  return { id: existing!.id, fresh: false };
+}
+
+export async function getInbox(env: Env, id: number): Promise<InboxRow | undefined> {
+  return d1(env).select().from(webhookInbox).where(eq(webhookInbox.id, id)).get();
+}
+
+export async function markProcessed(env: Env, id: number, now = Date.now()): Promise<void> {
+  await d1(env)
+    .update(webhookInbox)
+    .set({ status: "processed", processedAt: now, lastError: null })
+    .where(eq(webhookInbox.id, id))
+    .run();
+}
+
+export async function markRejected(env: Env, id: number, reason: string, now = Date.now()): Promise<void> {
+  await d1(env)
+    .update(webhookInbox)
+    .set({ status: "rejected", processedAt: now, lastError: reason.slice(0, 500) })
+    .where(eq(webhookInbox.id, id))
+    .run();
+}
+
+export async function markParked(env: Env, row: InboxRow, reason: string, now = Date.now()): Promise<void> {
+  await d1(env)
+    .update(webhookInbox)
+    .set({
+      status: "parked",
+      attempts: row.attempts + 1,
+      nextAttemptAt: now + nextAttemptDelayMs(row.attempts + 1),
+      lastError: reason.slice(0, 500),
+    })
+    .where(eq(webhookInbox.id, row.id))
+    .run();
+}
+
+/** Unprocessed rows whose time has come; claimed by pushing their next attempt forward. */
+export async function claimDue(env: Env, limit: number, now = Date.now()): Promise<number[]> {
+  const rows = await d1(env)
+    .update(webhookInbox)
+    .set({ nextAttemptAt: now + 60_000 })
+    .where(
+      and(
+        inArray(webhookInbox.status, ["pending", "parked"]),
+        lte(webhookInbox.nextAttemptAt, now),
+        sql`${webhookInbox.id} IN (SELECT id FROM webhook_inbox WHERE status IN ('pending','parked') AND next_attempt_at <= ${now} ORDER BY next_attempt_at LIMIT ${limit})`,
+      ),
+    )
+    .returning({ id: webhookInbox.id })
+    .all();
+  return rows.map((r) => r.id);
+}
+
+/** Refunds parked for an order that has just been indexed. */
+export async function parkedForOrder(env: Env, shop: string, orderGid: string): Promise<number[]> {
+  const rows = await d1(env)
+    .select({ id: webhookInbox.id })
+    .from(webhookInbox)
+    .where(and(eq(webhookInbox.shop, shop), eq(webhookInbox.orderGid, orderGid), inArray(webhookInbox.status, ["pending", "parked"])))
+    .all();
+  return rows.map((r) => r.id);
+}
+
+export async function customerForOrder(env: Env, shop: string, orderGid: string): Promise<string | null> {
+  const row = await d1(env)
+    .select({ customerId: orderIndex.customerId })
+    .from(orderIndex)
+    .where(and(eq(orderIndex.shop, shop), eq(orderIndex.orderGid, orderGid)))
+    .get();
+  return row?.customerId ?? null;
+}
+
+/** Idempotent; returns the orders that were new to the index. */
+export async function indexOrders(
+  env: Env,
+  entries: { shop: string; orderGid: string; customerId: string }[],
+  now = Date.now(),
+): Promise<{ shop: string; orderGid: string }[]> {
+  if (entries.length === 0) return [];
+  const insert = env.DB.prepare(
+    `INSERT INTO order_index (shop, order_gid, customer_id, created_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT DO NOTHING RETURNING shop, order_gid`,
+  );
+  const results = await env.DB.batch<{ shop: string; order_gid: string }>(
+    entries.map((e) => insert.bind(e.shop, e.orderGid, e.customerId, now)),
+  );
+  return results.flatMap((r) => r.results.map((row) => ({ shop: row.shop, orderGid: row.order_gid })));
+}

@@ -1,0 +1,91 @@
+// D1: configuration near the edge, the webhook inbox and the order → customer index.
+// Mirrors d1/migrations/*.sql (applied by wrangler and by the test setup).
+import { sql } from "drizzle-orm";
+import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+
+export const shops = sqliteTable("shops", {
+  domain: text("domain").primaryKey(),
+  status: text("status", { enum: ["installed", "uninstalled"] }).notNull(),
+  accessTokenEncrypted: text("access_token_encrypted"),
+  accessTokenExpiresAt: integer("access_token_expires_at"),
+  refreshTokenEncrypted: text("refresh_token_encrypted"),
+  plan: text("plan").notNull().default("free"),
+  installedAt: integer("installed_at").notNull(),
+  uninstalledAt: integer("uninstalled_at"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const programSettings = sqliteTable(
+  "program_settings",
+  {
+    shop: text("shop").notNull(),
+    version: integer("version").notNull(),
+    settings: text("settings").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shop, t.version] })],
+);
+
+export const rewards = sqliteTable(
+  "rewards",
+  {
+    id: text("id").primaryKey(),
+    shop: text("shop").notNull(),
+    type: text("type").notNull(),
+    title: text("title").notNull(),
+    pointsCost: integer("points_cost").notNull(),
+    value: text("value"),
+    productGid: text("product_gid"),
+    active: integer("active").notNull().default(1),
+    sort: integer("sort").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("rewards_shop").on(t.shop, t.active, t.sort)],
+);
+
+export const webhookInbox = sqliteTable(
+  "webhook_inbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    shop: text("shop").notNull(),
+    topic: text("topic").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    body: text("body").notNull(),
+    orderGid: text("order_gid"),
+    status: text("status", { enum: ["pending", "parked", "processed", "rejected"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    receivedAt: integer("received_at").notNull(),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    processedAt: integer("processed_at"),
+    lastError: text("last_error"),
+  },
+  (t) => [
+    uniqueIndex("webhook_inbox_delivery").on(t.shop, t.deliveryId),
+    index("webhook_inbox_due").on(t.status, t.nextAttemptAt),
+    index("webhook_inbox_order").on(t.shop, t.orderGid, t.status),
+  ],
+);
+
+export const orderIndex = sqliteTable(
+  "order_index",
+  {
+    shop: text("shop").notNull(),
+    orderGid: text("order_gid").notNull(),
+    customerId: text("customer_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shop, t.orderGid] })],
+);
+
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
+    redrivenAt: integer("redriven_at"),
+  },
+  (t) => [index("dead_letters_pending").on(t.redrivenAt, t.createdAt)],
+);

@@ -1,0 +1,120 @@
+// Shops and their program: read through an isolate cache (config changes show within seconds).
+import { and, asc, desc, eq } from "drizzle-orm";
+import { DEFAULT_PROGRAM, DEFAULT_REWARDS, ProgramSettingsSchema, type ProgramSettings, type Reward } from "../core/program";
+import { TtlCache } from "../core/ttl-cache";
+import { d1 } from "./client";
+import { programSettings, rewards, shops } from "./schema";
+
+const CONFIG_TTL_MS = 10_000;
+const shopCache = new TtlCache<typeof shops.$inferSelect | null>(CONFIG_TTL_MS);
+const programCache = new TtlCache<ProgramSettings>(CONFIG_TTL_MS);
+const rewardsCache = new TtlCache<Reward[]>(CONFIG_TTL_MS);
+
+export function getShop(env: Env, domain: string) {
+  return shopCache.get(domain, async () => (await d1(env).select().from(shops).where(eq(shops.domain, domain)).get()) ?? null);
+}
+
+export async function isInstalled(env: Env, domain: string): Promise<boolean> {
+  return (await getShop(env, domain))?.status === "installed";
+}
+
+/** The shop's newest program version; a shop that never saved one runs the default program. */
+export function getProgram(env: Env, domain: string): Promise<ProgramSettings> {
+  return programCache.get(domain, async () => {
+    const row = await d1(env)
+      .select()
+      .from(programSettings)
+      .where(eq(programSettings.shop, domain))
+      .orderBy(desc(programSettings.version))
+      .limit(1)
+      .get();
+    return row ? ProgramSettingsSchema.parse(JSON.parse(row.settings)) : DEFAULT_PROGRAM;
+  });
+}
+
+export function getActiveRewards(env: Env, domain: string): Promise<Reward[]> {
+  return rewardsCache.get(domain, async () => {
+    const rows = await d1(env)
+      .select()
+      .from(rewards)
+      .where(and(eq(rewards.shop, domain), eq(rewards.active, 1)))
+      .orderBy(asc(rewards.sort), asc(rewards.pointsCost))
+      .all();
+    return rows.map((row) => ({
+      reward_id: row.id,
+      type: row.type as Reward["type"],
+      title: row.title,
+      points_cost: row.pointsCost,
+      value: row.value,
+      product_gid: row.productGid,
+    }));
+  });
+}
+
+export interface InstallInput {
+  domain: string;
+  accessTokenEncrypted: string | null;
+  accessTokenExpiresAt: number | null;
+  refreshTokenEncrypted: string | null;
+}
+
+/**
+ * Installs (or re-installs) a shop: the shop row, program version 1 and the default rewards
+ * when the shop has none. One D1 batch, so a half-installed shop cannot exist.
+ */
+export async function installShop(env: Env, input: InstallInput, now = Date.now()): Promise<void> {
+  const db = d1(env);
+  const statements = [
+    db
+      .insert(shops)
+      .values({ ...input, status: "installed", installedAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: shops.domain,
+        set: {
+          status: "installed",
+          accessTokenEncrypted: input.accessTokenEncrypted,
+          accessTokenExpiresAt: input.accessTokenExpiresAt,
+          refreshTokenEncrypted: input.refreshTokenEncrypted,
+          uninstalledAt: null,
+          updatedAt: now,
+        },
+      }),
+    db
+      .insert(programSettings)
+      .values({ shop: input.domain, version: DEFAULT_PROGRAM.version, settings: JSON.stringify(DEFAULT_PROGRAM), createdAt: now })
+      .onConflictDoNothing(),
+    ...DEFAULT_REWARDS.map((reward, i) =>
+      db
+        .insert(rewards)
+        .values({
+          id: `${input.domain}:default:${i + 1}`,
+          shop: input.domain,
+          type: reward.type,
+          title: reward.title,
+          pointsCost: reward.points_cost,
+          value: reward.value,
+          productGid: reward.product_gid ?? null,
+          sort: i,
+          createdAt: now,
+        })
+        .onConflictDoNothing(),
+    ),
+  ] as const;
+  await db.batch(statements);
+  forgetShop(input.domain);
+}
+
+export async function markUninstalled(env: Env, domain: string, now = Date.now()): Promise<void> {
+  await d1(env)
+    .update(shops)
+    .set({ status: "uninstalled", accessTokenEncrypted: null, refreshTokenEncrypted: null, uninstalledAt: now, updatedAt: now })
+    .where(eq(shops.domain, domain))
+    .run();
+  forgetShop(domain);
+}
+
+function forgetShop(domain: string): void {
+  shopCache.delete(domain);
+  programCache.delete(domain);
+  rewardsCache.delete(domain);
+}

@@ -1,0 +1,93 @@
+// The reporting projection's writes: idempotent upserts keyed on the ledger entry id (money
+// rule 5), correct in any order of delivery.
+import type { LedgerEvent } from "../durable-objects/customer-account-types";
+import type { TransactionSql } from "postgres";
+import type { Sql } from "./client";
+
+type EntryEvent = Extract<LedgerEvent, { type: "ledger_entry" }>;
+type ProfileEvent = Extract<LedgerEvent, { type: "customer_profile" }>;
+
+export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<void> {
+  const entries = events.filter((e): e is EntryEvent => e.type === "ledger_entry");
+  const profiles = events.filter((e): e is ProfileEvent => e.type === "customer_profile");
+  if (entries.length === 0 && profiles.length === 0) return;
+  await sql.begin(async (tx) => {
+    if (profiles.length) await upsertProfiles(tx, profiles);
+    if (entries.length) {
+      await upsertBalances(tx, entries);
+      await insertEntries(tx, entries);
+    }
+  });
+}
+
+async function upsertProfiles(sql: TransactionSql, events: ProfileEvent[]): Promise<void> {
+  const rows = events.map((e) => ({
+    shop: e.shop,
+    customer_id: e.customer_id,
+    email_encrypted: e.profile.email_encrypted,
+    email_blind_index: e.profile.email_blind_index,
+    first_name: e.profile.first_name,
+    last_name: e.profile.last_name,
+    shopify_created_at: e.profile.shopify_created_at,
+  }));
+  await sql`
+    INSERT INTO customers ${sql(rows, "shop", "customer_id", "email_encrypted", "email_blind_index", "first_name", "last_name", "shopify_created_at")}
+    ON CONFLICT (shop, customer_id) DO UPDATE SET
+      email_encrypted = EXCLUDED.email_encrypted,
+      email_blind_index = EXCLUDED.email_blind_index,
+      first_name = EXCLUDED.first_name,
+      last_name = EXCLUDED.last_name,
+      shopify_created_at = EXCLUDED.shopify_created_at,
+      updated_at = now()`;
+}
+
+/** The newest entry (highest seq) per customer wins, whatever order the batches arrive in. */
+async function upsertBalances(sql: TransactionSql, events: EntryEvent[]): Promise<void> {
+  const newest = new Map<string, EntryEvent>();
+  for (const e of events) {
+    const key = `${e.shop}\u0000${e.customer_id}`;
+    const seen = newest.get(key);
+    if (!seen || seen.entry.seq < e.entry.seq) newest.set(key, e);
+  }
+  const rows = [...newest.values()]
+    .sort((a, b) => (a.shop + a.customer_id < b.shop + b.customer_id ? -1 : 1))
+    .map((e) => ({
+      shop: e.shop,
+      customer_id: e.customer_id,
+      points_balance: e.account.points_balance,
+      total_points_earned: e.account.total_points_earned,
+      total_points_redeemed: e.account.total_points_redeemed,
+      total_points_reversed: e.account.total_points_reversed,
+      balance_seq: e.entry.seq,
+    }));
+  await sql`
+    INSERT INTO customers ${sql(rows, "shop", "customer_id", "points_balance", "total_points_earned", "total_points_redeemed", "total_points_reversed", "balance_seq")}
+    ON CONFLICT (shop, customer_id) DO UPDATE SET
+      points_balance = EXCLUDED.points_balance,
+      total_points_earned = EXCLUDED.total_points_earned,
+      total_points_redeemed = EXCLUDED.total_points_redeemed,
+      total_points_reversed = EXCLUDED.total_points_reversed,
+      balance_seq = EXCLUDED.balance_seq,
+      updated_at = now()
+    WHERE customers.balance_seq < EXCLUDED.balance_seq`;
+}
+
+async function insertEntries(sql: TransactionSql, events: EntryEvent[]): Promise<void> {
+  const rows = events.map((e) => ({
+    shop: e.shop,
+    entry_id: e.entry.id,
+    customer_id: e.customer_id,
+    seq: e.entry.seq,
+    kind: e.entry.kind,
+    points: e.entry.points,
+    balance_after: e.entry.balance_after,
+    source_type: e.entry.source_type,
+    source_id: e.entry.source_id,
+    snapshot: e.entry.snapshot ? JSON.stringify(e.entry.snapshot) : null,
+    note: e.entry.note,
+    created_at: e.entry.created_at,
+  }));
+  await sql`
+    INSERT INTO points_transactions ${sql(rows, "shop", "entry_id", "customer_id", "seq", "kind", "points", "balance_after", "source_type", "source_id", "snapshot", "note", "created_at")}
+    ON CONFLICT (shop, entry_id) DO NOTHING`;
+}

@@ -1,0 +1,19 @@
+import type { LedgerEvent } from "../durable-objects/customer-account-types";
+import { DEAD_LETTER_QUEUES, handleDeadLetters } from "./dead-letters";
+import { handleIngest, type IngestMessage } from "./ingest";
+import { handleLedgerEvents } from "./ledger-events";
+
+/** One Worker consumes every queue; the batch's queue name picks the consumer. */
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (batch.queue in DEAD_LETTER_QUEUES) return handleDeadLetters(batch, env);
+  switch (batch.queue) {
+    case "ingest":
+      return handleIngest(batch as MessageBatch<IngestMessage>, env);
+    case "ledger-events":
+      return handleLedgerEvents(batch as MessageBatch<LedgerEvent>, env);
+    default:
+      // notifications and jobs have no producers yet: keep the messages (retry → DLQ → D1).
+      console.error(`queue ${batch.queue}: no consumer yet, retrying towards the dead-letter queue`);
+      batch.retryAll({ delaySeconds: 60 });
+  }
+}

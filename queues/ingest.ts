@@ -1,0 +1,47 @@
+// ingest: inbox entries (refunds whose order was unknown, shop-level topics). The inbox row in
+// D1 is the durable copy; a message only names it.
+import { parseJsonLossless } from "../core/json";
+import { getInbox, markParked, markProcessed, markRejected } from "../d1/inbox";
+import { applyTopic, isTopic, parsePayload } from "../workers/webhooks/topics";
+import { retryDelaySeconds } from "./backoff";
+
+export interface IngestMessage {
+  inbox_id: number;
+}
+
+export async function handleIngest(batch: MessageBatch<IngestMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      await processInboxEntry(env, message.body.inbox_id);
+      message.ack();
+    } catch (error) {
+      console.warn("ingest: retrying", message.body.inbox_id, String(error));
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+export async function processInboxEntry(env: Env, inboxId: number): Promise<"processed" | "parked" | "rejected" | "gone"> {
+  const row = await getInbox(env, inboxId);
+  if (!row || row.status === "processed" || row.status === "rejected") return "gone";
+  if (!isTopic(row.topic)) {
+    await markRejected(env, row.id, `unknown topic ${row.topic}`);
+    return "rejected";
+  }
+  const parsed = parsePayload(row.topic, parseJsonLossless(row.body));
+  if (!parsed.ok) {
+    await markRejected(env, row.id, parsed.message);
+    return "rejected";
+  }
+  const outcome = await applyTopic(
+    row.topic,
+    { env, shop: row.shop, delivery: { id: row.deliveryId, topic: row.topic }, fromInbox: true },
+    parsed.payload,
+  );
+  if (outcome.outcome === "deferred") {
+    await markParked(env, row, outcome.reason);
+    return "parked";
+  }
+  await markProcessed(env, row.id);
+  return "processed";
+}

@@ -1,0 +1,34 @@
+// The root app: every surface mounted, one error envelope, one 404, the OpenAPI document.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { App } from "./http/context";
+import { errorBody } from "./http/envelope";
+import { merchant } from "./merchant";
+import { storefront } from "./storefront";
+import { webhooks } from "./webhooks";
+
+export const app = new OpenAPIHono<App>();
+
+app.route("/", webhooks);
+app.route("/proxy/v1/api", storefront);
+app.route("/v1/api", merchant);
+
+app.get("/health", (c) => c.json({ status: "ok", error: null }));
+
+app.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: { title: "LoyalNest API", version: "1.0.0", description: "Loyalty and rewards for Shopify merchants." },
+});
+
+app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+
+app.onError((error, c) => {
+  if (error instanceof HTTPException) {
+    const res = error.getResponse();
+    if (res.headers.get("content-type")?.includes("application/json")) return res;
+    // Hono's own exceptions (e.g. malformed bodies) get the envelope too.
+    return c.json(errorBody(error.status === 400 ? "invalid_request" : "http_error", error.message || res.statusText), error.status);
+  }
+  console.error("unhandled error", c.req.method, c.req.path, error);
+  return c.json(errorBody("internal_error", "something went wrong on our side"), 500);
+});

@@ -1,0 +1,61 @@
+// The one JSON envelope (DESIGN.md): { status, ...fields, error }.
+import { z } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const ErrorSchema = z
+  .object({ code: z.string(), message: z.string() })
+  .openapi("Error");
+
+export const ErrorEnvelopeSchema = z
+  .object({ status: z.literal("error"), error: ErrorSchema })
+  .openapi("ErrorEnvelope");
+
+/** An ok envelope schema around `fields`. */
+export function okEnvelope<T extends z.ZodRawShape>(fields: T) {
+  return z.object({ status: z.literal("ok"), ...fields, error: z.null() });
+}
+
+export function ok<T extends Record<string, unknown>>(fields: T) {
+  return { status: "ok" as const, ...fields, error: null };
+}
+
+export function errorBody(code: string, message: string) {
+  return { status: "error" as const, error: { code, message } };
+}
+
+/** Throw from anywhere in a request: the root onError answers with the envelope. */
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    headers?: Record<string, string>,
+  ) {
+    super(status, {
+      res: new Response(JSON.stringify(errorBody(code, message)), {
+        status,
+        headers: { "content-type": "application/json; charset=UTF-8", ...headers },
+      }),
+    });
+  }
+}
+
+export function errorResponses(...statuses: ContentfulStatusCode[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
+    ]),
+  );
+}
+
+const ERROR_DESCRIPTIONS: Partial<Record<number, string>> = {
+  400: "Bad input: the code names the problem",
+  401: "Missing or invalid credentials",
+  403: "Credentials valid but not allowed",
+  404: "Not found",
+  413: "Body too large",
+  429: "Rate limited; see Retry-After",
+  503: "A dependency is unavailable; retry later",
+};

@@ -1,0 +1,15 @@
+// The Worker: HTTP surfaces, queue consumers, the cron sweeper, and the Durable Object classes.
+import { handleQueue } from "../queues";
+import { sweep } from "../queues/sweeper";
+import { app } from "./app";
+
+export { CustomerAccount } from "../durable-objects/customer-account";
+export { ShopCoordinator } from "../durable-objects/shop-coordinator";
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => handleQueue(batch, env),
+  scheduled: async (_controller, env, ctx) => {
+    ctx.waitUntil(sweep(env).then((r) => console.log("sweep", JSON.stringify(r))));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,165 @@
+// The embedded dashboard's API: /v1/api/... scoped to the session token's shop.
+import { createRoute, z } from "@hono/zod-openapi";
+import { dataKeys, decryptText, emailBlindIndex } from "../../core/crypto";
+import { customerAccount } from "../../durable-objects/stubs";
+import { withReporting, type Sql } from "../../postgres/client";
+import { findCustomer, searchCustomers, type CustomerRow, type CustomerSearch } from "../../postgres/customers";
+import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { createSurface } from "../http/surface";
+import { sessionTokenAuth } from "./auth";
+
+const CustomerListItemSchema = z
+  .object({
+    id: z.string(),
+    email: z.string().nullable(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    points_balance: z.number().int(),
+    total_points_earned: z.number().int(),
+    total_points_redeemed: z.number().int(),
+  })
+  .openapi("MerchantCustomer");
+
+const TransactionSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    points: z.number().int(),
+    balance_after: z.number().int(),
+    source_type: z.string(),
+    source_id: z.string(),
+    note: z.string().nullable(),
+    snapshot: z.record(z.string(), z.unknown()).nullable(),
+    created_at: z.string(),
+  })
+  .openapi("PointsTransaction");
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/customers",
+  summary: "Search the shop's customers (email exact, id exact, or name contains)",
+  request: {
+    query: z.object({
+      search: z.string().max(200).optional(),
+      page: z.coerce.number().int().min(1).max(100_000).default(1),
+      per_page: z.coerce.number().int().min(1).max(250).default(25),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of customers",
+      content: {
+        "application/json": {
+          schema: okEnvelope({ customers: z.array(CustomerListItemSchema), total: z.number().int(), page: z.number().int(), per_page: z.number().int() }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403, 503),
+  },
+});
+
+const detailRoute = createRoute({
+  method: "get",
+  path: "/customers/{id}",
+  summary: "One customer: balance (from their account) and ledger",
+  request: {
+    params: z.object({ id: z.string().regex(/^\d{1,20}$/, "customer id must be Shopify's numeric id") }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+  },
+  responses: {
+    200: {
+      description: "Customer and transactions, newest first",
+      content: {
+        "application/json": {
+          schema: okEnvelope({
+            customer: CustomerListItemSchema.extend({ total_points_reversed: z.number().int() }),
+            transactions: z.array(TransactionSchema),
+          }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export const merchant = createSurface();
+merchant.use("*", sessionTokenAuth());
+
+merchant.openapi(listRoute, async (c) => {
+  const { shop } = c.get("session");
+  const { search, page, per_page } = c.req.valid("query");
+  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
+  const criteria = await toSearch(search, (email) => emailBlindIndex(keys, shop, email));
+  const { rows, total } = await reporting(c, (sql) => searchCustomers(sql, shop, criteria, page, per_page));
+  const customers = await Promise.all(rows.map((row) => toListItem(row, keys, shop)));
+  return c.json(ok({ customers, total, page, per_page }), 200);
+});
+
+merchant.openapi(detailRoute, async (c) => {
+  const { shop } = c.get("session");
+  const { id } = c.req.valid("param");
+  const { limit } = c.req.valid("query");
+  const account = customerAccount(c.env, shop, id);
+  const [summary, ledger, profile] = await Promise.all([
+    account.summary(),
+    account.ledger(limit),
+    // The profile is reporting data: if Postgres is down the balance still answers.
+    reporting(c, (sql) => findCustomer(sql, shop, id)).catch(() => null),
+  ]);
+  if (!profile && ledger.length === 0) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
+  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
+  return c.json(
+    ok({
+      customer: {
+        id,
+        email: profile ? await decryptEmail(profile, keys, shop) : null,
+        first_name: profile?.first_name ?? null,
+        last_name: profile?.last_name ?? null,
+        ...summary,
+      },
+      transactions: ledger.map((entry) => ({ ...entry, snapshot: entry.snapshot as Record<string, unknown> | null })),
+    }),
+    200,
+  );
+});
+
+async function reporting<T>(
+  c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
+  work: (sql: Sql) => Promise<T>,
+): Promise<T> {
+  try {
+    return await withReporting(c.env, c.executionCtx, work);
+  } catch (error) {
+    console.error("reporting query failed", String(error));
+    throw new ApiError(503, "reporting_unavailable", "customer reporting is temporarily unavailable", { "retry-after": "5" });
+  }
+}
+
+async function toSearch(search: string | undefined, blindIndex: (email: string) => Promise<string>): Promise<CustomerSearch> {
+  const text = search?.trim() ?? "";
+  if (text === "") return { kind: "all" };
+  if (text.includes("@")) return { kind: "email", blindIndex: await blindIndex(text) };
+  if (/^\d{1,20}$/.test(text)) return { kind: "id", customerId: text };
+  return { kind: "name", text };
+}
+
+async function decryptEmail(row: CustomerRow, keys: Awaited<ReturnType<typeof dataKeys>>, shop: string) {
+  if (!row.email_encrypted) return null;
+  try {
+    return await decryptText(keys, row.email_encrypted, shop);
+  } catch {
+    return null;
+  }
+}
+
+async function toListItem(row: CustomerRow, keys: Awaited<ReturnType<typeof dataKeys>>, shop: string) {
+  return {
+    id: row.customer_id,
+    email: await decryptEmail(row, keys, shop),
+    first_name: row.first_name,
+    last_name: row.last_name,
+    points_balance: Number(row.points_balance),
+    total_points_earned: Number(row.total_points_earned),
+    total_points_redeemed: Number(row.total_points_redeemed),
+  };
+}

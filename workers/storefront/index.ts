@@ -1,0 +1,106 @@
+// The widget's API behind Shopify's App Proxy: /proxy/v1/api/... Postgres is never called here.
+import { createRoute, z } from "@hono/zod-openapi";
+import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
+import { RewardSchema, tierFor } from "../../core/program";
+import { getActiveRewards, getProgram } from "../../d1/shops";
+import { customerAccount } from "../../durable-objects/stubs";
+import { errorResponses, ok, okEnvelope } from "../http/envelope";
+import { createSurface } from "../http/surface";
+import { appProxyAuth, requireCustomer } from "./auth";
+
+const proxyQuery = z.object({
+  shop: z.string().openapi({ example: "demo-shop.myshopify.com" }),
+  logged_in_customer_id: z.string().optional(),
+  path_prefix: z.string().optional(),
+  timestamp: z.string(),
+  signature: z.string(),
+});
+
+export const StorefrontCustomerSchema = z
+  .object({
+    id: z.string(),
+    points_balance: z.number().int(),
+    total_points_earned: z.number().int(),
+    total_points_redeemed: z.number().int(),
+    total_points_reversed: z.number().int(),
+    vip_tier: z.string().nullable(),
+    next_tier: z.object({ name: z.string(), points_needed: z.number().int() }).nullable(),
+  })
+  .openapi("StorefrontCustomer");
+
+const customerRoute = createRoute({
+  method: "get",
+  path: "/customer",
+  summary: "The signed-in shopper's points",
+  request: { query: proxyQuery },
+  responses: {
+    200: { description: "Balance and tier", content: { "application/json": { schema: okEnvelope({ customer: StorefrontCustomerSchema }) } } },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const configRoute = createRoute({
+  method: "get",
+  path: "/widget/config",
+  summary: "Widget configuration: language, strings and the rewards catalog",
+  request: { query: proxyQuery.extend({ locale: z.string().max(20).optional() }) },
+  responses: {
+    200: {
+      description: "Widget configuration",
+      content: {
+        "application/json": {
+          schema: okEnvelope({
+            language: z.string(),
+            translations: z.record(z.string(), z.string()),
+            rewards: z.array(RewardSchema),
+            earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
+          }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+export const storefront = createSurface();
+storefront.use("*", appProxyAuth());
+
+storefront.openapi(customerRoute, async (c) => {
+  const proxy = c.get("proxy");
+  const customerId = requireCustomer(proxy);
+  const [summary, program] = await Promise.all([
+    customerAccount(c.env, proxy.shop, customerId).summary(),
+    getProgram(c.env, proxy.shop),
+  ]);
+  const lifetime = summary.total_points_earned - summary.total_points_reversed;
+  const tier = tierFor(program, lifetime);
+  const next = program.tiers
+    .filter((t) => t.threshold > lifetime)
+    .sort((a, b) => a.threshold - b.threshold)[0];
+  return c.json(
+    ok({
+      customer: {
+        id: customerId,
+        ...summary,
+        vip_tier: tier?.name ?? null,
+        next_tier: next ? { name: next.name, points_needed: next.threshold - lifetime } : null,
+      },
+    }),
+    200,
+  );
+});
+
+storefront.openapi(configRoute, async (c) => {
+  const { shop } = c.get("proxy");
+  const [program, rewards] = await Promise.all([getProgram(c.env, shop), getActiveRewards(c.env, shop)]);
+  const language = pickLanguage(c.req.valid("query").locale, program.default_language);
+  return c.json(
+    ok({
+      language,
+      translations: { ...WIDGET_TRANSLATIONS[language] },
+      rewards,
+      earn: { points_per_currency_unit: program.points_per_currency_unit, signup_points: program.signup_points },
+    }),
+    200,
+  );
+});

@@ -1,0 +1,104 @@
+// POST /v1/api/shopify/webhook: HMAC of the raw body first, then headers, then the topic.
+// 200 only once the delivery is durable: applied in the customer's object, or in the inbox.
+import { createRoute, z } from "@hono/zod-openapi";
+import { parseJsonLossless } from "../../core/json";
+import { verifyWebhook } from "../../core/shopify-auth";
+import { recordInbox } from "../../d1/inbox";
+import { isInstalled } from "../../d1/shops";
+import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { createSurface } from "../http/surface";
+import { applyTopic, isTopic, parsePayload, TOPICS, type TopicOutcome } from "./topics";
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+const HMAC_FAILURES = new Set(["missing_hmac", "empty_body", "invalid_hmac"]);
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/api/shopify/webhook",
+  summary: "Shopify webhook receiver",
+  description: `Topics: ${Object.keys(TOPICS).join(", ")}. Authenticated by X-Shopify-Hmac-Sha256 over the raw body.`,
+  request: {
+    headers: z.object({
+      "x-shopify-hmac-sha256": z.string().optional(),
+      "x-shopify-topic": z.string().optional(),
+      "x-shopify-shop-domain": z.string().optional(),
+      "x-shopify-webhook-id": z.string().optional(),
+      "x-shopify-api-version": z.string().optional(),
+      "x-shopify-event-id": z.string().optional(),
+    }),
+    body: { content: { "application/json": { schema: z.object({}).passthrough() } }, required: true },
+  },
+  responses: {
+    200: {
+      description: "Durably accepted",
+      content: {
+        "application/json": {
+          schema: okEnvelope({
+            outcome: z.enum(["applied", "duplicate", "recorded", "ignored", "queued"]),
+            points: z.number().int().optional(),
+          }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 413, 503),
+  },
+});
+
+export const webhooks = createSurface();
+
+// Registered for the OpenAPI document only; the handler below reads the raw body itself.
+webhooks.openAPIRegistry.registerPath(route);
+
+webhooks.post(route.path, async (c) => {
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > MAX_WEBHOOK_BYTES) throw new ApiError(413, "payload_too_large", "webhook body exceeds 1 MiB");
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  if (raw.length > MAX_WEBHOOK_BYTES) throw new ApiError(413, "payload_too_large", "webhook body exceeds 1 MiB");
+
+  const verified = await verifyWebhook(c.env.SHOPIFY_API_SECRET, raw, c.req.raw.headers);
+  if (!verified.valid) {
+    if (HMAC_FAILURES.has(verified.reason)) throw new ApiError(401, verified.reason, "webhook HMAC verification failed");
+    throw new ApiError(400, verified.reason, `webhook rejected: ${verified.reason.replaceAll("_", " ")}`);
+  }
+  const { topic, shop } = verified;
+  if (!isTopic(topic)) throw new ApiError(400, "unknown_topic", `topic ${topic} is not handled by this app`);
+
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(raw);
+  let body: unknown;
+  try {
+    body = parseJsonLossless(text);
+  } catch {
+    throw new ApiError(400, "invalid_json", "webhook body is not valid JSON");
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new ApiError(400, "invalid_json", "webhook body must be a JSON object");
+  }
+  const parsed = parsePayload(topic, body);
+  if (!parsed.ok) throw new ApiError(400, "invalid_payload", parsed.message);
+
+  if (!(await isInstalled(c.env, shop))) return c.json(ok({ outcome: "ignored" as const, reason: "shop_not_installed" }));
+
+  const delivery = { id: verified.eventId ?? verified.webhookId, topic };
+  let outcome: TopicOutcome;
+  try {
+    outcome = await applyTopic(topic, { env: c.env, shop, delivery, fromInbox: false }, parsed.payload);
+  } catch (error) {
+    console.error("webhook: apply failed", topic, String(error));
+    throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
+  }
+
+  if (outcome.outcome === "deferred") {
+    try {
+      const { id } = await recordInbox(c.env, { shop, topic, deliveryId: delivery.id, body: text, orderGid: outcome.orderGid });
+      // The inbox row is the durable copy; if this send is lost the sweeper re-drives it.
+      await c.env.INGEST.send({ inbox_id: id }).catch((e) => console.warn("webhook: ingest send failed", String(e)));
+    } catch (error) {
+      console.error("webhook: inbox write failed", topic, String(error));
+      throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
+    }
+    return c.json(ok({ outcome: "queued" as const }));
+  }
+  if (outcome.outcome === "ignored") return c.json(ok({ outcome: "ignored" as const, reason: outcome.reason }));
+  return c.json(ok({ outcome: outcome.outcome, points: outcome.points }));
+});
