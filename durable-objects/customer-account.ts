@@ -163,6 +163,13 @@ export class CustomerAccount extends DurableObject<Env> {
     return rows.map(toLedgerEntry);
   }
 
+  /** The bench's floor: one bare SQLite write in an object of this class, nothing else. */
+  benchFloorWrite(): number {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS bench_floor (n INTEGER)`);
+    this.sql.exec(`INSERT INTO bench_floor (n) VALUES (1)`);
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM bench_floor`).one().n;
+  }
+
   // --- Outbox -------------------------------------------------------------------------------
 
   /** Called by the ledger-events consumer once Postgres holds these events. */

@@ -6,12 +6,15 @@ import { errorBody } from "./http/envelope";
 import { merchant } from "./merchant";
 import { storefront } from "./storefront";
 import { webhooks } from "./webhooks";
+import { benchFloor } from "./bench-floor";
 
 export const app = new OpenAPIHono<App>();
 
 app.route("/", webhooks);
 app.route("/proxy/v1/api", storefront);
 app.route("/v1/api", merchant);
+
+app.route("/bench/floor", benchFloor);
 
 app.get("/health", (c) => c.json({ status: "ok", error: null }));
 
