@@ -1,0 +1,127 @@
+// Signed Shopify fixtures: webhooks, App Proxy requests, session tokens.
+import { hmacBase64 } from "../../core/crypto";
+import { signAppProxy } from "../../core/shopify-auth";
+import { toBase64 } from "../../core/encoding";
+import { TEST_SECRETS } from "./secrets";
+
+const SECRET = TEST_SECRETS.SHOPIFY_API_SECRET;
+let deliveries = 0;
+
+export function uniqueShop(label: string): string {
+  return `${label}-${crypto.randomUUID().slice(0, 8)}.myshopify.com`;
+}
+
+export async function webhookHeaders(
+  topic: string,
+  shop: string,
+  body: string,
+  overrides: Record<string, string | null> = {},
+): Promise<Headers> {
+  const headers: Record<string, string | null> = {
+    "content-type": "application/json",
+    "x-shopify-hmac-sha256": await hmacBase64(SECRET, body),
+    "x-shopify-topic": topic,
+    "x-shopify-shop-domain": shop,
+    "x-shopify-webhook-id": `wh-${++deliveries}-${crypto.randomUUID()}`,
+    "x-shopify-api-version": "2026-10",
+    ...overrides,
+  };
+  const out = new Headers();
+  for (const [key, value] of Object.entries(headers)) if (value !== null) out.set(key, value);
+  return out;
+}
+
+export async function webhookRequest(
+  topic: string,
+  shop: string,
+  body: string,
+  overrides: Record<string, string | null> = {},
+): Promise<Request> {
+  return new Request("https://loyalnest.test/v1/api/shopify/webhook", {
+    method: "POST",
+    headers: await webhookHeaders(topic, shop, body, overrides),
+    body,
+  });
+}
+
+/** Raw JSON text, so ids above 2^53 stay exactly as Shopify writes them. */
+export function orderBody(order: { id: string; customerId?: string | null; subtotal: string; cancelled?: boolean }): string {
+  const customer =
+    order.customerId == null
+      ? "null"
+      : `{"id":${order.customerId},"admin_graphql_api_id":"gid://shopify/Customer/${order.customerId}","email":"c${order.customerId}@example.com"}`;
+  return `{"id":${order.id},"admin_graphql_api_id":"gid://shopify/Order/${order.id}","name":"#${order.id.slice(-4)}","currency":"USD","subtotal_price":"${order.subtotal}","total_price":"${order.subtotal}","financial_status":"paid","cancelled_at":${order.cancelled ? '"2026-11-20T10:00:00Z"' : "null"},"customer":${customer},"line_items":[]}`;
+}
+
+export function refundBody(refund: { id: string; orderId: string; lineSubtotals?: string[]; transactionAmount?: string }): string {
+  const lines = (refund.lineSubtotals ?? []).map(
+    (s, i) => `{"id":${i + 1},"line_item_id":${i + 1},"quantity":1,"subtotal":"${s}","total_tax":"0.00"}`,
+  );
+  const transactions = refund.transactionAmount
+    ? `[{"id":1,"order_id":${refund.orderId},"kind":"refund","status":"success","amount":"${refund.transactionAmount}","currency":"USD"}]`
+    : "[]";
+  return `{"id":${refund.id},"admin_graphql_api_id":"gid://shopify/Refund/${refund.id}","order_id":${refund.orderId},"refund_line_items":[${lines.join(",")}],"transactions":${transactions}}`;
+}
+
+export function customerBody(customer: { id: string; email?: string | null; firstName?: string; lastName?: string }): string {
+  return JSON.stringify({
+    admin_graphql_api_id: `gid://shopify/Customer/${customer.id}`,
+    email: customer.email ?? null,
+    first_name: customer.firstName ?? null,
+    last_name: customer.lastName ?? null,
+    created_at: "2026-11-20T10:00:00Z",
+  }).replace(/^\{/, `{"id":${customer.id},`);
+}
+
+export async function proxyUrl(
+  path: string,
+  params: { shop: string; customerId?: string | null; timestamp?: number; extra?: Record<string, string> },
+  secret: string = SECRET,
+): Promise<string> {
+  const search = new URLSearchParams({
+    shop: params.shop,
+    logged_in_customer_id: params.customerId ?? "",
+    path_prefix: "/apps/loyalnest",
+    timestamp: String(params.timestamp ?? Math.floor(Date.now() / 1000)),
+    ...params.extra,
+  });
+  search.set("signature", await signAppProxy(secret, search));
+  return `https://loyalnest.test/proxy/v1/api${path}?${search}`;
+}
+
+function base64Url(text: string | Uint8Array): string {
+  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export async function sessionToken(
+  shop: string,
+  overrides: Record<string, unknown> = {},
+  options: { secret?: string; alg?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const header = base64Url(JSON.stringify({ alg: options.alg ?? "HS256", typ: "JWT" }));
+  const payload = base64Url(
+    JSON.stringify({
+      iss: `https://${shop}/admin`,
+      dest: `https://${shop}`,
+      aud: TEST_SECRETS.SHOPIFY_API_KEY,
+      sub: "42",
+      exp: now + 60,
+      nbf: now - 5,
+      iat: now - 5,
+      jti: crypto.randomUUID(),
+      sid: "session-1",
+      ...overrides,
+    }),
+  );
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(options.secret ?? SECRET),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${header}.${payload}`)));
+  return `${header}.${payload}.${base64Url(signature)}`;
+}
