@@ -9,7 +9,9 @@ export { ShopCoordinator } from "../durable-objects/shop-coordinator";
 export default {
   fetch: app.fetch,
   queue: (batch, env) => handleQueue(batch, env),
-  scheduled: async (_controller, env, ctx) => {
-    ctx.waitUntil(sweep(env).then((r) => console.log("sweep", JSON.stringify(r))));
+  // The sweep's clock is the trigger's scheduled time, so a test can run "the sweep of ten
+  // minutes from now" through /cdn-cgi/local/scheduled?time=….
+  scheduled: async (controller, env, ctx) => {
+    ctx.waitUntil(sweep(env, controller.scheduledTime).then((r) => console.log("sweep", JSON.stringify(r))));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,24 @@
+// `npm test`: Env types fresh against wrangler.toml, TypeScript strict, then every test
+// (in-runtime tests in workerd against a real Postgres, and the end-to-end tests that drive
+// `wrangler dev` as a process).
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const bin = (name) => resolve(ROOT, "node_modules/.bin", name);
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", PATH: `${resolve(ROOT, "node_modules/.bin")}:${process.env.PATH}` };
+
+const steps = [
+  ["Env types are current (wrangler types --check)", bin("wrangler"), ["types", "--check", "--env-file", ".dev.vars.example", "--env-interface", "Env", "worker-configuration.d.ts"]],
+  ["TypeScript (strict)", bin("tsc"), ["--noEmit", "-p", "."]],
+  ["Tests (vitest)", bin("vitest"), ["run", ...process.argv.slice(2)]],
+];
+
+for (const [title, command, args] of steps) {
+  process.stdout.write(`\n▶ ${title}\n`);
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env });
+  if (result.status !== 0) {
+    process.stderr.write(`✘ ${title} failed\n`);
+    process.exit(result.status ?? 1);
+  }
+}
