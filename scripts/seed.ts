@@ -1,0 +1,40 @@
+// Seeds the demo shop into the local D1 that `wrangler dev` uses: installed, default program
+// and rewards, and an offline access token the Shopify emulator accepts. Idempotent.
+// Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
+import { getPlatformProxy } from "wrangler";
+import { dataKeys, encryptText } from "../core/crypto";
+import { installShop } from "../d1/shops";
+
+// Node's `process`, typed here: the project's TypeScript types are the Workers runtime's.
+const { argv, env: processEnv } = (globalThis as unknown as {
+  process: { argv: string[]; env: Record<string, string | undefined> };
+}).process;
+
+const DEMO_SHOP = processEnv.LOYALNEST_DEMO_SHOP ?? "demo-shop.myshopify.com";
+const DEMO_ACCESS_TOKEN = processEnv.LOYALNEST_DEMO_ACCESS_TOKEN ?? "shpat_loyalnest_demo_offline_token";
+
+function option(name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+const persistTo = option("--persist-to");
+const { env, dispose } = await getPlatformProxy<Env>({
+  configPath: "wrangler.toml",
+  // Same layout as `wrangler dev --persist-to <dir>`, which keeps its state in <dir>/v3.
+  persist: persistTo ? { path: `${persistTo.replace(/\/+$/, "")}/v3` } : true,
+  remoteBindings: false,
+});
+try {
+  const keys = await dataKeys(env.ENCRYPTION_KEY);
+  await installShop(env, {
+    domain: DEMO_SHOP,
+    accessTokenEncrypted: await encryptText(keys, DEMO_ACCESS_TOKEN, DEMO_SHOP),
+    // A non-expiring offline token: the demo shop never goes through token exchange.
+    accessTokenExpiresAt: null,
+    refreshTokenEncrypted: null,
+  });
+  console.log(`seeded ${DEMO_SHOP} (installed, default program)`);
+} finally {
+  await dispose();
+}
