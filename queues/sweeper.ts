@@ -1,6 +1,6 @@
 // The cron sweeper: re-drives inbox entries left unprocessed (their queue message lost or
 // still parked) and dead letters. Cron does not fire under `wrangler dev`: the dev script
-// calls /cdn-cgi/handler/scheduled on a timer.
+// calls /cdn-cgi/local/scheduled on a timer.
 import { claimDue } from "../d1/inbox";
 import { redriveDeadLetters } from "./dead-letters";
 
