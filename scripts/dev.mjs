@@ -66,7 +66,13 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
 
     const ticker = setInterval(() => sweep(url, log), SWEEP_EVERY_MS).unref();
     cleanups.push(() => clearInterval(ticker));
-    return { url, emulator, exited: wrangler.exited, stop };
+    // kill(): a crash, for the restart tests; nothing is flushed or shut down politely.
+    const kill = async () => {
+      await wrangler.kill();
+      await stop();
+      await waitForPortFree(port);
+    };
+    return { url, emulator, exited: wrangler.exited, stop, kill };
   } catch (error) {
     await stop();
     throw error;
@@ -90,6 +96,10 @@ function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspect
   return {
     exited,
     output,
+    async kill() {
+      signalGroup(child.pid, "SIGKILL");
+      await exited;
+    },
     async stop() {
       if (!running) return;
       signalGroup(child.pid, "SIGTERM");
@@ -147,6 +157,16 @@ function signalGroup(pid, signal) {
   } catch {
     // already gone
   }
+}
+
+/** workerd may outlive wrangler's exit by a moment; waits until the port can be bound. */
+async function waitForPortFree(port, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await assertPortFree(port).then(() => true, () => false)) return;
+    await new Promise((next) => setTimeout(next, 100));
+  }
+  throw new Error(`port ${port} still in use ${timeoutMs / 1000} s after stopping wrangler dev`);
 }
 
 function assertPortFree(port) {

@@ -4,8 +4,17 @@ import { signAppProxy } from "../../core/shopify-auth";
 import { toBase64 } from "../../core/encoding";
 import { TEST_SECRETS } from "./secrets";
 
-const SECRET = TEST_SECRETS.SHOPIFY_API_SECRET;
+let SECRET: string = TEST_SECRETS.SHOPIFY_API_SECRET;
+let API_KEY: string = TEST_SECRETS.SHOPIFY_API_KEY;
 let deliveries = 0;
+let ORIGIN = "https://loyalnest.test";
+
+/** The end-to-end tests sign with the dev secrets and call a real `wrangler dev`. */
+export function useCredentials(options: { apiKey: string; apiSecret: string; origin: string }): void {
+  API_KEY = options.apiKey;
+  SECRET = options.apiSecret;
+  ORIGIN = options.origin;
+}
 
 export function uniqueShop(label: string): string {
   return `${label}-${crypto.randomUUID().slice(0, 8)}.myshopify.com`;
@@ -37,7 +46,7 @@ export async function webhookRequest(
   body: string,
   overrides: Record<string, string | null> = {},
 ): Promise<Request> {
-  return new Request("https://loyalnest.test/v1/api/shopify/webhook", {
+  return new Request(`${ORIGIN}/v1/api/shopify/webhook`, {
     method: "POST",
     headers: await webhookHeaders(topic, shop, body, overrides),
     body,
@@ -76,7 +85,7 @@ export function customerBody(customer: { id: string; email?: string | null; firs
 export async function proxyUrl(
   path: string,
   params: { shop: string; customerId?: string | null; timestamp?: number; extra?: Record<string, string> },
-  secret: string = SECRET,
+  secret?: string,
 ): Promise<string> {
   const search = new URLSearchParams({
     shop: params.shop,
@@ -85,8 +94,8 @@ export async function proxyUrl(
     timestamp: String(params.timestamp ?? Math.floor(Date.now() / 1000)),
     ...params.extra,
   });
-  search.set("signature", await signAppProxy(secret, search));
-  return `https://loyalnest.test/proxy/v1/api${path}?${search}`;
+  search.set("signature", await signAppProxy(secret ?? SECRET, search));
+  return `${ORIGIN}/proxy/v1/api${path}?${search}`;
 }
 
 function base64Url(text: string | Uint8Array): string {
@@ -105,7 +114,7 @@ export async function sessionToken(
     JSON.stringify({
       iss: `https://${shop}/admin`,
       dest: `https://${shop}`,
-      aud: TEST_SECRETS.SHOPIFY_API_KEY,
+      aud: API_KEY,
       sub: "42",
       exp: now + 60,
       nbf: now - 5,
