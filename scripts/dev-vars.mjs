@@ -15,7 +15,9 @@ export function ensureDevVars() {
 }
 
 /** `KEY=value` lines (dotenv style: `#` comments, optional quotes). */
+/** @returns {Record<string, string>} */
 export function parseDevVars(text) {
+  /** @type {Record<string, string>} */
   const vars = {};
   for (const line of text.split(/\r?\n/)) {
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
@@ -26,6 +28,7 @@ export function parseDevVars(text) {
   return vars;
 }
 
+/** @returns {Record<string, string>} */
 export function readDevVars() {
   ensureDevVars();
   return parseDevVars(readFileSync(DEV_VARS, "utf8"));

@@ -23,6 +23,8 @@ export const DEMO_SHOP = "demo-shop.myshopify.com";
 export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 
 /**
+ * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string }} [options]
+ *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
  * Object and R2 state in another directory (default .wrangler/state); `emulatorPort: 0` picks
  * a free port for the Shopify emulator.

@@ -10,7 +10,8 @@ const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETC
 
 const steps = [
   ["Env types are current (wrangler types --check)", bin("wrangler"), ["types", "--check", "--env-file", ".dev.vars.example", "--env-interface", "Env", "worker-configuration.d.ts"]],
-  ["TypeScript (strict)", bin("tsc"), ["--noEmit", "-p", "."]],
+  ["TypeScript (strict): Worker code", bin("tsc"), ["--noEmit", "-p", "."]],
+  ["TypeScript (strict): Node code", bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]],
   ["Tests (vitest)", bin("vitest"), ["run", ...process.argv.slice(2)]],
 ];
 
