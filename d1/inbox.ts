@@ -6,6 +6,12 @@ import { orderIndex, webhookInbox } from "./schema";
 
 export type InboxRow = typeof webhookInbox.$inferSelect;
 
+/** The order index's customer for orders placed without an account. */
+export const GUEST = "";
+
+/** A refund whose order is still unknown after this long is given up (status rejected). */
+export const PARKED_GIVE_UP_MS = 7 * 24 * 60 * 60_000;
+
 /** Parked refunds are retried on this schedule until their order is seen (capped). */
 export function nextAttemptDelayMs(attempts: number): number {
   return Math.min(60_000 * 2 ** Math.min(attempts, 6), 60 * 60_000);
@@ -52,7 +58,11 @@ export async function markRejected(env: Env, id: number, reason: string, now = D
     .run();
 }
 
-export async function markParked(env: Env, row: InboxRow, reason: string, now = Date.now()): Promise<void> {
+export async function markParked(env: Env, row: InboxRow, reason: string, now = Date.now()): Promise<"parked" | "rejected"> {
+  if (now - row.receivedAt > PARKED_GIVE_UP_MS) {
+    await markRejected(env, row.id, `${reason}: given up after 7 days`, now);
+    return "rejected";
+  }
   await d1(env)
     .update(webhookInbox)
     .set({
@@ -63,6 +73,7 @@ export async function markParked(env: Env, row: InboxRow, reason: string, now = 
     })
     .where(eq(webhookInbox.id, row.id))
     .run();
+  return "parked";
 }
 
 /** Unprocessed rows whose time has come; claimed by pushing their next attempt forward. */

@@ -38,10 +38,7 @@ export async function processInboxEntry(env: Env, inboxId: number): Promise<"pro
     { env, shop: row.shop, delivery: { id: row.deliveryId, topic: row.topic }, fromInbox: true },
     parsed.payload,
   );
-  if (outcome.outcome === "deferred") {
-    await markParked(env, row, outcome.reason);
-    return "parked";
-  }
+  if (outcome.outcome === "deferred") return markParked(env, row, outcome.reason);
   await markProcessed(env, row.id);
   return "processed";
 }

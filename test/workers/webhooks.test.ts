@@ -237,3 +237,25 @@ describe("app/uninstalled", () => {
     expect(status).toBe("uninstalled");
   });
 });
+
+describe("guest orders and their refunds", () => {
+  it("recognises a guest order's refund and ignores it instead of parking it", async () => {
+    const orderId = newId();
+    await deliver("orders/paid", orderBody({ id: orderId, customerId: null, subtotal: "20.00" }));
+    const response = await deliver("refunds/create", refundBody({ id: newId(), orderId, lineSubtotals: ["5.00"] }));
+    expect(response.body).toMatchObject({ status: "ok", outcome: "ignored", reason: "guest_order" });
+  });
+
+  it("parks a refund for an unknown order, then gives it up after seven days", async () => {
+    const { processInboxEntry } = await import("../../queues/ingest");
+    const refundId = newId();
+    const response = await deliver("refunds/create", refundBody({ id: refundId, orderId: newId(), lineSubtotals: ["5.00"] }));
+    expect(response.body.outcome).toBe("queued");
+    const row = await env.DB.prepare(`SELECT id FROM webhook_inbox WHERE body LIKE ?`).bind(`%Refund/${refundId}%`).first<{ id: number }>();
+    expect(await processInboxEntry(env, row!.id)).toBe("parked");
+    await env.DB.prepare(`UPDATE webhook_inbox SET received_at = received_at - ? WHERE id = ?`).bind(8 * 86_400_000, row!.id).run();
+    expect(await processInboxEntry(env, row!.id)).toBe("rejected");
+    const after = await env.DB.prepare(`SELECT status, last_error FROM webhook_inbox WHERE id = ?`).bind(row!.id).first();
+    expect(after).toMatchObject({ status: "rejected", last_error: expect.stringContaining("given up") });
+  });
+});

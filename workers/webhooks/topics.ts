@@ -10,7 +10,7 @@ import {
   toOrderEvent,
   toRefundEvent,
 } from "../../core/webhook-payloads";
-import { customerForOrder } from "../../d1/inbox";
+import { customerForOrder, GUEST, indexOrders } from "../../d1/inbox";
 import { getProgram, markUninstalled } from "../../d1/shops";
 import type { Delivery, EffectResult } from "../../durable-objects/customer-account-types";
 import { customerAccount } from "../../durable-objects/stubs";
@@ -42,7 +42,11 @@ export const TOPICS = {
     schema: OrderPayloadSchema,
     async apply({ env, shop, delivery }, payload) {
       const order = toOrderEvent(payload);
-      if (!order.customerId) return { outcome: "ignored", reason: "guest_order" };
+      if (!order.customerId) {
+        // Indexed as a guest order so its refunds are recognised (and ignored), not parked.
+        await indexOrders(env, [{ shop, orderGid: order.orderGid, customerId: GUEST }]);
+        return { outcome: "ignored", reason: "guest_order" };
+      }
       const program = await getProgram(env, shop);
       return customerAccount(env, shop, order.customerId).orderPaid({
         shop,
@@ -74,7 +78,8 @@ export const TOPICS = {
     async apply({ env, shop, delivery }, payload) {
       const refund = toRefundEvent(payload);
       const customerId = await customerForOrder(env, shop, refund.orderGid);
-      if (!customerId) return { outcome: "deferred", reason: "order_not_seen", orderGid: refund.orderGid };
+      if (customerId === null) return { outcome: "deferred", reason: "order_not_seen", orderGid: refund.orderGid };
+      if (customerId === GUEST) return { outcome: "ignored", reason: "guest_order" };
       return customerAccount(env, shop, customerId).refundCreated({
         shop,
         customerId,
