@@ -3,10 +3,14 @@ import type { TestProject } from "vitest/node";
 // @ts-expect-error plain ESM script without type declarations
 import { prepareDatabase } from "../scripts/postgres.mjs";
 import postgres from "postgres";
+// @ts-expect-error plain ESM script without type declarations
+import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
+import { TEST_SECRETS } from "./helpers/secrets";
 
 declare module "vitest" {
   export interface ProvidedContext {
     pgUrl: string;
+    shopifyOrigin: string;
   }
 }
 
@@ -16,4 +20,8 @@ export default async function setup(project: TestProject) {
   await sql`TRUNCATE customers, points_transactions`;
   await sql.end();
   project.provide("pgUrl", url);
+  // The Shopify Admin API stand-in: token exchange and GraphQL, checked as Shopify would.
+  const emulator = await startShopifyEmulator({ port: 0, apiKey: TEST_SECRETS.SHOPIFY_API_KEY, apiSecret: TEST_SECRETS.SHOPIFY_API_SECRET });
+  project.provide("shopifyOrigin", emulator.url);
+  return async () => emulator.close();
 }

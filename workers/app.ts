@@ -7,12 +7,14 @@ import { merchant } from "./merchant";
 import { storefront } from "./storefront";
 import { webhooks } from "./webhooks";
 import { benchFloor } from "./bench-floor";
+import { auth } from "./auth";
 
 export const app = new OpenAPIHono<App>();
 
 app.route("/", webhooks);
 app.route("/proxy/v1/api", storefront);
 app.route("/v1/api", merchant);
+app.route("/auth", auth);
 
 app.route("/bench/floor", benchFloor);
 

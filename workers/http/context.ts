@@ -4,7 +4,7 @@ export type Variables = {
   /** Set by the storefront's App Proxy verification. */
   proxy: AppProxyIdentity;
   /** Set by the merchant surface's session-token verification. */
-  session: SessionIdentity;
+  session: SessionIdentity & { token: string };
 };
 
 export type App = { Bindings: Env; Variables: Variables };

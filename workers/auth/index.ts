@@ -1,0 +1,46 @@
+// /auth: installation by token exchange. The embedded app posts its session token; we trade it
+// for an expiring offline token, store it encrypted (AES-256-GCM, shop as context) and install.
+import { createRoute, z } from "@hono/zod-openapi";
+import { dataKeys, encryptText } from "../../core/crypto";
+import { installShop } from "../../d1/shops";
+import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { createSurface } from "../http/surface";
+import { sessionTokenAuth } from "../merchant/auth";
+import { exchangeSessionToken } from "./shopify-oauth";
+
+const exchangeRoute = createRoute({
+  method: "post",
+  path: "/token-exchange",
+  summary: "Install or refresh the shop's offline token from the App Bridge session token",
+  responses: {
+    200: {
+      description: "Installed",
+      content: { "application/json": { schema: okEnvelope({ shop: z.string(), installed: z.literal(true), scope: z.string() }) } },
+    },
+    ...errorResponses(401, 502),
+  },
+});
+
+export const auth = createSurface();
+auth.use("*", sessionTokenAuth({ requireInstalled: false }));
+
+auth.openapi(exchangeRoute, async (c) => {
+  const { shop, token: sessionToken } = c.get("session");
+  let exchanged;
+  try {
+    exchanged = await exchangeSessionToken(c.env, shop, sessionToken);
+  } catch (error) {
+    console.error("token exchange unreachable", String(error));
+    throw new ApiError(502, "shopify_unreachable", "Shopify could not be reached; try again");
+  }
+  if (!exchanged.ok) throw new ApiError(502, "token_exchange_failed", `Shopify refused the token exchange: ${exchanged.reason}`);
+  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
+  const { access_token, refresh_token, expires_in, scope } = exchanged.token;
+  await installShop(c.env, {
+    domain: shop,
+    accessTokenEncrypted: await encryptText(keys, access_token, shop),
+    accessTokenExpiresAt: expires_in ? Date.now() + expires_in * 1000 : null,
+    refreshTokenEncrypted: refresh_token ? await encryptText(keys, refresh_token, shop) : null,
+  });
+  return c.json(ok({ shop, installed: true as const, scope }), 200);
+});
