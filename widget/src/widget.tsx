@@ -1,0 +1,53 @@
+import { useEffect, useRef } from "preact/hooks";
+import { PanelBody } from "./panel";
+import type { Store } from "./store";
+
+export function Widget({ store }: { store: Store }) {
+  const launcher = useRef<HTMLButtonElement>(null);
+  const dialog = useRef<HTMLElement>(null);
+  const open = store.open.value;
+  const t = store.t.value;
+
+  useEffect(() => {
+    if (open) dialog.current?.focus();
+  }, [open]);
+
+  const close = () => {
+    store.setOpen(false);
+    launcher.current?.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "Escape" && store.open.value) {
+      event.stopPropagation();
+      close();
+    }
+  };
+
+  return (
+    <div class="ln" onKeyDown={onKeyDown}>
+      <section id="ln-dialog" class="ln-dialog" role="dialog" aria-labelledby="ln-title" tabIndex={-1} ref={dialog} hidden={!open}>
+        <header class="ln-head">
+          <h2 id="ln-title">{t("title")}</h2>
+          <button type="button" class="ln-close" aria-label={t("close")} onClick={close}>
+            <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 3l10 10M13 3L3 13" /></svg>
+          </button>
+        </header>
+        <PanelBody store={store} />
+      </section>
+      <button
+        type="button"
+        class="ln-launcher"
+        ref={launcher}
+        aria-haspopup="dialog"
+        aria-expanded={open ? "true" : "false"}
+        aria-controls="ln-dialog"
+        onClick={() => store.setOpen(!open)}
+      >
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M4 11h16v9H4zM2 7h20v4H2zM12 7v13M12 7c-2-4-6-4-6-1.5S9 7 12 7zm0 0c2-4 6-4 6-1.5S15 7 12 7z" />
+        </svg>
+        {t("title")}
+      </button>
+    </div>
+  );
+}
