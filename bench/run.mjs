@@ -1,0 +1,567 @@
+// `npm run bench`: the performance budgets of DESIGN.md, each printed beside a floor measured
+// in the same run. Starts a fresh stack (or measures a running one with --url), drives it with
+// autocannon from this process over loopback, prints one table and writes it to
+// bench/results/<timestamp>.json. See bench/README.md.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { errorCount, measure, pool } from "./load.mjs";
+import { appProxyPath, orderPaidWebhook, pointsForCents, readApiSecret, rng } from "./shopify.mjs";
+import { ROOT, startStack, stopAllStacks } from "./stack.mjs";
+import { cpuPerRequest, cpuSnapshot } from "./cpu.mjs";
+import { formatGrid, formatTable } from "./table.mjs";
+import { measureWidget } from "./widget.mjs";
+
+const USAGE = `usage: npm run bench [-- options]
+  --url <http://127.0.0.1:8787>  measure a running app instead of starting one (floors need
+                                 it started with --var BENCH_FLOOR:on, else they print n/a)
+  --quick                        short phases (a smoke run of the harness, not a measurement)
+  --strict                       exit 1 when a budget fails (default: report and exit 0)
+  --breakdown                    also measure two partial webhook paths (a redelivery answered
+                                 "duplicate", a bad HMAC answered 401) to see where time goes
+  --keep                         keep the temp persist dir of the started stack`;
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: "string" },
+    quick: { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    breakdown: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const CUSTOMER_COUNT = 1_000;
+const FLOOR_KEYS = 1_000;
+const WEBHOOK_RATE = 100;
+const SAMPLE = 50;
+const REDELIVER = 10;
+const PHASES = args.quick
+  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, settleMs: 1_000, alarmEchoMs: 3_000 }
+  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, settleMs: 3_000, alarmEchoMs: 16_000 };
+const CONNECTIONS = { rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50 };
+/** The fixed rate is sent as 10 autocannon instances of 10 req/s, 100 ms apart (see load.mjs). */
+const RATE_STREAMS = 10;
+
+const WEBHOOK_PATH = "/v1/api/shopify/webhook";
+const CUSTOMER_PATH = "/proxy/v1/api/customer";
+
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- Run identity: ids unique to this run, so --url against a long-lived app still verifies ----
+
+const startedAt = new Date();
+const runTag = String(startedAt.getTime()); // 13 digits
+const customerId = (i) => `${runTag}${String(i).padStart(4, "0")}`; // 17 digits
+const customers = Array.from({ length: CUSTOMER_COUNT }, (_, i) => customerId(i));
+const warmupCustomers = Array.from({ length: 20 }, (_, i) => customerId(CUSTOMER_COUNT + i));
+let orderSeq = 0;
+const nextOrderId = () => `${runTag}${String(++orderSeq).padStart(6, "0")}`;
+const random = rng(Number(runTag.slice(-9)));
+const pick = (list) => list[Math.floor(random() * list.length)];
+const secret = readApiSecret(ROOT);
+
+/** Every order this run sent, and what each customer's balance must be. */
+class OrderBook {
+  expected = new Map(); // customerId -> points from orders answered "applied"
+  lastApplied = new Map(); // customerId -> { orderId, cents }
+  uncertain = new Set(); // customers with an order that was not answered 200 "applied"
+  inFlight = new Map();
+  phase = null;
+
+  startPhase() {
+    this.phase = { applied: 0, unexpected: 0, wrongPoints: 0, samples: [] };
+    return this.phase;
+  }
+
+  sent(orderId, customerId, cents) {
+    const order = { orderId, customerId, cents, points: pointsForCents(cents) };
+    this.inFlight.set(orderId, order);
+    return order;
+  }
+
+  answered(order, status, body) {
+    if (!order || !this.inFlight.delete(order.orderId)) return;
+    if (status !== 200) {
+      this.uncertain.add(order.customerId);
+      return; // counted as non-2xx by the load runner
+    }
+    let parsed = null;
+    try {
+      parsed = JSON.parse(body);
+    } catch {}
+    if (parsed?.outcome !== "applied") {
+      this.uncertain.add(order.customerId);
+      this.phase.unexpected++;
+      if (this.phase.samples.length < 5) this.phase.samples.push(String(body).slice(0, 200));
+      return;
+    }
+    this.phase.applied++;
+    if (parsed.points !== order.points) this.phase.wrongPoints++;
+    this.expected.set(order.customerId, (this.expected.get(order.customerId) ?? 0) + order.points);
+    this.lastApplied.set(order.customerId, { orderId: order.orderId, cents: order.cents });
+  }
+
+  /** Orders still unanswered when a phase stopped may or may not have been applied. */
+  endPhase() {
+    const unanswered = this.inFlight.size;
+    for (const order of this.inFlight.values()) this.uncertain.add(order.customerId);
+    this.inFlight.clear();
+    return { ...this.phase, unanswered };
+  }
+}
+const book = new OrderBook();
+
+function webhookRequest(nextCustomer) {
+  return {
+    method: "POST",
+    path: WEBHOOK_PATH,
+    setupRequest(req, context) {
+      const customerId = nextCustomer();
+      const cents = 500 + Math.floor(random() * 19_500); // $5.00 – $199.99
+      const orderId = nextOrderId();
+      const { body, headers } = orderPaidWebhook(secret, { orderId, customerId, cents });
+      context.order = book.sent(orderId, customerId, cents);
+      return { ...req, body, headers };
+    },
+    onResponse(status, body, context) {
+      book.answered(context.order, status, body);
+    },
+  };
+}
+
+function storefrontRequest() {
+  return {
+    method: "GET",
+    path: CUSTOMER_PATH,
+    // A fresh signature and timestamp per request, as Shopify's proxy sends them.
+    setupRequest: (req) => ({ ...req, path: appProxyPath(secret, CUSTOMER_PATH, { customerId: pick(customers) }) }),
+  };
+}
+
+async function storefrontBalance(baseUrl, customerId) {
+  const res = await fetch(baseUrl + appProxyPath(secret, CUSTOMER_PATH, { customerId }), { signal: AbortSignal.timeout(10_000) });
+  const body = await res.json().catch(() => null);
+  return { status: res.status, balance: body?.customer?.points_balance ?? null };
+}
+
+/**
+ * Visibility: right after the webhooks' 200s, the storefront API shows exactly what was sent.
+ * A few already-applied orders are redelivered first (same order id, new webhook id): each
+ * distinct order id must count once.
+ */
+async function verifyVisibility(baseUrl, label) {
+  const candidates = customers.filter((c) => book.expected.has(c) && !book.uncertain.has(c));
+  const step = Math.max(1, Math.floor(candidates.length / SAMPLE));
+  const offset = label === "after saturated" ? Math.floor(step / 2) : 0; // a different sample
+  const sample = candidates.filter((_, i) => i % step === offset).slice(0, SAMPLE);
+  const redelivered = { sent: 0, duplicate: 0, other: [] };
+  await pool(sample.slice(0, REDELIVER), 5, async (customerId) => {
+    const { orderId, cents } = book.lastApplied.get(customerId);
+    const { body, headers } = orderPaidWebhook(secret, { orderId, customerId, cents });
+    const res = await fetch(baseUrl + WEBHOOK_PATH, { method: "POST", body, headers, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    redelivered.sent++;
+    if (res.status === 200 && JSON.parse(text).outcome === "duplicate") redelivered.duplicate++;
+    else redelivered.other.push(`${res.status} ${text.slice(0, 200)}`);
+  });
+  const mismatches = [];
+  await pool(sample, 10, async (customerId) => {
+    const { status, balance } = await storefrontBalance(baseUrl, customerId);
+    const expected = book.expected.get(customerId);
+    if (status !== 200 || balance !== expected) mismatches.push({ customerId, status, expected, balance });
+  });
+  const ok = sample.length > 0 && mismatches.length === 0 && redelivered.duplicate === redelivered.sent;
+  return { label, ok, sampled: sample.length, matched: sample.length - mismatches.length, mismatches, redelivered, uncertainExcluded: book.uncertain.size };
+}
+
+// --- The run -------------------------------------------------------------------------------
+
+let stack = null;
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  if (!args.url) {
+    log("stopping the stack…");
+    // Also a stack still starting (a signal during start-up), not only `stack`.
+    await stopAllStacks().catch((e) => log(`stop failed: ${e}`));
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(130));
+process.on("SIGTERM", () => void shutdown(143));
+
+async function main() {
+  log("widget bundle: building a copy with widget/build.mjs…");
+  const widget = await measureWidget();
+  log(widget.gzipBytes ? `  ${widget.gzipBytes} bytes gzipped (${widget.rawBytes} raw)` : `  n/a: ${widget.error}`);
+  let baseUrl;
+  if (args.url) {
+    baseUrl = args.url.replace(/\/+$/, "");
+    const health = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) }).catch((e) => e);
+    if (!(health instanceof Response) || !health.ok) throw new Error(`${baseUrl}/health is not answering: ${health?.status ?? health}`);
+    log(`measuring the running app at ${baseUrl}`);
+  } else {
+    stack = await startStack({ keep: args.keep });
+    baseUrl = stack.url;
+  }
+  const floorsOn = await fetch(`${baseUrl}/bench/floor/worker`, { signal: AbortSignal.timeout(5_000) })
+    .then((r) => r.ok)
+    .catch(() => false);
+  if (!floorsOn) log("floors are off (start the app with --var BENCH_FLOOR:on): floor rows print n/a");
+
+  const phases = {};
+  const warmup = {};
+  const cpu = () => cpuSnapshot(stack?.pgid, stack?.port);
+  const run = async (name, description, options, into = phases) => {
+    log(`${description}…`);
+    const before = cpu();
+    const m = await measure({ url: baseUrl, ...options });
+    m.cpuMsPerRequest = stack ? cpuPerRequest(before, cpu(), m.responses) : null;
+    into[name] = m;
+    log(`  ${m.rps} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ${m.responses} responses, ${errorCount(m)} errors`);
+    return m;
+  };
+  const webhookPhase = async (name, description, options, nextCustomer, into = phases) => {
+    book.startPhase();
+    const m = await run(name, description, { ...options, request: webhookRequest(nextCustomer) }, into);
+    m.outcomes = book.endPhase();
+    return m;
+  };
+
+  // The idle stack's own CPU use, for reading the per-request CPU figures at low rates.
+  const idleStart = cpu();
+  await sleep(2_000);
+  const idleCpuMsPerSecond = stack ? cpuPerRequest(idleStart, cpu(), 2) : null;
+
+  // Warm-up: isolates compiled, the D1 shop/program caches filled, and every object the
+  // measured phases touch created beforehand (creating an object costs several warm writes),
+  // so warm paths are compared with warm paths. Nothing here arms alarms except 20 webhooks.
+  if (floorsOn) {
+    await run("workerGet", "warm-up: bare Worker GET, 10 conns, 2 s", { connections: 10, duration: 2, request: { method: "GET", path: "/bench/floor/worker" } }, warmup);
+    let key = 0;
+    await run("doCreate", `warm-up: first write to each of ${FLOOR_KEYS} floor objects, 20 conns`, {
+      connections: 20,
+      amount: FLOOR_KEYS,
+      request: { method: "POST", setupRequest: (req) => ({ ...req, path: `/bench/floor/do-write/k${key++ % FLOOR_KEYS}` }) },
+    }, warmup);
+  }
+  let nextNew = 0;
+  await run("customerCreate", `warm-up: first storefront read of each of ${CUSTOMER_COUNT} customers (creates its object), 20 conns`, {
+    connections: 20,
+    amount: CUSTOMER_COUNT,
+    request: {
+      method: "GET",
+      path: CUSTOMER_PATH,
+      setupRequest: (req) => ({ ...req, path: appProxyPath(secret, CUSTOMER_PATH, { customerId: customers[nextNew++ % CUSTOMER_COUNT] }) }),
+    },
+  }, warmup);
+  let nextWarm = 0;
+  await webhookPhase("webhook", "warm-up: 20 orders/paid to 20 other customers", { connections: 5, amount: 20 }, () => warmupCustomers[nextWarm++ % warmupCustomers.length], warmup);
+  await sleep(PHASES.settleMs);
+
+  // c. storefront beside the bare Worker floor; the bare DO write floor for (b).
+  if (floorsOn) {
+    await run("floorWorker", `floor: bare Worker GET, ${CONNECTIONS.workerFloor} conns, ${PHASES.floorSeconds} s`, {
+      connections: CONNECTIONS.workerFloor,
+      duration: PHASES.floorSeconds,
+      request: { method: "GET", path: "/bench/floor/worker" },
+    });
+  }
+  await run("storefront", `storefront GET ${CUSTOMER_PATH}, ${CONNECTIONS.storefront} conns, ${PHASES.storefrontSeconds} s`, {
+    connections: CONNECTIONS.storefront,
+    duration: PHASES.storefrontSeconds,
+    request: storefrontRequest(),
+  });
+  // The same read at a pace (100 shoppers, one request a second each): service time, not queueing.
+  await run("storefrontPaced", `storefront GET at ${WEBHOOK_RATE} req/s paced, ${PHASES.pacedSeconds} s`, {
+    connections: CONNECTIONS.storefrontPaced,
+    overallRate: 100,
+    streams: RATE_STREAMS,
+    duration: PHASES.pacedSeconds,
+    request: storefrontRequest(),
+  });
+  if (floorsOn) {
+    await run("floorDoWrite", `floor: bare DO write over ${FLOOR_KEYS} objects, ${CONNECTIONS.doFloor} conns, ${PHASES.floorSeconds} s`, {
+      connections: CONNECTIONS.doFloor,
+      duration: PHASES.floorSeconds,
+      request: { method: "POST", setupRequest: (req) => ({ ...req, path: `/bench/floor/do-write/k${Math.floor(random() * FLOOR_KEYS)}` }) },
+    });
+  }
+  await sleep(PHASES.settleMs);
+
+  // b. webhook → visible points at a fixed rate, then the storefront check.
+  await webhookPhase(
+    "webhookRate",
+    `webhook → points visible: orders/paid at ${WEBHOOK_RATE}/s over ${CUSTOMER_COUNT} customers, ${PHASES.rateSeconds} s ` +
+      `(${RATE_STREAMS} staggered streams, ${CONNECTIONS.rate} conns)`,
+    { connections: CONNECTIONS.rate, overallRate: WEBHOOK_RATE, streams: RATE_STREAMS, duration: PHASES.rateSeconds },
+    () => pick(customers),
+  );
+  const verification = [await verifyVisibility(baseUrl, "after 100/s")];
+
+  // Each applied effect arms its object's alarm 15 s ahead (OUTBOX_RESEND_AFTER_MS); let the
+  // echo of the fixed-rate phase pass so the saturated phase meets the state the floor met.
+  log(`waiting ${PHASES.alarmEchoMs / 1000} s for the outbox alarms armed by that phase…`);
+  const echoStart = cpu();
+  await sleep(PHASES.alarmEchoMs);
+  // Work the fixed-rate orders caused after their 200s (alarms, the rest of the queue → Postgres).
+  phases.webhookRate.echoCpuMsPerOrder = stack ? cpuPerRequest(echoStart, cpu(), phases.webhookRate.responses) : null;
+
+  if (args.breakdown) {
+    // Partial webhook paths, none of which arms an alarm: a redelivery (HMAC, parse, zod, the
+    // cached shop/program, the DO RPC and its idempotency lookup, no effect) and a bad HMAC
+    // (the request, the body and one HMAC, then a 401).
+    const applied = [...book.lastApplied].filter(([c]) => customers.includes(c));
+    let i = 0;
+    const duplicates = { unexpected: 0 };
+    await run("webhookDuplicate", `breakdown: redelivered orders/paid (answered "duplicate"), ${CONNECTIONS.breakdown} conns, ${PHASES.breakdownSeconds} s`, {
+      connections: CONNECTIONS.breakdown,
+      duration: PHASES.breakdownSeconds,
+      request: {
+        method: "POST",
+        path: WEBHOOK_PATH,
+        setupRequest(req) {
+          const [customerId, { orderId, cents }] = applied[i++ % applied.length];
+          return { ...req, ...orderPaidWebhook(secret, { orderId, customerId, cents }) };
+        },
+        onResponse(status, body) {
+          if (status === 200 && !body.includes('"outcome":"duplicate"')) duplicates.unexpected++;
+        },
+      },
+    });
+    phases.webhookDuplicate.outcomes = { unexpected: duplicates.unexpected, wrongPoints: 0, samples: [] };
+    await run("webhookBadHmac", `breakdown: orders/paid with a bad HMAC (answered 401), ${CONNECTIONS.breakdown} conns, ${PHASES.breakdownSeconds} s`, {
+      connections: CONNECTIONS.breakdown,
+      duration: PHASES.breakdownSeconds,
+      expectStatus: 401,
+      request: {
+        method: "POST",
+        path: WEBHOOK_PATH,
+        setupRequest: (req) => ({ ...req, ...orderPaidWebhook("not-the-secret", { orderId: nextOrderId(), customerId: pick(customers), cents: 2500 }) }),
+      },
+    });
+    await sleep(PHASES.settleMs);
+  }
+
+  // b (cont.). saturated webhook throughput, compared with the bare DO write floor.
+  await webhookPhase(
+    "webhookSaturated",
+    `webhook saturated: orders/paid unlimited rate, ${CONNECTIONS.saturated} conns, ${PHASES.saturatedSeconds} s`,
+    { connections: CONNECTIONS.saturated, duration: PHASES.saturatedSeconds },
+    () => pick(customers),
+  );
+  await sleep(1_000);
+  verification.push(await verifyVisibility(baseUrl, "after saturated"));
+
+  const serverLog = stack
+    ? stack
+        .logTail()
+        .split("\n")
+        .filter((l) => l.trim() && !/Scheduled Workers|To manually trigger|curl "http|For more details|^\s*$/.test(l))
+    : [];
+  return { baseUrl, floorsOn, widget, phases, warmup, idleCpuMsPerSecond, verification, serverLog };
+}
+
+// --- Rows ------------------------------------------------------------------------------------
+
+function buildRows({ floorsOn, widget, phases, verification }) {
+  const { floorWorker, floorDoWrite, webhookRate, webhookSaturated, storefront } = phases;
+  const ratio = (m, floor) => (!floorsOn ? "n/a" : floor.rps > 0 ? Number((m.rps / floor.rps).toFixed(2)) : null);
+  const clean = (m) => errorCount(m) === 0 && (!m.outcomes || (m.outcomes.unexpected === 0 && m.outcomes.wrongPoints === 0));
+  const verdict = (pass, m, extra = true) => (!clean(m) ? "FAIL (errors)" : !extra ? "FAIL (visibility)" : pass ? "pass" : "FAIL");
+  const measured = (m) => ({ rps: m.rps, p50: m.p50, p95: m.p95, p99: m.p99, errors: errorCount(m) });
+  const na = (path, budget) => ({ path, rps: "n/a", p50: null, p95: null, p99: null, floorRps: null, ratio: null, budget, result: "n/a" });
+  const notYet = (path, budget) => ({ ...na(path, budget), rps: null, result: "not yet measured" });
+
+  const rows = [];
+  rows.push(
+    floorsOn
+      ? { path: `floor: bare Worker GET (${CONNECTIONS.workerFloor} conns)`, ...measured(floorWorker), floorRps: null, ratio: null, budget: "—", result: clean(floorWorker) ? "floor" : "FAIL (errors)" }
+      : na("floor: bare Worker GET", "—"),
+  );
+  rows.push(
+    floorsOn
+      ? { path: `floor: bare DO write (${CONNECTIONS.doFloor} conns, ${FLOOR_KEYS} objects)`, ...measured(floorDoWrite), floorRps: null, ratio: null, budget: "—", result: clean(floorDoWrite) ? "floor" : "FAIL (errors)" }
+      : na("floor: bare DO write", "—"),
+  );
+  rows.push({
+    path: `webhook → points visible (${WEBHOOK_RATE}/s, ${CUSTOMER_COUNT} customers)`,
+    ...measured(webhookRate),
+    floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+    ratio: null,
+    budget: "p99 < 100 ms",
+    result: verdict(webhookRate.p99 !== null && webhookRate.p99 < 100, webhookRate, verification[0].ok),
+  });
+  const satRatio = ratio(webhookSaturated, floorDoWrite);
+  rows.push({
+    path: `webhook saturated (${CONNECTIONS.saturated} conns)`,
+    ...measured(webhookSaturated),
+    floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+    ratio: satRatio,
+    budget: "≥ 0.5 × DO write floor",
+    result: typeof satRatio !== "number" ? "n/a (no floor)" : verdict(satRatio >= 0.5, webhookSaturated, verification[1].ok),
+  });
+  rows.push({
+    path: `storefront GET /proxy/v1/api/customer (${CONNECTIONS.storefront} conns)`,
+    ...measured(storefront),
+    floorRps: floorsOn ? floorWorker.rps : "n/a",
+    ratio: ratio(storefront, floorWorker),
+    budget: "p99 < 25 ms",
+    result: verdict(storefront.p99 !== null && storefront.p99 < 25, storefront),
+  });
+  rows.push({
+    path: `info: storefront at ${WEBHOOK_RATE} req/s paced (${WEBHOOK_RATE} shoppers × 1/s)`,
+    ...measured(phases.storefrontPaced),
+    floorRps: null,
+    ratio: null,
+    budget: "—",
+    result: clean(phases.storefrontPaced) ? "info" : "FAIL (errors)",
+  });
+  if (phases.webhookDuplicate) {
+    rows.push({
+      path: `info: webhook redelivery → "duplicate" (${CONNECTIONS.breakdown} conns)`,
+      ...measured(phases.webhookDuplicate),
+      floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+      ratio: ratio(phases.webhookDuplicate, floorDoWrite),
+      budget: "—",
+      result: clean(phases.webhookDuplicate) ? "info" : "FAIL (errors)",
+    });
+    rows.push({
+      path: `info: webhook bad HMAC → 401 (${CONNECTIONS.breakdown} conns)`,
+      ...measured(phases.webhookBadHmac),
+      floorRps: floorsOn ? floorWorker.rps : "n/a",
+      ratio: ratio(phases.webhookBadHmac, floorWorker),
+      budget: "—",
+      result: clean(phases.webhookBadHmac) ? "info" : "FAIL (errors)",
+    });
+  }
+  const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+  rows.push(
+    widget.gzipBytes
+      ? {
+          ...notYet(`widget bundle: ${kb(widget.gzipBytes)} gzipped (${kb(widget.rawBytes)} raw)`, `< ${kb(widget.budgetBytes)} gzipped`),
+          result: widget.error ? `FAIL (${widget.error.slice(0, 60)})` : widget.gzipBytes < widget.budgetBytes ? "pass" : "FAIL",
+        }
+      : { ...notYet("widget bundle", "< 15 KB gzipped"), result: `n/a (${String(widget.error).slice(0, 60)})` },
+  );
+  rows.push(notYet("import 50,000 customers with balances", "< 60 s"));
+  rows.push(notYet("export 50,000 customers to CSV in R2", "< 5 s"));
+  rows.push(notYet("merchant customer search (50,000 customers)", "p95 < 100 ms"));
+  return rows;
+}
+
+function printDetails({ phases, warmup, idleCpuMsPerSecond, verification, serverLog }) {
+  const lines = [];
+  const rate = phases.webhookRate;
+  if (rate.rps < WEBHOOK_RATE * 0.95) {
+    lines.push(`note: the fixed-rate phase reached ${rate.rps} req/s, not ${WEBHOOK_RATE}: the stack could not keep up (each connection waits for its answer)`);
+  }
+  const w = (m) => (m ? `${m.rps} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms` : "n/a");
+  lines.push(`warm-up (not budgeted): first write to ${FLOOR_KEYS} new floor objects ${w(warmup.doCreate)}; ` +
+    `first read of ${CUSTOMER_COUNT} new customer objects ${w(warmup.customerCreate)}`);
+  for (const [name, m] of Object.entries({ ...phases, ...Object.fromEntries(Object.entries(warmup).map(([k, v]) => [`warm-up ${k}`, v])) })) {
+    const errors = errorCount(m);
+    const bad = m.outcomes ? m.outcomes.unexpected + m.outcomes.wrongPoints : 0;
+    if (errors === 0 && bad === 0) continue;
+    lines.push(`${name}: ${m.non2xx} non-2xx, ${m.connErrors} connection errors, ${m.timeouts} timeouts of ${m.responses + m.timeouts} requests`);
+    for (const { count, sample } of m.errorSamples) lines.push(`  ${count} × ${sample}`);
+    if (m.outcomes?.unexpected) lines.push(`  ${m.outcomes.unexpected} × 200 without outcome "applied", e.g. ${m.outcomes.samples[0]}`);
+    if (m.outcomes?.wrongPoints) lines.push(`  ${m.outcomes.wrongPoints} × points differ from 10 per $1`);
+  }
+  if (!lines.some((l) => / non-2xx, /.test(l))) lines.push('errors: none (every response 2xx, every webhook answered "applied" with 10 points per $1)');
+  for (const v of verification) {
+    lines.push(
+      `visibility ${v.label}: ${v.matched}/${v.sampled} sampled customers show exactly the points sent; ` +
+        `${v.redelivered.duplicate}/${v.redelivered.sent} redelivered orders answered "duplicate" and were not counted twice` +
+        (v.uncertainExcluded ? ` (${v.uncertainExcluded} customers with an unanswered order left out of the sample)` : ""),
+    );
+    for (const mm of v.mismatches.slice(0, 5)) lines.push(`  customer ${mm.customerId}: status ${mm.status}, expected ${mm.expected}, got ${mm.balance}`);
+    for (const o of v.redelivered.other.slice(0, 3)) lines.push(`  redelivery answered ${o}`);
+  }
+  const cpuRows = [
+    ["floor: bare Worker GET", phases.floorWorker],
+    ["floor: bare DO write", phases.floorDoWrite],
+    ["webhook 100/s (during)", phases.webhookRate],
+    ["webhook 100/s (next 16 s: alarms, queue)", phases.webhookRate && { cpuMsPerRequest: phases.webhookRate.echoCpuMsPerOrder }],
+    ["webhook saturated", phases.webhookSaturated],
+    ["webhook redelivery → duplicate", phases.webhookDuplicate],
+    ["webhook bad HMAC → 401", phases.webhookBadHmac],
+    ["storefront (100 conns)", phases.storefront],
+    ["storefront (100/s paced)", phases.storefrontPaced],
+    ["warm-up: create a floor object", warmup.doCreate],
+    ["warm-up: create a customer object", warmup.customerCreate],
+  ].filter(([, m]) => m?.cpuMsPerRequest);
+  if (cpuRows.length) {
+    const names = ["workerd app", "workerd proxy", "wrangler", "bench (autocannon)"];
+    lines.push("", "CPU-milliseconds per request, by process of the started stack (/proc; 2 cores = 2,000 CPU-ms/s):");
+    lines.push(formatGrid(["phase", ...names, "total"], cpuRows.map(([label, m]) => {
+      const values = names.map((n) => m.cpuMsPerRequest[n] ?? 0);
+      return [label, ...values.map((v) => v.toFixed(2)), values.reduce((a, b) => a + b, 0).toFixed(2)];
+    })));
+    if (idleCpuMsPerSecond) {
+      lines.push(`idle stack: ${names.map((n) => `${n} ${(idleCpuMsPerSecond[n] ?? 0).toFixed(1)}`).join(", ")} CPU-ms per second (included above, spread over the requests)`);
+    }
+    lines.push("");
+  }
+  if (serverLog.length) {
+    lines.push(`wrangler dev logged ${serverLog.length} warning/error lines; the last ones:`);
+    for (const l of serverLog.slice(-8)) lines.push(`  ${l.slice(0, 240)}`);
+  }
+  return lines.join("\n");
+}
+
+try {
+  const outcome = await main();
+  const rows = buildRows(outcome);
+  const finishedAt = new Date();
+  const table = formatTable(rows);
+  const details = printDetails(outcome);
+  console.log(`\nLoyalNest bench — ${startedAt.toISOString()} — ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${args.url ? outcome.baseUrl : "fresh local stack"}${args.quick ? " — QUICK (smoke run)" : ""}\n`);
+  console.log(table);
+  console.log(`\n${details}`);
+
+  const resultsDir = join(ROOT, "bench", "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${startedAt.toISOString().replaceAll(":", "-")}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        seconds: Math.round((finishedAt - startedAt) / 1000),
+        machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim(), memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+        target: args.url ? { mode: "url", url: outcome.baseUrl } : { mode: "started", url: outcome.baseUrl, seededWith: stack?.seededWith },
+        quick: args.quick,
+        breakdown: args.breakdown,
+        config: { customers: CUSTOMER_COUNT, floorKeys: FLOOR_KEYS, webhookRate: WEBHOOK_RATE, rateStreams: RATE_STREAMS, connections: CONNECTIONS, phases: PHASES, sample: SAMPLE, redelivered: REDELIVER },
+        floorsOn: outcome.floorsOn,
+        widget: outcome.widget,
+        rows,
+        verification: outcome.verification,
+        phases: outcome.phases,
+        warmup: outcome.warmup,
+        idleCpuMsPerSecond: outcome.idleCpuMsPerSecond,
+        serverLog: outcome.serverLog.slice(-50),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`\nwritten: ${file.slice(ROOT.length + 1)}`);
+  const failed = rows.some((r) => r.result.startsWith("FAIL"));
+  await shutdown(args.strict && failed ? 1 : 0);
+} catch (error) {
+  if (stopping) await new Promise(() => {}); // a signal is already stopping the stack and exiting
+  log(`bench failed: ${error?.stack ?? error}`);
+  await shutdown(1);
+}

