@@ -17,6 +17,21 @@ const amount = z
   });
 const numericId = z.string().regex(/^\d{1,20}$/, "expected a numeric id");
 
+/** Free text we store: NUL and other C0 controls (which Postgres text refuses) are dropped. */
+const storedText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((text) => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ""));
+
+/** A timestamp we keep only when it is one: anything else becomes null, never a failure later. */
+const optionalTimestamp = z
+  .string()
+  .max(64)
+  .nullable()
+  .optional()
+  .transform((text) => (text && !Number.isNaN(Date.parse(text)) ? new Date(text).toISOString() : null));
+
 export function digitsOfGid(value: string): string {
   return value.slice(value.lastIndexOf("/") + 1);
 }
@@ -95,8 +110,8 @@ export function toRefundEvent(payload: z.infer<typeof RefundPayloadSchema>): Ref
 
 export const CustomerPayloadSchema = z.object({
   admin_graphql_api_id: gid("Customer"),
-  email: z.string().max(320).nullable().optional(),
-  first_name: z.string().max(255).nullable().optional(),
-  last_name: z.string().max(255).nullable().optional(),
-  created_at: z.string().max(64).nullable().optional(),
+  email: storedText(320).nullable().optional(),
+  first_name: storedText(255).nullable().optional(),
+  last_name: storedText(255).nullable().optional(),
+  created_at: optionalTimestamp,
 });

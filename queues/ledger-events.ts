@@ -3,14 +3,23 @@
 import type { LedgerEvent } from "../durable-objects/customer-account-types";
 import { customerAccount } from "../durable-objects/stubs";
 import { indexOrders, parkedForOrder } from "../d1/inbox";
-import { withReporting } from "../postgres/client";
+import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
 import { retryDelaySeconds } from "./backoff";
 
+type LedgerMessage = Message<LedgerEvent>;
+
 export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: Env): Promise<void> {
-  const events = batch.messages.map((m) => m.body);
+  let projected: LedgerMessage[];
   try {
-    await withReporting(env, null, (sql) => projectEvents(sql, events));
+    projected = await withReporting(env, null, (sql) => projectIsolatingFailures(sql, batch.messages));
+  } catch (error) {
+    console.warn(`ledger-events: Postgres unavailable for ${batch.messages.length} events, retrying`, String(error));
+    retry(batch.messages);
+    return;
+  }
+  try {
+    const events = projected.map((m) => m.body);
     const fresh = await indexOrders(
       env,
       events.flatMap((e) => (e.type === "order_seen" ? [{ shop: e.shop, orderGid: e.order_gid, customerId: e.customer_id }] : [])),
@@ -18,11 +27,48 @@ export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: 
     await redriveParkedRefunds(env, fresh);
     await confirmDelivered(env, events);
   } catch (error) {
-    console.warn(`ledger-events: batch of ${events.length} failed, retrying`, String(error));
-    for (const message of batch.messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    console.warn("ledger-events: index or confirmation failed, retrying", String(error));
+    retry(projected);
     return;
   }
-  batch.ackAll();
+  for (const message of projected) message.ack();
+}
+
+/**
+ * The whole batch in one transaction; if that fails, event by event, so one event Postgres
+ * refuses is retried (and dead-lettered) alone instead of holding back the rest. A failure
+ * to reach Postgres at all propagates: then every message is retried.
+ */
+async function projectIsolatingFailures(sql: Sql, messages: readonly LedgerMessage[]): Promise<LedgerMessage[]> {
+  try {
+    await projectEvents(sql, messages.map((m) => m.body));
+    return [...messages];
+  } catch (error) {
+    if (messages.length === 1 || isConnectionFailure(error)) throw error;
+  }
+  const projected: LedgerMessage[] = [];
+  for (const message of messages) {
+    try {
+      await projectEvents(sql, [message.body]);
+      projected.push(message);
+    } catch (error) {
+      if (isConnectionFailure(error)) throw error;
+      console.error("ledger-events: Postgres refused an event, retrying it alone", message.id, String(error));
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+  return projected;
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  // Postgres SQLSTATE classes 08 (connection) and 57P (shutdown), and socket-level failures.
+  if (typeof code === "string" && (/^08/.test(code) || /^57P/.test(code))) return true;
+  return /connect|socket|closed|ECONNREFUSED|timeout|terminat/i.test(String((error as Error)?.message ?? error));
+}
+
+function retry(messages: readonly LedgerMessage[]): void {
+  for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
 }
 
 /** Refunds that arrived before their order was indexed go back to ingest now. */

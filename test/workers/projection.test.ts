@@ -86,9 +86,31 @@ describe("the ledger-events consumer", () => {
       await handleLedgerEvents(up, env);
       const result = await getQueueResult(up, upCtx);
       expect(result.retryMessages).toEqual([]);
-      expect(result.ackAll).toBe(true);
+      expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
     }
     expect(await projected("7101")).toEqual({ entries: [10, 10], balance: 20 });
+  });
+
+  it("retries an event Postgres refuses on its own, projecting the rest of its batch", async () => {
+    const poison: LedgerEvent = {
+      type: "customer_profile",
+      shop,
+      customer_id: "7103",
+      outbox_seq: 9,
+      profile: { email_encrypted: null, email_blind_index: null, first_name: "Nul\u0000Byte", last_name: null, shopify_created_at: null },
+    };
+    const batch = createMessageBatch("ledger-events", [
+      { id: "good-1", timestamp: new Date(), attempts: 1, body: entryEvent("7104", 1, 7) },
+      { id: "poison", timestamp: new Date(), attempts: 1, body: poison },
+      { id: "good-2", timestamp: new Date(), attempts: 1, body: entryEvent("7105", 1, 8) },
+    ]);
+    const ctx = createExecutionContext();
+    await handleLedgerEvents(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["good-1", "good-2"]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["poison"]);
+    expect((await projected("7104")).entries).toEqual([7]);
+    expect((await projected("7105")).entries).toEqual([8]);
   });
 
   it("keeps the newest balance when an older event arrives last", async () => {

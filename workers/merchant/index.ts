@@ -40,7 +40,11 @@ const listRoute = createRoute({
   summary: "Search the shop's customers (email exact, id exact, or name contains)",
   request: {
     query: z.object({
-      search: z.string().max(200).optional(),
+      search: z
+        .string()
+        .max(200)
+        .regex(/^[^\u0000-\u001f\u007f]*$/, "search must not contain control characters")
+        .optional(),
       page: z.coerce.number().int().min(1).max(100_000).default(1),
       per_page: z.coerce.number().int().min(1).max(250).default(25),
     }),
