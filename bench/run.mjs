@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { errorCount, measure, pool } from "./load.mjs";
 import { appProxyPath, orderPaidWebhook, pointsForCents, readApiSecret, rng } from "./shopify.mjs";
 import { ROOT, startStack, stopAllStacks } from "./stack.mjs";
-import { cpuPerRequest, cpuSnapshot } from "./cpu.mjs";
+import { MAIN_THREAD, cpuPerRequest, cpuSnapshot, otherLoad } from "./cpu.mjs";
 import { formatGrid, formatTable } from "./table.mjs";
 import { measureWidget } from "./widget.mjs";
 
@@ -44,7 +44,7 @@ const SAMPLE = 50;
 const REDELIVER = 10;
 const PHASES = args.quick
   ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, settleMs: 1_000, alarmEchoMs: 3_000 }
-  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, settleMs: 3_000, alarmEchoMs: 16_000 };
+  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, settleMs: 2_000, alarmEchoMs: 16_000 };
 const CONNECTIONS = { rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50 };
 /** The fixed rate is sent as 10 autocannon instances of 10 req/s, 100 ms apart (see load.mjs). */
 const RATE_STREAMS = 10;
@@ -224,8 +224,11 @@ async function main() {
   const run = async (name, description, options, into = phases) => {
     log(`${description}…`);
     const before = cpu();
+    const t0 = performance.now();
     const m = await measure({ url: baseUrl, ...options });
-    m.cpuMsPerRequest = stack ? cpuPerRequest(before, cpu(), m.responses) : null;
+    const after = cpu();
+    m.cpuMsPerRequest = stack ? cpuPerRequest(before, after, m.responses) : null;
+    m.otherLoad = stack ? otherLoad(before, after, (performance.now() - t0) / 1000, cpus().length) : null;
     into[name] = m;
     log(`  ${m.rps} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ${m.responses} responses, ${errorCount(m)} errors`);
     return m;
@@ -268,7 +271,7 @@ async function main() {
   await webhookPhase("webhook", "warm-up: 20 orders/paid to 20 other customers", { connections: 5, amount: 20 }, () => warmupCustomers[nextWarm++ % warmupCustomers.length], warmup);
   await sleep(PHASES.settleMs);
 
-  // c. storefront beside the bare Worker floor; the bare DO write floor for (b).
+  // c. storefront beside the bare Worker floor.
   if (floorsOn) {
     await run("floorWorker", `floor: bare Worker GET, ${CONNECTIONS.workerFloor} conns, ${PHASES.floorSeconds} s`, {
       connections: CONNECTIONS.workerFloor,
@@ -289,13 +292,6 @@ async function main() {
     duration: PHASES.pacedSeconds,
     request: storefrontRequest(),
   });
-  if (floorsOn) {
-    await run("floorDoWrite", `floor: bare DO write over ${FLOOR_KEYS} objects, ${CONNECTIONS.doFloor} conns, ${PHASES.floorSeconds} s`, {
-      connections: CONNECTIONS.doFloor,
-      duration: PHASES.floorSeconds,
-      request: { method: "POST", setupRequest: (req) => ({ ...req, path: `/bench/floor/do-write/k${Math.floor(random() * FLOOR_KEYS)}` }) },
-    });
-  }
   await sleep(PHASES.settleMs);
 
   // b. webhook → visible points at a fixed rate, then the storefront check.
@@ -352,7 +348,16 @@ async function main() {
     await sleep(PHASES.settleMs);
   }
 
-  // b (cont.). saturated webhook throughput, compared with the bare DO write floor.
+  // b (cont.). saturated webhook throughput, compared with the bare DO write floor measured
+  // just before it, so both meet the machine in the same state as far as possible.
+  if (floorsOn) {
+    await run("floorDoWrite", `floor: bare DO write over ${FLOOR_KEYS} objects, ${CONNECTIONS.doFloor} conns, ${PHASES.floorSeconds} s`, {
+      connections: CONNECTIONS.doFloor,
+      duration: PHASES.floorSeconds,
+      request: { method: "POST", setupRequest: (req) => ({ ...req, path: `/bench/floor/do-write/k${Math.floor(random() * FLOOR_KEYS)}` }) },
+    });
+    await sleep(PHASES.settleMs);
+  }
   await webhookPhase(
     "webhookSaturated",
     `webhook saturated: orders/paid unlimited rate, ${CONNECTIONS.saturated} conns, ${PHASES.saturatedSeconds} s`,
@@ -362,13 +367,18 @@ async function main() {
   await sleep(1_000);
   verification.push(await verifyVisibility(baseUrl, "after saturated"));
 
+  // Share of the app workerd's CPU spent on its main thread over the whole measured run.
+  const end = cpu();
+  const appSeconds = (end["workerd app"] ?? 0) - (idleStart["workerd app"] ?? 0);
+  const mainThreadShare = stack && appSeconds > 0 ? Number((((end[MAIN_THREAD] ?? 0) - (idleStart[MAIN_THREAD] ?? 0)) / appSeconds).toFixed(3)) : null;
+
   const serverLog = stack
     ? stack
         .logTail()
         .split("\n")
         .filter((l) => l.trim() && !/Scheduled Workers|To manually trigger|curl "http|For more details|^\s*$/.test(l))
     : [];
-  return { baseUrl, floorsOn, widget, phases, warmup, idleCpuMsPerSecond, verification, serverLog };
+  return { baseUrl, floorsOn, widget, phases, warmup, idleCpuMsPerSecond, mainThreadShare, verification, serverLog };
 }
 
 // --- Rows ------------------------------------------------------------------------------------
@@ -459,7 +469,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
   return rows;
 }
 
-function printDetails({ phases, warmup, idleCpuMsPerSecond, verification, serverLog }) {
+function printDetails({ phases, warmup, idleCpuMsPerSecond, mainThreadShare, verification, serverLog }) {
   const lines = [];
   const rate = phases.webhookRate;
   if (rate.rps < WEBHOOK_RATE * 0.95) {
@@ -502,13 +512,26 @@ function printDetails({ phases, warmup, idleCpuMsPerSecond, verification, server
   ].filter(([, m]) => m?.cpuMsPerRequest);
   if (cpuRows.length) {
     const names = ["workerd app", "workerd proxy", "wrangler", "bench (autocannon)"];
-    lines.push("", "CPU-milliseconds per request, by process of the started stack (/proc; 2 cores = 2,000 CPU-ms/s):");
-    lines.push(formatGrid(["phase", ...names, "total"], cpuRows.map(([label, m]) => {
+    lines.push("", `CPU-milliseconds per request, by process of the started stack (/proc; ${cpus().length} cores = ${cpus().length * 1000} CPU-ms/s),`);
+    lines.push("and the share of the machine other processes used meanwhile (other sessions' work on a shared machine):");
+    lines.push(formatGrid(["phase", ...names, "total", "others' load"], cpuRows.map(([label, m]) => {
       const values = names.map((n) => m.cpuMsPerRequest[n] ?? 0);
-      return [label, ...values.map((v) => v.toFixed(2)), values.reduce((a, b) => a + b, 0).toFixed(2)];
+      const load = typeof m.otherLoad === "number" ? `${(m.otherLoad * 100).toFixed(0)}%` : "";
+      return [label, ...values.map((v) => v.toFixed(2)), values.reduce((a, b) => a + b, 0).toFixed(2), load];
     })));
+    const floorCpu = phases.floorDoWrite?.cpuMsPerRequest?.["workerd app"];
+    const webhookCpu = phases.webhookSaturated?.cpuMsPerRequest?.["workerd app"];
+    if (floorCpu && webhookCpu) {
+      lines.push(
+        `saturated ratio from app CPU per request: floor ${floorCpu.toFixed(2)} ÷ webhook ${webhookCpu.toFixed(2)} = ${(floorCpu / webhookCpu).toFixed(2)} ` +
+          "(the app's JavaScript runs on one thread, so this predicts the req/s ratio without the other load; the alarms after are excluded)",
+      );
+    }
     if (idleCpuMsPerSecond) {
       lines.push(`idle stack: ${names.map((n) => `${n} ${(idleCpuMsPerSecond[n] ?? 0).toFixed(1)}`).join(", ")} CPU-ms per second (included above, spread over the requests)`);
+    }
+    if (mainThreadShare !== null) {
+      lines.push(`workerd app: ${(mainThreadShare * 100).toFixed(1)}% of its CPU on its main thread over the run (the Worker, every Durable Object, local D1 and the queue consumers share that one thread)`);
     }
     lines.push("");
   }
@@ -551,6 +574,7 @@ try {
         phases: outcome.phases,
         warmup: outcome.warmup,
         idleCpuMsPerSecond: outcome.idleCpuMsPerSecond,
+        mainThreadShare: outcome.mainThreadShare,
         serverLog: outcome.serverLog.slice(-50),
       },
       null,
