@@ -93,14 +93,28 @@ export async function claimDue(env: Env, limit: number, now = Date.now()): Promi
   return rows.map((r) => r.id);
 }
 
-/** Refunds parked for an order that has just been indexed. */
-export async function parkedForOrder(env: Env, shop: string, orderGid: string): Promise<number[]> {
-  const rows = await d1(env)
-    .select({ id: webhookInbox.id })
-    .from(webhookInbox)
-    .where(and(eq(webhookInbox.shop, shop), eq(webhookInbox.orderGid, orderGid), inArray(webhookInbox.status, ["pending", "parked"])))
-    .all();
-  return rows.map((r) => r.id);
+/** Inbox entries (refunds) waiting for any of these just-indexed orders: one query per shop and 90 orders. */
+export async function waitingForOrders(env: Env, orders: { shop: string; orderGid: string }[]): Promise<number[]> {
+  const byShop = new Map<string, string[]>();
+  for (const { shop, orderGid } of orders) byShop.set(shop, [...(byShop.get(shop) ?? []), orderGid]);
+  const ids: number[] = [];
+  for (const [shop, gids] of byShop) {
+    for (let i = 0; i < gids.length; i += 90) {
+      const rows = await d1(env)
+        .select({ id: webhookInbox.id })
+        .from(webhookInbox)
+        .where(
+          and(
+            eq(webhookInbox.shop, shop),
+            inArray(webhookInbox.orderGid, gids.slice(i, i + 90)),
+            inArray(webhookInbox.status, ["pending", "parked"]),
+          ),
+        )
+        .all();
+      ids.push(...rows.map((r) => r.id));
+    }
+  }
+  return ids;
 }
 
 export async function customerForOrder(env: Env, shop: string, orderGid: string): Promise<string | null> {

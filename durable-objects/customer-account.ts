@@ -51,6 +51,9 @@ export function customerAccountName(shop: string, customerId: string): string {
 export class CustomerAccount extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private flushing: Promise<void> | null = null;
+  // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
+  private boundIdentity: AccountIdentity | null = null;
+  private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -68,15 +71,19 @@ export class CustomerAccount extends DurableObject<Env> {
         input.baseMills,
         account.total_points_earned - account.total_points_reversed,
       );
-      this.touchOrder(input.orderGid);
-      this.sql.exec(
-        `UPDATE orders SET paid = 1, base_mills = ?, earned = ?, snapshot = ?, updated_at = ? WHERE order_gid = ?`,
-        input.baseMills,
-        points,
-        JSON.stringify(snapshot),
-        Date.now(),
-        input.orderGid,
-      );
+      const prior = this.sql
+        .exec<{ refunded_mills: number; cancelled: number }>(
+          `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, updated_at) VALUES (?, 1, ?, ?, ?, ?)
+           ON CONFLICT (order_gid) DO UPDATE SET paid = 1, base_mills = excluded.base_mills, earned = excluded.earned,
+             snapshot = excluded.snapshot, updated_at = excluded.updated_at
+           RETURNING refunded_mills, cancelled`,
+          input.orderGid,
+          input.baseMills,
+          points,
+          JSON.stringify(snapshot),
+          Date.now(),
+        )
+        .one();
       if (points > 0) {
         this.append("earn", points, {
           sourceType: "order",
@@ -86,6 +93,7 @@ export class CustomerAccount extends DurableObject<Env> {
         }, snapshot);
       }
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
+      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points;
       // Refunds or a cancellation that arrived before the payment are applied now.
       return points - this.reconcile(input.orderGid, {
         sourceType: "order",
@@ -166,8 +174,7 @@ export class CustomerAccount extends DurableObject<Env> {
   /** The bench's floor: one bare SQLite write in an object of this class, nothing else. */
   benchFloorWrite(): number {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS bench_floor (n INTEGER)`);
-    this.sql.exec(`INSERT INTO bench_floor (n) VALUES (1)`);
-    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM bench_floor`).one().n;
+    return this.sql.exec(`INSERT INTO bench_floor (n) VALUES (1)`).rowsWritten;
   }
 
   // --- Outbox -------------------------------------------------------------------------------
@@ -182,19 +189,27 @@ export class CustomerAccount extends DurableObject<Env> {
         ...chunk,
       ).rowsWritten;
     }
+    // Nothing left to resend: the alarm armed with the effects would only wake us for nothing.
+    if (!this.outboxPending()) void this.ctx.storage.deleteAlarm();
     return deleted;
   }
 
   override async alarm(): Promise<void> {
+    // The alarm is spent: whatever is still unconfirmed after this send needs the next one.
     await this.flushOutbox();
+    if (this.outboxPending()) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND_AFTER_MS);
   }
 
-  /** Sends unsent rows (and rows sent long ago but never confirmed); re-arms the alarm. */
+  /** Sends unsent rows (and rows sent long ago but never confirmed). */
   flushOutbox(): Promise<void> {
     this.flushing ??= this.sendOutbox().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
+  }
+
+  private outboxPending(): boolean {
+    return this.sql.exec<{ n: number }>(`SELECT EXISTS (SELECT 1 FROM outbox) AS n`).one().n === 1;
   }
 
   private async sendOutbox(): Promise<void> {
@@ -210,7 +225,7 @@ export class CustomerAccount extends DurableObject<Env> {
           .toArray();
         if (rows.length === 0) break;
         await this.env.LEDGER_EVENTS.sendBatch(
-          rows.map((row) => ({ body: JSON.parse(row.body) as LedgerEvent, contentType: "json" as const })),
+          rows.map((row) => ({ body: { ...JSON.parse(row.body), outbox_seq: row.seq } as LedgerEvent, contentType: "json" as const })),
         );
         const last = rows[rows.length - 1]!.seq;
         this.sql.exec(`UPDATE outbox SET sent_at = ? WHERE seq BETWEEN ? AND ? AND (sent_at IS NULL OR sent_at <= ?)`,
@@ -218,10 +233,8 @@ export class CustomerAccount extends DurableObject<Env> {
         if (rows.length < OUTBOX_BATCH) break;
       }
     } catch (error) {
+      // The alarm armed with the effect (or re-armed by alarm()) retries.
       console.warn("outbox: send failed, the alarm will retry", String(error));
-    } finally {
-      const pending = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox`).one().n;
-      if (pending > 0) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND_AFTER_MS);
     }
   }
 
@@ -247,16 +260,22 @@ export class CustomerAccount extends DurableObject<Env> {
       const { points } = JSON.parse(seen.result) as { points: number };
       return { outcome: "duplicate", points, balance: this.summaryRow().points_balance };
     }
-    const points = this.ctx.storage.transactionSync(() => {
-      const points = apply();
-      this.sql.exec(
-        `INSERT INTO effects (idempotency_key, result, created_at) VALUES (?, ?, ?)`,
-        idempotencyKey,
-        JSON.stringify({ points }),
-        Date.now(),
-      );
-      return points;
-    });
+    let points: number;
+    try {
+      points = this.ctx.storage.transactionSync(() => {
+        const points = apply();
+        this.sql.exec(
+          `INSERT INTO effects (idempotency_key, result, created_at) VALUES (?, ?, ?)`,
+          idempotencyKey,
+          JSON.stringify({ points }),
+          Date.now(),
+        );
+        return points;
+      });
+    } catch (error) {
+      this.accountRow = null;
+      throw error;
+    }
     // Armed in the same output-gated write as the effect: if the process dies before the
     // outbox is sent, the alarm sends it.
     void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND_AFTER_MS);
@@ -266,31 +285,38 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   private bindIdentity(identity: AccountIdentity): void {
-    const bound = this.sql.exec<{ shop: string; customer_id: string }>(`SELECT shop, customer_id FROM identity`).toArray()[0];
+    const bound = this.identity();
     if (!bound) {
       this.sql.exec(`INSERT INTO identity (singleton, shop, customer_id) VALUES (1, ?, ?)`, identity.shop, identity.customerId);
-    } else if (bound.shop !== identity.shop || bound.customer_id !== identity.customerId) {
-      throw new Error(`account ${bound.shop}:${bound.customer_id} addressed as ${identity.shop}:${identity.customerId}`);
+      this.boundIdentity = { shop: identity.shop, customerId: identity.customerId };
+    } else if (bound.shop !== identity.shop || bound.customerId !== identity.customerId) {
+      throw new Error(`account ${bound.shop}:${bound.customerId} addressed as ${identity.shop}:${identity.customerId}`);
     }
   }
 
-  private identity(): AccountIdentity {
-    const row = this.sql.exec<{ shop: string; customer_id: string }>(`SELECT shop, customer_id FROM identity`).one();
-    return { shop: row.shop, customerId: row.customer_id };
+  private identity(): AccountIdentity | null {
+    if (!this.boundIdentity) {
+      const row = this.sql.exec<{ shop: string; customer_id: string }>(`SELECT shop, customer_id FROM identity`).toArray()[0];
+      if (row) this.boundIdentity = { shop: row.shop, customerId: row.customer_id };
+    }
+    return this.boundIdentity;
   }
 
   private summaryRow(): Omit<AccountSummary, "customer_id"> {
-    const row = this.sql
-      .exec<{ balance: number; total_earned: number; total_redeemed: number; total_reversed: number }>(
-        `SELECT balance, total_earned, total_redeemed, total_reversed FROM account`,
-      )
-      .one();
-    return {
-      points_balance: row.balance,
-      total_points_earned: row.total_earned,
-      total_points_redeemed: row.total_redeemed,
-      total_points_reversed: row.total_reversed,
-    };
+    if (!this.accountRow) {
+      const row = this.sql
+        .exec<{ balance: number; total_earned: number; total_redeemed: number; total_reversed: number }>(
+          `SELECT balance, total_earned, total_redeemed, total_reversed FROM account`,
+        )
+        .one();
+      this.accountRow = {
+        points_balance: row.balance,
+        total_points_earned: row.total_earned,
+        total_points_redeemed: row.total_redeemed,
+        total_points_reversed: row.total_reversed,
+      };
+    }
+    return { ...this.accountRow };
   }
 
   private touchOrder(orderGid: string): void {
@@ -323,16 +349,22 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | null): void {
-    const balance = this.summaryRow().points_balance + points;
+    const before = this.summaryRow();
+    const after = {
+      ...before,
+      points_balance: before.points_balance + points,
+      total_points_earned: before.total_points_earned + (kind === "reversal" ? 0 : Math.max(points, 0)),
+      total_points_reversed: before.total_points_reversed + (kind === "reversal" ? -points : 0),
+    };
+    const balance = after.points_balance;
     if (balance < 0) throw new Error("ledger entry would make the balance negative");
     this.sql.exec(
-      `UPDATE account SET balance = ?,
-         total_earned = total_earned + ?,
-         total_reversed = total_reversed + ?`,
+      `UPDATE account SET balance = ?, total_earned = ?, total_reversed = ?`,
       balance,
-      kind === "reversal" ? 0 : Math.max(points, 0),
-      kind === "reversal" ? -points : 0,
+      after.total_points_earned,
+      after.total_points_reversed,
     );
+    this.accountRow = after;
     const createdAt = Date.now();
     const id = crypto.randomUUID();
     const seq = this.sql
@@ -351,7 +383,7 @@ export class CustomerAccount extends DurableObject<Env> {
         createdAt,
       )
       .one().seq;
-    const { points_balance, total_points_earned, total_points_redeemed, total_points_reversed } = this.summaryRow();
+    const { points_balance, total_points_earned, total_points_redeemed, total_points_reversed } = after;
     this.enqueue({
       type: "ledger_entry",
       entry: {
@@ -370,13 +402,10 @@ export class CustomerAccount extends DurableObject<Env> {
     });
   }
 
+  /** The row's seq becomes the event's `outbox_seq` when it is sent. */
   private enqueue(event: DistributiveOmit<LedgerEvent, "shop" | "customer_id" | "outbox_seq">): void {
-    const { shop, customerId } = this.identity();
-    const seq = this.sql
-      .exec<{ seq: number }>(`INSERT INTO outbox (body) VALUES ('') RETURNING seq`)
-      .one().seq;
-    const body = JSON.stringify({ ...event, shop, customer_id: customerId, outbox_seq: seq });
-    this.sql.exec(`UPDATE outbox SET body = ? WHERE seq = ?`, body, seq);
+    const { shop, customerId } = this.identity()!;
+    this.sql.exec(`INSERT INTO outbox (body) VALUES (?)`, JSON.stringify({ ...event, shop, customer_id: customerId }));
   }
 }
 

@@ -2,7 +2,7 @@
 // order → customer index in D1, and back to the account to confirm what is now projected.
 import type { LedgerEvent } from "../durable-objects/customer-account-types";
 import { customerAccount } from "../durable-objects/stubs";
-import { indexOrders, parkedForOrder } from "../d1/inbox";
+import { indexOrders, waitingForOrders } from "../d1/inbox";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
 import { retryDelaySeconds } from "./backoff";
@@ -73,9 +73,10 @@ function retry(messages: readonly LedgerMessage[]): void {
 
 /** Refunds that arrived before their order was indexed go back to ingest now. */
 async function redriveParkedRefunds(env: Env, orders: { shop: string; orderGid: string }[]): Promise<void> {
-  for (const { shop, orderGid } of orders) {
-    const ids = await parkedForOrder(env, shop, orderGid);
-    if (ids.length) await env.INGEST.sendBatch(ids.map((inbox_id) => ({ body: { inbox_id } })));
+  if (orders.length === 0) return;
+  const ids = await waitingForOrders(env, orders);
+  for (let i = 0; i < ids.length; i += 100) {
+    await env.INGEST.sendBatch(ids.slice(i, i + 100).map((inbox_id) => ({ body: { inbox_id } })));
   }
 }
 
