@@ -1,6 +1,6 @@
-// `npm test`: Env types fresh against wrangler.toml, TypeScript strict, then every test
-// (in-runtime tests in workerd against a real Postgres, and the end-to-end tests that drive
-// `wrangler dev` as a process).
+// `npm test`: Env types fresh against wrangler.toml, TypeScript strict, then every test:
+// in-runtime tests in workerd against a real Postgres, the end-to-end tests that drive
+// `wrangler dev` as a process, and the widget in Debian's Chromium (installed when missing).
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
@@ -12,7 +12,8 @@ const steps = [
   ["Env types are current (wrangler types --check)", bin("wrangler"), ["types", "--check", "--env-file", ".dev.vars.example", "--env-interface", "Env", "worker-configuration.d.ts"]],
   ["TypeScript (strict): Worker code", bin("tsc"), ["--noEmit", "-p", "."]],
   ["TypeScript (strict): Node code", bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]],
-  ["Tests (vitest)", bin("vitest"), ["run", ...process.argv.slice(2)]],
+  ["Tests: Worker, Durable Objects, queues, end to end (vitest)", bin("vitest"), ["run", ...process.argv.slice(2)]],
+  ["Tests: the widget in a real browser (vitest + Playwright + Chromium)", bin("vitest"), ["run", "--config", "test/browser/vitest.config.ts"]],
 ];
 
 for (const [title, command, args] of steps) {
