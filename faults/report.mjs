@@ -1,0 +1,59 @@
+// The printed figures of a run.
+const MAX_LISTED = 15;
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const line = (label, value) => console.log(`  ${label.padEnd(34)} ${value}`);
+
+export function printWorkload({ seed, options, generated, plan }) {
+  const byTopic = {};
+  for (const e of generated.events) byTopic[e.topic] = (byTopic[e.topic] ?? 0) + 1;
+  console.log(`\nfaults: seed ${seed} (rerun with --seed ${seed}), ${options.events} events, ${options.customers} customers`);
+  line("events by topic", Object.entries(byTopic).map(([t, n]) => `${t} ${n}`).join(", "));
+  const f = generated.figures;
+  line("orders", `${f.orders} (guest ${f.guestOrders}, never paid ${f.unpaidOrders}, over-refunded ${f.overRefundedOrders})`);
+  line("amount-only refunds", f.amountOnlyRefunds);
+  line("id pairs rounding to one JS number", f.idPairsRoundingTogether);
+  const p = plan.figures;
+  line("deliveries", `${p.deliveries} (duplicates ${p.duplicates}, same webhook id ${p.sameWebhookId}, simultaneous bursts ${p.simultaneousBursts})`);
+  line("refunds/cancels sent before order", p.earlyFollowUps);
+}
+
+export function printRun({ stats, deliveryMs, events, timeline, catchUp, quiescence }) {
+  console.log("\ndelivery");
+  line("requests (attempts)", stats.requests);
+  line("2xx / 4xx / 5xx", `${stats.status2xx} / ${stats.status4xx} / ${stats.status5xx}`);
+  line("conn refused / timeouts / other net", `${stats.connRefused} / ${stats.timeouts} / ${stats.otherNetworkErrors}`);
+  line("retries", stats.retries);
+  line("given up", stats.givenUp);
+  line("outcomes (2xx bodies)", Object.entries(stats.outcomes).map(([k, n]) => `${k} ${n}`).join(", "));
+  for (const [outcome, times] of Object.entries(stats.latencies)) {
+    const sorted = [...times].sort((a, b) => a - b);
+    const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    line(`latency ${outcome}`, `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)} ms`);
+  }
+  line("duration", seconds(deliveryMs));
+  line("throughput", `${(events / (deliveryMs / 1000)).toFixed(0)} events/s, ${(stats.requests / (deliveryMs / 1000)).toFixed(0)} requests/s`);
+  for (const message of stats.unexpected4xx.slice(0, 5)) line("4xx", message);
+  console.log("\nfaults");
+  for (const step of timeline) line(step.name.slice(0, 34), `at ${seconds(step.atMs)} (${(step.progress * 100).toFixed(0)}% delivered), took ${seconds(step.tookMs)}`);
+  line("projection catch-up after Postgres", catchUp ? `${catchUp.caughtUp ? "" : "NOT caught up, "}${seconds(catchUp.ms)} (${catchUp.seen}/${catchUp.expected} awards acknowledged before the restart)` : "n/a");
+  line("quiescence", `${quiescence.quiet ? "" : "NOT reached, "}${seconds(quiescence.ms)}, ${quiescence.sweeps} sweeps${quiescence.quiet ? "" : `, ${quiescence.behind} customers behind`}`);
+}
+
+export function printChecks(checks, inboxFigures, totalMs) {
+  console.log("\nD1");
+  for (const row of inboxFigures?.statuses ?? []) line(`inbox ${row.topic} ${row.status}`, row.n);
+  line("parked by design (order never seen)", inboxFigures?.parkedByDesign ?? "n/a");
+  const dead = inboxFigures?.deadLetters ?? [];
+  line("dead letters", dead.length ? dead.map((d) => `${d.queue} ${d.n} (redriven ${d.redriven})`).join(", ") : 0);
+  console.log("\nchecks");
+  let mismatches = 0;
+  for (const check of checks) {
+    mismatches += check.mismatches.length;
+    line(check.name.slice(0, 34), `${check.checked} checked, ${check.mismatches.length} mismatches`);
+    for (const m of check.mismatches.slice(0, MAX_LISTED)) console.log(`      ✘ ${m}`);
+    if (check.mismatches.length > MAX_LISTED) console.log(`      … ${check.mismatches.length - MAX_LISTED} more`);
+  }
+  console.log(`\n${mismatches === 0 ? "✔" : "✘"} mismatches: ${mismatches}; whole run ${seconds(totalMs)}`);
+  return mismatches;
+}

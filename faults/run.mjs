@@ -1,0 +1,160 @@
+// `npm run test:faults`: proof under load and faults. Generated order events go to a real
+// `wrangler dev` while Postgres is stopped and restarted and wrangler dev is killed and
+// restarted; then balances, ledgers, the Postgres projection and the D1 inbox are compared with
+// an oracle computed from the events alone. Exits non-zero on any mismatch.
+// Options: --seed N  --events N  --customers M  --concurrency C  --keep (keep the state dir)
+//          --verbose (wrangler's output)
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { watchCatchUp } from "./catch-up.mjs";
+import { checkBalances, checkInbox, checkLedgers, checkProjection } from "./checks.mjs";
+import { createDeliveryStats, deliverAll, planDeliveries } from "./delivery.mjs";
+import { generateEvents } from "./events.mjs";
+import { expectedState } from "./oracle.mjs";
+import { waitForQuiescence } from "./quiescence.mjs";
+import { printChecks, printRun, printWorkload } from "./report.mjs";
+import { defaultSchedule, runSchedule } from "./schedule.mjs";
+import { createSigner } from "./shopify-signing.mjs";
+
+// Its own Postgres cluster, so stopping it disturbs nothing else; read by scripts/postgres.mjs
+// at import time, hence the dynamic import below.
+process.env.LOYALNEST_PG_PORT = "54349";
+// wrangler dev logs every request at info: measurable on 2 cores.
+process.env.WRANGLER_LOG ??= "warn";
+const DATABASE = "loyalnest_faults";
+const DELIVERY_GIVE_UP_MS = 150_000;
+const CATCH_UP_TIMEOUT_MS = 150_000;
+const QUIESCENCE_TIMEOUT_MS = 180_000;
+
+const options = parseOptions(process.argv.slice(2));
+const { createApp, DEMO_SHOP, readDevVars } = await import("./app.mjs");
+const { stopPostgres } = await import("../scripts/postgres.mjs");
+
+const runStarted = Date.now();
+const seed = options.seed;
+const generated = generateEvents({ seed, events: options.events, customers: options.customers });
+const oracle = expectedState(generated.events, generated.customers);
+const plan = planDeliveries(generated.events, seed);
+printWorkload({ seed, options, generated, plan });
+
+// tmpfs when there is one: local Durable Object and D1 commits wait on fsync, which a busy disk
+// makes the bottleneck. A SIGKILL still loses nothing the process had committed.
+const persistTo = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "loyalnest-faults-"));
+let app;
+let exitCode = 1;
+// wrangler dev runs in its own process group: Ctrl-C would leave it (and Postgres) running.
+process.once("SIGINT", async () => {
+  await app?.stop().catch(() => {});
+  await stopPostgres().catch(() => {});
+  process.exit(130);
+});
+try {
+  console.log("\nstarting the stack (own Postgres on 54349, fresh state in", persistTo + ")…");
+  app = await createApp({ persistTo, database: DATABASE, verbose: options.verbose });
+  const vars = readDevVars();
+  const signer = createSigner({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: app.url });
+  console.log(`serving ${app.url}; delivering…`);
+
+  const stats = createDeliveryStats();
+  const progress = createProgress();
+  const ctx = {
+    app,
+    progress: progress.fraction,
+    untilProgress: progress.until,
+    catchUp: null,
+    postgresRestarted() {
+      ctx.catchUp = watchCatchUp({ sql: app.sql, shop: DEMO_SHOP, orderGids: awardsAcknowledged(stats), timeoutMs: CATCH_UP_TIMEOUT_MS });
+    },
+  };
+  const started = Date.now();
+  const schedule = runSchedule(defaultSchedule(), ctx, started);
+  schedule.catch(() => {}); // awaited below; a failed step must not end the process before cleanup
+  await deliverAll({
+    slots: plan.slots,
+    url: () => app.url,
+    signer,
+    shop: DEMO_SHOP,
+    stats,
+    concurrency: options.concurrency,
+    giveUpAfterMs: DELIVERY_GIVE_UP_MS,
+    onSlotDone: progress.report,
+  });
+  const deliveryMs = Date.now() - started;
+  progress.report(1, 1);
+  const timeline = await schedule;
+  const catchUp = await ctx.catchUp;
+  console.log("delivered; waiting for quiescence…");
+  const quiescence = await waitForQuiescence({ app, shop: DEMO_SHOP, oracle, timeoutMs: QUIESCENCE_TIMEOUT_MS });
+  printRun({ stats, deliveryMs, events: generated.events.length, timeline, catchUp, quiescence });
+
+  const delivered = { name: "every delivery acknowledged (2xx)", checked: plan.figures.deliveries, mismatches: stats.givenUp ? [`${stats.givenUp} deliveries given up`] : [] };
+  const balances = await checkBalances({ signer, shop: DEMO_SHOP, oracle });
+  const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle });
+  const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle, ledgers });
+  await app.stop();
+  const { check: inbox, figures: inboxFigures } = await checkInbox({ d1Query: app.d1Query, oracle }).catch((error) => ({
+    check: { name: "D1 inbox settled, order index complete", checked: 0, mismatches: [`could not read D1: ${error.message}`] },
+    figures: null,
+  }));
+  const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection still behind`] };
+  const mismatches = printChecks([delivered, quiet, balances, ledgerCheck, projection, inbox], inboxFigures, Date.now() - runStarted);
+  exitCode = mismatches === 0 ? 0 : 1;
+} catch (error) {
+  console.error("\nfaults: the run failed:", error);
+} finally {
+  await app?.stop().catch(() => {});
+  await stopPostgres().catch(() => {});
+  if (exitCode === 0 && !options.keep) rmSync(persistTo, { recursive: true, force: true });
+  else console.log(`state kept in ${persistTo}`);
+}
+process.exit(exitCode);
+
+// --- helpers ---------------------------------------------------------------------------------
+
+/** Customer orders with points whose orders/paid had a 2xx so far. */
+function awardsAcknowledged(stats) {
+  const gids = [];
+  for (const event of generated.events) {
+    if (event.topic !== "orders/paid" || !stats.firstAck.has(event.index) || !event.fact.customerId) continue;
+    if (oracle.customers.get(event.fact.customerId).earnOrders.has(event.orderGid)) gids.push(event.orderGid);
+  }
+  return gids;
+}
+
+function createProgress() {
+  let done = 0;
+  let total = 1;
+  const waiters = [];
+  const fraction = () => done / total;
+  return {
+    fraction,
+    report(d, t) {
+      done = d;
+      total = t;
+      for (const w of waiters.filter((w) => fraction() >= w.at)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+    until: (at) => (fraction() >= at ? Promise.resolve() : new Promise((resolve) => waiters.push({ at, resolve }))),
+  };
+}
+
+function parseOptions(argv) {
+  const value = (name, fallback) => {
+    const i = argv.indexOf(name);
+    if (i < 0) return fallback;
+    const n = Number(argv[i + 1]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} needs a non-negative integer`);
+    return n;
+  };
+  return {
+    seed: value("--seed", Math.floor(Math.random() * 1_000_000)),
+    events: value("--events", 10_000),
+    customers: value("--customers", 1_000),
+    concurrency: value("--concurrency", 24),
+    keep: argv.includes("--keep"),
+    verbose: argv.includes("--verbose"),
+  };
+}
