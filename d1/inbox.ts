@@ -142,3 +142,13 @@ export async function indexOrders(
   );
   return results.flatMap((r) => r.results.map((row) => ({ shop: row.shop, orderGid: row.order_gid })));
 }
+
+/** Refunds that arrived before these orders were indexed go (back) to ingest now. */
+export async function redriveWaitingFor(env: Env, orders: { shop: string; orderGid: string }[]): Promise<number> {
+  if (orders.length === 0) return 0;
+  const ids = await waitingForOrders(env, orders);
+  for (let i = 0; i < ids.length; i += 100) {
+    await env.INGEST.sendBatch(ids.slice(i, i + 100).map((inbox_id) => ({ body: { inbox_id } })));
+  }
+  return ids.length;
+}

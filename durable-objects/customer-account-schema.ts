@@ -61,4 +61,12 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
        sent_at INTEGER
      )`,
   ],
+  // Resends back off per row (15 s doubling to 10 min), so a long Postgres outage does not
+  // fill the queue with copies of the same events.
+  [
+    `ALTER TABLE outbox ADD COLUMN send_count INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE outbox ADD COLUMN next_send_at INTEGER`,
+    `UPDATE outbox SET next_send_at = sent_at + 15000 WHERE sent_at IS NOT NULL`,
+    `CREATE INDEX outbox_due ON outbox (next_send_at)`,
+  ],
 ];

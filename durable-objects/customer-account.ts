@@ -19,9 +19,11 @@ import type {
   RefundInput,
 } from "./customer-account-types";
 
-/** Outbox rows sent this long ago without the consumer's confirmation are sent again. */
+/** An unconfirmed outbox row is sent again after 15 s, then 30 s, … at most every 10 minutes. */
 export const OUTBOX_RESEND_AFTER_MS = 15_000;
-const OUTBOX_BATCH = 100;
+const OUTBOX_RESEND_MAX_MS = 600_000;
+// D1/DO SQLite bind at most 100 parameters: the update binds 4 besides the seqs.
+const OUTBOX_BATCH = 90;
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -197,7 +199,8 @@ export class CustomerAccount extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The alarm is spent: whatever is still unconfirmed after this send needs the next one.
     await this.flushOutbox();
-    if (this.outboxPending()) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND_AFTER_MS);
+    const next = this.sql.exec<{ at: number | null }>(`SELECT min(next_send_at) AS at FROM outbox`).one().at;
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
   }
 
   /** Sends unsent rows (and rows sent long ago but never confirmed). */
@@ -213,28 +216,38 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   private async sendOutbox(): Promise<void> {
-    try {
-      for (;;) {
-        const now = Date.now();
-        const rows = this.sql
-          .exec<{ seq: number; body: string }>(
-            `SELECT seq, body FROM outbox WHERE sent_at IS NULL OR sent_at <= ? ORDER BY seq LIMIT ?`,
-            now - OUTBOX_RESEND_AFTER_MS,
-            OUTBOX_BATCH,
-          )
-          .toArray();
-        if (rows.length === 0) break;
+    for (;;) {
+      const now = Date.now();
+      const rows = this.sql
+        .exec<{ seq: number; body: string }>(
+          `SELECT seq, body FROM outbox WHERE next_send_at IS NULL OR next_send_at <= ? ORDER BY seq LIMIT ?`,
+          now,
+          OUTBOX_BATCH,
+        )
+        .toArray();
+      if (rows.length === 0) return;
+      let sent = true;
+      try {
         await this.env.LEDGER_EVENTS.sendBatch(
           rows.map((row) => ({ body: { ...JSON.parse(row.body), outbox_seq: row.seq } as LedgerEvent, contentType: "json" as const })),
         );
-        const last = rows[rows.length - 1]!.seq;
-        this.sql.exec(`UPDATE outbox SET sent_at = ? WHERE seq BETWEEN ? AND ? AND (sent_at IS NULL OR sent_at <= ?)`,
-          now, rows[0]!.seq, last, now - OUTBOX_RESEND_AFTER_MS);
-        if (rows.length < OUTBOX_BATCH) break;
+      } catch (error) {
+        console.warn("outbox: send failed, the alarm will retry", String(error));
+        sent = false;
       }
-    } catch (error) {
-      // The alarm armed with the effect (or re-armed by alarm()) retries.
-      console.warn("outbox: send failed, the alarm will retry", String(error));
+      // Sent or not, each row's next try backs off; the consumer's confirmation deletes it.
+      const seqs = rows.map((row) => row.seq);
+      this.sql.exec(
+        `UPDATE outbox SET sent_at = CASE WHEN ?4 THEN ?1 ELSE sent_at END, send_count = send_count + 1,
+           next_send_at = ?1 + min(?2, ?3 * (1 << min(send_count, 20)))
+         WHERE seq IN (${seqs.map(() => "?").join(",")})`,
+        now,
+        OUTBOX_RESEND_MAX_MS,
+        OUTBOX_RESEND_AFTER_MS,
+        sent ? 1 : 0,
+        ...seqs,
+      );
+      if (!sent || rows.length < OUTBOX_BATCH) return;
     }
   }
 

@@ -2,7 +2,7 @@
 // order → customer index in D1, and back to the account to confirm what is now projected.
 import type { LedgerEvent } from "../durable-objects/customer-account-types";
 import { customerAccount } from "../durable-objects/stubs";
-import { indexOrders, waitingForOrders } from "../d1/inbox";
+import { indexOrders, redriveWaitingFor } from "../d1/inbox";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
 import { retryDelaySeconds } from "./backoff";
@@ -20,11 +20,11 @@ export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: 
   }
   try {
     const events = projected.map((m) => m.body);
-    const fresh = await indexOrders(
-      env,
-      events.flatMap((e) => (e.type === "order_seen" ? [{ shop: e.shop, orderGid: e.order_gid, customerId: e.customer_id }] : [])),
-    );
-    await redriveParkedRefunds(env, fresh);
+    const orders = events.flatMap((e) => (e.type === "order_seen" ? [{ shop: e.shop, orderGid: e.order_gid, customerId: e.customer_id }] : []));
+    await indexOrders(env, orders);
+    // Every order of the batch, not only newly indexed ones: a retried batch finds its orders
+    // already indexed, and the refunds waiting for them must not wait for the sweeper.
+    await redriveWaitingFor(env, orders);
     await confirmDelivered(env, events);
   } catch (error) {
     console.warn("ledger-events: index or confirmation failed, retrying", String(error));
@@ -69,15 +69,6 @@ function isConnectionFailure(error: unknown): boolean {
 
 function retry(messages: readonly LedgerMessage[]): void {
   for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-}
-
-/** Refunds that arrived before their order was indexed go back to ingest now. */
-async function redriveParkedRefunds(env: Env, orders: { shop: string; orderGid: string }[]): Promise<void> {
-  if (orders.length === 0) return;
-  const ids = await waitingForOrders(env, orders);
-  for (let i = 0; i < ids.length; i += 100) {
-    await env.INGEST.sendBatch(ids.slice(i, i + 100).map((inbox_id) => ({ body: { inbox_id } })));
-  }
 }
 
 /** Each account drops the outbox rows the projection now holds. */

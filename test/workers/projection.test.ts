@@ -151,4 +151,26 @@ describe("the account's outbox", () => {
     expect((await eventually(() => projected(customerId), (p) => p.entries.length === 1)).entries).toEqual([120]);
     expect((await eventually(() => accountState(shop, customerId), (s) => s.outbox === 0)).outbox).toBe(0);
   });
+
+  it("backs off each unconfirmed row's resends: 15 s, then 30 s", async () => {
+    const customerId = "7202";
+    const stub = customerAccount(env, shop, customerId);
+    await call(await webhookRequest("orders/paid", shop, orderBody({ id: "87202", customerId, subtotal: "1.00" })));
+    await eventually(() => accountState(shop, customerId), (s) => s.outbox === 0);
+    const gaps = await runInDurableObject(stub, async (instance, state) => {
+      const sql = state.storage.sql;
+      const body = JSON.stringify({ type: "order_seen", shop, customer_id: customerId, order_gid: "gid://shopify/Order/87202" });
+      const seq = sql.exec<{ seq: number }>(`INSERT INTO outbox (body) VALUES (?) RETURNING seq`, body).one().seq;
+      const read = () => sql.exec<{ send_count: number; gap: number }>(`SELECT send_count, next_send_at - sent_at AS gap FROM outbox WHERE seq = ?`, seq).one();
+      await instance.flushOutbox();
+      const first = read();
+      sql.exec(`UPDATE outbox SET next_send_at = 0 WHERE seq = ?`, seq);
+      await instance.flushOutbox();
+      return [first, read()];
+    });
+    expect(gaps).toEqual([
+      { send_count: 1, gap: 15_000 },
+      { send_count: 2, gap: 30_000 },
+    ]);
+  });
 });

@@ -259,3 +259,16 @@ describe("guest orders and their refunds", () => {
     expect(after).toMatchObject({ status: "rejected", last_error: expect.stringContaining("given up") });
   });
 });
+
+describe("a refund that arrives before its guest order", () => {
+  it("is released (and ignored) as soon as the guest order arrives, not at the parked backoff", async () => {
+    const orderId = newId();
+    const refundId = newId();
+    expect((await deliver("refunds/create", refundBody({ id: refundId, orderId, lineSubtotals: ["5.00"] }))).body.outcome).toBe("queued");
+    const status = () =>
+      env.DB.prepare(`SELECT status FROM webhook_inbox WHERE body LIKE ?`).bind(`%Refund/${refundId}%`).first<{ status: string }>();
+    await eventually(status, (row) => row?.status === "parked");
+    await deliver("orders/paid", orderBody({ id: orderId, customerId: null, subtotal: "20.00" }));
+    expect((await eventually(status, (row) => row?.status === "processed", 10_000))?.status).toBe("processed");
+  });
+});

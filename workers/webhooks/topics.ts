@@ -10,7 +10,7 @@ import {
   toOrderEvent,
   toRefundEvent,
 } from "../../core/webhook-payloads";
-import { customerForOrder, GUEST, indexOrders } from "../../d1/inbox";
+import { customerForOrder, GUEST, indexOrders, redriveWaitingFor } from "../../d1/inbox";
 import { getProgram, markUninstalled } from "../../d1/shops";
 import type { Delivery, EffectResult } from "../../durable-objects/customer-account-types";
 import { customerAccount } from "../../durable-objects/stubs";
@@ -43,8 +43,10 @@ export const TOPICS = {
     async apply({ env, shop, delivery }, payload) {
       const order = toOrderEvent(payload);
       if (!order.customerId) {
-        // Indexed as a guest order so its refunds are recognised (and ignored), not parked.
-        await indexOrders(env, [{ shop, orderGid: order.orderGid, customerId: GUEST }]);
+        // Indexed as a guest order so its refunds are recognised (and ignored), not parked;
+        // one that arrived first is released now.
+        const guestOrder = { shop, orderGid: order.orderGid, customerId: GUEST };
+        if ((await indexOrders(env, [guestOrder])).length > 0) await redriveWaitingFor(env, [guestOrder]);
         return { outcome: "ignored", reason: "guest_order" };
       }
       const program = await getProgram(env, shop);
