@@ -7,6 +7,7 @@ import { hmacSha256 } from "../../core/crypto";
 import { toBase64 } from "../../core/encoding";
 import type { Sql } from "../../postgres/client";
 import { accountState, call } from "./app";
+import { sessionClaims as claimsFor } from "./shopify";
 import { TEST_SECRETS } from "./secrets";
 
 /** A request body: text, or bytes when it must not be valid UTF-8. */
@@ -670,36 +671,13 @@ function safeDecode(value: string): string {
 
 // --- Credentials ----------------------------------------------------------------------------
 
-export function base64Url(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+export { base64Url, signJwt as jwt } from "./shopify";
 
-/** A JWT with any header and payload (objects or raw text), HS256-signed with `secret`, or unsigned. */
-export async function jwt(header: unknown, payload: unknown, secret: string | null): Promise<string> {
-  const h = base64Url(typeof header === "string" ? header : JSON.stringify(header));
-  const p = base64Url(typeof payload === "string" ? payload : JSON.stringify(payload));
-  if (secret === null) return `${h}.${p}.`;
-  return `${h}.${p}.${base64Url(await hmacSha256(secret, `${h}.${p}`))}`;
-}
-
+/** Session-token claims for `shop`, marked as the fuzzer's session. */
 export function sessionClaims(shop: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: `https://${shop}/admin`,
-    dest: `https://${shop}`,
-    aud: API_KEY,
-    sub: "42",
-    exp: now + 60,
-    nbf: now - 5,
-    iat: now - 5,
-    jti: crypto.randomUUID(),
-    sid: "session-fuzz",
-    ...overrides,
-  };
+  return claimsFor(shop, { sid: "session-fuzz", ...overrides });
 }
 
-/** Flips one bit of a hex or base64 signature's decoded bytes; returns the same encoding. */
 export function flipHexBit(rng: Rng, hex: string): string {
   const i = rng.int(0, hex.length - 1);
   const flipped = (parseInt(hex[i]!, 16) ^ (1 << rng.int(0, 3))).toString(16);

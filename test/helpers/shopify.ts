@@ -1,5 +1,5 @@
 // Signed Shopify fixtures: webhooks, App Proxy requests, session tokens.
-import { hmacBase64 } from "../../core/crypto";
+import { hmacBase64, hmacSha256 } from "../../core/crypto";
 import { signAppProxy } from "../../core/shopify-auth";
 import { toBase64 } from "../../core/encoding";
 import { TEST_SECRETS } from "./secrets";
@@ -98,39 +98,40 @@ export async function proxyUrl(
   return `${ORIGIN}/proxy/v1/api${path}?${search}`;
 }
 
-function base64Url(text: string | Uint8Array): string {
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+export function base64Url(data: string | Uint8Array): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-export async function sessionToken(
+/** A JWT with any header and payload (objects or raw text), HS256-signed with `secret`, or unsigned. */
+export async function signJwt(header: unknown, payload: unknown, secret: string | null): Promise<string> {
+  const h = base64Url(typeof header === "string" ? header : JSON.stringify(header));
+  const p = base64Url(typeof payload === "string" ? payload : JSON.stringify(payload));
+  if (secret === null) return `${h}.${p}.`;
+  return `${h}.${p}.${base64Url(await hmacSha256(secret, `${h}.${p}`))}`;
+}
+
+/** The claims App Bridge puts in a session token for `shop`. */
+export function sessionClaims(shop: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: `https://${shop}/admin`,
+    dest: `https://${shop}`,
+    aud: API_KEY,
+    sub: "42",
+    exp: now + 60,
+    nbf: now - 5,
+    iat: now - 5,
+    jti: crypto.randomUUID(),
+    sid: "session-1",
+    ...overrides,
+  };
+}
+
+export function sessionToken(
   shop: string,
   overrides: Record<string, unknown> = {},
   options: { secret?: string; alg?: string } = {},
 ): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const header = base64Url(JSON.stringify({ alg: options.alg ?? "HS256", typ: "JWT" }));
-  const payload = base64Url(
-    JSON.stringify({
-      iss: `https://${shop}/admin`,
-      dest: `https://${shop}`,
-      aud: API_KEY,
-      sub: "42",
-      exp: now + 60,
-      nbf: now - 5,
-      iat: now - 5,
-      jti: crypto.randomUUID(),
-      sid: "session-1",
-      ...overrides,
-    }),
-  );
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(options.secret ?? SECRET),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${header}.${payload}`)));
-  return `${header}.${payload}.${base64Url(signature)}`;
+  return signJwt({ alg: options.alg ?? "HS256", typ: "JWT" }, sessionClaims(shop, overrides), options.secret ?? SECRET);
 }
