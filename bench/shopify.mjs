@@ -10,16 +10,20 @@ export const PATH_PREFIX = "/apps/loyalnest";
 /** DEFAULT_PROGRAM in core/program.ts: 10 points per currency unit, no tier multiplier. */
 export const POINTS_PER_UNIT = 10;
 
-/** SHOPIFY_API_SECRET: the environment, then .dev.vars, then the committed .dev.vars.example. */
-export function readApiSecret(root) {
-  if (process.env.SHOPIFY_API_SECRET) return process.env.SHOPIFY_API_SECRET;
+/** A dev variable: the environment, then .dev.vars, then the committed .dev.vars.example. */
+export function readDevVar(root, key) {
+  if (process.env[key]) return process.env[key];
   for (const name of [".dev.vars", ".dev.vars.example"]) {
     const file = join(root, name);
     if (!existsSync(file)) continue;
-    const match = /^SHOPIFY_API_SECRET=(.*)$/m.exec(readFileSync(file, "utf8"));
+    const match = new RegExp(`^${key}=(.*)$`, "m").exec(readFileSync(file, "utf8"));
     if (match) return match[1].trim().replace(/^"(.*)"$/, "$1");
   }
-  throw new Error("SHOPIFY_API_SECRET not found (environment, .dev.vars or .dev.vars.example)");
+  throw new Error(`${key} not found (environment, .dev.vars or .dev.vars.example)`);
+}
+
+export function readApiSecret(root) {
+  return readDevVar(root, "SHOPIFY_API_SECRET");
 }
 
 /** "12.34" for 1234 cents. */

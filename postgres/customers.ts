@@ -37,12 +37,15 @@ export async function searchCustomers(
         : search.kind === "name"
           ? sql`shop = ${shop} AND (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE ${"%" + escapeLike(search.text) + "%"}`
           : sql`shop = ${shop}`;
-  const [rows, count] = await Promise.all([
-    sql<CustomerRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM customers WHERE ${where}
-      ORDER BY created_at DESC, customer_id LIMIT ${perPage} OFFSET ${offset}`,
-    sql<{ total: string }[]>`SELECT count(*)::text AS total FROM customers WHERE ${where}`,
-  ]);
-  return { rows: [...rows], total: Number(count[0]?.total ?? 0) };
+  // One statement on one connection: the page and the total (a window count). Only a page past
+  // the end, which has no row to carry the total, needs a second query.
+  const rows = await sql<(CustomerRow & { total: string })[]>`
+    SELECT ${sql.unsafe(COLUMNS)}, count(*) OVER ()::text AS total FROM customers WHERE ${where}
+    ORDER BY created_at DESC, customer_id LIMIT ${perPage} OFFSET ${offset}`;
+  if (rows.length > 0) return { rows: [...rows], total: Number(rows[0]!.total) };
+  if (offset === 0) return { rows: [], total: 0 };
+  const count = await sql<{ total: string }[]>`SELECT count(*)::text AS total FROM customers WHERE ${where}`;
+  return { rows: [], total: Number(count[0]?.total ?? 0) };
 }
 
 export async function findCustomer(sql: Sql, shop: string, customerId: string): Promise<CustomerRow | null> {

@@ -124,3 +124,10 @@ describe("GET /v1/api/customers/:id", () => {
     expect(JSON.stringify(body)).not.toContain(TEST_SECRETS.ENCRYPTION_KEY);
   });
 });
+
+describe("the total beside a page", () => {
+  it("is the same on a page past the end", async () => {
+    const { body } = await get("/customers?per_page=2&page=9", await sessionToken(shopA));
+    expect(body).toMatchObject({ customers: [], total: 3 });
+  });
+});
