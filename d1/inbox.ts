@@ -147,8 +147,13 @@ export async function indexOrders(
 export async function redriveWaitingFor(env: Env, orders: { shop: string; orderGid: string }[]): Promise<number> {
   if (orders.length === 0) return 0;
   const ids = await waitingForOrders(env, orders);
+  await sendToIngest(env, ids);
+  return ids.length;
+}
+
+/** Hands inbox entries to the ingest queue; the inbox row stays the durable copy. */
+export async function sendToIngest(env: Pick<Env, "INGEST">, ids: number[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 100) {
     await env.INGEST.sendBatch(ids.slice(i, i + 100).map((inbox_id) => ({ body: { inbox_id } })));
   }
-  return ids.length;
 }

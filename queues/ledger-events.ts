@@ -54,7 +54,7 @@ async function projectIsolatingFailures(sql: Sql, messages: readonly LedgerMessa
     } catch (error) {
       if (isConnectionFailure(error)) throw error;
       console.error("ledger-events: Postgres refused an event, retrying it alone", message.id, String(error));
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      retry([message]);
     }
   }
   return projected;

@@ -1,16 +1,14 @@
 // The cron sweeper: re-drives inbox entries left unprocessed (their queue message lost or
 // still parked) and dead letters. Cron does not fire under `wrangler dev`: the dev script
 // calls /cdn-cgi/local/scheduled on a timer.
-import { claimDue } from "../d1/inbox";
+import { claimDue, sendToIngest } from "../d1/inbox";
 import { redriveDeadLetters } from "./dead-letters";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 
 export async function sweep(env: Env, now = Date.now()): Promise<{ inbox: number; deadLetters: number }> {
   const ids = await claimDue(env, 500, now);
-  for (let i = 0; i < ids.length; i += 100) {
-    await env.INGEST.sendBatch(ids.slice(i, i + 100).map((inbox_id) => ({ body: { inbox_id } })));
-  }
+  await sendToIngest(env, ids);
   const deadLetters = await redriveDeadLetters(env, DEAD_LETTER_MIN_AGE_MS, 100, now);
   return { inbox: ids.length, deadLetters };
 }

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseJsonLossless } from "../../core/json";
 import { verifyWebhook } from "../../core/shopify-auth";
-import { recordInbox } from "../../d1/inbox";
+import { recordInbox, sendToIngest } from "../../d1/inbox";
 import { isInstalled } from "../../d1/shops";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
@@ -92,7 +92,7 @@ webhooks.post(route.path, async (c) => {
     try {
       const { id } = await recordInbox(c.env, { shop, topic, deliveryId: delivery.id, body: text, orderGid: outcome.orderGid });
       // The inbox row is the durable copy; if this send is lost the sweeper re-drives it.
-      await c.env.INGEST.send({ inbox_id: id }).catch((e) => console.warn("webhook: ingest send failed", String(e)));
+      await sendToIngest(c.env, [id]).catch((e) => console.warn("webhook: ingest send failed", String(e)));
     } catch (error) {
       console.error("webhook: inbox write failed", topic, String(error));
       throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
