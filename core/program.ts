@@ -2,13 +2,8 @@
 // arithmetic of earning and reversing. Pure: every surface and object calls these.
 import { z } from "zod";
 import { MILLS_PER_UNIT } from "./money";
-
-export const TierSchema = z.object({
-  name: z.string().min(1).max(60),
-  /** Lifetime points earned needed to reach the tier. */
-  threshold: z.number().int().min(0),
-  earn_multiplier: z.number().min(1).max(10).default(1),
-});
+import { applyBasisPoints, toBasisPoints } from "./multiplier";
+import { TierSchema, tierFor } from "./tiers";
 
 export const ProgramSettingsSchema = z.object({
   version: z.number().int().min(1),
@@ -66,16 +61,10 @@ export interface EarnSnapshot {
   program_version: number;
   points_per_currency_unit: number;
   tier: string | null;
+  /** As the merchant wrote it, for people; the arithmetic used `tier_multiplier_bp`. */
   tier_multiplier: number;
+  tier_multiplier_bp: number;
   base_mills: number;
-}
-
-export function tierFor(program: ProgramSettings, lifetimeEarned: number): ProgramSettings["tiers"][number] | null {
-  let current: ProgramSettings["tiers"][number] | null = null;
-  for (const tier of program.tiers) {
-    if (lifetimeEarned >= tier.threshold && (!current || tier.threshold >= current.threshold)) current = tier;
-  }
-  return current;
 }
 
 /** Points for an order's earn base (subtotal after discounts), rounded down. */
@@ -84,19 +73,21 @@ export function computeOrderEarn(
   baseMills: number,
   lifetimeEarned: number,
 ): { points: number; snapshot: EarnSnapshot } {
-  const tier = tierFor(program, lifetimeEarned);
+  const tier = tierFor(program.tiers, lifetimeEarned);
   const multiplier = tier?.earn_multiplier ?? 1;
-  // Integer arithmetic first; the multiplier (a small decimal) is applied last and floored.
+  const multiplierBp = toBasisPoints(multiplier);
+  // Integers throughout: the base is floored to whole points, then the multiplier in bp.
   const basePoints = Number(
     (BigInt(baseMills) * BigInt(program.points_per_currency_unit)) / BigInt(MILLS_PER_UNIT),
   );
   return {
-    points: Math.floor(basePoints * multiplier),
+    points: applyBasisPoints(basePoints, multiplierBp),
     snapshot: {
       program_version: program.version,
       points_per_currency_unit: program.points_per_currency_unit,
       tier: tier?.name ?? null,
       tier_multiplier: multiplier,
+      tier_multiplier_bp: multiplierBp,
       base_mills: baseMills,
     },
   };

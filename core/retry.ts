@@ -1,5 +1,7 @@
 // Outbound calls to external services (Shopify, email/SMS, analytics) retry passing failures
 // with jittered exponential backoff: network errors, 429 (honouring Retry-After) and 5xx.
+import { backoffMs, withJitter } from "./backoff";
+
 export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
@@ -16,8 +18,7 @@ export function isRetryableStatus(status: number): boolean {
 export function backoffDelayMs(policy: RetryPolicy, attempt: number, retryAfter: string | null, random = Math.random): number {
   const seconds = retryAfter !== null && /^\d+(\.\d+)?$/.test(retryAfter.trim()) ? Number(retryAfter) : null;
   if (seconds !== null) return Math.min(seconds * 1000, policy.maxDelayMs);
-  const exponential = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
-  return Math.round(exponential / 2 + random() * (exponential / 2));
+  return withJitter(backoffMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, attempt), random);
 }
 
 export async function fetchWithRetries(

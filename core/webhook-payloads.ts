@@ -42,11 +42,34 @@ const customerRef = z
   .nullable()
   .optional();
 
+/** A `*_set` twin: the amount in the shop's currency and in the shopper's (presentment). */
+const moneySet = z
+  .object({
+    shop_money: z.object({ amount: amount, currency_code: z.string().max(8).optional() }).passthrough(),
+  })
+  .passthrough();
+
+/** A signed amount (order adjustments are negative), kept as its absolute value in mills. */
+const absoluteAmount = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = typeof value === "number" ? String(value) : value.trim();
+  const mills = parseAmountToMills(text.startsWith("-") ? text.slice(1) : text);
+  if (mills === null) {
+    ctx.addIssue({ code: "custom", message: "expected a decimal amount" });
+    return z.NEVER;
+  }
+  return mills;
+});
+const absoluteMoneySet = z
+  .object({ shop_money: z.object({ amount: absoluteAmount }).passthrough() })
+  .passthrough();
+
 export const OrderPayloadSchema = z.object({
   admin_graphql_api_id: gid("Order"),
   name: z.string().max(255).optional(),
   currency: z.string().max(8).optional(),
+  /** In the shop's currency, after discounts, before shipping and tax. */
   subtotal_price: amount,
+  subtotal_price_set: moneySet.optional(),
   cancelled_at: z.string().nullable().optional(),
   customer: customerRef,
 });
@@ -54,6 +77,7 @@ export const OrderPayloadSchema = z.object({
 export interface OrderEvent {
   orderGid: string;
   customerId: string | null;
+  /** The earn base: the subtotal after discounts, in the shop's currency. */
   baseMills: number;
   currency: string | null;
   name: string | null;
@@ -63,7 +87,7 @@ export function toOrderEvent(payload: z.infer<typeof OrderPayloadSchema>): Order
   return {
     orderGid: payload.admin_graphql_api_id,
     customerId: payload.customer ? digitsOfGid(payload.customer.admin_graphql_api_id) : null,
-    baseMills: payload.subtotal_price,
+    baseMills: payload.subtotal_price_set?.shop_money.amount ?? payload.subtotal_price,
     currency: payload.currency ?? null,
     name: payload.name ?? null,
   };
@@ -73,13 +97,17 @@ export const RefundPayloadSchema = z.object({
   admin_graphql_api_id: gid("Refund"),
   order_id: numericId,
   refund_line_items: z
-    .array(z.object({ subtotal: amount.optional() }).passthrough())
+    .array(z.object({ subtotal: amount.optional(), subtotal_set: moneySet.optional() }).passthrough())
     .max(10_000)
     .default([]),
-  transactions: z
+  order_adjustments: z
     .array(
       z
-        .object({ kind: z.string().optional(), status: z.string().optional(), amount: amount.optional() })
+        .object({
+          kind: z.string().max(64).optional(),
+          amount_set: absoluteMoneySet.optional(),
+          tax_amount_set: absoluteMoneySet.optional(),
+        })
         .passthrough(),
     )
     .max(10_000)
@@ -89,23 +117,54 @@ export const RefundPayloadSchema = z.object({
 export interface RefundEvent {
   refundGid: string;
   orderGid: string;
+  /** The share of the earn base this refund returns, in the shop's currency (money rule 3). */
   refundedMills: number;
 }
 
 /**
- * The refunded share of the earn base: the refunded line items' subtotals; a refund with no
- * line items (an amount-only refund) counts its successful refund transactions instead.
+ * What a refund returns of the earn base (the subtotal after discounts, shop currency):
+ * - its refunded line items' subtotals in shop money (`subtotal_set.shop_money`; the bare
+ *   `subtotal` only when the set is absent, as in payloads older than multi-currency);
+ * - with no line items, an amount-only refund (order adjustments of kind
+ *   `refund_discrepancy`, as Shopify records "refund an amount") counts its shop-money amount
+ *   less its tax: the shopper got money back for goods without returning a line;
+ * - shipping (`refund_shipping_lines`, `shipping_refund` adjustments) and tax never count, and
+ *   neither do the transactions, which are in the shopper's currency and include both.
+ * A refund with line items ignores its discrepancy adjustments: the goods returned decide.
  */
 export function toRefundEvent(payload: z.infer<typeof RefundPayloadSchema>): RefundEvent {
-  const lines = payload.refund_line_items.reduce((sum, line) => sum + (line.subtotal ?? 0), 0);
-  const transactions = payload.transactions
-    .filter((t) => t.kind === "refund" && (t.status === undefined || t.status === "success"))
-    .reduce((sum, t) => sum + (t.amount ?? 0), 0);
+  const lines = payload.refund_line_items.reduce(
+    (sum, line) => sum + (line.subtotal_set?.shop_money.amount ?? line.subtotal ?? 0),
+    0,
+  );
+  const amountOnly = payload.order_adjustments
+    .filter((adjustment) => adjustment.kind === "refund_discrepancy")
+    .reduce(
+      (sum, adjustment) =>
+        sum + Math.max(0, (adjustment.amount_set?.shop_money.amount ?? 0) - (adjustment.tax_amount_set?.shop_money.amount ?? 0)),
+      0,
+    );
   return {
     refundGid: payload.admin_graphql_api_id,
     orderGid: `gid://shopify/Order/${payload.order_id}`,
-    refundedMills: payload.refund_line_items.length > 0 ? lines : transactions,
+    refundedMills: payload.refund_line_items.length > 0 ? lines : amountOnly,
   };
+}
+
+/**
+ * Shop domains a payload names (`myshopify_domain`, `shop_domain`, a `domain` on
+ * .myshopify.com): each must be the shop the signed headers name. A custom `domain` (the
+ * shop's own www.example.com) names no shop we can compare, and is skipped.
+ */
+export function shopDomainsNamedIn(body: Record<string, unknown>): string[] {
+  const named: string[] = [];
+  for (const key of ["myshopify_domain", "shop_domain", "domain"]) {
+    const value = body[key];
+    if (typeof value !== "string") continue;
+    const domain = value.trim().toLowerCase();
+    if (key !== "domain" || domain.endsWith(".myshopify.com")) named.push(domain);
+  }
+  return named;
 }
 
 export const CustomerPayloadSchema = z.object({
@@ -115,3 +174,14 @@ export const CustomerPayloadSchema = z.object({
   last_name: storedText(255).nullable().optional(),
   created_at: optionalTimestamp,
 });
+
+/**
+ * X-Shopify-Triggered-At ("2026-11-30T18:00:27.877041743Z": up to nanoseconds) as epoch ms;
+ * null when absent or not a time, so a bad header never refuses a signed delivery.
+ */
+export function parseTriggeredAt(header: string | null): number | null {
+  if (!header) return null;
+  const text = header.trim().replace(/(\.\d{3})\d+/, "$1");
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,31 +1,58 @@
 // The durable webhook inbox: deliveries that could not be applied at once (refunds whose
-// order is unknown here, shop-level topics). Rows stay until processed; the sweeper re-drives.
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+// order is unknown here, shop-level topics, loyalty topics for a shop not installed). A row is
+//   pending   recorded and handed to ingest; the sweeper re-drives it if that message is lost
+//   parked    waiting (for its order, or for the shop to install); retried with backoff
+//   processed applied; its body (personal data) is cleared at once
+//   rejected  final: invalid, or given up after PARKED_GIVE_UP_MS, with the reason
+// and rows are purged INBOX_RETENTION_MS after they end (purgeInbox, run by the sweeper).
+import { and, eq, inArray, lte, or, sql } from "drizzle-orm";
+import { backoffMs, type BackoffPolicy } from "../core/backoff";
 import { d1 } from "./client";
-import { orderIndex, webhookInbox } from "./schema";
+import { webhookInbox } from "./schema";
 
 export type InboxRow = typeof webhookInbox.$inferSelect;
 
-/** The order index's customer for orders placed without an account. */
-export const GUEST = "";
-
-/** A refund whose order is still unknown after this long is given up (status rejected). */
+/** A row that still cannot apply after this long is given up (status rejected). */
 export const PARKED_GIVE_UP_MS = 7 * 24 * 60 * 60_000;
 
-/** Parked refunds are retried on this schedule until their order is seen (capped). */
-export function nextAttemptDelayMs(attempts: number): number {
-  return Math.min(60_000 * 2 ** Math.min(attempts, 6), 60 * 60_000);
+/** Processed and rejected rows are deleted this long after they ended. */
+export const INBOX_RETENTION_MS = 14 * 24 * 60 * 60_000;
+
+/** Parked entries are retried every minute, doubling to hourly, until they can apply. */
+export const PARKED_RETRY: BackoffPolicy = { baseMs: 60_000, maxMs: 60 * 60_000 };
+
+/** A pending row's ingest message gets this long before the sweeper sends it again. */
+const PENDING_GRACE_MS = 60_000;
+
+export interface InboxEntry {
+  shop: string;
+  topic: string;
+  deliveryId: string;
+  body: string;
+  orderGid: string | null;
+  triggeredAt: number | null;
 }
 
-/** Records a delivery; a repeated delivery (same shop + id) returns the existing row's id. */
+/**
+ * Records a delivery; a repeated delivery (same shop + id) returns the existing row's id.
+ * `parked` rows wait for their retry schedule instead of going to ingest now.
+ */
 export async function recordInbox(
   env: Env,
-  entry: { shop: string; topic: string; deliveryId: string; body: string; orderGid: string | null },
+  entry: InboxEntry & { parkedBecause?: string },
   now = Date.now(),
 ): Promise<{ id: number; fresh: boolean }> {
+  const { parkedBecause, ...row } = entry;
   const inserted = await d1(env)
     .insert(webhookInbox)
-    .values({ ...entry, status: "pending", attempts: 0, receivedAt: now, nextAttemptAt: now + 60_000 })
+    .values({
+      ...row,
+      status: parkedBecause ? "parked" : "pending",
+      lastError: parkedBecause ?? null,
+      attempts: 0,
+      receivedAt: now,
+      nextAttemptAt: now + (parkedBecause ? PARKED_RETRY.baseMs : PENDING_GRACE_MS),
+    })
     .onConflictDoNothing()
     .returning({ id: webhookInbox.id })
     .get();
@@ -42,10 +69,11 @@ export async function getInbox(env: Env, id: number): Promise<InboxRow | undefin
   return d1(env).select().from(webhookInbox).where(eq(webhookInbox.id, id)).get();
 }
 
+/** Done: the body is no longer needed, and it may hold personal data, so it goes now. */
 export async function markProcessed(env: Env, id: number, now = Date.now()): Promise<void> {
   await d1(env)
     .update(webhookInbox)
-    .set({ status: "processed", processedAt: now, lastError: null })
+    .set({ status: "processed", processedAt: now, lastError: null, body: "" })
     .where(eq(webhookInbox.id, id))
     .run();
 }
@@ -58,6 +86,7 @@ export async function markRejected(env: Env, id: number, reason: string, now = D
     .run();
 }
 
+/** Not applicable yet: waits on the backoff schedule, or ends rejected once too old. */
 export async function markParked(env: Env, row: InboxRow, reason: string, now = Date.now()): Promise<"parked" | "rejected"> {
   if (now - row.receivedAt > PARKED_GIVE_UP_MS) {
     await markRejected(env, row.id, `${reason}: given up after 7 days`, now);
@@ -68,7 +97,7 @@ export async function markParked(env: Env, row: InboxRow, reason: string, now = 
     .set({
       status: "parked",
       attempts: row.attempts + 1,
-      nextAttemptAt: now + nextAttemptDelayMs(row.attempts + 1),
+      nextAttemptAt: now + backoffMs(PARKED_RETRY, row.attempts + 1),
       lastError: reason.slice(0, 500),
     })
     .where(eq(webhookInbox.id, row.id))
@@ -76,11 +105,20 @@ export async function markParked(env: Env, row: InboxRow, reason: string, now = 
   return "parked";
 }
 
+/** A failed try (the consumer threw): the reason is kept for whoever looks, and the row ages out. */
+export async function recordFailure(env: Env, id: number, reason: string): Promise<void> {
+  await d1(env)
+    .update(webhookInbox)
+    .set({ attempts: sql`${webhookInbox.attempts} + 1`, lastError: reason.slice(0, 500) })
+    .where(eq(webhookInbox.id, id))
+    .run();
+}
+
 /** Unprocessed rows whose time has come; claimed by pushing their next attempt forward. */
 export async function claimDue(env: Env, limit: number, now = Date.now()): Promise<number[]> {
   const rows = await d1(env)
     .update(webhookInbox)
-    .set({ nextAttemptAt: now + 60_000 })
+    .set({ nextAttemptAt: now + PENDING_GRACE_MS })
     .where(
       and(
         inArray(webhookInbox.status, ["pending", "parked"]),
@@ -93,7 +131,35 @@ export async function claimDue(env: Env, limit: number, now = Date.now()): Promi
   return rows.map((r) => r.id);
 }
 
-/** Inbox entries (refunds) waiting for any of these just-indexed orders: one query per shop and 90 orders. */
+/**
+ * Rows that never applied within PARKED_GIVE_UP_MS end rejected with their last error (a
+ * pending row whose every try failed would otherwise be re-driven forever).
+ */
+export async function giveUpStale(env: Env, now = Date.now()): Promise<number> {
+  const rows = await d1(env)
+    .update(webhookInbox)
+    .set({
+      status: "rejected",
+      processedAt: now,
+      lastError: sql`substr('given up after 7 days: ' || coalesce(${webhookInbox.lastError}, 'never applied'), 1, 500)`,
+    })
+    .where(and(inArray(webhookInbox.status, ["pending", "parked"]), lte(webhookInbox.receivedAt, now - PARKED_GIVE_UP_MS)))
+    .returning({ id: webhookInbox.id })
+    .all();
+  return rows.length;
+}
+
+/** Deletes ended rows past their retention. */
+export async function purgeInbox(env: Env, now = Date.now()): Promise<number> {
+  const rows = await d1(env)
+    .delete(webhookInbox)
+    .where(and(inArray(webhookInbox.status, ["processed", "rejected"]), lte(webhookInbox.processedAt, now - INBOX_RETENTION_MS)))
+    .returning({ id: webhookInbox.id })
+    .all();
+  return rows.length;
+}
+
+/** Inbox entries (refunds) waiting for any of these orders: one query per shop and 90 orders. */
 export async function waitingForOrders(env: Env, orders: { shop: string; orderGid: string }[]): Promise<number[]> {
   const byShop = new Map<string, string[]>();
   for (const { shop, orderGid } of orders) byShop.set(shop, [...(byShop.get(shop) ?? []), orderGid]);
@@ -117,38 +183,24 @@ export async function waitingForOrders(env: Env, orders: { shop: string; orderGi
   return ids;
 }
 
-export async function customerForOrder(env: Env, shop: string, orderGid: string): Promise<string | null> {
-  const row = await d1(env)
-    .select({ customerId: orderIndex.customerId })
-    .from(orderIndex)
-    .where(and(eq(orderIndex.shop, shop), eq(orderIndex.orderGid, orderGid)))
-    .get();
-  return row?.customerId ?? null;
-}
-
-/** Idempotent; returns the orders that were new to the index. */
-export async function indexOrders(
-  env: Env,
-  entries: { shop: string; orderGid: string; customerId: string }[],
-  now = Date.now(),
-): Promise<{ shop: string; orderGid: string }[]> {
-  if (entries.length === 0) return [];
-  const insert = env.DB.prepare(
-    `INSERT INTO order_index (shop, order_gid, customer_id, created_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT DO NOTHING RETURNING shop, order_gid`,
-  );
-  const results = await env.DB.batch<{ shop: string; order_gid: string }>(
-    entries.map((e) => insert.bind(e.shop, e.orderGid, e.customerId, now)),
-  );
-  return results.flatMap((r) => r.results.map((row) => ({ shop: row.shop, orderGid: row.order_gid })));
-}
-
 /** Refunds that arrived before these orders were indexed go (back) to ingest now. */
 export async function redriveWaitingFor(env: Env, orders: { shop: string; orderGid: string }[]): Promise<number> {
   if (orders.length === 0) return 0;
   const ids = await waitingForOrders(env, orders);
   await sendToIngest(env, ids);
   return ids.length;
+}
+
+/** Everything a shop has parked goes again now (it has just installed, or reinstalled). */
+export async function redriveParked(env: Env, shop: string, now = Date.now()): Promise<number> {
+  const rows = await d1(env)
+    .update(webhookInbox)
+    .set({ nextAttemptAt: now + PENDING_GRACE_MS })
+    .where(and(eq(webhookInbox.shop, shop), or(eq(webhookInbox.status, "parked"), eq(webhookInbox.status, "pending"))))
+    .returning({ id: webhookInbox.id })
+    .all();
+  await sendToIngest(env, rows.map((r) => r.id));
+  return rows.length;
 }
 
 /** Hands inbox entries to the ingest queue; the inbox row stays the durable copy. */

@@ -1,19 +1,30 @@
 // D1: configuration near the edge, the webhook inbox and the order → customer index.
-// Mirrors d1/migrations/*.sql (applied by wrangler and by the test setup).
+// The one source of D1's schema: `npm run db:generate` (drizzle-kit) writes each numbered
+// migration in d1/migrations from it, and `npm test` fails when a change has no migration.
 import { sql } from "drizzle-orm";
-import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { check, integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
 
-export const shops = sqliteTable("shops", {
+export const shops = sqliteTable(
+  "shops",
+  {
   domain: text("domain").primaryKey(),
   status: text("status", { enum: ["installed", "uninstalled"] }).notNull(),
   accessTokenEncrypted: text("access_token_encrypted"),
   accessTokenExpiresAt: integer("access_token_expires_at"),
   refreshTokenEncrypted: text("refresh_token_encrypted"),
   plan: text("plan").notNull().default("free"),
+  /** When the current installation began (a reinstall after an uninstall sets it anew). */
   installedAt: integer("installed_at").notNull(),
+  /**
+   * The latest proof that the app was installed (each token exchange): an app/uninstalled
+   * that Shopify triggered before this is stale, whatever order the two reached us in.
+   */
+  installConfirmedAt: integer("install_confirmed_at"),
   uninstalledAt: integer("uninstalled_at"),
   updatedAt: integer("updated_at").notNull(),
-});
+  },
+  (t) => [check("shops_status", sql`${t.status} IN ('installed', 'uninstalled')`)],
+);
 
 export const programSettings = sqliteTable(
   "program_settings",
@@ -40,7 +51,7 @@ export const rewards = sqliteTable(
     sort: integer("sort").notNull().default(0),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("rewards_shop").on(t.shop, t.active, t.sort)],
+  (t) => [index("rewards_shop").on(t.shop, t.active, t.sort), check("rewards_points_cost", sql`${t.pointsCost} > 0`)],
 );
 
 export const webhookInbox = sqliteTable(
@@ -55,6 +66,8 @@ export const webhookInbox = sqliteTable(
     status: text("status", { enum: ["pending", "parked", "processed", "rejected"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     receivedAt: integer("received_at").notNull(),
+    /** X-Shopify-Triggered-At, epoch ms, when the delivery carried it. */
+    triggeredAt: integer("triggered_at"),
     nextAttemptAt: integer("next_attempt_at").notNull(),
     processedAt: integer("processed_at"),
     lastError: text("last_error"),
@@ -63,6 +76,7 @@ export const webhookInbox = sqliteTable(
     uniqueIndex("webhook_inbox_delivery").on(t.shop, t.deliveryId),
     index("webhook_inbox_due").on(t.status, t.nextAttemptAt),
     index("webhook_inbox_order").on(t.shop, t.orderGid, t.status),
+    check("webhook_inbox_status", sql`${t.status} IN ('pending', 'parked', 'processed', 'rejected')`),
   ],
 );
 
@@ -86,6 +100,19 @@ export const deadLetters = sqliteTable(
     attempts: integer("attempts").notNull(),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
     redrivenAt: integer("redriven_at"),
+    /**
+     * pending: the sweeper re-drives it to its queue. parked: final, kept for an operator with
+     * its reason until the retention purge (queues/dead-letters.ts).
+     */
+    status: text("status", { enum: ["pending", "parked"] }).notNull().default("pending"),
+    /** How many times this same message (same queue and body) reached a dead-letter queue. */
+    deadCount: integer("dead_count").notNull().default(1),
+    bodyHash: text("body_hash"),
+    reason: text("reason"),
   },
-  (t) => [index("dead_letters_pending").on(t.redrivenAt, t.createdAt)],
+  (t) => [
+    index("dead_letters_pending").on(t.redrivenAt, t.createdAt),
+    index("dead_letters_status").on(t.status, t.createdAt),
+    uniqueIndex("dead_letters_message").on(t.queue, t.bodyHash),
+  ],
 );

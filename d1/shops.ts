@@ -1,8 +1,9 @@
 // Shops and their program: read through an isolate cache (config changes show within seconds).
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { DEFAULT_PROGRAM, DEFAULT_REWARDS, ProgramSettingsSchema, type ProgramSettings, type Reward } from "../core/program";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
+import { redriveParked } from "./inbox";
 import { programSettings, rewards, shops } from "./schema";
 
 const CONFIG_TTL_MS = 10_000;
@@ -60,17 +61,21 @@ export interface InstallInput {
 
 /**
  * Installs (or re-installs) a shop: the shop row, program version 1 and the default rewards
- * when the shop has none. One D1 batch, so a half-installed shop cannot exist.
+ * when the shop has none. One D1 batch, so a half-installed shop cannot exist. Every call is
+ * proof the app is installed now (`install_confirmed_at`); a reinstall starts a new
+ * installation (`installed_at`). Webhooks parked while the shop was not installed go again.
  */
 export async function installShop(env: Env, input: InstallInput, now = Date.now()): Promise<void> {
   const db = d1(env);
   const statements = [
     db
       .insert(shops)
-      .values({ ...input, status: "installed", installedAt: now, updatedAt: now })
+      .values({ ...input, status: "installed", installedAt: now, installConfirmedAt: now, updatedAt: now })
       .onConflictDoUpdate({
         target: shops.domain,
         set: {
+          installedAt: sql`CASE WHEN ${shops.status} = 'installed' THEN ${shops.installedAt} ELSE excluded.installed_at END`,
+          installConfirmedAt: sql`max(coalesce(${shops.installConfirmedAt}, 0), excluded.install_confirmed_at)`,
           status: "installed",
           accessTokenEncrypted: input.accessTokenEncrypted,
           accessTokenExpiresAt: input.accessTokenExpiresAt,
@@ -102,15 +107,32 @@ export async function installShop(env: Env, input: InstallInput, now = Date.now(
   ] as const;
   await db.batch(statements);
   forgetShop(input.domain);
+  await redriveParked(env, input.domain, now);
 }
 
-export async function markUninstalled(env: Env, domain: string, now = Date.now()): Promise<void> {
-  await d1(env)
+export type UninstallResult = "uninstalled" | "stale_uninstall" | "not_installed";
+
+/**
+ * Applies an app/uninstalled that Shopify triggered at `triggeredAt` only if no installation
+ * was confirmed after it: one conditional UPDATE, so a token exchange racing it wins either way.
+ */
+export async function uninstallIfInstalledBefore(env: Env, domain: string, triggeredAt: number, now = Date.now()): Promise<UninstallResult> {
+  const updated = await d1(env)
     .update(shops)
     .set({ status: "uninstalled", accessTokenEncrypted: null, refreshTokenEncrypted: null, uninstalledAt: now, updatedAt: now })
-    .where(eq(shops.domain, domain))
-    .run();
+    .where(
+      and(
+        eq(shops.domain, domain),
+        eq(shops.status, "installed"),
+        sql`coalesce(${shops.installConfirmedAt}, ${shops.installedAt}) <= ${triggeredAt}`,
+      ),
+    )
+    .returning({ domain: shops.domain })
+    .all();
   forgetShop(domain);
+  if (updated.length > 0) return "uninstalled";
+  const shop = await d1(env).select({ status: shops.status }).from(shops).where(eq(shops.domain, domain)).get();
+  return shop?.status === "installed" ? "stale_uninstall" : "not_installed";
 }
 
 function forgetShop(domain: string): void {

@@ -2,27 +2,24 @@
 // applied synchronously inside one storage transaction, so concurrent deliveries serialize and
 // an effect's idempotency key, its ledger rows, the balance and its outbox rows commit together.
 import { DurableObject } from "cloudflare:workers";
+import { backoffMs, type BackoffPolicy } from "../core/backoff";
 import { computeOrderEarn, reversalTarget, type EarnSnapshot } from "../core/program";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
+import type { AccountSummary, LedgerEntry, LedgerEvent, LedgerKind } from "../core/ledger-events";
 import type {
   AccountIdentity,
-  AccountSummary,
   CustomerCreatedInput,
   Delivery,
   EffectResult,
-  LedgerEntry,
-  LedgerEvent,
-  LedgerKind,
   OrderCancelledInput,
   OrderPaidInput,
   RefundInput,
 } from "./customer-account-types";
 
 /** An unconfirmed outbox row is sent again after 15 s, then 30 s, … at most every 10 minutes. */
-export const OUTBOX_RESEND_AFTER_MS = 15_000;
-const OUTBOX_RESEND_MAX_MS = 600_000;
-// D1/DO SQLite bind at most 100 parameters: the update binds 4 besides the seqs.
+export const OUTBOX_RESEND: BackoffPolicy = { baseMs: 15_000, maxMs: 600_000 };
+// One sendBatch: queues take at most 100 messages per batch.
 const OUTBOX_BATCH = 90;
 
 type Row = Record<string, SqlStorageValue>;
@@ -219,8 +216,8 @@ export class CustomerAccount extends DurableObject<Env> {
     for (;;) {
       const now = Date.now();
       const rows = this.sql
-        .exec<{ seq: number; body: string }>(
-          `SELECT seq, body FROM outbox WHERE next_send_at IS NULL OR next_send_at <= ? ORDER BY seq LIMIT ?`,
+        .exec<{ seq: number; body: string; send_count: number }>(
+          `SELECT seq, body, send_count FROM outbox WHERE next_send_at IS NULL OR next_send_at <= ? ORDER BY seq LIMIT ?`,
           now,
           OUTBOX_BATCH,
         )
@@ -236,17 +233,16 @@ export class CustomerAccount extends DurableObject<Env> {
         sent = false;
       }
       // Sent or not, each row's next try backs off; the consumer's confirmation deletes it.
-      const seqs = rows.map((row) => row.seq);
-      this.sql.exec(
-        `UPDATE outbox SET sent_at = CASE WHEN ?4 THEN ?1 ELSE sent_at END, send_count = send_count + 1,
-           next_send_at = ?1 + min(?2, ?3 * (1 << min(send_count, 20)))
-         WHERE seq IN (${seqs.map(() => "?").join(",")})`,
-        now,
-        OUTBOX_RESEND_MAX_MS,
-        OUTBOX_RESEND_AFTER_MS,
-        sent ? 1 : 0,
-        ...seqs,
-      );
+      for (const row of rows) {
+        this.sql.exec(
+          `UPDATE outbox SET sent_at = CASE WHEN ? THEN ? ELSE sent_at END, send_count = send_count + 1, next_send_at = ?
+           WHERE seq = ?`,
+          sent ? 1 : 0,
+          now,
+          now + backoffMs(OUTBOX_RESEND, row.send_count),
+          row.seq,
+        );
+      }
       if (!sent || rows.length < OUTBOX_BATCH) return;
     }
   }
@@ -291,7 +287,7 @@ export class CustomerAccount extends DurableObject<Env> {
     }
     // Armed in the same output-gated write as the effect: if the process dies before the
     // outbox is sent, the alarm sends it.
-    void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND_AFTER_MS);
+    void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND.baseMs);
     this.ctx.waitUntil(this.flushOutbox());
     const balance = this.summaryRow().points_balance;
     return points === 0 ? { outcome: "recorded", points: 0, balance } : { outcome: "applied", points, balance };

@@ -1,6 +1,6 @@
 // The reporting projection's writes: idempotent upserts keyed on the ledger entry id (money
 // rule 5), correct in any order of delivery.
-import type { LedgerEvent } from "../durable-objects/customer-account-types";
+import type { LedgerEvent } from "../core/ledger-events";
 import type { TransactionSql } from "postgres";
 import type { Sql } from "./client";
 

@@ -1,6 +1,12 @@
 // Every dead-letter queue lands here: the message is kept in D1 (nothing vanishes) and the
-// sweeper re-drives it to its queue later.
-import { and, asc, inArray, isNull, lte } from "drizzle-orm";
+// sweeper re-drives it to its queue. The same message (queue and body) dead-lettered
+// MAX_DEAD_LETTERINGS times is parked: final, with its reason, for an operator to read, instead
+// of circling between its queue and this table forever. Parked rows are also written directly
+// by consumers for events they know can never apply (parkMessage).
+// Retention: re-driven rows are deleted after 7 days, parked ones after 14 (they may hold
+// personal data, e.g. a customer profile event).
+import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { toHex, utf8 } from "../core/encoding";
 import { d1 } from "../d1/client";
 import { deadLetters } from "../d1/schema";
 
@@ -11,31 +17,85 @@ export const DEAD_LETTER_QUEUES: Record<string, keyof Pick<Env, "INGEST" | "LEDG
   "jobs-dlq": "JOBS",
 };
 
+export const MAX_DEAD_LETTERINGS = 3;
+export const REDRIVEN_RETENTION_MS = 7 * 24 * 60 * 60_000;
+export const PARKED_RETENTION_MS = 14 * 24 * 60 * 60_000;
+
+async function bodyHash(queue: string, body: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(`${queue}\n${body}`))));
+}
+
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = d1(env);
-  const rows = batch.messages.map((m) => ({ queue: batch.queue, body: JSON.stringify(m.body), attempts: m.attempts }));
-  // D1 caps bound parameters at 100 per statement: 3 columns → 30 rows per insert.
-  for (let i = 0; i < rows.length; i += 30) await db.insert(deadLetters).values(rows.slice(i, i + 30)).run();
+  for (const message of batch.messages) {
+    await recordDeadLetter(env, batch.queue, message.body, message.attempts);
+  }
   batch.ackAll();
 }
 
-/** Sends dead letters older than `minAgeMs` back to their queue, once each sweep. */
+async function recordDeadLetter(env: Env, queue: string, body: unknown, attempts: number, now = Date.now()): Promise<void> {
+  const text = JSON.stringify(body);
+  await d1(env)
+    .insert(deadLetters)
+    .values({ queue, body: text, attempts, bodyHash: await bodyHash(queue, text), createdAt: now })
+    .onConflictDoUpdate({
+      target: [deadLetters.queue, deadLetters.bodyHash],
+      set: {
+        deadCount: sql`${deadLetters.deadCount} + 1`,
+        attempts: sql`excluded.attempts`,
+        redrivenAt: null,
+        status: sql`CASE WHEN ${deadLetters.status} = 'parked' OR ${deadLetters.deadCount} + 1 >= ${MAX_DEAD_LETTERINGS} THEN 'parked' ELSE 'pending' END`,
+        reason: sql`CASE WHEN ${deadLetters.status} = 'parked' THEN ${deadLetters.reason} ELSE 'dead-lettered ' || (${deadLetters.deadCount} + 1) || ' times, ' || excluded.attempts || ' tries each' END`,
+      },
+    })
+    .run();
+}
+
+/** Parks a message its consumer knows can never apply: final, with the reason, no re-drive. */
+export async function parkMessage(env: Env, queue: string, body: unknown, attempts: number, reason: string, now = Date.now()): Promise<void> {
+  const text = JSON.stringify(body);
+  console.error(`parked a ${queue} message after ${attempts} tries: ${reason}`);
+  await d1(env)
+    .insert(deadLetters)
+    .values({ queue, body: text, attempts, bodyHash: await bodyHash(queue, text), createdAt: now, status: "parked", reason: reason.slice(0, 500) })
+    .onConflictDoUpdate({
+      target: [deadLetters.queue, deadLetters.bodyHash],
+      set: { status: "parked", reason: reason.slice(0, 500), attempts, redrivenAt: null },
+    })
+    .run();
+}
+
+/** Sends pending dead letters older than `minAgeMs` back to their queue, once each. */
 export async function redriveDeadLetters(env: Env, minAgeMs: number, limit = 100, now = Date.now()): Promise<number> {
   const db = d1(env);
   const due = await db
     .select()
     .from(deadLetters)
-    .where(and(isNull(deadLetters.redrivenAt), lte(deadLetters.createdAt, now - minAgeMs)))
+    .where(and(eq(deadLetters.status, "pending"), isNull(deadLetters.redrivenAt), lte(deadLetters.createdAt, now - minAgeMs)))
     .orderBy(asc(deadLetters.createdAt))
     .limit(limit)
     .all();
   for (const row of due) {
     const target = DEAD_LETTER_QUEUES[row.queue];
-    if (!target) continue;
-    await env[target].send(JSON.parse(row.body), { contentType: "json" });
+    if (target) await env[target].send(JSON.parse(row.body), { contentType: "json" });
   }
   if (due.length) {
     await db.update(deadLetters).set({ redrivenAt: now }).where(inArray(deadLetters.id, due.map((r) => r.id))).run();
   }
   return due.length;
+}
+
+/** Deletes dead letters past their retention. */
+export async function purgeDeadLetters(env: Env, now = Date.now()): Promise<number> {
+  const db = d1(env);
+  const redriven = await db
+    .delete(deadLetters)
+    .where(and(eq(deadLetters.status, "pending"), isNotNull(deadLetters.redrivenAt), lte(deadLetters.redrivenAt, now - REDRIVEN_RETENTION_MS)))
+    .returning({ id: deadLetters.id })
+    .all();
+  const parked = await db
+    .delete(deadLetters)
+    .where(and(eq(deadLetters.status, "parked"), lte(deadLetters.createdAt, now - PARKED_RETENTION_MS)))
+    .returning({ id: deadLetters.id })
+    .all();
+  return redriven.length + parked.length;
 }

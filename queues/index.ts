@@ -1,4 +1,4 @@
-import type { LedgerEvent } from "../durable-objects/customer-account-types";
+import type { LedgerEvent } from "../core/ledger-events";
 import { DEAD_LETTER_QUEUES, handleDeadLetters } from "./dead-letters";
 import { handleIngest, type IngestMessage } from "./ingest";
 import { handleLedgerEvents } from "./ledger-events";

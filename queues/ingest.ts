@@ -1,9 +1,9 @@
-// ingest: inbox entries (refunds whose order was unknown, shop-level topics). The inbox row in
-// D1 is the durable copy; a message only names it.
+// ingest: inbox entries (refunds whose order was unknown, shop-level topics, topics for a shop
+// not installed). The inbox row in D1 is the durable copy; a message only names it.
+import { queueRetryDelaySeconds } from "../core/backoff";
 import { parseJsonLossless } from "../core/json";
-import { getInbox, markParked, markProcessed, markRejected } from "../d1/inbox";
-import { applyTopic, isTopic, parsePayload } from "../workers/webhooks/topics";
-import { retryDelaySeconds } from "./backoff";
+import { getInbox, markParked, markProcessed, markRejected, recordFailure } from "../d1/inbox";
+import { applyTopic, isTopic, parsePayload } from "../topics";
 
 export interface IngestMessage {
   inbox_id: number;
@@ -16,7 +16,8 @@ export async function handleIngest(batch: MessageBatch<IngestMessage>, env: Env)
       message.ack();
     } catch (error) {
       console.warn("ingest: retrying", message.body.inbox_id, String(error));
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      await recordFailure(env, message.body.inbox_id, String(error)).catch(() => {});
+      message.retry({ delaySeconds: queueRetryDelaySeconds(message.attempts) });
     }
   }
 }
@@ -35,7 +36,13 @@ export async function processInboxEntry(env: Env, inboxId: number): Promise<"pro
   }
   const outcome = await applyTopic(
     row.topic,
-    { env, shop: row.shop, delivery: { id: row.deliveryId, topic: row.topic }, fromInbox: true },
+    {
+      env,
+      shop: row.shop,
+      delivery: { id: row.deliveryId, topic: row.topic },
+      fromInbox: true,
+      triggeredAt: row.triggeredAt ?? row.receivedAt,
+    },
     parsed.payload,
   );
   if (outcome.outcome === "deferred") return markParked(env, row, outcome.reason);

@@ -10,6 +10,7 @@ const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETC
 
 const steps = [
   ["Env types are current (wrangler types --check)", bin("wrangler"), ["types", "--check", "--env-file", ".dev.vars.example", "--env-interface", "Env", "worker-configuration.d.ts"]],
+  ["D1 schema and migrations agree (drizzle-kit)", process.execPath, [resolve(ROOT, "scripts/d1-schema-check.mjs")]],
   ["TypeScript (strict): Worker code", bin("tsc"), ["--noEmit", "-p", "."]],
   ["TypeScript (strict): Node code", bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]],
   ["Tests: Worker, Durable Objects, queues, end to end (vitest)", bin("vitest"), ["run", ...process.argv.slice(2)]],

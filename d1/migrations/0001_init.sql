@@ -1,5 +1,5 @@
 -- LoyalNest D1 schema v1: shops, program settings, rewards, webhook inbox, order index,
--- dead letters. Kept in step with d1/schema.ts.
+-- dead letters. Written by hand before drizzle-kit; meta/0001_snapshot.json records it for drizzle-kit.
 CREATE TABLE shops (
   domain TEXT PRIMARY KEY,
   status TEXT NOT NULL CHECK (status IN ('installed', 'uninstalled')),

@@ -3,9 +3,19 @@ import { describe, expect, it } from "vitest";
 import { dataKeys, decryptText, emailBlindIndex, encryptText, hmacBase64 } from "../../core/crypto";
 import { parseJsonLossless } from "../../core/json";
 import { parseAmountToMills } from "../../core/money";
-import { computeOrderEarn, DEFAULT_PROGRAM, reversalTarget, tierFor } from "../../core/program";
+import { computeOrderEarn, DEFAULT_PROGRAM, reversalTarget } from "../../core/program";
 import { appProxyMessage, signAppProxy, verifyAppProxy, verifyWebhook } from "../../core/shopify-auth";
-import { toRefundEvent, RefundPayloadSchema } from "../../core/webhook-payloads";
+import { applyBasisPoints, toBasisPoints } from "../../core/multiplier";
+import { TierSchema, tierFor, tierProgress } from "../../core/tiers";
+import {
+  OrderPayloadSchema,
+  parseTriggeredAt,
+  RefundPayloadSchema,
+  shopDomainsNamedIn,
+  toOrderEvent,
+  toRefundEvent,
+} from "../../core/webhook-payloads";
+import { paidOrder, refund } from "../fixtures/shopify";
 import { TEST_SECRETS } from "../helpers/secrets";
 
 describe("webhook HMAC", () => {
@@ -86,20 +96,90 @@ describe("earning and reversing", () => {
   });
 
   it("picks the highest tier reached", () => {
-    expect(tierFor(DEFAULT_PROGRAM, 999)?.name).toBe("Bronze");
-    expect(tierFor(DEFAULT_PROGRAM, 1_000)?.name).toBe("Silver");
-    expect(tierFor(DEFAULT_PROGRAM, 50_000)?.name).toBe("Gold");
+    expect(tierFor(DEFAULT_PROGRAM.tiers, 999)?.name).toBe("Bronze");
+    expect(tierFor(DEFAULT_PROGRAM.tiers, 1_000)?.name).toBe("Silver");
+    expect(tierFor(DEFAULT_PROGRAM.tiers, 50_000)?.name).toBe("Gold");
   });
 
-  it("counts refunded line subtotals, else successful refund transactions", () => {
+  it("counts refunded line subtotals (bare strings when no set is sent)", () => {
     const lines = RefundPayloadSchema.parse(
       parseJsonLossless(`{"admin_graphql_api_id":"gid://shopify/Refund/1","order_id":5,"refund_line_items":[{"subtotal":"3.00"},{"subtotal":"2.50"}],"transactions":[{"kind":"refund","status":"success","amount":"9.99"}]}`),
     );
     expect(toRefundEvent(lines)).toEqual({ refundGid: "gid://shopify/Refund/1", orderGid: "gid://shopify/Order/5", refundedMills: 5_500 });
-    const amountOnly = RefundPayloadSchema.parse(
-      parseJsonLossless(`{"admin_graphql_api_id":"gid://shopify/Refund/2","order_id":5,"transactions":[{"kind":"refund","status":"success","amount":"4.00"},{"kind":"refund","status":"failure","amount":"9.00"}]}`),
-    );
-    expect(toRefundEvent(amountOnly).refundedMills).toBe(4_000);
+  });
+
+  it("applies tier multipliers in integers: 100 points × 2.3 is 230", () => {
+    const program = { ...DEFAULT_PROGRAM, tiers: [{ name: "Gold", threshold: 0, earn_multiplier: 2.3 }] };
+    const { points, snapshot } = computeOrderEarn(program, parseAmountToMills("10.00")!, 0);
+    expect(points).toBe(230);
+    expect(snapshot).toMatchObject({ tier_multiplier: 2.3, tier_multiplier_bp: 23_000 });
+    expect(Math.floor(100 * 2.3)).toBe(229); // what float arithmetic gave
+    expect(applyBasisPoints(1_001, toBasisPoints(1.15))).toBe(1_151);
+    expect(applyBasisPoints(9_007_199_254_740, toBasisPoints(9.9999))).toBe(90_071_091_827_474);
+  });
+
+  it("refuses a multiplier it cannot hold exactly in basis points", () => {
+    expect(TierSchema.safeParse({ name: "X", threshold: 0, earn_multiplier: 1.23456 }).success).toBe(false);
+    expect(TierSchema.safeParse({ name: "X", threshold: 0, earn_multiplier: 1.2345 }).success).toBe(true);
+  });
+
+  it("says how far the next tier is", () => {
+    expect(tierProgress(DEFAULT_PROGRAM.tiers, 400)).toMatchObject({ tier: { name: "Bronze" }, next: { name: "Silver", points_needed: 600 } });
+    expect(tierProgress(DEFAULT_PROGRAM.tiers, 5_000)).toMatchObject({ tier: { name: "Gold" }, next: null });
+  });
+});
+
+describe("the earn base and the refunded share, from payloads shaped as Shopify sends them", () => {
+  const refundOf = (r: Parameters<typeof refund>[0]) => toRefundEvent(RefundPayloadSchema.parse(parseJsonLossless(refund(r))));
+
+  it("earns on the subtotal in shop money, not the shopper's currency", () => {
+    const order = OrderPayloadSchema.parse(parseJsonLossless(paidOrder({ id: "820982911946154508", customerId: "115310627314723954", subtotal: ["200.00", "184.00"] })));
+    expect(toOrderEvent(order)).toMatchObject({
+      orderGid: "gid://shopify/Order/820982911946154508",
+      customerId: "115310627314723954",
+      baseMills: 200_000,
+    });
+  });
+
+  it("reverses by the refunded lines' subtotals in shop money (the bare subtotal is the shopper's)", () => {
+    expect(refundOf({ id: "890088186047892319", orderId: "820982911946154508", lines: [["50.00", "46.00"], ["25.00", "23.00"]] })).toEqual({
+      refundGid: "gid://shopify/Refund/890088186047892319",
+      orderGid: "gid://shopify/Order/820982911946154508",
+      refundedMills: 75_000,
+    });
+  });
+
+  it("reverses nothing for a shipping-only refund, though money went back", () => {
+    expect(refundOf({ id: "2", orderId: "5", shipping: ["10.00", "9.20"] }).refundedMills).toBe(0);
+  });
+
+  it("ignores shipping beside refunded lines", () => {
+    expect(refundOf({ id: "3", orderId: "5", lines: [["50.00", "46.00"]], shipping: ["10.00", "9.20"] }).refundedMills).toBe(50_000);
+  });
+
+  it("counts an amount-only refund (a refund_discrepancy adjustment) by its shop-money amount", () => {
+    expect(refundOf({ id: "4", orderId: "5", discrepancy: ["30.00", "27.60"] }).refundedMills).toBe(30_000);
+    expect(refundOf({ id: "5", orderId: "5", discrepancy: ["30.00", "27.60"], shipping: ["10.00", "9.20"] }).refundedMills).toBe(30_000);
+  });
+
+  it("lets refunded lines decide when a discrepancy rides along", () => {
+    expect(refundOf({ id: "6", orderId: "5", lines: [["50.00", "46.00"]], discrepancy: ["5.00", "4.60"] }).refundedMills).toBe(50_000);
+  });
+});
+
+describe("webhook headers and payload shop names", () => {
+  it.each([
+    ["2026-11-30T18:00:27.877041743Z", Date.UTC(2026, 10, 30, 18, 0, 27, 877)],
+    ["2026-11-30T18:00:27Z", Date.UTC(2026, 10, 30, 18, 0, 27)],
+    ["2026-11-30T13:00:27-05:00", Date.UTC(2026, 10, 30, 18, 0, 27)],
+    ["yesterday", null],
+    [null, null],
+  ])("reads X-Shopify-Triggered-At %j", (header, ms) => expect(parseTriggeredAt(header)).toBe(ms));
+
+  it("finds the shop domains a payload names, skipping a custom domain", () => {
+    expect(shopDomainsNamedIn({ myshopify_domain: "A.myshopify.com", domain: "www.example.com" })).toEqual(["a.myshopify.com"]);
+    expect(shopDomainsNamedIn({ shop_domain: "b.myshopify.com", domain: "c.myshopify.com" })).toEqual(["b.myshopify.com", "c.myshopify.com"]);
+    expect(shopDomainsNamedIn({ id: "1" })).toEqual([]);
   });
 });
 

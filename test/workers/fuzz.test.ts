@@ -20,7 +20,7 @@ import { parseJsonLossless } from "../../core/json";
 import { signAppProxy, verifyWebhook } from "../../core/shopify-auth";
 import { connectReporting, type Sql } from "../../postgres/client";
 import { MAX_WEBHOOK_BYTES } from "../../workers/webhooks";
-import { TOPICS, isTopic, parsePayload } from "../../workers/webhooks/topics";
+import { TOPICS, isTopic, parsePayload } from "../../topics";
 import { accountState, call, eventually, install } from "../helpers/app";
 import * as F from "../helpers/fuzz";
 import { customerBody, orderBody, uniqueShop } from "../helpers/shopify";

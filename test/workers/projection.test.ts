@@ -1,7 +1,7 @@
 // The Postgres projection: equal to the ledgers, idempotent, and patient when Postgres is down.
 import { createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject, createExecutionContext } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LedgerEvent } from "../../durable-objects/customer-account-types";
+import type { LedgerEvent } from "../../core/ledger-events";
 import { customerAccount } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
 import { handleLedgerEvents } from "../../queues/ledger-events";

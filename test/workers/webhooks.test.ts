@@ -79,9 +79,23 @@ describe("bad input", () => {
     expect((await deliver("orders/paid", big)).body).toMatchObject({ status: "error", error: { code: "payload_too_large" } });
   });
 
-  it("answers 200 and ignores deliveries for shops that have not installed the app", async () => {
-    const response = await deliver("orders/paid", orderBody({ id: newId(), customerId: "5", subtotal: "9.00" }), {}, "stranger.myshopify.com");
-    expect(response).toMatchObject({ status: 200, body: { status: "ok", outcome: "ignored", reason: "shop_not_installed" } });
+  it("keeps deliveries for a shop that has not installed the app, parked, applying none", async () => {
+    const stranger = uniqueShop("stranger");
+    const response = await deliver("orders/paid", orderBody({ id: newId(), customerId: "5", subtotal: "9.00" }), {}, stranger);
+    expect(response).toMatchObject({ status: 200, body: { status: "ok", outcome: "queued", reason: "shop_not_installed" } });
+    const row = await env.DB.prepare(`SELECT status, last_error FROM webhook_inbox WHERE shop = ?`).bind(stranger).first();
+    expect(row).toEqual({ status: "parked", last_error: "shop_not_installed" });
+    expect((await accountState(stranger, "5")).ledger).toEqual([]);
+  });
+
+  it.each([
+    ["myshopify_domain", "app/uninstalled", (other: string) => JSON.stringify({ id: 1, myshopify_domain: other, domain: "www.example.com" })],
+    ["domain", "app/uninstalled", (other: string) => JSON.stringify({ id: 1, domain: other })],
+  ])("refuses a payload whose %s names another shop, recording nothing", async (_field, topic, body) => {
+    const before = await inboxCount();
+    const response = await deliver(topic, body("someone-else.myshopify.com"));
+    expect(response).toMatchObject({ status: 400, body: { error: { code: "shop_domain_mismatch" } } });
+    expect(await inboxCount()).toBe(before);
   });
 });
 
@@ -266,7 +280,7 @@ describe("a refund that arrives before its guest order", () => {
     const refundId = newId();
     expect((await deliver("refunds/create", refundBody({ id: refundId, orderId, lineSubtotals: ["5.00"] }))).body.outcome).toBe("queued");
     const status = () =>
-      env.DB.prepare(`SELECT status FROM webhook_inbox WHERE body LIKE ?`).bind(`%Refund/${refundId}%`).first<{ status: string }>();
+      env.DB.prepare(`SELECT status FROM webhook_inbox WHERE order_gid = ?`).bind(`gid://shopify/Order/${orderId}`).first<{ status: string }>();
     await eventually(status, (row) => row?.status === "parked");
     await deliver("orders/paid", orderBody({ id: orderId, customerId: null, subtotal: "20.00" }));
     expect((await eventually(status, (row) => row?.status === "processed", 10_000))?.status).toBe("processed");

@@ -21,8 +21,7 @@ const exchangeRoute = createRoute({
   },
 });
 
-export const auth = createSurface();
-auth.use("*", sessionTokenAuth({ requireInstalled: false }));
+export const auth = createSurface([sessionTokenAuth({ requireInstalled: false })]);
 
 auth.openapi(exchangeRoute, async (c) => {
   const { shop, token: sessionToken } = c.get("session");

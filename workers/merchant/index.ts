@@ -86,8 +86,7 @@ const detailRoute = createRoute({
   },
 });
 
-export const merchant = createSurface();
-merchant.use("*", sessionTokenAuth());
+export const merchant = createSurface([sessionTokenAuth()]);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

@@ -1,7 +1,8 @@
 // The widget's API behind Shopify's App Proxy: /proxy/v1/api/... Postgres is never called here.
 import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
-import { RewardSchema, tierFor } from "../../core/program";
+import { RewardSchema } from "../../core/program";
+import { tierProgress } from "../../core/tiers";
 import { getActiveRewards, getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
@@ -62,8 +63,7 @@ const configRoute = createRoute({
   },
 });
 
-export const storefront = createSurface();
-storefront.use("*", appProxyAuth());
+export const storefront = createSurface([appProxyAuth()]);
 
 storefront.openapi(customerRoute, async (c) => {
   const proxy = c.get("proxy");
@@ -73,17 +73,14 @@ storefront.openapi(customerRoute, async (c) => {
     getProgram(c.env, proxy.shop),
   ]);
   const lifetime = summary.total_points_earned - summary.total_points_reversed;
-  const tier = tierFor(program, lifetime);
-  const next = program.tiers
-    .filter((t) => t.threshold > lifetime)
-    .sort((a, b) => a.threshold - b.threshold)[0];
+  const { tier, next } = tierProgress(program.tiers, lifetime);
   return c.json(
     ok({
       customer: {
         id: customerId,
         ...summary,
         vip_tier: tier?.name ?? null,
-        next_tier: next ? { name: next.name, points_needed: next.threshold - lifetime } : null,
+        next_tier: next,
       },
     }),
     200,

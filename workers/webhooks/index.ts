@@ -3,11 +3,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseJsonLossless } from "../../core/json";
 import { verifyWebhook } from "../../core/shopify-auth";
+import { parseTriggeredAt, shopDomainsNamedIn } from "../../core/webhook-payloads";
 import { recordInbox, sendToIngest } from "../../d1/inbox";
-import { isInstalled } from "../../d1/shops";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
-import { applyTopic, isTopic, parsePayload, TOPICS, type TopicOutcome } from "./topics";
+import { applyTopic, isTopic, parsePayload, TOPICS, type TopicOutcome } from "../../topics";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -37,6 +37,7 @@ const route = createRoute({
           schema: okEnvelope({
             outcome: z.enum(["applied", "duplicate", "recorded", "ignored", "queued"]),
             points: z.number().int().optional(),
+            reason: z.string().optional(),
           }),
         },
       },
@@ -76,13 +77,14 @@ webhooks.post(route.path, async (c) => {
   }
   const parsed = parsePayload(topic, body);
   if (!parsed.ok) throw new ApiError(400, "invalid_payload", parsed.message);
-
-  if (!(await isInstalled(c.env, shop))) return c.json(ok({ outcome: "ignored" as const, reason: "shop_not_installed" }));
+  const named = shopDomainsNamedIn(body as Record<string, unknown>).find((domain) => domain !== shop);
+  if (named) throw new ApiError(400, "shop_domain_mismatch", `the payload names ${named}, the signed headers ${shop}`);
 
   const delivery = { id: verified.eventId ?? verified.webhookId, topic };
+  const triggeredAt = parseTriggeredAt(verified.triggeredAt);
   let outcome: TopicOutcome;
   try {
-    outcome = await applyTopic(topic, { env: c.env, shop, delivery, fromInbox: false }, parsed.payload);
+    outcome = await applyTopic(topic, { env: c.env, shop, delivery, fromInbox: false, triggeredAt: triggeredAt ?? Date.now() }, parsed.payload);
   } catch (error) {
     console.error("webhook: apply failed", topic, String(error));
     throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
@@ -90,14 +92,24 @@ webhooks.post(route.path, async (c) => {
 
   if (outcome.outcome === "deferred") {
     try {
-      const { id } = await recordInbox(c.env, { shop, topic, deliveryId: delivery.id, body: text, orderGid: outcome.orderGid });
+      // Kept, parked, while the shop is not installed: a reinstall re-drives it (d1/shops.ts).
+      const parkedBecause = outcome.reason === "shop_not_installed" ? outcome.reason : undefined;
+      const { id } = await recordInbox(c.env, {
+        shop,
+        topic,
+        deliveryId: delivery.id,
+        body: text,
+        orderGid: outcome.orderGid,
+        triggeredAt,
+        parkedBecause,
+      });
       // The inbox row is the durable copy; if this send is lost the sweeper re-drives it.
-      await sendToIngest(c.env, [id]).catch((e) => console.warn("webhook: ingest send failed", String(e)));
+      if (!parkedBecause) await sendToIngest(c.env, [id]).catch((e) => console.warn("webhook: ingest send failed", String(e)));
     } catch (error) {
       console.error("webhook: inbox write failed", topic, String(error));
       throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
     }
-    return c.json(ok({ outcome: "queued" as const }));
+    return c.json(ok({ outcome: "queued" as const, reason: outcome.reason }));
   }
   if (outcome.outcome === "ignored") return c.json(ok({ outcome: "ignored" as const, reason: outcome.reason }));
   return c.json(ok({ outcome: outcome.outcome, points: outcome.points }));

@@ -1,0 +1,68 @@
+// Orders and refunds: earn on payment, reverse on refund or cancellation (money rule 3).
+import { OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
+import { redriveWaitingFor } from "../d1/inbox";
+import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
+import { getProgram } from "../d1/shops";
+import { customerAccount } from "../durable-objects/stubs";
+import { topic } from "./topic";
+
+export const orderTopics = {
+  // shopify.app.toml: orders/paid → earn
+  "orders/paid": topic({
+    schema: OrderPayloadSchema,
+    needsInstalledShop: true,
+    async apply({ env, shop, delivery }, payload) {
+      const order = toOrderEvent(payload);
+      if (!order.customerId) {
+        // Indexed as a guest order so its refunds are recognised (and ignored), not parked;
+        // one that arrived first is released now.
+        const guestOrder = { shop, orderGid: order.orderGid, customerId: GUEST };
+        if ((await indexOrders(env, [guestOrder])).length > 0) await redriveWaitingFor(env, [guestOrder]);
+        return { outcome: "ignored", reason: "guest_order" };
+      }
+      const program = await getProgram(env, shop);
+      return customerAccount(env, shop, order.customerId).orderPaid({
+        shop,
+        customerId: order.customerId,
+        delivery,
+        orderGid: order.orderGid,
+        baseMills: order.baseMills,
+        program,
+      });
+    },
+  }),
+  // orders/cancelled → reverse what the order earned
+  "orders/cancelled": topic({
+    schema: OrderPayloadSchema,
+    needsInstalledShop: true,
+    async apply({ env, shop, delivery }, payload) {
+      const order = toOrderEvent(payload);
+      if (!order.customerId) return { outcome: "ignored", reason: "guest_order" };
+      return customerAccount(env, shop, order.customerId).orderCancelled({
+        shop,
+        customerId: order.customerId,
+        delivery,
+        orderGid: order.orderGid,
+      });
+    },
+  }),
+  // refunds/create → reverse the refunded share; the payload names only the order
+  "refunds/create": topic({
+    schema: RefundPayloadSchema,
+    needsInstalledShop: true,
+    async apply({ env, shop, delivery }, payload) {
+      const refund = toRefundEvent(payload);
+      const customerId = await customerForOrder(env, shop, refund.orderGid);
+      if (customerId === null) return { outcome: "deferred", reason: "order_not_seen", orderGid: refund.orderGid };
+      if (customerId === GUEST) return { outcome: "ignored", reason: "guest_order" };
+      return customerAccount(env, shop, customerId).refundCreated({
+        shop,
+        customerId,
+        delivery,
+        orderGid: refund.orderGid,
+        refundGid: refund.refundGid,
+        refundedMills: refund.refundedMills,
+      });
+    },
+  }),
+};
