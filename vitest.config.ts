@@ -5,35 +5,44 @@ import { TEST_SECRETS } from "./test/helpers/secrets.ts";
 
 const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+const UNREACHABLE_PG_URL = "postgres://loyalnest:loyalnest@127.0.0.1:9/loyalnest_test";
+
+function workersProject(name: string, include: string[], pgUrl?: string) {
+  return {
+    plugins: [
+      cloudflareTest(async ({ inject }) => ({
+        wrangler: { configPath: root("./wrangler.toml") },
+        miniflare: {
+          // Tests only: lets exports.default.queue()/scheduled() be called directly.
+          compatibilityFlags: ["nodejs_compat", "service_binding_extra_handlers"],
+          hyperdrives: { HYPERDRIVE: pgUrl ?? inject<string>("pgUrl") },
+          bindings: {
+            ...TEST_SECRETS,
+            SHOPIFY_ADMIN_ORIGIN: inject<string>("shopifyOrigin"),
+            TEST_MIGRATIONS: await readD1Migrations(root("./d1/migrations")),
+            UNREACHABLE_PG_URL,
+          },
+        },
+      })),
+    ],
+    test: {
+      name,
+      include,
+      globalSetup: [root(pgUrl ? "./test/global-setup-no-postgres.ts" : "./test/global-setup.ts")],
+      setupFiles: [root("./test/workers/setup.ts")],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        plugins: [
-          cloudflareTest(async ({ inject }) => ({
-            wrangler: { configPath: root("./wrangler.toml") },
-            miniflare: {
-              // Tests only: lets exports.default.queue()/scheduled() be called directly.
-              compatibilityFlags: ["nodejs_compat", "service_binding_extra_handlers"],
-              hyperdrives: { HYPERDRIVE: inject<string>("pgUrl") },
-              bindings: {
-                ...TEST_SECRETS,
-                SHOPIFY_ADMIN_ORIGIN: inject<string>("shopifyOrigin"),
-                TEST_MIGRATIONS: await readD1Migrations(root("./d1/migrations")),
-                UNREACHABLE_PG_URL: "postgres://loyalnest:loyalnest@127.0.0.1:9/loyalnest_test",
-              },
-            },
-          })),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/workers/**/*.test.ts"],
-          globalSetup: [root("./test/global-setup.ts")],
-          setupFiles: [root("./test/workers/setup.ts")],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
+      workersProject("workers", ["test/workers/**/*.test.ts"]),
+      // The same Worker with its Hyperdrive pointing at a closed port: Postgres down for the
+      // whole run, through the real queues, consumers and objects.
+      workersProject("workers-postgres-down", ["test/workers-postgres-down/**/*.test.ts"], UNREACHABLE_PG_URL),
       {
         test: {
           name: "e2e",
