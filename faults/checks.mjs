@@ -152,14 +152,14 @@ export async function checkProjection({ sql, shop, oracle, ledgers }) {
  * D1 once the stack is stopped: nothing left pending; parked only for orders that never came
  * (by design); nothing rejected; the order index as the oracle says; dead letters counted.
  */
-export async function checkInbox({ d1Query, oracle }) {
+export async function checkInbox({ d1Query, oracle, shop }) {
   const check = result("D1 inbox settled, order index complete");
-  const statuses = await d1Query("SELECT topic, status, count(*) AS n FROM webhook_inbox GROUP BY topic, status ORDER BY topic, status");
-  const unsettled = await d1Query("SELECT id, topic, order_gid, status, attempts, last_error FROM webhook_inbox WHERE status <> 'processed'");
+  const statuses = await d1Query(`SELECT topic, status, count(*) AS n FROM webhook_inbox WHERE shop = '${shop}' GROUP BY topic, status ORDER BY topic, status`);
+  const unsettled = await d1Query(`SELECT id, topic, order_gid, status, attempts, last_error FROM webhook_inbox WHERE shop = '${shop}' AND status <> 'processed'`);
   const processedOrphans = await d1Query(
     `SELECT order_gid FROM webhook_inbox WHERE status = 'processed' AND order_gid IN (${[...oracle.orphanOrders].map((g) => `'${g}'`).join(",") || "''"})`,
   );
-  const index = await d1Query("SELECT order_gid, customer_id FROM order_index");
+  const index = await d1Query(`SELECT order_gid, customer_id FROM order_index WHERE shop = '${shop}'`);
   const deadLetters = await d1Query("SELECT queue, count(*) AS n, sum(redriven_at IS NOT NULL) AS redriven FROM dead_letters GROUP BY queue");
 
   const indexed = new Map(index.map((r) => [r.order_gid, r.customer_id]));

@@ -1,7 +1,7 @@
 // The generated workload: orders across customers on one shop, and the webhook events Shopify
 // would send for them (orders/paid, refunds/create, orders/cancelled), each with the facts the
 // oracle needs. Same seed, same events.
-import { orderJson, refundJson } from "./shopify-payloads.mjs";
+import { orderJson, presentment, refundJson } from "./shopify-payloads.mjs";
 import { createRandom } from "./random.mjs";
 
 // All above Number.MAX_SAFE_INTEGER and inside Shopify's int64 ids.
@@ -33,7 +33,7 @@ export function generateEvents({ seed, events: eventCount, customers: customerCo
     lineItem: idSequence(LINE_ITEM_ID_BASE + salt, random),
   };
   const events = [];
-  const figures = { orders: 0, guestOrders: 0, unpaidOrders: 0, overRefundedOrders: 0, amountOnlyRefunds: 0 };
+  const figures = { orders: 0, guestOrders: 0, unpaidOrders: 0, overRefundedOrders: 0, amountOnlyRefunds: 0, shippingOnlyRefunds: 0 };
   while (events.length < eventCount) {
     const order = generateOrder(random, ids, customers);
     figures.orders++;
@@ -42,7 +42,8 @@ export function generateEvents({ seed, events: eventCount, customers: customerCo
     if (order.overRefund) figures.overRefundedOrders++;
     for (const event of orderEvents(order)) {
       if (events.length === eventCount) break;
-      if (event.topic === "refunds/create" && event.fact.lines.length === 0) figures.amountOnlyRefunds++;
+      if (event.topic === "refunds/create" && event.fact.discrepancy) figures.amountOnlyRefunds++;
+      if (event.topic === "refunds/create" && event.fact.shipping && event.fact.lines.length === 0) figures.shippingOnlyRefunds++;
       events.push({ ...event, index: events.length });
     }
   }
@@ -87,19 +88,32 @@ function generateOrder(random, ids, customers) {
   return order;
 }
 
-/** Most refunds name line items; some are amount-only (transactions), some carry both. */
+/**
+ * Most refunds name line items; some are amount-only (a refund_discrepancy adjustment); some
+ * refund shipping only, alone or beside lines. Transactions carry the money in EUR, shipping
+ * included, and must never count.
+ */
 function generateRefund(random, ids, order, cents) {
   const shape = random.next();
-  const refund = { refundId: ids.refund.next(), lines: [], transactions: [] };
-  if (shape < 0.15) {
-    refund.transactions.push({ amount: formatCents(cents), status: "success" });
+  const refund = { refundId: ids.refund.next(), lines: [], transactions: [], discrepancy: null, shipping: null };
+  const paidBack = (usdCents) => refund.transactions.push({ amount: presentment(formatCents(usdCents)), status: "success" });
+  if (shape < 0.12) {
+    refund.discrepancy = formatCents(cents);
+    paidBack(cents);
     if (random.chance(0.3)) refund.transactions.push({ amount: formatCents(random.int(1, 5_000)), status: "failure" });
+    return refund;
+  }
+  if (shape < 0.2) {
+    const shipping = random.int(100, 2_000);
+    refund.shipping = formatCents(shipping);
+    paidBack(shipping);
     return refund;
   }
   for (const part of split(random, cents, random.int(1, 3))) {
     refund.lines.push({ lineItemId: order.lineItemId, subtotal: formatCents(part), asNumber: random.chance(0.25) });
   }
-  if (shape > 0.9) refund.transactions.push({ amount: formatCents(cents + random.int(0, 2_000)), status: "success" });
+  if (shape > 0.9) refund.shipping = formatCents(random.int(100, 2_000));
+  paidBack(cents + (refund.shipping ? Number(refund.shipping.replace(".", "")) : 0));
   return refund;
 }
 
@@ -119,8 +133,8 @@ function* orderEvents(order) {
     yield {
       topic: "refunds/create",
       orderGid,
-      fact: { orderGid, refundGid, lines: refund.lines.map((l) => l.subtotal), transactions: refund.transactions },
-      body: refundJson({ refundId: refund.refundId, orderId: order.orderId, lines: refund.lines, transactions: refund.transactions }),
+      fact: { orderGid, refundGid, lines: refund.lines.map((l) => l.subtotal), discrepancy: refund.discrepancy, shipping: refund.shipping },
+      body: refundJson({ refundId: refund.refundId, orderId: order.orderId, ...refund }),
     };
   }
   if (order.cancelled) {

@@ -11,10 +11,14 @@ export function cents(amount) {
   return BigInt(match[1]) * 100n + BigInt((match[2] ?? "").padEnd(2, "0"));
 }
 
-/** Line items when the refund names any; otherwise its successful refund transactions. */
-function refundedCents({ lines, transactions }) {
+/**
+ * The refunded lines' subtotals in shop money when the refund names any; otherwise an
+ * amount-only refund's discrepancy. Shipping and the transactions (shopper's currency,
+ * shipping included) never count.
+ */
+function refundedCents({ lines, discrepancy }) {
   if (lines.length > 0) return lines.reduce((sum, line) => sum + cents(line), 0n);
-  return transactions.filter((t) => t.status === "success").reduce((sum, t) => sum + cents(t.amount), 0n);
+  return discrepancy ? cents(discrepancy) : 0n;
 }
 
 export function expectedState(events, customerIds) {

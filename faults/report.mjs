@@ -11,7 +11,7 @@ export function printWorkload({ seed, options, generated, plan }) {
   line("events by topic", Object.entries(byTopic).map(([t, n]) => `${t} ${n}`).join(", "));
   const f = generated.figures;
   line("orders", `${f.orders} (guest ${f.guestOrders}, never paid ${f.unpaidOrders}, over-refunded ${f.overRefundedOrders})`);
-  line("amount-only refunds", f.amountOnlyRefunds);
+  line("amount-only / shipping-only refunds", `${f.amountOnlyRefunds} / ${f.shippingOnlyRefunds}`);
   line("id pairs rounding to one JS number", f.idPairsRoundingTogether);
   const p = plan.figures;
   line("deliveries", `${p.deliveries} (duplicates ${p.duplicates}, same webhook id ${p.sameWebhookId}, simultaneous bursts ${p.simultaneousBursts})`);

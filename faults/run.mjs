@@ -15,6 +15,7 @@ import { expectedState } from "./oracle.mjs";
 import { waitForQuiescence } from "./quiescence.mjs";
 import { printChecks, printRun, printWorkload } from "./report.mjs";
 import { defaultSchedule, runSchedule } from "./schedule.mjs";
+import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
 import { createSigner } from "./shopify-signing.mjs";
 
 // Its own Postgres cluster, so stopping it disturbs nothing else; read by scripts/postgres.mjs
@@ -54,6 +55,7 @@ try {
   app = await createApp({ persistTo, database: DATABASE, verbose: options.verbose });
   const vars = readDevVars();
   const signer = createSigner({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: app.url });
+  await installProbeShop({ url: app.url, signer });
   console.log(`serving ${app.url}; delivering…`);
 
   const stats = createDeliveryStats();
@@ -63,6 +65,14 @@ try {
     progress: progress.fraction,
     untilProgress: progress.until,
     catchUp: null,
+    refundsWhileDown: { name: "refunds applied while Postgres was down", checked: 0, mismatches: ["the probe never ran"] },
+    async probeRefundsWhileDown() {
+      ctx.refundsWhileDown = await probeRefundsWhileDown({ url: app.url, signer, sql: app.sql, seed }).catch((error) => ({
+        name: "refunds applied while Postgres was down",
+        checked: 1,
+        mismatches: [`the probe failed: ${error.message}`],
+      }));
+    },
     postgresRestarted() {
       ctx.catchUp = watchCatchUp({ sql: app.sql, shop: DEMO_SHOP, orderGids: awardsAcknowledged(stats), timeoutMs: CATCH_UP_TIMEOUT_MS });
     },
@@ -93,12 +103,12 @@ try {
   const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle });
   const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle, ledgers });
   await app.stop();
-  const { check: inbox, figures: inboxFigures } = await checkInbox({ d1Query: app.d1Query, oracle }).catch((error) => ({
+  const { check: inbox, figures: inboxFigures } = await checkInbox({ d1Query: app.d1Query, oracle, shop: DEMO_SHOP }).catch((error) => ({
     check: { name: "D1 inbox settled, order index complete", checked: 0, mismatches: [`could not read D1: ${error.message}`] },
     figures: null,
   }));
   const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection still behind`] };
-  const mismatches = printChecks([delivered, quiet, balances, ledgerCheck, projection, inbox], inboxFigures, Date.now() - runStarted);
+  const mismatches = printChecks([delivered, quiet, ctx.refundsWhileDown, balances, ledgerCheck, projection, inbox], inboxFigures, Date.now() - runStarted);
   exitCode = mismatches === 0 ? 0 : 1;
 } catch (error) {
   console.error("\nfaults: the run failed:", error);

@@ -15,6 +15,7 @@ export const postgresCaughtUp = () => (ctx) => ctx.catchUp;
 export function defaultSchedule({ postgresDownMs = 15_000 } = {}) {
   return [
     { name: "stop Postgres", when: atProgress(0.15), run: (ctx) => ctx.app.stopPostgres() },
+    { name: "refunds while Postgres is down", when: afterMs(1_000), run: (ctx) => ctx.probeRefundsWhileDown() },
     {
       name: "restart Postgres",
       when: afterMs(postgresDownMs),

@@ -2,13 +2,14 @@
 // HMAC-SHA256 with the app secret from .dev.vars, and the headers Shopify always sends.
 // Usage: node scripts/send-webhook.mjs <topic> <payload.json>
 //          [--shop demo-shop.myshopify.com] [--url http://127.0.0.1:8787] [--event-id <id>]
+//          [--triggered-at <ISO time>]   (when Shopify says the event happened; default now)
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readDevVars } from "./dev-vars.mjs";
 
 const API_VERSION = "2026-10";
 
-export async function sendWebhook({ url, secret, topic, shop, body, eventId = randomUUID() }) {
+export async function sendWebhook({ url, secret, topic, shop, body, eventId = randomUUID(), triggeredAt = new Date().toISOString() }) {
   const res = await fetch(`${url}/v1/api/shopify/webhook`, {
     method: "POST",
     headers: {
@@ -19,7 +20,7 @@ export async function sendWebhook({ url, secret, topic, shop, body, eventId = ra
       "X-Shopify-API-Version": API_VERSION,
       "X-Shopify-Webhook-Id": randomUUID(),
       "X-Shopify-Event-Id": eventId,
-      "X-Shopify-Triggered-At": new Date().toISOString(),
+      "X-Shopify-Triggered-At": triggeredAt,
     },
     body,
   });
@@ -29,7 +30,7 @@ export async function sendWebhook({ url, secret, topic, shop, body, eventId = ra
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [topic, file, ...rest] = process.argv.slice(2);
   if (!topic || !file) {
-    console.error("usage: node scripts/send-webhook.mjs <topic> <payload.json> [--shop <domain>] [--url <base>] [--event-id <id>]");
+    console.error("usage: node scripts/send-webhook.mjs <topic> <payload.json> [--shop <domain>] [--url <base>] [--event-id <id>] [--triggered-at <ISO time>]");
     process.exit(2);
   }
   const option = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
@@ -40,6 +41,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     shop: option("--shop", "demo-shop.myshopify.com"),
     body: readFileSync(file),
     eventId: option("--event-id"),
+    triggeredAt: option("--triggered-at"),
   });
   console.log(status, body);
   process.exitCode = status >= 200 && status < 300 ? 0 : 1;

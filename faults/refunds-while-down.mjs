@@ -1,0 +1,63 @@
+// The probe run while Postgres is stopped: orders paid then refunded (and a refund that comes
+// before its order) on a shop of its own, each refund expected in the balance while Postgres
+// is still down, since neither the order index nor the refund's release may wait on the
+// projection. Its own shop keeps it out of the oracle's books.
+import { orderJson, refundJson } from "./shopify-payloads.mjs";
+
+export const PROBE_SHOP = "faults-probe.myshopify.com";
+const APPLY_WITHIN_MS = 10_000;
+
+export async function installProbeShop({ url, signer }) {
+  const response = await fetch(`${url}/auth/token-exchange`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${signer.sessionToken(PROBE_SHOP)}` },
+  });
+  if (!response.ok) throw new Error(`probe shop install: ${response.status} ${await response.text()}`);
+}
+
+/** @returns {Promise<{ name: string, checked: number, mismatches: string[] }>} */
+export async function probeRefundsWhileDown({ url, signer, sql, seed }) {
+  const check = { name: "refunds applied while Postgres was down", checked: 0, mismatches: [] };
+  const base = 9_100_000_000_000_000_000n + BigInt(seed % 1_000_000) * 1_000n;
+  const send = async (topic, body) => {
+    const response = await fetch(`${url}/v1/api/shopify/webhook`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-hmac-sha256": signer.webhookHmac(body),
+        "x-shopify-topic": topic,
+        "x-shopify-shop-domain": PROBE_SHOP,
+        "x-shopify-webhook-id": crypto.randomUUID(),
+        "x-shopify-api-version": "2026-10",
+      },
+      body,
+    });
+    if (!response.ok) throw new Error(`probe ${topic}: ${response.status} ${await response.text()}`);
+  };
+  const balance = async (customerId) => {
+    const response = await fetch(signer.proxyUrl("/customer", { shop: PROBE_SHOP, customerId }));
+    return (await response.json()).customer?.points_balance;
+  };
+  const cases = [
+    { label: "refund after its order", early: false },
+    { label: "refund before its order", early: true },
+  ];
+  for (const [i, { label, early }] of cases.entries()) {
+    check.checked++;
+    const customerId = String(base + BigInt(i));
+    const orderId = String(base + 100n + BigInt(i));
+    const order = orderJson({ orderId, customerId, subtotal: "40.00", lineItemId: String(base + 200n + BigInt(i)), cancelled: false });
+    const refund = refundJson({ refundId: String(base + 300n + BigInt(i)), orderId, lines: [{ lineItemId: "1", subtotal: "10.00" }], transactions: [] });
+    if (early) await send("refunds/create", refund);
+    await send("orders/paid", order);
+    if (!early) await send("refunds/create", refund);
+    const deadline = Date.now() + APPLY_WITHIN_MS;
+    let seen;
+    while (Date.now() < deadline && (seen = await balance(customerId)) !== 300) await new Promise((r) => setTimeout(r, 250));
+    if (seen !== 300) check.mismatches.push(`${label}: balance ${seen} after ${APPLY_WITHIN_MS / 1000} s, expected 300`);
+  }
+  // The claim is "while down": it holds only if Postgres really was down throughout.
+  const down = await sql`SELECT 1`.then(() => false, () => true);
+  if (!down) check.mismatches.push("Postgres answered during the probe: the probe proved nothing");
+  return check;
+}
