@@ -1,6 +1,6 @@
 // The embedded dashboard's API: /v1/api/... scoped to the session token's shop.
 import { createRoute, z } from "@hono/zod-openapi";
-import { dataKeys, decryptText, emailBlindIndex } from "../../core/crypto";
+import { decryptText, emailBlindIndex, emailContext, keyring, type Keyring } from "../../core/crypto";
 import { customerAccount } from "../../durable-objects/stubs";
 import { withReporting, type Sql } from "../../postgres/client";
 import { findCustomer, searchCustomers, type CustomerRow, type CustomerSearch } from "../../postgres/customers";
@@ -92,8 +92,8 @@ merchant.use("*", sessionTokenAuth());
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
   const { search, page, per_page } = c.req.valid("query");
-  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
-  const criteria = await toSearch(search, (email) => emailBlindIndex(keys, shop, email));
+  const keys = await keyring(c.env);
+  const criteria = await toSearch(search, (email) => emailBlindIndex(keys.current, shop, email));
   const { rows, total } = await reporting(c, (sql) => searchCustomers(sql, shop, criteria, page, per_page));
   const customers = await Promise.all(rows.map((row) => toListItem(row, keys, shop)));
   return c.json(ok({ customers, total, page, per_page }), 200);
@@ -111,7 +111,7 @@ merchant.openapi(detailRoute, async (c) => {
     reporting(c, (sql) => findCustomer(sql, shop, id)).catch(() => null),
   ]);
   if (!profile && ledger.length === 0) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
-  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
+  const keys = await keyring(c.env);
   return c.json(
     ok({
       customer: {
@@ -147,16 +147,17 @@ async function toSearch(search: string | undefined, blindIndex: (email: string) 
   return { kind: "name", text };
 }
 
-async function decryptEmail(row: CustomerRow, keys: Awaited<ReturnType<typeof dataKeys>>, shop: string) {
+/** Null when absent or unreadable, e.g. a v1 row the sweeper has not re-encrypted yet. */
+async function decryptEmail(row: CustomerRow, keys: Keyring, shop: string) {
   if (!row.email_encrypted) return null;
   try {
-    return await decryptText(keys, row.email_encrypted, shop);
+    return await decryptText(keys, row.email_encrypted, emailContext(shop, row.customer_id));
   } catch {
     return null;
   }
 }
 
-async function toListItem(row: CustomerRow, keys: Awaited<ReturnType<typeof dataKeys>>, shop: string) {
+async function toListItem(row: CustomerRow, keys: Keyring, shop: string) {
   return {
     id: row.customer_id,
     email: await decryptEmail(row, keys, shop),

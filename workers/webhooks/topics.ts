@@ -1,7 +1,7 @@
 // What each subscribed topic does. Shared by the webhook route (first delivery) and the
 // ingest consumer (inbox re-drives), so a topic behaves the same on either path.
 import { z } from "zod";
-import { dataKeys, emailBlindIndex, encryptText } from "../../core/crypto";
+import { dataKeys, emailBlindIndex, emailContext, encryptText } from "../../core/crypto";
 import {
   CustomerPayloadSchema,
   OrderPayloadSchema,
@@ -107,7 +107,7 @@ export const TOPICS = {
         customerGid: payload.admin_graphql_api_id,
         program,
         profile: {
-          email_encrypted: email ? await encryptText(keys, email, shop) : null,
+          email_encrypted: email ? await encryptText(keys, email, emailContext(shop, customerId)) : null,
           email_blind_index: email ? await emailBlindIndex(keys, shop, email) : null,
           first_name: payload.first_name ?? null,
           last_name: payload.last_name ?? null,
