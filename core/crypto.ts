@@ -51,7 +51,7 @@ export async function hmacHex(secret: string, message: Bytes | string): Promise<
 // the key (HKDF, 4 bytes as 8 hex digits), never configured, so it cannot name the wrong key; a
 // `kid:` prefix in the list is checked against it. To rotate: move the current key into
 // ENCRYPTION_KEYS_PREVIOUS, set a new ENCRYPTION_KEY; the sweeper re-encrypts every row under
-// the new kid (migrations/reencrypt.ts), after which the old key can be dropped.
+// the new kid (queues/reencrypt.ts), after which the old key can be dropped.
 //
 // v1 (`v1.<iv>.<ct>`, additional data = the shop only, no kid) is read by decryptLegacyV1
 // alone, which only the re-encryption routine calls.

@@ -3,12 +3,18 @@
 // calls /cdn-cgi/local/scheduled on a timer.
 import { claimDue, sendToIngest } from "../d1/inbox";
 import { redriveDeadLetters } from "./dead-letters";
+import { reencryptBatch, type ReencryptResult } from "./reencrypt";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
+const REENCRYPT_BATCH = 200;
 
-export async function sweep(env: Env, now = Date.now()): Promise<{ inbox: number; deadLetters: number }> {
+export async function sweep(
+  env: Env,
+  now = Date.now(),
+): Promise<{ inbox: number; deadLetters: number; reencrypted: ReencryptResult }> {
   const ids = await claimDue(env, 500, now);
   await sendToIngest(env, ids);
   const deadLetters = await redriveDeadLetters(env, DEAD_LETTER_MIN_AGE_MS, 100, now);
-  return { inbox: ids.length, deadLetters };
+  const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
+  return { inbox: ids.length, deadLetters, reencrypted };
 }
