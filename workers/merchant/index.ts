@@ -4,7 +4,9 @@ import { decryptText, emailBlindIndex, emailContext, keyring, type Keyring } fro
 import { customerAccount } from "../../durable-objects/stubs";
 import { withReporting, type Sql } from "../../postgres/client";
 import { findCustomer, searchCustomers, type CustomerRow, type CustomerSearch } from "../../postgres/customers";
+import { RATE_LIMITS } from "../../core/rate-limits";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "./auth";
 
@@ -58,7 +60,7 @@ const listRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403, 503),
+    ...errorResponses(400, 401, 403, 503, 429),
   },
 });
 
@@ -82,12 +84,19 @@ const detailRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 429),
   },
 });
 
 export const merchant = createSurface();
 merchant.use("*", sessionTokenAuth());
+merchant.use(
+  "*",
+  rateLimit([
+    { rule: RATE_LIMITS.merchantUser, key: (c) => (c.get("session").userId ? `${c.get("session").shop}:${c.get("session").userId}` : null) },
+    { rule: RATE_LIMITS.merchantShop, key: (c) => c.get("session").shop },
+  ]),
+);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

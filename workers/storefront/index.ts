@@ -4,7 +4,9 @@ import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
 import { RewardSchema, tierFor } from "../../core/program";
 import { getActiveRewards, getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
+import { RATE_LIMITS } from "../../core/rate-limits";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
+import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { appProxyAuth, requireCustomer } from "./auth";
 
@@ -35,7 +37,7 @@ const customerRoute = createRoute({
   request: { query: proxyQuery },
   responses: {
     200: { description: "Balance and tier", content: { "application/json": { schema: okEnvelope({ customer: StorefrontCustomerSchema }) } } },
-    ...errorResponses(400, 401, 403),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 
@@ -58,12 +60,19 @@ const configRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 
 export const storefront = createSurface();
 storefront.use("*", appProxyAuth());
+storefront.use(
+  "*",
+  rateLimit([
+    { rule: RATE_LIMITS.storefrontCustomer, key: (c) => (c.get("proxy").customerId ? `${c.get("proxy").shop}:${c.get("proxy").customerId}` : null) },
+    { rule: RATE_LIMITS.storefrontShop, key: (c) => c.get("proxy").shop },
+  ]),
+);
 
 storefront.openapi(customerRoute, async (c) => {
   const proxy = c.get("proxy");
