@@ -112,22 +112,26 @@ merchant.openapi(detailRoute, async (c) => {
   const { shop } = c.get("session");
   const { id } = c.req.valid("param");
   const { limit } = c.req.valid("query");
+  // Calling a customer's object creates it, so the projection is asked first whether the
+  // customer exists: an id it does not know answers 404 without an object being made for it
+  // (merchants could otherwise create one per id they try). The projection lags the objects by
+  // the ledger-events queue, so a customer from the last seconds may 404 briefly; the dashboard
+  // finds customers through the list, which is the projection too. When Postgres cannot be
+  // reached, the balance is still answered from the object, the source of truth, as before:
+  // only then can an unknown id create an (empty) object, at most at the per-user rate limit.
+  const profile = await findProfile(c, shop, id);
+  if (profile === null) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
   const account = customerAccount(c.env, shop, id);
-  const [summary, ledger, profile] = await Promise.all([
-    account.summary(),
-    account.ledger(limit),
-    // The profile is reporting data: if Postgres is down the balance still answers.
-    reporting(c, (sql) => findCustomer(sql, shop, id)).catch(() => null),
-  ]);
-  if (!profile && ledger.length === 0) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
+  const [summary, ledger] = await Promise.all([account.summary(), account.ledger(limit)]);
+  if (profile === UNREACHABLE && ledger.length === 0) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
   const keys = await keyring(c.env);
   return c.json(
     ok({
       customer: {
         id,
-        email: profile ? await decryptEmail(profile, keys, shop) : null,
-        first_name: profile?.first_name ?? null,
-        last_name: profile?.last_name ?? null,
+        ...(profile === UNREACHABLE
+          ? { email: null, first_name: null, last_name: null }
+          : { email: await decryptEmail(profile, keys, shop), first_name: profile.first_name, last_name: profile.last_name }),
         ...summary,
       },
       transactions: ledger.map((entry) => ({ ...entry, snapshot: entry.snapshot as Record<string, unknown> | null })),
@@ -135,6 +139,22 @@ merchant.openapi(detailRoute, async (c) => {
     200,
   );
 });
+
+const UNREACHABLE = Symbol("reporting unreachable");
+
+/** The customer's projection row, null when the projection has none, UNREACHABLE when Postgres is down. */
+async function findProfile(
+  c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
+  shop: string,
+  id: string,
+): Promise<CustomerRow | null | typeof UNREACHABLE> {
+  try {
+    return await withReporting(c.env, c.executionCtx, (sql) => findCustomer(sql, shop, id));
+  } catch (error) {
+    console.warn("customer detail: reporting unavailable, answering from the account", String(error));
+    return UNREACHABLE;
+  }
+}
 
 async function reporting<T>(
   c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
