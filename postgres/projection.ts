@@ -20,6 +20,10 @@ export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<vo
   });
 }
 
+// The email ciphertext is stored as it comes, whatever its format or key: an outbox may deliver
+// a profile sealed before the encryption migration (v1, or under a key since retired) after the
+// row was migrated. The sweeper's re-encryption finds it and rewrites it (queues/reencrypt.ts);
+// until then the dashboard shows that one email as absent.
 async function upsertProfiles(sql: TransactionSql, events: ProfileEvent[]): Promise<void> {
   const rows = events.map((e) => ({
     shop: e.shop,

@@ -4,14 +4,17 @@
 // /cdn-cgi/local/scheduled on a timer.
 import { claimDue, giveUpStale, purgeInbox, sendToIngest } from "../d1/inbox";
 import { purgeDeadLetters, redriveDeadLetters } from "./dead-letters";
+import { reencryptBatch, type ReencryptResult } from "./reencrypt";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
+const REENCRYPT_BATCH = 200;
 
 export interface SweepResult {
   inbox: number;
   deadLetters: number;
   givenUp: number;
   purged: number;
+  reencrypted: ReencryptResult;
 }
 
 export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
@@ -20,5 +23,6 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   await sendToIngest(env, ids);
   const deadLetters = await redriveDeadLetters(env, DEAD_LETTER_MIN_AGE_MS, 100, now);
   const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now));
-  return { inbox: ids.length, deadLetters, givenUp, purged };
+  const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted };
 }

@@ -2,7 +2,7 @@
 // and rewards, and an offline access token the Shopify emulator accepts. Idempotent.
 // Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
 import { getPlatformProxy } from "wrangler";
-import { dataKeys, encryptText } from "../core/crypto";
+import { dataKeys, encryptText, tokenContext } from "../core/crypto";
 import { installShop } from "../d1/shops";
 
 // Node's `process`, typed here: the project's TypeScript types are the Workers runtime's.
@@ -29,7 +29,7 @@ try {
   const keys = await dataKeys(env.ENCRYPTION_KEY);
   await installShop(env, {
     domain: DEMO_SHOP,
-    accessTokenEncrypted: await encryptText(keys, DEMO_ACCESS_TOKEN, DEMO_SHOP),
+    accessTokenEncrypted: await encryptText(keys, DEMO_ACCESS_TOKEN, tokenContext(DEMO_SHOP, "access")),
     // A non-expiring offline token: the demo shop never goes through token exchange.
     accessTokenExpiresAt: null,
     refreshTokenEncrypted: null,

@@ -1,5 +1,5 @@
 // Customers: the signup bonus and the customer's profile (email encrypted, blind-indexed).
-import { dataKeys, emailBlindIndex, encryptText } from "../core/crypto";
+import { dataKeys, emailBlindIndex, emailContext, encryptText } from "../core/crypto";
 import { CustomerPayloadSchema, digitsOfGid } from "../core/webhook-payloads";
 import { getProgram } from "../d1/shops";
 import { customerAccount } from "../durable-objects/stubs";
@@ -22,7 +22,7 @@ export const customerTopics = {
         customerGid: payload.admin_graphql_api_id,
         program,
         profile: {
-          email_encrypted: email ? await encryptText(keys, email, shop) : null,
+          email_encrypted: email ? await encryptText(keys, email, emailContext(shop, customerId)) : null,
           email_blind_index: email ? await emailBlindIndex(keys, shop, email) : null,
           first_name: payload.first_name ?? null,
           last_name: payload.last_name ?? null,

@@ -1,7 +1,7 @@
 // Installation by token exchange against the Shopify emulator, and the retrying HTTP client.
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { dataKeys, decryptText } from "../../core/crypto";
+import { decryptText, keyring, tokenContext } from "../../core/crypto";
 import { backoffDelayMs, fetchWithRetries } from "../../core/retry";
 import { exchangeSessionToken } from "../../workers/auth/shopify-oauth";
 import { call, json } from "../helpers/app";
@@ -22,11 +22,13 @@ describe("POST /auth/token-exchange", () => {
     const row = await env.DB.prepare(`SELECT * FROM shops WHERE domain = ?`).bind(shop).first<Record<string, string | number>>();
     expect(row).toMatchObject({ status: "installed" });
     const sealed = String(row!.access_token_encrypted);
-    expect(sealed).toMatch(/^v1\./);
+    const keys = await keyring(env);
+    expect(sealed).toMatch(new RegExp(`^v2\\.${keys.current.kid}\\.`));
     expect(sealed).not.toContain("shpat_");
-    const keys = await dataKeys(env.ENCRYPTION_KEY);
-    expect(await decryptText(keys, sealed, shop)).toMatch(/^shpat_[0-9a-f]{32}$/);
-    expect(await decryptText(keys, String(row!.refresh_token_encrypted), shop)).toMatch(/^shprt_/);
+    expect(await decryptText(keys, sealed, tokenContext(shop, "access"))).toMatch(/^shpat_[0-9a-f]{32}$/);
+    expect(await decryptText(keys, String(row!.refresh_token_encrypted), tokenContext(shop, "refresh"))).toMatch(/^shprt_/);
+    // Each token is bound to its column: the access token read as the refresh token fails.
+    await expect(decryptText(keys, sealed, tokenContext(shop, "refresh"))).rejects.toThrow();
     expect(Number(row!.access_token_expires_at)).toBeGreaterThan(Date.now() + 3_500_000);
 
     const rewards = await env.DB.prepare(`SELECT COUNT(*) AS n FROM rewards WHERE shop = ?`).bind(shop).first<{ n: number }>();

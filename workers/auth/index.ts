@@ -1,7 +1,7 @@
 // /auth: installation by token exchange. The embedded app posts its session token; we trade it
-// for an expiring offline token, store it encrypted (AES-256-GCM, shop as context) and install.
+// for an expiring offline token, store it encrypted (AES-256-GCM, bound to shop and column) and install.
 import { createRoute, z } from "@hono/zod-openapi";
-import { dataKeys, encryptText } from "../../core/crypto";
+import { dataKeys, encryptText, tokenContext } from "../../core/crypto";
 import { installShop } from "../../d1/shops";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
@@ -37,9 +37,9 @@ auth.openapi(exchangeRoute, async (c) => {
   const { access_token, refresh_token, expires_in, scope } = exchanged.token;
   await installShop(c.env, {
     domain: shop,
-    accessTokenEncrypted: await encryptText(keys, access_token, shop),
+    accessTokenEncrypted: await encryptText(keys, access_token, tokenContext(shop, "access")),
     accessTokenExpiresAt: expires_in ? Date.now() + expires_in * 1000 : null,
-    refreshTokenEncrypted: refresh_token ? await encryptText(keys, refresh_token, shop) : null,
+    refreshTokenEncrypted: refresh_token ? await encryptText(keys, refresh_token, tokenContext(shop, "refresh")) : null,
   });
   return c.json(ok({ shop, installed: true as const, scope }), 200);
 });

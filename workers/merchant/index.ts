@@ -1,10 +1,12 @@
 // The embedded dashboard's API: /v1/api/... scoped to the session token's shop.
 import { createRoute, z } from "@hono/zod-openapi";
-import { dataKeys, decryptText, emailBlindIndex } from "../../core/crypto";
+import { decryptText, emailBlindIndex, emailContext, keyring, type Keyring } from "../../core/crypto";
 import { customerAccount } from "../../durable-objects/stubs";
 import { withReporting, type Sql } from "../../postgres/client";
 import { findCustomer, searchCustomers, type CustomerRow, type CustomerSearch } from "../../postgres/customers";
+import { RATE_LIMITS } from "../../core/rate-limits";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "./auth";
 
@@ -58,7 +60,7 @@ const listRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403, 503),
+    ...errorResponses(400, 401, 403, 503, 429),
   },
 });
 
@@ -82,17 +84,23 @@ const detailRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 429),
   },
 });
 
-export const merchant = createSurface([sessionTokenAuth()]);
+export const merchant = createSurface([
+  sessionTokenAuth(),
+  rateLimit([
+    { rule: RATE_LIMITS.merchantUser, key: (c) => (c.get("session").userId ? `${c.get("session").shop}:${c.get("session").userId}` : null) },
+    { rule: RATE_LIMITS.merchantShop, key: (c) => c.get("session").shop },
+  ]),
+]);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
   const { search, page, per_page } = c.req.valid("query");
-  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
-  const criteria = await toSearch(search, (email) => emailBlindIndex(keys, shop, email));
+  const keys = await keyring(c.env);
+  const criteria = await toSearch(search, (email) => emailBlindIndex(keys.current, shop, email));
   const { rows, total } = await reporting(c, (sql) => searchCustomers(sql, shop, criteria, page, per_page));
   const customers = await Promise.all(rows.map((row) => toListItem(row, keys, shop)));
   return c.json(ok({ customers, total, page, per_page }), 200);
@@ -102,22 +110,26 @@ merchant.openapi(detailRoute, async (c) => {
   const { shop } = c.get("session");
   const { id } = c.req.valid("param");
   const { limit } = c.req.valid("query");
+  // Calling a customer's object creates it, so the projection is asked first whether the
+  // customer exists: an id it does not know answers 404 without an object being made for it
+  // (merchants could otherwise create one per id they try). The projection lags the objects by
+  // the ledger-events queue, so a customer from the last seconds may 404 briefly; the dashboard
+  // finds customers through the list, which is the projection too. When Postgres cannot be
+  // reached, the balance is still answered from the object, the source of truth, as before:
+  // only then can an unknown id create an (empty) object, at most at the per-user rate limit.
+  const profile = await findProfile(c, shop, id);
+  if (profile === null) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
   const account = customerAccount(c.env, shop, id);
-  const [summary, ledger, profile] = await Promise.all([
-    account.summary(),
-    account.ledger(limit),
-    // The profile is reporting data: if Postgres is down the balance still answers.
-    reporting(c, (sql) => findCustomer(sql, shop, id)).catch(() => null),
-  ]);
-  if (!profile && ledger.length === 0) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
-  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
+  const [summary, ledger] = await Promise.all([account.summary(), account.ledger(limit)]);
+  if (profile === UNREACHABLE && ledger.length === 0) throw new ApiError(404, "customer_not_found", `no customer ${id} in this shop`);
+  const keys = await keyring(c.env);
   return c.json(
     ok({
       customer: {
         id,
-        email: profile ? await decryptEmail(profile, keys, shop) : null,
-        first_name: profile?.first_name ?? null,
-        last_name: profile?.last_name ?? null,
+        ...(profile === UNREACHABLE
+          ? { email: null, first_name: null, last_name: null }
+          : { email: await decryptEmail(profile, keys, shop), first_name: profile.first_name, last_name: profile.last_name }),
         ...summary,
       },
       transactions: ledger.map((entry) => ({ ...entry, snapshot: entry.snapshot as Record<string, unknown> | null })),
@@ -125,6 +137,22 @@ merchant.openapi(detailRoute, async (c) => {
     200,
   );
 });
+
+const UNREACHABLE = Symbol("reporting unreachable");
+
+/** The customer's projection row, null when the projection has none, UNREACHABLE when Postgres is down. */
+async function findProfile(
+  c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
+  shop: string,
+  id: string,
+): Promise<CustomerRow | null | typeof UNREACHABLE> {
+  try {
+    return await withReporting(c.env, c.executionCtx, (sql) => findCustomer(sql, shop, id));
+  } catch (error) {
+    console.warn("customer detail: reporting unavailable, answering from the account", String(error));
+    return UNREACHABLE;
+  }
+}
 
 async function reporting<T>(
   c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
@@ -146,16 +174,17 @@ async function toSearch(search: string | undefined, blindIndex: (email: string) 
   return { kind: "name", text };
 }
 
-async function decryptEmail(row: CustomerRow, keys: Awaited<ReturnType<typeof dataKeys>>, shop: string) {
+/** Null when absent or unreadable, e.g. a v1 row the sweeper has not re-encrypted yet. */
+async function decryptEmail(row: CustomerRow, keys: Keyring, shop: string) {
   if (!row.email_encrypted) return null;
   try {
-    return await decryptText(keys, row.email_encrypted, shop);
+    return await decryptText(keys, row.email_encrypted, emailContext(shop, row.customer_id));
   } catch {
     return null;
   }
 }
 
-async function toListItem(row: CustomerRow, keys: Awaited<ReturnType<typeof dataKeys>>, shop: string) {
+async function toListItem(row: CustomerRow, keys: Keyring, shop: string) {
   return {
     id: row.customer_id,
     email: await decryptEmail(row, keys, shop),

@@ -5,7 +5,9 @@ import { RewardSchema } from "../../core/program";
 import { tierProgress } from "../../core/tiers";
 import { getActiveRewards, getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
+import { RATE_LIMITS } from "../../core/rate-limits";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
+import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { appProxyAuth, requireCustomer } from "./auth";
 
@@ -36,7 +38,7 @@ const customerRoute = createRoute({
   request: { query: proxyQuery },
   responses: {
     200: { description: "Balance and tier", content: { "application/json": { schema: okEnvelope({ customer: StorefrontCustomerSchema }) } } },
-    ...errorResponses(400, 401, 403),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 
@@ -59,11 +61,17 @@ const configRoute = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 
-export const storefront = createSurface([appProxyAuth()]);
+export const storefront = createSurface([
+  appProxyAuth(),
+  rateLimit([
+    { rule: RATE_LIMITS.storefrontCustomer, key: (c) => (c.get("proxy").customerId ? `${c.get("proxy").shop}:${c.get("proxy").customerId}` : null) },
+    { rule: RATE_LIMITS.storefrontShop, key: (c) => c.get("proxy").shop },
+  ]),
+]);
 
 storefront.openapi(customerRoute, async (c) => {
   const proxy = c.get("proxy");

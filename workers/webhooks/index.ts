@@ -5,6 +5,7 @@ import { parseJsonLossless } from "../../core/json";
 import { verifyWebhook } from "../../core/shopify-auth";
 import { parseTriggeredAt, shopDomainsNamedIn } from "../../core/webhook-payloads";
 import { recordInbox, sendToIngest } from "../../d1/inbox";
+import { readBodyWithin } from "../http/body-limit";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
 import { applyTopic, isTopic, parsePayload, TOPICS, type TopicOutcome } from "../../topics";
@@ -52,10 +53,9 @@ export const webhooks = createSurface();
 webhooks.openAPIRegistry.registerPath(route);
 
 webhooks.post(route.path, async (c) => {
-  const declared = Number(c.req.header("content-length") ?? 0);
-  if (declared > MAX_WEBHOOK_BYTES) throw new ApiError(413, "payload_too_large", "webhook body exceeds 1 MiB");
-  const raw = new Uint8Array(await c.req.arrayBuffer());
-  if (raw.length > MAX_WEBHOOK_BYTES) throw new ApiError(413, "payload_too_large", "webhook body exceeds 1 MiB");
+  // Counted while streaming: a chunked body with no Content-Length stops at the limit too.
+  const raw = await readBodyWithin(c.req.raw, MAX_WEBHOOK_BYTES);
+  if (!raw) throw new ApiError(413, "payload_too_large", "webhook body exceeds 1 MiB");
 
   const verified = await verifyWebhook(c.env.SHOPIFY_API_SECRET, raw, c.req.raw.headers);
   if (!verified.valid) {
