@@ -18,6 +18,7 @@ export default defineConfig({
               hyperdrives: { HYPERDRIVE: inject<string>("pgUrl") },
               bindings: {
                 ...TEST_SECRETS,
+                ENVIRONMENT: "test",
                 SHOPIFY_ADMIN_ORIGIN: inject<string>("shopifyOrigin"),
                 TEST_MIGRATIONS: await readD1Migrations(root("./d1/migrations")),
                 UNREACHABLE_PG_URL: "postgres://loyalnest:loyalnest@127.0.0.1:9/loyalnest_test",
