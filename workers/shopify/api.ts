@@ -26,6 +26,7 @@ function createShopify(env: EnvWithShopify) {
     isEmbeddedApp: true,
     // The library logs each session it creates at info; our own logs say what matters.
     logger: { level: LogSeverity.Warning },
+    // 15.x's flags (managed pricing, REST customer addresses) touch nothing we call.
     future: {},
   });
 }

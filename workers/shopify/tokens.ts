@@ -3,7 +3,7 @@
 // chosen once. Sealed with AES-256-GCM (core/crypto).
 import { dataKeys, decryptText, encryptText } from "../../core/crypto";
 import type { Session } from "@shopify/shopify-api";
-import { getShopTokenColumns, setShopTokenColumns, type ShopTokenColumns } from "../../d1/shops";
+import { getShopTokenColumns, type ShopTokenColumns } from "../../d1/shops";
 
 export interface OfflineTokens {
   accessToken: string;
@@ -39,10 +39,6 @@ export async function openTokens(env: Pick<Env, "ENCRYPTION_KEY">, shop: string,
 export async function readShopTokens(env: Env, shop: string): Promise<OfflineTokens | null> {
   const columns = await getShopTokenColumns(env, shop);
   return columns ? openTokens(env, shop, columns) : null;
-}
-
-export async function writeShopTokens(env: Env, shop: string, tokens: OfflineTokens): Promise<boolean> {
-  return setShopTokenColumns(env, shop, await sealTokens(env, shop, tokens));
 }
 
 /** The tokens in a session the library made from Shopify's token answer. */
