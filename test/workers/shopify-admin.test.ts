@@ -1,11 +1,13 @@
 // Shopify's library against the emulator: token refresh (one per shop at a time, before expiry,
 // after a 401, refused cleanly), the GraphQL client under the throttle, and where requests go.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
+import type { ShopCoordinator } from "../../durable-objects/shop-coordinator";
+import { shopCoordinator } from "../../durable-objects/stubs";
 import { afterEach, describe, expect, it } from "vitest";
 import { adminAccessToken, ShopifyTokenError } from "../../workers/shopify/admin-token";
 import { adminGraphql } from "../../workers/shopify/admin-graphql";
 import { adminOriginOverride } from "../../workers/shopify/api";
-import { readShopTokens } from "../../workers/shopify/tokens";
+import { readShopTokens, sealTokens } from "../../workers/shopify/tokens";
 import { exchangeSessionToken } from "../../workers/auth/shopify-oauth";
 import { sessionToken } from "../helpers/shopify";
 import {
@@ -85,6 +87,25 @@ describe("adminAccessToken", () => {
       [200, null],
       [400, "invalid_grant"],
     ]);
+  });
+
+  it("a refreshed pair that never reached D1 is taken from the coordinator's storage, not refreshed again", async () => {
+    const shop = await installedShop("pending");
+    const stored = (await readShopTokens(env, shop))!;
+    // A refresh that succeeded at Shopify, whose D1 write then failed: the pair waits in the object.
+    const answer = await fetch(`${env.SHOPIFY_ADMIN_ORIGIN}/admin/oauth/access_token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: env.SHOPIFY_API_KEY, client_secret: env.SHOPIFY_API_SECRET, grant_type: "refresh_token", refresh_token: stored.refreshToken }),
+    });
+    const pair = (await answer.json()) as { access_token: string; refresh_token: string; expires_in: number };
+    const sealed = await sealTokens(env, shop, { accessToken: pair.access_token, accessTokenExpiresAt: Date.now() + pair.expires_in * 1000, refreshToken: pair.refresh_token });
+    await runInDurableObject(shopCoordinator(env, shop), (_object: ShopCoordinator, state) => state.storage.put("pendingTokens", sealed));
+    await setStoredExpiry(shop, Date.now() - 1);
+
+    expect(await adminAccessToken(env, shop)).toBe(pair.access_token);
+    expect((await readShopTokens(env, shop))!.refreshToken).toBe(pair.refresh_token);
+    expect(refreshes(await emulatorRequests(shop))).toHaveLength(1); // the one above, none of ours
   });
 
   it("says so when the shop is not installed", async () => {
