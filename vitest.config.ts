@@ -18,6 +18,7 @@ function workersProject(name: string, include: string[], pgUrl?: string) {
           hyperdrives: { HYPERDRIVE: pgUrl ?? inject<string>("pgUrl") },
           bindings: {
             ...TEST_SECRETS,
+            ENVIRONMENT: "test",
             SHOPIFY_ADMIN_ORIGIN: inject<string>("shopifyOrigin"),
             TEST_MIGRATIONS: await readD1Migrations(root("./d1/migrations")),
             UNREACHABLE_PG_URL,

@@ -1,5 +1,25 @@
 // Verification of everything Shopify signs: webhook HMAC, App Proxy signature, session tokens.
 // Each returns a result union (never throws) so the surface decides the HTTP answer.
+//
+// Why ours and not @shopify/shopify-api's (webhooks.validate, utils.validateHmac with signator
+// "appProxy", session.decodeSessionToken), which the app otherwise uses: the library accepts
+// requests these refuse, and each refusal below guards something we rely on. Both directions
+// are tested in test/workers/shopify-signatures.test.ts, with the library as the signer.
+// - Session tokens: we require `exp` (jose, under the library, lets a token without one live
+//   forever); we require `dest` to be a *.myshopify.com origin and `iss` to be on that same
+//   shop (the library checks neither, and `dest` is what names the shop whose data a merchant
+//   reads). Both allow 10 s of clock skew and HS256 only.
+// - App Proxy: the HMAC is checked before anything else is read, so an unsigned request never
+//   drives further logic (the library reads and judges the timestamp first); `shop`,
+//   `timestamp`, `logged_in_customer_id`, `path_prefix` and `signature` must each appear once
+//   (the library allows a repeated `logged_in_customer_id` or `path_prefix`, and the first of
+//   two customer ids would be an identity the shopper chose); the timestamp must be digits
+//   within ±90 s (the library takes anything Number() reads as an integer, e.g. "1.7e9");
+//   `shop` must be a *.myshopify.com domain.
+// - Webhooks: HMAC over the raw bytes first, then the required headers (as the library does),
+//   and the X-Shopify-Shop-Domain header must be a *.myshopify.com domain (the library takes
+//   any value, and that header picks the shop whose ledger a webhook changes).
+// All comparisons of secret-derived values are constant time (crypto.subtle.verify).
 import { hmacSha256, verifyHmacSha256 } from "./crypto";
 import { base64UrlToText, fromBase64, fromHex, utf8, type Bytes } from "./encoding";
 
@@ -54,6 +74,8 @@ export async function verifyWebhook(
 // --- App Proxy ------------------------------------------------------------------------------
 
 export const APP_PROXY_MAX_SKEW_SECONDS = 90;
+/** Parameters Shopify adds to a proxied request: once each, or the request is refused. */
+const APP_PROXY_SINGLE_PARAMS = ["shop", "timestamp", "logged_in_customer_id", "path_prefix"] as const;
 
 export interface AppProxyIdentity {
   shop: string;
@@ -92,6 +114,7 @@ export async function verifyAppProxy(
   if (!signature || !(await verifyHmacSha256(secret, appProxyMessage(params), signature))) {
     return { valid: false, reason: "invalid_signature" };
   }
+  if (APP_PROXY_SINGLE_PARAMS.some((key) => params.getAll(key).length > 1)) return { valid: false, reason: "repeated_parameter" };
   const timestamp = params.get("timestamp");
   if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return { valid: false, reason: "missing_timestamp" };
   if (Math.abs(nowSeconds - Number(timestamp)) > APP_PROXY_MAX_SKEW_SECONDS) {

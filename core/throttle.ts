@@ -23,3 +23,17 @@ export function spend(state: BucketState, cost: number, now: number): BucketStat
   const available = Math.min(state.maximumAvailable, state.currentlyAvailable + restored);
   return { ...state, currentlyAvailable: Math.max(0, available - cost), observedAt: now };
 }
+
+/**
+ * Merges a reported status into our estimate: the lower projected availability at `now` wins
+ * (our estimate may owe reservations Shopify has not seen yet; Shopify may have seen spending
+ * we never reserved). Capacity and restore rate are always Shopify's.
+ */
+export function reconcile(state: BucketState, reported: ThrottleStatus, now: number): BucketState {
+  const ours = state.currentlyAvailable + ((now - state.observedAt) / 1000) * reported.restoreRate;
+  if (ours < reported.currentlyAvailable) {
+    const currentlyAvailable = Math.min(state.currentlyAvailable, reported.maximumAvailable);
+    return { ...state, currentlyAvailable, maximumAvailable: reported.maximumAvailable, restoreRate: reported.restoreRate };
+  }
+  return { ...reported, observedAt: now };
+}

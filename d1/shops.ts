@@ -110,6 +110,33 @@ export async function installShop(env: Env, input: InstallInput, now = Date.now(
   await redriveParked(env, input.domain, now);
 }
 
+export type ShopTokenColumns = Pick<InstallInput, "accessTokenEncrypted" | "accessTokenExpiresAt" | "refreshTokenEncrypted">;
+
+/** An installed shop's sealed tokens, read past the isolate cache: a refresh must see the newest pair. */
+export async function getShopTokenColumns(env: Env, domain: string): Promise<ShopTokenColumns | null> {
+  const row = await d1(env)
+    .select({
+      accessTokenEncrypted: shops.accessTokenEncrypted,
+      accessTokenExpiresAt: shops.accessTokenExpiresAt,
+      refreshTokenEncrypted: shops.refreshTokenEncrypted,
+    })
+    .from(shops)
+    .where(and(eq(shops.domain, domain), eq(shops.status, "installed")))
+    .get();
+  return row ?? null;
+}
+
+/** Replaces an installed shop's token pair (after a refresh); false when the shop is not installed. */
+export async function setShopTokenColumns(env: Env, domain: string, columns: ShopTokenColumns, now = Date.now()): Promise<boolean> {
+  const result = await d1(env)
+    .update(shops)
+    .set({ ...columns, updatedAt: now })
+    .where(and(eq(shops.domain, domain), eq(shops.status, "installed")))
+    .run();
+  forgetShop(domain);
+  return result.meta.changes > 0;
+}
+
 export type UninstallResult = "uninstalled" | "stale_uninstall" | "not_installed";
 
 /**

@@ -83,7 +83,10 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
 
 function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspectorPort }) {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
-  args.push("--var", `SHOPIFY_ADMIN_ORIGIN:${adminOrigin}`, "--show-interactive-dev-session=false", ...persist);
+  // ENVIRONMENT too: a .dev.vars made before it carried ENVIRONMENT would leave wrangler.toml's
+  // "production", and production ignores SHOPIFY_ADMIN_ORIGIN.
+  args.push("--var", `SHOPIFY_ADMIN_ORIGIN:${adminOrigin}`, "--var", "ENVIRONMENT:development");
+  args.push("--show-interactive-dev-session=false", ...persist);
   // Its own process group, so stopping it also stops workerd and esbuild.
   const child = spawn(NODE, args, {
     cwd: ROOT,

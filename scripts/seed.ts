@@ -2,8 +2,8 @@
 // and rewards, and an offline access token the Shopify emulator accepts. Idempotent.
 // Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
 import { getPlatformProxy } from "wrangler";
-import { dataKeys, encryptText, tokenContext } from "../core/crypto";
 import { installShop } from "../d1/shops";
+import { sealTokens } from "../workers/shopify/tokens";
 
 // Node's `process`, typed here: the project's TypeScript types are the Workers runtime's.
 const { argv, env: processEnv } = (globalThis as unknown as {
@@ -26,13 +26,10 @@ const { env, dispose } = await getPlatformProxy<Env>({
   remoteBindings: false,
 });
 try {
-  const keys = await dataKeys(env.ENCRYPTION_KEY);
   await installShop(env, {
     domain: DEMO_SHOP,
-    accessTokenEncrypted: await encryptText(keys, DEMO_ACCESS_TOKEN, tokenContext(DEMO_SHOP, "access")),
     // A non-expiring offline token: the demo shop never goes through token exchange.
-    accessTokenExpiresAt: null,
-    refreshTokenEncrypted: null,
+    ...(await sealTokens(env, DEMO_SHOP, { accessToken: DEMO_ACCESS_TOKEN, accessTokenExpiresAt: null, refreshToken: null })),
   });
   console.log(`seeded ${DEMO_SHOP} (installed, default program)`);
 } finally {

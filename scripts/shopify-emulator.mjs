@@ -10,6 +10,8 @@ const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token";
 const OFFLINE_TOKEN = "urn:shopify:params:oauth:token-type:offline-access-token";
 const ACCESS_TOKEN_TTL_S = 3600;
+// Shopify's refresh tokens for expiring offline tokens last 90 days and rotate on every use.
+const REFRESH_TOKEN_TTL_S = 90 * 24 * 3600;
 const SESSION_TOKEN_LEEWAY_S = 10;
 const INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)";
 const MUTATIONS = {
@@ -34,6 +36,9 @@ export async function startShopifyEmulator({
   if (!apiKey || !apiSecret) throw new Error("startShopifyEmulator needs apiKey and apiSecret");
   const tokens = new Map(Object.entries(accessTokens).map(([token, shop]) => [token, { shop, expiresAt: null }]));
   const refreshTokens = new Map();
+  // Refresh tokens already used once: refused like any unknown token, but still attributed to
+  // their shop in the request log so a test can see a double spend.
+  const spentRefreshTokens = new Map();
   const buckets = new Map();
   const requests = [];
   const discounts = [];
@@ -43,8 +48,8 @@ export async function startShopifyEmulator({
     tokens.set(access_token, { shop, expiresAt: expiring ? Date.now() + ACCESS_TOKEN_TTL_S * 1000 : null });
     if (!expiring) return { access_token, scope: scopes };
     const refresh_token = `shprt_${randomBytes(16).toString("hex")}`;
-    refreshTokens.set(refresh_token, shop);
-    return { access_token, expires_in: ACCESS_TOKEN_TTL_S, refresh_token, scope: scopes };
+    refreshTokens.set(refresh_token, { shop, expiresAt: Date.now() + REFRESH_TOKEN_TTL_S * 1000 });
+    return { access_token, expires_in: ACCESS_TOKEN_TTL_S, refresh_token, refresh_token_expires_in: REFRESH_TOKEN_TTL_S, scope: scopes };
   }
 
   function verifySessionToken(jwt) {
@@ -61,24 +66,30 @@ export async function startShopifyEmulator({
     return shop ?? null;
   }
 
+  /** Answers `[status, body, shop]`; the shop (when known) is for the request log only. */
   function oauth(params) {
     if (!sameSecret(params.client_id, apiKey) || !sameSecret(params.client_secret, apiSecret)) {
-      return [401, { error: "invalid_client", error_description: "Client credentials are invalid" }];
+      return [401, { error: "invalid_client", error_description: "Client credentials are invalid" }, null];
     }
     if (params.grant_type === TOKEN_EXCHANGE) {
-      if (params.subject_token_type !== ID_TOKEN) return oauthError("subject_token_type must be " + ID_TOKEN);
-      if (params.requested_token_type !== OFFLINE_TOKEN) return oauthError("requested_token_type must be " + OFFLINE_TOKEN);
+      if (params.subject_token_type !== ID_TOKEN) return [...oauthError("subject_token_type must be " + ID_TOKEN), null];
+      if (params.requested_token_type !== OFFLINE_TOKEN) return [...oauthError("requested_token_type must be " + OFFLINE_TOKEN), null];
       const shop = verifySessionToken(params.subject_token);
-      if (!shop) return [400, { error: "invalid_subject_token", error_description: "Session token is invalid or expired" }];
-      return [200, issueToken(shop, { expiring: String(params.expiring) === "1" })];
+      if (!shop) return [400, { error: "invalid_subject_token", error_description: "Session token is invalid or expired" }, null];
+      return [200, issueToken(shop, { expiring: String(params.expiring) === "1" }), shop];
     }
     if (params.grant_type === "refresh_token") {
-      const shop = refreshTokens.get(params.refresh_token);
-      if (!shop) return [400, { error: "invalid_grant", error_description: "Refresh token is invalid" }];
+      const entry = refreshTokens.get(params.refresh_token);
+      // Rotation: a refresh token works once; the answer carries its successor.
       refreshTokens.delete(params.refresh_token);
-      return [200, issueToken(shop)];
+      if (!entry || entry.expiresAt <= Date.now()) {
+        const shop = entry?.shop ?? spentRefreshTokens.get(params.refresh_token) ?? null;
+        return [400, { error: "invalid_grant", error_description: "Refresh token is invalid, expired or already used" }, shop];
+      }
+      spentRefreshTokens.set(params.refresh_token, entry.shop);
+      return [200, issueToken(entry.shop), entry.shop];
     }
-    return [400, { error: "unsupported_grant_type", error_description: `grant_type ${params.grant_type}` }];
+    return [400, { error: "unsupported_grant_type", error_description: `grant_type ${params.grant_type}` }, null];
   }
 
   /** Restores the shop's bucket, then spends `cost` when it fits; returns the status to report. */
@@ -122,20 +133,60 @@ export async function startShopifyEmulator({
     return [200, { data: { [operation]: { codeDiscountNode, userErrors } }, extensions: { cost } }];
   }
 
+  /** Answers `[status, body, shop]` for one request to the Shopify side. */
+  function answer(method, path, headers, body) {
+    if (method === "POST" && path === "/admin/oauth/access_token") return oauth(body ?? {});
+    if (/^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/.test(path) && method === "POST") {
+      const entry = tokens.get(headers["x-shopify-access-token"]);
+      if (!entry || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return [401, { errors: INVALID_TOKEN }, entry?.shop ?? null];
+      return [...graphql(entry.shop, body), entry.shop];
+    }
+    return [404, { errors: "Not Found" }, null];
+  }
+
+  /**
+   * Not Shopify: the emulator's own controls, for tests running inside workerd that cannot
+   * reach this process's memory. `GET /__emulator/requests?shop=` lists what the shop's
+   * requests were and how they were answered; `POST /__emulator/expire-access-tokens?shop=`
+   * lets an hour pass for the shop's access tokens (Shopify then answers 401).
+   */
+  function control(method, url) {
+    const shop = url.searchParams.get("shop");
+    if (!shop) return [400, { errors: "shop is required" }];
+    if (method === "GET" && url.pathname === "/__emulator/requests") {
+      return [200, { requests: requests.filter((r) => r.shop === shop).map(({ headers: _h, body: _b, ...summary }) => summary) }];
+    }
+    if (method === "POST" && url.pathname === "/__emulator/expire-access-tokens") {
+      let expired = 0;
+      for (const entry of tokens.values()) {
+        if (entry.shop === shop && entry.expiresAt !== null) {
+          entry.expiresAt = Date.now() - 1;
+          expired++;
+        }
+      }
+      return [200, { expired }];
+    }
+    return [404, { errors: "Not Found" }];
+  }
+
   async function handle(req, res) {
     const url = new URL(req.url, "http://emulator");
     const text = await readBody(req);
+    if (url.pathname.startsWith("/__emulator/")) return send(res, ...control(req.method, url));
     const body = parseBody(text, req.headers["content-type"]);
-    requests.push({ method: req.method, path: url.pathname, headers: req.headers, body: body ?? text });
-    if (req.method === "POST" && url.pathname === "/admin/oauth/access_token") {
-      return send(res, ...oauth(body ?? {}));
-    }
-    if (/^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/.test(url.pathname) && req.method === "POST") {
-      const entry = tokens.get(req.headers["x-shopify-access-token"]);
-      if (!entry || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return send(res, 401, { errors: INVALID_TOKEN });
-      return send(res, ...graphql(entry.shop, body));
-    }
-    return send(res, 404, { errors: "Not Found" });
+    const [status, answerBody, shop] = answer(req.method, url.pathname, req.headers, body);
+    requests.push({
+      at: Date.now(),
+      method: req.method,
+      path: url.pathname,
+      shop,
+      grantType: url.pathname === "/admin/oauth/access_token" ? (body?.grant_type ?? null) : null,
+      status,
+      errorCode: answerBody?.errors?.[0]?.extensions?.code ?? answerBody?.error ?? null,
+      headers: req.headers,
+      body: body ?? text,
+    });
+    return send(res, status, answerBody);
   }
 
   const server = createServer((req, res) => {
@@ -169,6 +220,10 @@ function validateDiscount(operation, argument, input, codeTaken) {
     }
   }
   return errors;
+}
+
+function oauthError(description) {
+  return [400, { error: "invalid_request", error_description: description }];
 }
 
 function sameSecret(given, expected) {

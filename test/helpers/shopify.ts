@@ -1,8 +1,43 @@
-// Signed Shopify fixtures: webhooks, App Proxy requests, session tokens.
-import { hmacBase64, hmacSha256 } from "../../core/crypto";
-import { signAppProxy } from "../../core/shopify-auth";
-import { toBase64 } from "../../core/encoding";
+// Signed Shopify fixtures: webhooks, App Proxy requests, session tokens. Signed here with
+// WebCrypto directly, written from Shopify's description of each signature and never with the
+// code under test (core/crypto, core/shopify-auth), so a mistake there cannot sign its own
+// fixtures into passing. test/workers/shopify-signatures.test.ts checks these against
+// Shopify's published vectors and Shopify's library.
 import { TEST_SECRETS } from "./secrets";
+
+const encoder = new TextEncoder();
+
+async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Webhooks: base64 of HMAC-SHA256 over the raw body, keyed with the app's secret. */
+export async function webhookHmac(secret: string, body: string): Promise<string> {
+  return base64(await hmacSha256(secret, body));
+}
+
+/**
+ * App Proxy: every query parameter but `signature` as `key=value` (a repeated key's values
+ * joined with commas), sorted by key, concatenated without separators; hex HMAC-SHA256.
+ */
+export async function appProxySignature(secret: string, params: URLSearchParams): Promise<string> {
+  const values = new Map<string, string[]>();
+  for (const [key, value] of params) {
+    if (key !== "signature") values.set(key, [...(values.get(key) ?? []), value]);
+  }
+  const message = [...values.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((key) => `${key}=${values.get(key)!.join(",")}`)
+    .join("");
+  return [...(await hmacSha256(secret, message))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
 
 let SECRET: string = TEST_SECRETS.SHOPIFY_API_SECRET;
 let API_KEY: string = TEST_SECRETS.SHOPIFY_API_KEY;
@@ -28,7 +63,7 @@ export async function webhookHeaders(
 ): Promise<Headers> {
   const headers: Record<string, string | null> = {
     "content-type": "application/json",
-    "x-shopify-hmac-sha256": await hmacBase64(SECRET, body),
+    "x-shopify-hmac-sha256": await webhookHmac(SECRET, body),
     "x-shopify-topic": topic,
     "x-shopify-shop-domain": shop,
     "x-shopify-webhook-id": `wh-${++deliveries}-${crypto.randomUUID()}`,
@@ -94,13 +129,13 @@ export async function proxyUrl(
     timestamp: String(params.timestamp ?? Math.floor(Date.now() / 1000)),
     ...params.extra,
   });
-  search.set("signature", await signAppProxy(secret ?? SECRET, search));
+  search.set("signature", await appProxySignature(secret ?? SECRET, search));
   return `${ORIGIN}/proxy/v1/api${path}?${search}`;
 }
 
 export function base64Url(data: string | Uint8Array): string {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** A JWT with any header and payload (objects or raw text), HS256-signed with `secret`, or unsigned. */

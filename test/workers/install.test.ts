@@ -6,6 +6,7 @@ import { backoffDelayMs, fetchWithRetries } from "../../core/retry";
 import { exchangeSessionToken } from "../../workers/auth/shopify-oauth";
 import { call, json } from "../helpers/app";
 import { sessionToken, uniqueShop } from "../helpers/shopify";
+import { emulatorRequests } from "../helpers/shopify-emulator";
 
 async function exchange(token: string) {
   const response = await call(new Request("https://loyalnest.test/auth/token-exchange", { method: "POST", headers: { authorization: `Bearer ${token}` } }));
@@ -44,10 +45,18 @@ describe("POST /auth/token-exchange", () => {
     expect(body.error.code).toBe("invalid_signature");
   });
 
-  it("passes on Shopify's refusal (wrong client credentials) without a token", async () => {
+  it("passes on Shopify's refusal of the session token without a token", async () => {
+    // Signed with our secret, so the library's own check passes, but not for a shop: Shopify refuses it.
     const shop = uniqueShop("refused");
+    const result = await exchangeSessionToken(env, shop, await sessionToken(shop, { dest: "https://example.com" }));
+    expect(result).toEqual({ ok: false, status: 400, reason: "invalid_subject_token" });
+    expect((await emulatorRequests(shop)).length).toBe(0); // the emulator could not tell whose it was
+  });
+
+  it("checks the session token again in the library before sending it to Shopify", async () => {
+    const shop = uniqueShop("refused-locally");
     const result = await exchangeSessionToken({ ...env, SHOPIFY_API_KEY: "someone-else" }, shop, await sessionToken(shop));
-    expect(result).toEqual({ ok: false, status: 401, reason: "invalid_client" });
+    expect(result).toEqual({ ok: false, status: 401, reason: "invalid_session_token" });
   });
 });
 

@@ -1,8 +1,8 @@
 // /auth: installation by token exchange. The embedded app posts its session token; we trade it
-// for an expiring offline token, store it encrypted (AES-256-GCM, bound to shop and column) and install.
+// for an expiring offline token, store it encrypted (workers/shopify/tokens) and install.
 import { createRoute, z } from "@hono/zod-openapi";
-import { dataKeys, encryptText, tokenContext } from "../../core/crypto";
 import { installShop } from "../../d1/shops";
+import { sealTokens } from "../shopify/tokens";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "../merchant/auth";
@@ -33,13 +33,6 @@ auth.openapi(exchangeRoute, async (c) => {
     throw new ApiError(502, "shopify_unreachable", "Shopify could not be reached; try again");
   }
   if (!exchanged.ok) throw new ApiError(502, "token_exchange_failed", `Shopify refused the token exchange: ${exchanged.reason}`);
-  const keys = await dataKeys(c.env.ENCRYPTION_KEY);
-  const { access_token, refresh_token, expires_in, scope } = exchanged.token;
-  await installShop(c.env, {
-    domain: shop,
-    accessTokenEncrypted: await encryptText(keys, access_token, tokenContext(shop, "access")),
-    accessTokenExpiresAt: expires_in ? Date.now() + expires_in * 1000 : null,
-    refreshTokenEncrypted: refresh_token ? await encryptText(keys, refresh_token, tokenContext(shop, "refresh")) : null,
-  });
-  return c.json(ok({ shop, installed: true as const, scope }), 200);
+  await installShop(c.env, { domain: shop, ...(await sealTokens(c.env, shop, exchanged.tokens)) });
+  return c.json(ok({ shop, installed: true as const, scope: exchanged.scope }), 200);
 });

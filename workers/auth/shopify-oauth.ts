@@ -1,45 +1,29 @@
-// Shopify's OAuth token endpoint: token exchange (session token → expiring offline token).
-import { z } from "zod";
-import { fetchWithRetries } from "../../core/retry";
+// Token exchange (session token → expiring offline token) through Shopify's library.
+import { InvalidJwtError, RequestedTokenType } from "@shopify/shopify-api";
+import { withShopify } from "../shopify/api";
+import { refusal, withPassingRetries } from "../shopify/failures";
+import { tokensFromSession, type OfflineTokens } from "../shopify/tokens";
 
-export const OfflineTokenSchema = z.object({
-  access_token: z.string().min(1),
-  scope: z.string().default(""),
-  expires_in: z.number().int().positive().optional(),
-  refresh_token: z.string().min(1).optional(),
-});
-export type OfflineToken = z.infer<typeof OfflineTokenSchema>;
+export type ExchangeResult = { ok: true; tokens: OfflineTokens; scope: string } | { ok: false; status: number; reason: string };
 
-/** The Admin API origin of a shop: the local emulator in dev and tests, the shop itself in production. */
-export function adminOrigin(env: Pick<Env, "SHOPIFY_ADMIN_ORIGIN">, shop: string): string {
-  return env.SHOPIFY_ADMIN_ORIGIN ? env.SHOPIFY_ADMIN_ORIGIN : `https://${shop}`;
-}
-
-export type ExchangeResult = { ok: true; token: OfflineToken } | { ok: false; status: number; reason: string };
-
+/**
+ * Trades the session token for an expiring offline token (an hour, with a rotating refresh
+ * token). Passing failures are retried: an exchange only issues another token. The library
+ * verifies the session token again before sending it (the middleware already has).
+ */
 export async function exchangeSessionToken(env: Env, shop: string, sessionToken: string): Promise<ExchangeResult> {
-  const body = JSON.stringify({
-    client_id: env.SHOPIFY_API_KEY,
-    client_secret: env.SHOPIFY_API_SECRET,
-    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-    subject_token: sessionToken,
-    subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
-    requested_token_type: "urn:shopify:params:oauth:token-type:offline-access-token",
-    expiring: "1",
-  });
-  const response = await fetchWithRetries(
-    () =>
-      new Request(`${adminOrigin(env, shop)}/admin/oauth/access_token`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body,
-      }),
-  );
-  const payload: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    const reason = (payload as { error?: unknown } | null)?.error;
-    return { ok: false, status: response.status, reason: typeof reason === "string" ? reason : `HTTP ${response.status}` };
+  try {
+    const { session } = await withPassingRetries(() =>
+      withShopify(env, (api) =>
+        api.auth.tokenExchange({ shop, sessionToken, requestedTokenType: RequestedTokenType.OfflineAccessToken, expiring: true }),
+      ),
+    );
+    if (!session.accessToken) return { ok: false, status: 502, reason: "malformed token response" };
+    return { ok: true, tokens: tokensFromSession(session), scope: session.scope ?? "" };
+  } catch (error) {
+    if (error instanceof InvalidJwtError) return { ok: false, status: 401, reason: "invalid_session_token" };
+    const refused = refusal(error);
+    if (refused) return { ok: false, ...refused };
+    throw error;
   }
-  const token = OfflineTokenSchema.safeParse(payload);
-  return token.success ? { ok: true, token: token.data } : { ok: false, status: 502, reason: "malformed token response" };
 }
