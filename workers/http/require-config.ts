@@ -6,13 +6,14 @@ import { fromBase64 } from "../../core/encoding";
 import { errorBody } from "./envelope";
 
 /** What is wrong with the required settings, one phrase per setting; empty when all is well. */
-export function configurationProblems(env: Partial<Record<string, unknown>>): string[] {
+export function configurationProblems(env: object): string[] {
+  const vars = env as Partial<Record<string, unknown>>;
   const problems: string[] = [];
   for (const name of ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "ENCRYPTION_KEY"]) {
-    const value = env[name];
+    const value = vars[name];
     if (typeof value !== "string" || value.trim() === "") problems.push(`${name} is missing or empty`);
   }
-  const key = env.ENCRYPTION_KEY;
+  const key = vars.ENCRYPTION_KEY;
   if (typeof key === "string" && key.trim() !== "" && fromBase64(key.trim())?.length !== 32) {
     problems.push("ENCRYPTION_KEY must be 32 bytes, base64-encoded");
   }
