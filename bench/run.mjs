@@ -10,6 +10,7 @@ import { errorCount, measure, pool } from "./load.mjs";
 import { appProxyPath, orderPaidWebhook, pointsForCents, readApiSecret, readDevVar, rng } from "./shopify.mjs";
 import { SEARCH_CUSTOMERS, searchPath, seedReportingData, sessionToken } from "./reporting-data.mjs";
 import { ROOT, startStack, stopAllStacks } from "./stack.mjs";
+import { requireDevVars } from "../scripts/dev-vars.mjs";
 import { MAIN_THREAD, cpuPerRequest, cpuSnapshot, otherLoad } from "./cpu.mjs";
 import { formatGrid, formatTable } from "./table.mjs";
 import { measureWidget } from "./widget.mjs";
@@ -68,6 +69,16 @@ let orderSeq = 0;
 const nextOrderId = () => `${runTag}${String(++orderSeq).padStart(6, "0")}`;
 const random = rng(Number(runTag.slice(-9)));
 const pick = (list) => list[Math.floor(random() * list.length)];
+// A started stack uses .dev.vars (created from the example when absent, as `npm run dev` does);
+// read it only once it is there and complete.
+if (!args.url) {
+  try {
+    if (requireDevVars().created) log("created .dev.vars from .dev.vars.example");
+  } catch (error) {
+    log(`bench failed: ${error.message}`);
+    process.exit(1);
+  }
+}
 const secret = readApiSecret(ROOT);
 
 /** Every order this run sent, and what each customer's balance must be. */
@@ -209,7 +220,10 @@ async function main() {
   if (args.url) {
     baseUrl = args.url.replace(/\/+$/, "");
     const health = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) }).catch((e) => e);
-    if (!(health instanceof Response) || !health.ok) throw new Error(`${baseUrl}/health is not answering: ${health?.status ?? health}`);
+    if (!(health instanceof Response) || !health.ok) {
+      const detail = health instanceof Response ? `${health.status} ${await health.text().catch(() => "")}` : String(health);
+      throw new Error(`${baseUrl}/health is not answering: ${detail}`);
+    }
     log(`measuring the running app at ${baseUrl}`);
   } else {
     stack = await startStack({ keep: args.keep });
@@ -411,8 +425,12 @@ async function main() {
 function buildRows({ floorsOn, widget, phases, verification }) {
   const { floorWorker, floorDoWrite, webhookRate, webhookSaturated, storefront } = phases;
   const ratio = (m, floor) => (!floorsOn ? "n/a" : floor.rps > 0 ? Number((m.rps / floor.rps).toFixed(2)) : null);
+  // "FAIL (…)" is a run that cannot be trusted (errors, nothing measured, wrong points): it
+  // fails the run. A bare "FAIL" is a budget missed, which fails it only with --strict.
   const clean = (m) => errorCount(m) === 0 && (!m.outcomes || (m.outcomes.unexpected === 0 && m.outcomes.wrongPoints === 0));
-  const verdict = (pass, m, extra = true) => (!clean(m) ? "FAIL (errors)" : !extra ? "FAIL (visibility)" : pass ? "pass" : "FAIL");
+  const broken = (m) => (!m || m.responses === 0 ? "FAIL (no responses)" : !clean(m) ? "FAIL (errors)" : null);
+  const verdict = (pass, m, extra = true) => broken(m) ?? (!extra ? "FAIL (visibility)" : pass ? "pass" : "FAIL");
+  const label = (m, ok) => broken(m) ?? ok;
   const measured = (m) => ({ rps: m.rps, p50: m.p50, p95: m.p95, p99: m.p99, errors: errorCount(m) });
   const na = (path, budget) => ({ path, rps: "n/a", p50: null, p95: null, p99: null, floorRps: null, ratio: null, budget, result: "n/a" });
   const notYet = (path, budget) => ({ ...na(path, budget), rps: null, result: "not yet measured" });
@@ -420,12 +438,12 @@ function buildRows({ floorsOn, widget, phases, verification }) {
   const rows = [];
   rows.push(
     floorsOn
-      ? { path: `floor: bare Worker GET (${CONNECTIONS.workerFloor} conns)`, ...measured(floorWorker), floorRps: null, ratio: null, budget: "—", result: clean(floorWorker) ? "floor" : "FAIL (errors)" }
+      ? { path: `floor: bare Worker GET (${CONNECTIONS.workerFloor} conns)`, ...measured(floorWorker), floorRps: null, ratio: null, budget: "—", result: label(floorWorker, "floor") }
       : na("floor: bare Worker GET", "—"),
   );
   rows.push(
     floorsOn
-      ? { path: `floor: bare DO write (${CONNECTIONS.doFloor} conns, ${FLOOR_KEYS} objects)`, ...measured(floorDoWrite), floorRps: null, ratio: null, budget: "—", result: clean(floorDoWrite) ? "floor" : "FAIL (errors)" }
+      ? { path: `floor: bare DO write (${CONNECTIONS.doFloor} conns, ${FLOOR_KEYS} objects)`, ...measured(floorDoWrite), floorRps: null, ratio: null, budget: "—", result: label(floorDoWrite, "floor") }
       : na("floor: bare DO write", "—"),
   );
   rows.push({
@@ -443,7 +461,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
     floorRps: floorsOn ? floorDoWrite.rps : "n/a",
     ratio: satRatio,
     budget: "≥ 0.5 × DO write floor",
-    result: typeof satRatio !== "number" ? "n/a (no floor)" : verdict(satRatio >= 0.5, webhookSaturated, verification[1].ok),
+    result: typeof satRatio !== "number" ? (broken(webhookSaturated) ?? "n/a (no floor)") : verdict(satRatio >= 0.5, webhookSaturated, verification[1].ok),
   });
   rows.push({
     path: `storefront GET /proxy/v1/api/customer (${CONNECTIONS.storefront} conns)`,
@@ -459,7 +477,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
     floorRps: null,
     ratio: null,
     budget: "—",
-    result: clean(phases.storefrontPaced) ? "info" : "FAIL (errors)",
+    result: label(phases.storefrontPaced, "info"),
   });
   if (phases.webhookDuplicate) {
     rows.push({
@@ -468,7 +486,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
       floorRps: floorsOn ? floorDoWrite.rps : "n/a",
       ratio: ratio(phases.webhookDuplicate, floorDoWrite),
       budget: "—",
-      result: clean(phases.webhookDuplicate) ? "info" : "FAIL (errors)",
+      result: label(phases.webhookDuplicate, "info"),
     });
     rows.push({
       path: `info: webhook bad HMAC → 401 (${CONNECTIONS.breakdown} conns)`,
@@ -476,7 +494,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
       floorRps: floorsOn ? floorWorker.rps : "n/a",
       ratio: ratio(phases.webhookBadHmac, floorWorker),
       budget: "—",
-      result: clean(phases.webhookBadHmac) ? "info" : "FAIL (errors)",
+      result: label(phases.webhookBadHmac, "info"),
     });
   }
   const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -486,7 +504,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
           ...notYet(`widget bundle: ${kb(widget.gzipBytes)} gzipped (${kb(widget.rawBytes)} raw)`, `< ${kb(widget.budgetBytes)} gzipped`),
           result: widget.error ? `FAIL (${widget.error.slice(0, 60)})` : widget.gzipBytes < widget.budgetBytes ? "pass" : "FAIL",
         }
-      : { ...notYet("widget bundle", "< 15 KB gzipped"), result: `n/a (${String(widget.error).slice(0, 60)})` },
+      : { ...notYet("widget bundle", "< 15 KB gzipped"), result: `FAIL (${String(widget.error).slice(0, 60)})` },
   );
   rows.push(notYet("import 50,000 customers with balances", "< 60 s"));
   rows.push(notYet("export 50,000 customers to CSV in R2", "< 5 s"));
@@ -516,6 +534,10 @@ function printDetails({ phases, warmup, idleCpuMsPerSecond, mainThreadShare, ver
   lines.push(`warm-up (not budgeted): first write to ${FLOOR_KEYS} new floor objects ${w(warmup.doCreate)}; ` +
     `first read of ${CUSTOMER_COUNT} new customer objects ${w(warmup.customerCreate)}`);
   for (const [name, m] of Object.entries({ ...phases, ...Object.fromEntries(Object.entries(warmup).map(([k, v]) => [`warm-up ${k}`, v])) })) {
+    if (m.responses === 0) {
+      lines.push(`${name}: no responses at all: nothing was measured (${m.timeouts} timeouts, ${m.connErrors} connection errors)`);
+      continue;
+    }
     const errors = errorCount(m);
     const bad = m.outcomes ? m.outcomes.unexpected + m.outcomes.wrongPoints : 0;
     if (errors === 0 && bad === 0) continue;
@@ -524,7 +546,7 @@ function printDetails({ phases, warmup, idleCpuMsPerSecond, mainThreadShare, ver
     if (m.outcomes?.unexpected) lines.push(`  ${m.outcomes.unexpected} × 200 without outcome "applied", e.g. ${m.outcomes.samples[0]}`);
     if (m.outcomes?.wrongPoints) lines.push(`  ${m.outcomes.wrongPoints} × points differ from 10 per $1`);
   }
-  if (!lines.some((l) => / non-2xx, /.test(l))) lines.push('errors: none (every response 2xx, every webhook answered "applied" with 10 points per $1)');
+  if (!lines.some((l) => / non-2xx, |: no responses at all/.test(l))) lines.push('errors: none (every response 2xx, every webhook answered "applied" with 10 points per $1)');
   for (const v of verification) {
     lines.push(
       `visibility ${v.label}: ${v.matched}/${v.sampled} sampled customers show exactly the points sent; ` +
@@ -585,6 +607,10 @@ try {
   const finishedAt = new Date();
   const table = formatTable(rows);
   const details = printDetails(outcome);
+  // Rows that cannot be trusted fail the run; missed budgets only with --strict.
+  const failures = rows
+    .filter((r) => r.result.startsWith("FAIL (") || (args.strict && r.result === "FAIL"))
+    .map((r) => `${r.path}: ${r.result === "FAIL" ? `FAIL (budget ${r.budget})` : r.result}`);
   console.log(`\nLoyalNest bench — ${startedAt.toISOString()} — ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${args.url ? outcome.baseUrl : "fresh local stack"}${args.quick ? " — QUICK (smoke run)" : ""}\n`);
   console.log(table);
   console.log(`\n${details}`);
@@ -600,7 +626,9 @@ try {
         finishedAt: finishedAt.toISOString(),
         seconds: Math.round((finishedAt - startedAt) / 1000),
         machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim(), memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-        target: args.url ? { mode: "url", url: outcome.baseUrl } : { mode: "started", url: outcome.baseUrl, seededWith: stack?.seededWith },
+        failed: failures.length > 0,
+        failures,
+        target: args.url ? { mode: "url", url: outcome.baseUrl } : { mode: "started", url: outcome.baseUrl },
         quick: args.quick,
         breakdown: args.breakdown,
         config: { customers: CUSTOMER_COUNT, floorKeys: FLOOR_KEYS, webhookRate: WEBHOOK_RATE, rateStreams: RATE_STREAMS, connections: CONNECTIONS, phases: PHASES, sample: SAMPLE, redelivered: REDELIVER },
@@ -619,8 +647,11 @@ try {
     ) + "\n",
   );
   console.log(`\nwritten: ${file.slice(ROOT.length + 1)}`);
-  const failed = rows.some((r) => r.result.startsWith("FAIL"));
-  await shutdown(args.strict && failed ? 1 : 0);
+  if (failures.length) {
+    log(`FAILED: ${failures.length} row(s):`);
+    for (const f of failures) log(`  ${f}`);
+  }
+  await shutdown(failures.length ? 1 : 0);
 } catch (error) {
   if (stopping) await new Promise(() => {}); // a signal is already stopping the stack and exiting
   log(`bench failed: ${error?.stack ?? error}`);

@@ -1,5 +1,5 @@
-// The stack the bench measures, started fresh per run: the shared local PostgreSQL (database
-// loyalnest_bench), D1 migrated and seeded in a new temp persist dir, and `wrangler dev` with
+// The stack the bench measures, started fresh per run: this checkout's local PostgreSQL
+// (database loyalnest_bench), D1 migrated and seeded in a new temp persist dir, and `wrangler dev` with
 // the bench floors switched on (`--var BENCH_FLOOR:on`). stop() ends wrangler and its workerd
 // (the whole process group it was started in) and removes the temp dir; PostgreSQL is shared
 // and stays running.
@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { requireDevVars } from "../scripts/dev-vars.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -20,6 +21,9 @@ const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const SEED = join(ROOT, "scripts", "seed.ts");
 const PG_DATABASE = "loyalnest_bench";
 const D1_NAME = "loyalnest";
+// The same demo shop and token as `npm run dev` (scripts/dev.mjs).
+const DEMO_SHOP = "demo-shop.myshopify.com";
+const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 
 const offlineEnv = () => ({
   ...process.env,
@@ -69,35 +73,22 @@ function groupAlive(pgid) {
   }
 }
 
-/** Seeds the demo shop: the colleague's scripts/seed.ts when present, else the bare shops row. */
-function seed(persistTo, log) {
-  if (existsSync(SEED)) {
-    try {
-      runNode([TSX, SEED, "--persist-to", persistTo], { label: "scripts/seed.ts" });
-      return "scripts/seed.ts";
-    } catch (error) {
-      log(`scripts/seed.ts failed, inserting the shops row instead: ${String(error).split("\n")[0]}`);
-    }
-  }
-  // What d1/shops.ts installShop writes that the bench's paths read: an installed shop. With
-  // no program_settings row the shop runs DEFAULT_PROGRAM, which is what installShop stores.
-  const now = Date.now();
-  runNode(
-    [
-      WRANGLER, "d1", "execute", D1_NAME, "--local", "--persist-to", persistTo, "--command",
-      `INSERT INTO shops (domain, status, installed_at, updated_at) VALUES ('demo-shop.myshopify.com', 'installed', ${now}, ${now}) ` +
-        `ON CONFLICT (domain) DO UPDATE SET status = 'installed', updated_at = ${now}`,
-    ],
-    { label: "wrangler d1 execute (seed)" },
-  );
-  return "wrangler d1 execute";
+/** Seeds the demo shop with scripts/seed.ts (installed, default program); a failed seed is a failed start. */
+function seed(persistTo) {
+  runNode([TSX, SEED, "--persist-to", persistTo], {
+    label: "seeding the demo shop (scripts/seed.ts)",
+    env: { ...offlineEnv(), LOYALNEST_DEMO_SHOP: DEMO_SHOP, LOYALNEST_DEMO_ACCESS_TOKEN: DEMO_ACCESS_TOKEN },
+  });
 }
 
 /**
- * @returns {Promise<{ url: string, port: number, pgid: number, pgUrl: string, persistTo: string, seededWith: string,
+ * @returns {Promise<{ url: string, port: number, pgid: number, pgUrl: string, persistTo: string,
  *   logTail: () => string, stop: () => Promise<void> }>}
  */
 export async function startStack({ log = (m) => process.stderr.write(`[stack] ${m}\n`), keep = false } = {}) {
+  // As `npm run dev` does: .dev.vars from .dev.vars.example when absent; refused when the
+  // Worker would answer every request 503 for want of a setting.
+  if (requireDevVars().created) log("created .dev.vars from .dev.vars.example");
   const runDir = mkdtempSync(join(tmpdir(), "loyalnest-bench-"));
   const persistTo = join(runDir, "state");
   const buildDir = join(runDir, "build");
@@ -139,8 +130,8 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
     log(`postgres ready: ${pgUrl}`);
 
     runNode([WRANGLER, "d1", "migrations", "apply", D1_NAME, "--local", "--persist-to", persistTo], { label: "d1 migrations apply" });
-    const seededWith = seed(persistTo, log);
-    log(`d1 migrated and seeded (${seededWith}) in ${persistTo}`);
+    seed(persistTo);
+    log(`d1 migrated and ${DEMO_SHOP} seeded in ${persistTo}`);
 
     runNode([WRANGLER, "deploy", "--dry-run", "--outdir", buildDir], { label: "wrangler deploy --dry-run (bundle)" });
     if (!existsSync(join(buildDir, "index.js"))) throw new Error(`the bundle ${join(buildDir, "index.js")} was not written`);
@@ -172,15 +163,15 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
     for (;;) {
       const state = await Promise.race([exited, sleep(250).then(() => null)]);
       if (state) throw new Error(`wrangler dev ended during start-up (${state}):\n${lines.slice(-40).join("\n")}`);
-      try {
-        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) break;
-      } catch {}
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+      if (res?.ok) break;
+      const body = res ? await res.json().catch(() => null) : null;
+      if (body?.error?.code === "missing_configuration") throw new Error(`${url}/health: ${body.error.message}`);
       if (Date.now() > deadline) throw new Error(`wrangler dev not ready after 90 s:\n${lines.slice(-40).join("\n")}`);
     }
     log(`wrangler dev ready on ${url} (stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     // pgid: wrangler leads its own process group (bench/cpu.mjs reads the group's CPU time).
-    return { url, port, pgid: child.pid, pgUrl, persistTo, seededWith, logTail: () => lines.join("\n"), stop };
+    return { url, port, pgid: child.pid, pgUrl, persistTo, logTail: () => lines.join("\n"), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,31 +1,43 @@
-// The app under test as a process: the dev stack on its own Postgres cluster, and the levers
-// the fault schedule pulls (stop/start Postgres, crash/restart wrangler dev). Import this only
-// after LOYALNEST_PG_PORT is set: scripts/postgres.mjs reads it at import time.
+// The app under test as a process: the dev stack on a Postgres cluster of its own (free port,
+// temp dir: stopping it disturbs no other checkout or run), and the levers the fault schedule
+// pulls (stop/start Postgres, crash/restart wrangler dev).
 import { createServer } from "node:net";
 import postgres from "postgres";
 import { startDevStack, DEMO_SHOP } from "../scripts/dev.mjs";
-import { databaseUrl, ensurePostgres, stopPostgres } from "../scripts/postgres.mjs";
+import { startPrivateCluster } from "../scripts/postgres.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { d1Execute } from "../scripts/d1-query.mjs";
-
 
 export { DEMO_SHOP, readDevVars };
 
 export async function createApp({ persistTo, database, verbose }) {
-  await ensurePostgres();
-  await dropDatabase(database);
-  const port = await freePort();
+  const cluster = await startPrivateCluster("faults");
+  let stack;
+  try {
+    await dropDatabase(cluster.databaseUrl("postgres"), database);
+    const port = await freePort();
+    const start = () => startDevStack({ port, persistTo, quiet: !verbose, emulatorPort: 0, database, postgres: cluster });
+    stack = await start();
+    return appOn({ port, start, stack, cluster, database, persistTo });
+  } catch (error) {
+    await stack?.stop();
+    await cluster.destroy();
+    throw error;
+  }
+}
+
+function appOn({ port, start, stack, cluster, database, persistTo }) {
   const url = `http://127.0.0.1:${port}`;
-  const start = () => startDevStack({ port, persistTo, quiet: !verbose, emulatorPort: 0, database });
-  let stack = await start();
-  const sql = postgres(databaseUrl(database), { max: 4, onnotice: () => {}, connect_timeout: 3 });
+  const sql = postgres(cluster.databaseUrl(database), { max: 4, onnotice: () => {}, connect_timeout: 3 });
 
   return {
     url,
     port,
     sql,
-    stopPostgres,
-    ensurePostgres,
+    stopPostgres: cluster.stop,
+    ensurePostgres: cluster.ensure,
+    /** Stops the cluster of this run and removes its data. */
+    destroyPostgres: cluster.destroy,
     /** SIGKILL, like a crash; then the same command on the same state and port. */
     async crashAndRestart() {
       await stack.kill();
@@ -46,8 +58,8 @@ export async function createApp({ persistTo, database, verbose }) {
   };
 }
 
-async function dropDatabase(database) {
-  const admin = postgres(databaseUrl("postgres"), { max: 1, onnotice: () => {} });
+async function dropDatabase(adminUrl, database) {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   } finally {

@@ -18,9 +18,6 @@ import { defaultSchedule, runSchedule } from "./schedule.mjs";
 import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
 import { createSigner } from "./shopify-signing.mjs";
 
-// Its own Postgres cluster, so stopping it disturbs nothing else; read by scripts/postgres.mjs
-// at import time, hence the dynamic import below.
-process.env.LOYALNEST_PG_PORT = "54349";
 // wrangler dev logs every request at info: measurable on 2 cores.
 process.env.WRANGLER_LOG ??= "warn";
 const DATABASE = "loyalnest_faults";
@@ -30,7 +27,6 @@ const QUIESCENCE_TIMEOUT_MS = 180_000;
 
 const options = parseOptions(process.argv.slice(2));
 const { createApp, DEMO_SHOP, readDevVars } = await import("./app.mjs");
-const { stopPostgres } = await import("../scripts/postgres.mjs");
 
 const runStarted = Date.now();
 const seed = options.seed;
@@ -47,11 +43,11 @@ let exitCode = 1;
 // wrangler dev runs in its own process group: Ctrl-C would leave it (and Postgres) running.
 process.once("SIGINT", async () => {
   await app?.stop().catch(() => {});
-  await stopPostgres().catch(() => {});
+  await app?.destroyPostgres().catch(() => {});
   process.exit(130);
 });
 try {
-  console.log("\nstarting the stack (own Postgres on 54349, fresh state in", persistTo + ")…");
+  console.log("\nstarting the stack (a Postgres cluster of its own, fresh state in", persistTo + ")…");
   app = await createApp({ persistTo, database: DATABASE, verbose: options.verbose });
   const vars = readDevVars();
   const signer = createSigner({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: app.url });
@@ -114,7 +110,7 @@ try {
   console.error("\nfaults: the run failed:", error);
 } finally {
   await app?.stop().catch(() => {});
-  await stopPostgres().catch(() => {});
+  await app?.destroyPostgres().catch(() => {});
   if (exitCode === 0 && !options.keep) rmSync(persistTo, { recursive: true, force: true });
   else console.log(`state kept in ${persistTo}`);
 }

@@ -28,6 +28,37 @@ export function parseDevVars(text) {
   return vars;
 }
 
+/**
+ * What is wrong with the settings the Worker cannot serve without (the same rule as
+ * workers/http/require-config.ts, which answers 503 in the Worker; test/e2e/dev-vars.test.ts
+ * holds the two together). Empty when all is well.
+ * @param {Record<string, string | undefined>} vars
+ */
+export function devVarsProblems(vars) {
+  const problems = [];
+  for (const name of ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "ENCRYPTION_KEY"]) {
+    if (!vars[name]?.trim()) problems.push(`${name} is missing or empty`);
+  }
+  const key = vars.ENCRYPTION_KEY?.trim();
+  if (key && decodedLength(key) !== 32) problems.push("ENCRYPTION_KEY must be 32 bytes, base64-encoded");
+  return problems;
+}
+
+function decodedLength(text) {
+  const normal = text.replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normal) || normal.replace(/=+$/, "").length % 4 === 1) return -1;
+  return Buffer.from(normal, "base64").length;
+}
+
+/** Creates `.dev.vars` when absent, then refuses (throws, naming them) settings the Worker lacks. */
+export function requireDevVars() {
+  const created = ensureDevVars();
+  const vars = parseDevVars(readFileSync(DEV_VARS, "utf8"));
+  const problems = devVarsProblems(vars);
+  if (problems.length) throw new Error(`${DEV_VARS}: ${problems.join("; ")} (compare with .dev.vars.example)`);
+  return { vars, created };
+}
+
 /** @returns {Record<string, string>} */
 export function readDevVars() {
   ensureDevVars();

@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { ensureDevVars, readDevVars } from "./dev-vars.mjs";
-import { prepareDatabase } from "./postgres.mjs";
+import { requireDevVars } from "./dev-vars.mjs";
+import { checkoutCluster } from "./postgres.mjs";
 import { startShopifyEmulator } from "./shopify-emulator.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -23,13 +23,15 @@ export const DEMO_SHOP = "demo-shop.myshopify.com";
 export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 
 /**
- * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string }} [options]
+ * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string,
+ *   postgres?: { prepareDatabase: (database: string) => Promise<string> } }} [options]
  *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
  * Object and R2 state in another directory (default .wrangler/state); `emulatorPort: 0` picks
- * a free port for the Shopify emulator.
+ * a free port for the Shopify emulator; `postgres` is the cluster to use (default: this
+ * checkout's, scripts/postgres.mjs).
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest" } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -37,11 +39,11 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
   };
   try {
     await assertPortFree(port);
-    if (ensureDevVars()) log("created .dev.vars from .dev.vars.example");
-    const vars = readDevVars();
+    const { vars, created } = requireDevVars();
+    if (created) log("created .dev.vars from .dev.vars.example");
     const persist = persistTo ? ["--persist-to", resolve(persistTo)] : [];
 
-    const databaseUrl = await prepareDatabase(database);
+    const databaseUrl = await postgres.prepareDatabase(database);
     log(`postgres ready: ${databaseUrl}`);
     await run([WRANGLER, "d1", "migrations", "apply", "loyalnest", "--local", ...persist], { quiet });
     // Quiet: the seed's platform proxy warns about Durable Objects it does not need.
@@ -74,7 +76,8 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
       await stop();
       await waitForPortFree(port);
     };
-    return { url, emulator, exited: wrangler.exited, stop, kill };
+    // output(): the tail of wrangler dev's log (the Worker's console lines among it).
+    return { url, emulator, exited: wrangler.exited, output: wrangler.output, stop, kill };
   } catch (error) {
     await stop();
     throw error;
@@ -124,6 +127,8 @@ async function waitForHealth(url, wrangler) {
     if (exitCode !== undefined) throw new Error(`wrangler dev exited (${exitCode}):\n${wrangler.output()}`);
     const res = await fetch(`${url}/health`).catch(() => null);
     if (res?.ok) return;
+    const body = res ? await res.json().catch(() => null) : null;
+    if (body?.error?.code === "missing_configuration") throw new Error(`${url}/health: ${body.error.message}`);
     await new Promise((next) => setTimeout(next, 250));
   }
   throw new Error(`${url}/health did not answer within ${HEALTH_TIMEOUT_MS / 1000} s:\n${wrangler.output()}`);

@@ -4,6 +4,7 @@
 import { getPlatformProxy } from "wrangler";
 import { installShop } from "../d1/shops";
 import { sealTokens } from "../workers/shopify/tokens";
+import { configurationMessage, configurationProblems } from "../workers/http/require-config";
 
 // Node's `process`, typed here: the project's TypeScript types are the Workers runtime's.
 const { argv, env: processEnv } = (globalThis as unknown as {
@@ -26,6 +27,8 @@ const { env, dispose } = await getPlatformProxy<Env>({
   remoteBindings: false,
 });
 try {
+  const problems = configurationProblems(env);
+  if (problems.length) throw new Error(`cannot seed ${DEMO_SHOP}: ${configurationMessage(problems)}`);
   await installShop(env, {
     domain: DEMO_SHOP,
     // A non-expiring offline token: the demo shop never goes through token exchange.

@@ -8,8 +8,11 @@ import { storefront } from "./storefront";
 import { webhooks } from "./webhooks";
 import { benchFloor } from "./bench-floor";
 import { auth } from "./auth";
+import { requireConfig } from "./http/require-config";
 
 export const app = new OpenAPIHono<App>();
+
+app.use(requireConfig());
 
 app.route("/", webhooks);
 app.route("/proxy/v1/api", storefront);

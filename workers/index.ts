@@ -10,8 +10,11 @@ export default {
   fetch: app.fetch,
   queue: (batch, env) => handleQueue(batch, env),
   // The sweep's clock is the trigger's scheduled time, so a test can run "the sweep of ten
-  // minutes from now" through /cdn-cgi/local/scheduled?time=….
-  scheduled: async (controller, env, ctx) => {
-    ctx.waitUntil(sweep(env, controller.scheduledTime).then((r) => console.log("sweep", JSON.stringify(r))));
+  // minutes from now" through /cdn-cgi/local/scheduled?time=…. Awaited, not waitUntil: the
+  // trigger answers once the sweep is done (and fails when it fails); the logged line is its
+  // result, which the end-to-end tests read.
+  scheduled: async (controller, env) => {
+    const result = await sweep(env, controller.scheduledTime);
+    console.log("sweep", JSON.stringify({ at: controller.scheduledTime, ...result }));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,41 +1,52 @@
 // The real process: `wrangler dev` killed between a webhook's 200 and its processing, and
 // Postgres down while orders arrive. State that must survive lives in the persist directory.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDevStack, DEMO_SHOP } from "../../scripts/dev.mjs";
+import { startPrivateCluster } from "../../scripts/postgres.mjs";
+import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { orderBody, proxyUrl, refundBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
 
-// A Postgres cluster of its own, so stopping it cannot disturb the in-runtime tests.
-process.env.LOYALNEST_PG_PORT = "54339";
-const { startDevStack, DEMO_SHOP } = await import("../../scripts/dev.mjs");
-const { ensurePostgres, stopPostgres, databaseUrl } = await import("../../scripts/postgres.mjs");
-const { readDevVars } = await import("../../scripts/dev-vars.mjs");
-
-const PORT = 8797;
 const DATABASE = "loyalnest_e2e";
 const persistTo = mkdtempSync(join(tmpdir(), "loyalnest-e2e-"));
 const shop: string = DEMO_SHOP;
+let PORT: number;
+// A Postgres cluster of its own (free port, temp dir): the test stops it, and only it.
+let cluster: Awaited<ReturnType<typeof startPrivateCluster>>;
 let stack: Awaited<ReturnType<typeof startDevStack>>;
 let sql: postgres.Sql;
 let nextId = 7_000_000_000_000_000_000n + BigInt(Date.now()) * 1000n;
 const newId = () => String(nextId++);
 const newCustomerId = () => String(100_000_000_000 + Math.floor(Math.random() * 800_000_000_000));
 
-const start = () => startDevStack({ port: PORT, persistTo, quiet: true, emulatorPort: 0, database: DATABASE });
+const start = () => startDevStack({ port: PORT, persistTo, quiet: true, emulatorPort: 0, database: DATABASE, postgres: cluster });
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
+}
 
 beforeAll(async () => {
+  cluster = await startPrivateCluster("e2e");
+  PORT = await freePort();
   const vars = readDevVars();
   useCredentials({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: `http://127.0.0.1:${PORT}` });
   stack = await start();
-  sql = postgres(databaseUrl(DATABASE), { max: 2, onnotice: () => {} });
+  sql = postgres(cluster.databaseUrl(DATABASE), { max: 2, onnotice: () => {} });
 });
 
 afterAll(async () => {
   await sql?.end({ timeout: 1 });
   await stack?.stop();
-  await stopPostgres();
+  await cluster?.destroy();
   rmSync(persistTo, { recursive: true, force: true });
 });
 
@@ -73,6 +84,16 @@ async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, t
   }
 }
 
+/** The result the scheduled handler logged for the sweep run as of `at`, once it is in the log. */
+function sweepResult(at: number): Record<string, number> | undefined {
+  for (const line of stack.output().split("\n")) {
+    const match = /sweep (\{.*\})/.exec(line);
+    const result = match ? (JSON.parse(match[1]!) as Record<string, number>) : undefined;
+    if (result?.at === at) return result;
+  }
+  return undefined;
+}
+
 async function crashAndRestart() {
   await stack.kill();
   stack = await start();
@@ -100,10 +121,17 @@ describe("wrangler dev killed after the 200", () => {
     await crashAndRestart();
     expect((await send("orders/paid", orderBody({ id: orderId, customerId, subtotal: "40.00" }))).body).toMatchObject({ points: 400 });
     expect(await eventually(() => balance(customerId), (b) => b === 300)).toBe(300);
-    // The sweeper of ten minutes from now and a repeated delivery change nothing.
-    await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/local/scheduled?cron=*+*+*+*+*&time=${Date.now() + 600_000}`);
+    // The sweeper of ten minutes from now re-drives what is still due, and only that: a refund
+    // whose order never came (the control), not the one applied above.
+    const waiting = refundBody({ id: newId(), orderId: newId(), lineSubtotals: ["5.00"] });
+    expect((await send("refunds/create", waiting)).body).toMatchObject({ outcome: "queued" });
+    const at = Date.now() + 600_000;
+    const trigger = await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/local/scheduled?cron=*+*+*+*+*&time=${at}`);
+    expect(trigger.status).toBe(200); // the handler awaits the sweep: answered once it is done
+    const logged = await eventually(async () => sweepResult(at), (r) => r !== undefined, 10_000);
+    expect(logged).toEqual({ at, inbox: 1, deadLetters: 0 });
+    // A repeated delivery changes nothing either.
     expect((await send("refunds/create", refund)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 3_000));
     expect(await ledger(customerId)).toEqual([
       { kind: "earn", points: 400 },
       { kind: "reversal", points: -100 },
@@ -114,7 +142,7 @@ describe("wrangler dev killed after the 200", () => {
 describe("Postgres down while orders arrive", () => {
   it("keeps earning and serving balances, then the projection catches up with nothing lost or doubled", async () => {
     const customers = Array.from({ length: 8 }, () => newCustomerId());
-    await stopPostgres();
+    await cluster.stop();
     await expect(sql`SELECT 1`).rejects.toThrow();
     try {
       for (const [i, customerId] of customers.entries()) {
@@ -127,7 +155,7 @@ describe("Postgres down while orders arrive", () => {
       // Long enough for the ledger-events consumer to try, fail and schedule its retries.
       await new Promise((r) => setTimeout(r, 5_000));
     } finally {
-      await ensurePostgres();
+      await cluster.ensure();
     }
     for (const [i, customerId] of customers.entries()) {
       const points = await eventually(() => projectedPoints(customerId), (p) => p.length === 3, 120_000);
