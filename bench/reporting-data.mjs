@@ -43,11 +43,11 @@ function base64Url(data) {
 }
 
 /** An App Bridge session token for the bench shop (HS256, one minute). */
-export function sessionToken(apiKey, secret, shop = SHOP) {
+export function sessionToken(apiKey, secret, shop = SHOP, user = "1") {
   const now = Math.floor(Date.now() / 1000);
   const header = base64Url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
   const claims = base64Url(
-    JSON.stringify({ iss: `https://${shop}/admin`, dest: `https://${shop}`, aud: apiKey, sub: "1", exp: now + 60, nbf: now - 5, iat: now - 5, jti: randomUUID(), sid: "bench" }),
+    JSON.stringify({ iss: `https://${shop}/admin`, dest: `https://${shop}`, aud: apiKey, sub: user, exp: now + 60, nbf: now - 5, iat: now - 5, jti: randomUUID(), sid: "bench" }),
   );
   const signature = createHmac("sha256", secret).update(`${header}.${claims}`).digest("base64url");
   return `${header}.${claims}.${signature}`;

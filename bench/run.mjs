@@ -47,7 +47,12 @@ const REDELIVER = 10;
 const PHASES = args.quick
   ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
   : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
-// search: a few merchants searching back to back; DESIGN.md gives the search budget no concurrency.
+// search: a few merchants searching; DESIGN.md gives the search budget no concurrency. They are
+// paced inside the merchant API's rate limits (core/rate-limits.ts: 600 per user and 3,000 per
+// shop a minute), which a closed loop of 4 connections (~400 req/s locally) would pass.
+const SEARCH_MERCHANTS = 4;
+const SEARCH_RATE = 36; // req/s over all merchants: 9 each, 540 a minute
+
 const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50 };
 /** The fixed rate is sent as 10 autocannon instances of 10 req/s, 100 ms apart (see load.mjs). */
 const RATE_STREAMS = 10;
@@ -390,15 +395,19 @@ async function main() {
     const seeded = await seedReportingData(stack.pgUrl);
     log(`  seeded in ${seeded.seconds} s`);
     const apiKey = readDevVar(ROOT, "SHOPIFY_API_KEY");
-    let token = sessionToken(apiKey, secret);
+    const users = Array.from({ length: SEARCH_MERCHANTS }, (_, i) => String(i + 1));
+    let tokens = users.map((user) => sessionToken(apiKey, secret, undefined, user));
     let tokenAt = Date.now();
-    await run("merchantSearch", `merchant search over ${SEARCH_CUSTOMERS} customers, ${CONNECTIONS.search} conns, ${PHASES.searchSeconds} s`, {
+    let turn = 0;
+    await run("merchantSearch", `merchant search over ${SEARCH_CUSTOMERS} customers, ${SEARCH_MERCHANTS} merchants at ${SEARCH_RATE} req/s, ${PHASES.searchSeconds} s`, {
       connections: CONNECTIONS.search,
+      overallRate: SEARCH_RATE,
       duration: PHASES.searchSeconds,
       request: {
         method: "GET",
         setupRequest: (req) => {
-          if (Date.now() - tokenAt > 20_000) [token, tokenAt] = [sessionToken(apiKey, secret), Date.now()];
+          if (Date.now() - tokenAt > 20_000) [tokens, tokenAt] = [users.map((user) => sessionToken(apiKey, secret, undefined, user)), Date.now()];
+          const token = tokens[turn++ % tokens.length];
           return { ...req, path: searchPath(random), headers: { authorization: `Bearer ${token}` } };
         },
       },
@@ -512,7 +521,7 @@ function buildRows({ floorsOn, widget, phases, verification }) {
   rows.push(
     search
       ? {
-          path: `merchant customer search (${SEARCH_CUSTOMERS} customers, 1M ledger rows, ${CONNECTIONS.search} conns)`,
+          path: `merchant customer search (${SEARCH_CUSTOMERS} customers, 1M ledger rows, ${SEARCH_MERCHANTS} merchants at ${SEARCH_RATE} req/s)`,
           ...measured(search),
           floorRps: floorsOn ? phases.floorWorker.rps : "n/a",
           ratio: floorsOn ? ratio(search, phases.floorWorker) : "n/a",
