@@ -5,16 +5,22 @@ import { parseAmountToMills } from "./money";
 
 const gid = (type: string) =>
   z.string().regex(new RegExp(`^gid://shopify/${type}/\\d{1,20}$`), `expected a gid://shopify/${type}/… id`);
-const amount = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const mills = parseAmountToMills(value);
+/**
+ * A decimal amount (string or bare JSON number) in integer mills. Signed amounts (order
+ * adjustments are negative) are kept as their absolute value; the others must not be negative.
+ */
+const decimalAmount = (signed: boolean) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const text = typeof value === "number" ? String(value) : value.trim();
+    const mills = parseAmountToMills(signed && text.startsWith("-") ? text.slice(1) : text);
     if (mills === null) {
-      ctx.addIssue({ code: "custom", message: "expected a non-negative decimal amount" });
+      ctx.addIssue({ code: "custom", message: signed ? "expected a decimal amount" : "expected a non-negative decimal amount" });
       return z.NEVER;
     }
     return mills;
   });
+const amount = decimalAmount(false);
+const absoluteAmount = decimalAmount(true);
 const numericId = z.string().regex(/^\d{1,20}$/, "expected a numeric id");
 
 /** Free text we store: NUL and other C0 controls (which Postgres text refuses) are dropped. */
@@ -42,26 +48,13 @@ const customerRef = z
   .nullable()
   .optional();
 
-/** A `*_set` twin: the amount in the shop's currency and in the shopper's (presentment). */
-const moneySet = z
-  .object({
-    shop_money: z.object({ amount: amount, currency_code: z.string().max(8).optional() }).passthrough(),
-  })
-  .passthrough();
-
-/** A signed amount (order adjustments are negative), kept as its absolute value in mills. */
-const absoluteAmount = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const text = typeof value === "number" ? String(value) : value.trim();
-  const mills = parseAmountToMills(text.startsWith("-") ? text.slice(1) : text);
-  if (mills === null) {
-    ctx.addIssue({ code: "custom", message: "expected a decimal amount" });
-    return z.NEVER;
-  }
-  return mills;
-});
-const absoluteMoneySet = z
-  .object({ shop_money: z.object({ amount: absoluteAmount }).passthrough() })
-  .passthrough();
+/** A `*_set` twin: the amount in the shop's currency (read) and in the shopper's (ignored). */
+const moneySetOf = (shopAmount: typeof amount) =>
+  z
+    .object({ shop_money: z.object({ amount: shopAmount, currency_code: z.string().max(8).optional() }).passthrough() })
+    .passthrough();
+const moneySet = moneySetOf(amount);
+const absoluteMoneySet = moneySetOf(absoluteAmount);
 
 export const OrderPayloadSchema = z.object({
   admin_graphql_api_id: gid("Order"),

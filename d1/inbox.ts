@@ -5,7 +5,7 @@
 //   processed applied; its body (personal data) is cleared at once
 //   rejected  final: invalid, or given up after PARKED_GIVE_UP_MS, with the reason
 // and rows are purged INBOX_RETENTION_MS after they end (purgeInbox, run by the sweeper).
-import { and, eq, inArray, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { backoffMs, type BackoffPolicy } from "../core/backoff";
 import { d1 } from "./client";
 import { webhookInbox } from "./schema";
@@ -196,7 +196,7 @@ export async function redriveParked(env: Env, shop: string, now = Date.now()): P
   const rows = await d1(env)
     .update(webhookInbox)
     .set({ nextAttemptAt: now + PENDING_GRACE_MS })
-    .where(and(eq(webhookInbox.shop, shop), or(eq(webhookInbox.status, "parked"), eq(webhookInbox.status, "pending"))))
+    .where(and(eq(webhookInbox.shop, shop), inArray(webhookInbox.status, ["pending", "parked"])))
     .returning({ id: webhookInbox.id })
     .all();
   await sendToIngest(env, rows.map((r) => r.id));
