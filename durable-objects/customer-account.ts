@@ -233,14 +233,17 @@ export class CustomerAccount extends DurableObject<Env> {
         sent = false;
       }
       // Sent or not, each row's next try backs off; the consumer's confirmation deletes it.
-      for (const row of rows) {
+      // One UPDATE per backoff step: the rows of one flush nearly always share their send count.
+      const bySendCount = new Map<number, number[]>();
+      for (const row of rows) bySendCount.set(row.send_count, [...(bySendCount.get(row.send_count) ?? []), row.seq]);
+      for (const [sendCount, seqs] of bySendCount) {
         this.sql.exec(
           `UPDATE outbox SET sent_at = CASE WHEN ? THEN ? ELSE sent_at END, send_count = send_count + 1, next_send_at = ?
-           WHERE seq = ?`,
+           WHERE seq IN (${seqs.map(() => "?").join(",")})`,
           sent ? 1 : 0,
           now,
-          now + backoffMs(OUTBOX_RESEND, row.send_count),
-          row.seq,
+          now + backoffMs(OUTBOX_RESEND, sendCount),
+          ...seqs,
         );
       }
       if (!sent || rows.length < OUTBOX_BATCH) return;
