@@ -2,6 +2,7 @@
 // before its order) on a shop of its own, each refund expected in the balance while Postgres
 // is still down, since neither the order index nor the refund's release may wait on the
 // projection. Its own shop keeps it out of the oracle's books.
+import { sendWebhook } from "../scripts/send-webhook.mjs";
 import { orderJson, refundJson } from "./shopify-payloads.mjs";
 
 export const PROBE_SHOP = "faults-probe.myshopify.com";
@@ -16,23 +17,12 @@ export async function installProbeShop({ url, signer }) {
 }
 
 /** @returns {Promise<{ name: string, checked: number, mismatches: string[] }>} */
-export async function probeRefundsWhileDown({ url, signer, sql, seed }) {
+export async function probeRefundsWhileDown({ url, signer, secret, sql, seed }) {
   const check = { name: "refunds applied while Postgres was down", checked: 0, mismatches: [] };
   const base = 9_100_000_000_000_000_000n + BigInt(seed % 1_000_000) * 1_000n;
   const send = async (topic, body) => {
-    const response = await fetch(`${url}/v1/api/shopify/webhook`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-hmac-sha256": signer.webhookHmac(body),
-        "x-shopify-topic": topic,
-        "x-shopify-shop-domain": PROBE_SHOP,
-        "x-shopify-webhook-id": crypto.randomUUID(),
-        "x-shopify-api-version": "2026-10",
-      },
-      body,
-    });
-    if (!response.ok) throw new Error(`probe ${topic}: ${response.status} ${await response.text()}`);
+    const response = await sendWebhook({ url, secret, topic, shop: PROBE_SHOP, body });
+    if (response.status !== 200) throw new Error(`probe ${topic}: ${response.status} ${response.body}`);
   };
   const balance = async (customerId) => {
     const response = await fetch(signer.proxyUrl("/customer", { shop: PROBE_SHOP, customerId }));

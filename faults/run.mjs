@@ -63,7 +63,7 @@ try {
     catchUp: null,
     refundsWhileDown: { name: "refunds applied while Postgres was down", checked: 0, mismatches: ["the probe never ran"] },
     async probeRefundsWhileDown() {
-      ctx.refundsWhileDown = await probeRefundsWhileDown({ url: app.url, signer, sql: app.sql, seed }).catch((error) => ({
+      ctx.refundsWhileDown = await probeRefundsWhileDown({ url: app.url, signer, secret: vars.SHOPIFY_API_SECRET, sql: app.sql, seed }).catch((error) => ({
         name: "refunds applied while Postgres was down",
         checked: 1,
         mismatches: [`the probe failed: ${error.message}`],
