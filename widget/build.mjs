@@ -42,7 +42,9 @@ export async function buildWidget({ log = console.log } = {}) {
     minify: true,
     format: "iife",
     platform: "browser",
-    target: ["es2019"],
+    // ES2020 (`?.`, `??`) is in every browser Shopify's storefronts support (the latest two
+    // versions of each, iOS Safari 13.4+); lowering it to ES2019 costs ~150 bytes gzipped.
+    target: ["es2020"],
     jsx: "automatic",
     jsxImportSource: "preact",
     define: { "process.env.NODE_ENV": '"production"' },
