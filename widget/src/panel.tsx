@@ -1,6 +1,12 @@
 import { Balance, SignIn } from "./account";
+import { HistoryView } from "./history";
 import { Rewards } from "./rewards";
-import type { Store } from "./store";
+import type { Store, View } from "./store";
+
+const VIEWS: [View, string][] = [
+  ["catalog", "view_catalog"],
+  ["history", "view_history"],
+];
 
 /** Loading, error or content: the panel is never blank. */
 export function PanelBody({ store }: { store: Store }) {
@@ -26,10 +32,26 @@ export function PanelBody({ store }: { store: Store }) {
     );
   }
   const customer = account.data;
+  if (!customer) {
+    return (
+      <div class="ln-body">
+        <SignIn t={t} />
+        <Rewards store={store} rewards={config.data.rewards} balance={null} />
+      </div>
+    );
+  }
+  const view = store.view.value;
   return (
     <div class="ln-body">
-      {customer ? <Balance customer={customer} t={t} /> : <SignIn t={t} />}
-      <Rewards rewards={config.data.rewards} balance={customer?.points_balance ?? null} t={t} />
+      <Balance customer={customer} t={t} />
+      <div class="ln-views">
+        {VIEWS.map(([name, label]) => (
+          <button key={name} type="button" class="ln-view" aria-pressed={view === name} onClick={() => store.setView(name)}>
+            {t(label)}
+          </button>
+        ))}
+      </div>
+      {view === "catalog" ? <Rewards store={store} rewards={config.data.rewards} balance={customer.points_balance} /> : <HistoryView store={store} />}
     </div>
   );
 }

@@ -1,12 +1,15 @@
-// What the theme tells the widget: the App Proxy base on its script tag, the storefront's locale.
+// What the theme tells the widget: the App Proxy base on its script tag, the storefront's locale
+// and currency.
 export interface Settings {
   base: string;
   locale: string;
+  /** ISO 4217, from Shopify's `Shopify.currency.active`; absent outside a Shopify theme. */
+  currency?: string;
 }
 
 declare global {
   interface Window {
-    Shopify?: { locale?: string };
+    Shopify?: { locale?: string; currency?: { active?: string } };
   }
 }
 
@@ -18,5 +21,6 @@ export function readSettings(script: HTMLOrSVGScriptElement | null): Settings {
   return {
     base: base.replace(/\/+$/, ""),
     locale: document.documentElement.lang || window.Shopify?.locale || "",
+    currency: window.Shopify?.currency?.active,
   };
 }
