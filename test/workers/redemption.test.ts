@@ -6,7 +6,7 @@ import { saveProgramChange } from "../../d1/program";
 import type { RedemptionRow } from "../../durable-objects/redemptions";
 import { customerAccount } from "../../durable-objects/stubs";
 import { createDiscountCode } from "../../workers/shopify/discounts";
-import { json } from "../helpers/app";
+import { call, json } from "../helpers/app";
 import {
   balance,
   cancelOrder,
@@ -18,6 +18,7 @@ import {
   redeem,
   rewardOfType,
 } from "../helpers/redemption";
+import { sessionToken } from "../helpers/shopify";
 import { clearFaults, injectFault, installedShop, listDiscounts } from "../helpers/shopify-emulator";
 
 let nextCustomer = 5_500_000;
@@ -125,6 +126,67 @@ describe("redeeming", () => {
     expect(await balance(shop, customerId)).toBe(300);
     expect(await listDiscounts(shop)).toHaveLength(0);
     expect((await history(shop, customerId)).redemptions).toEqual([]);
+  });
+});
+
+describe("each kind of reward", () => {
+  async function merchantCreates(shop: string, reward: Record<string, unknown>) {
+    const response = await call(
+      new Request("https://loyalnest.test/v1/api/rewards", {
+        method: "POST",
+        headers: { authorization: `Bearer ${await sessionToken(shop)}`, "content-type": "application/json" },
+        body: JSON.stringify({ translations: { en: { title: "A reward", description: "" } }, ...reward }),
+      }),
+    );
+    expect(response.status).toBe(201);
+    return (await json(response)).reward.reward_id as string;
+  }
+
+  it("points to money: the shopper chooses the points within the range, the amount follows", async () => {
+    const { shop, customerId } = await shopWithShopper("to-money", 3_000);
+    const rewardId = await merchantCreates(shop, { type: "points_to_money", points_cost: 100, min_points: 500, max_points: 2_000, min_order_subtotal: "30.00" });
+    for (const [points, code] of [[undefined, "points_required"], [400, "points_out_of_range"], [2_100, "points_out_of_range"], [550, "points_out_of_range"]] as const) {
+      const refused = await redeem(shop, customerId, { reward_id: rewardId, ...(points === undefined ? {} : { points }) });
+      expect(refused.status).toBe(422);
+      expect(await json(refused)).toMatchObject({ error: { code } });
+    }
+    const response = await redeem(shop, customerId, { reward_id: rewardId, points: 1_200 });
+    expect(response.status).toBe(200);
+    expect(await balance(shop, customerId)).toBe(1_800);
+    const [discount] = await listDiscounts(shop);
+    expect(discount!.input).toMatchObject({
+      customerGets: { value: { discountAmount: { amount: "12.00", appliesOnEachItem: false } } },
+      minimumRequirement: { subtotal: { greaterThanOrEqualToSubtotal: "30.00" } },
+    });
+  });
+
+  it("percentage, free shipping and a free product use the mutation and value Shopify expects", async () => {
+    const { shop, customerId } = await shopWithShopper("kinds", 5_000);
+    const percentage = await merchantCreates(shop, { type: "percentage", points_cost: 800, value: "15" });
+    const product = await merchantCreates(shop, { type: "free_product", points_cost: 1_500, value: "24.00", product_variant_gid: "gid://shopify/ProductVariant/4455" });
+    const freeShipping = await rewardOfType(shop, "free_shipping");
+    for (const rewardId of [percentage, product, freeShipping.reward_id]) {
+      expect((await redeem(shop, customerId, { reward_id: rewardId })).status).toBe(200);
+    }
+    const [pct, prod, ship] = await listDiscounts(shop);
+    expect(pct).toMatchObject({ operation: "discountCodeBasicCreate", input: { customerGets: { value: { percentage: 0.15 }, items: { all: true } } } });
+    expect(prod).toMatchObject({
+      operation: "discountCodeBasicCreate",
+      input: { customerGets: { value: { discountAmount: { amount: "24.00" } }, items: { products: { productVariantsToAdd: ["gid://shopify/ProductVariant/4455"] } } } },
+    });
+    expect(ship).toMatchObject({ operation: "discountCodeFreeShippingCreate", input: { destination: { all: true }, usageLimit: 1 } });
+    expect(await balance(shop, customerId)).toBe(5_000 - 800 - 1_500 - 1_000);
+  });
+
+  it("a disabled reward is refused with 409 and spends nothing; codes issued before stay listed", async () => {
+    const { shop, customerId, fiveOff } = await shopWithShopper("disabled", 1_000);
+    expect((await redeem(shop, customerId, { reward_id: fiveOff.reward_id })).status).toBe(200);
+    await call(new Request(`https://loyalnest.test/v1/api/rewards/${fiveOff.reward_id}`, { method: "DELETE", headers: { authorization: `Bearer ${await sessionToken(shop)}` } }));
+    const refused = await redeem(shop, customerId, { reward_id: fiveOff.reward_id });
+    expect(refused.status).toBe(409);
+    expect(await json(refused)).toMatchObject({ error: { code: "reward_disabled" } });
+    expect(await balance(shop, customerId)).toBe(500);
+    expect((await history(shop, customerId)).redemptions).toEqual([expect.objectContaining({ status: "issued" })]);
   });
 });
 
