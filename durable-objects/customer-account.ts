@@ -343,8 +343,10 @@ export class CustomerAccount extends DurableObject<Env> {
     this.transaction(() => {
       const row = this.redemptionById(id)!;
       if (row.status !== "pending") return;
-      const tries = this.sql.exec<{ n: number }>(`SELECT revision AS n FROM redemptions WHERE id = ?`, id).one().n;
-      this.updateRedemption(id, { failure_reason: reason, resolve_after: Date.now() + backoffMs(REDEMPTION_SETTLE, tries - 1) });
+      // Waits as long again as the redemption has waited so far: 30 s, then doubling, at most 10 min.
+      const now = Date.now();
+      const wait = Math.min(Math.max(now - row.created_at, REDEMPTION_SETTLE.baseMs), REDEMPTION_SETTLE.maxMs);
+      this.updateRedemption(id, { failure_reason: reason, resolve_after: now + wait });
     });
     this.afterCommit();
   }
