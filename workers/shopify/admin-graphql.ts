@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, backoffDelayMs, type RetryPolicy } from "../../core/retr
 import type { ThrottleStatus } from "../../core/throttle";
 import { shopCoordinator } from "../../durable-objects/stubs";
 import { adminAccessToken, refreshedAccessToken } from "./admin-token";
-import { offlineSession, withShopify } from "./api";
+import { offlineSession, withShopify, type ShopifyApi } from "./api";
 import { passingFailure, sleep as realSleep } from "./failures";
 
 /** A mutation's usual cost; the figure reserved before Shopify tells us the real one. */
@@ -107,9 +107,7 @@ export async function adminGraphql<T = Record<string, unknown>>(
     if (timeoutMs <= 0) throw giveUp(lastFailure ?? { kind: "timeout", message: "the deadline passed before the request was sent" });
 
     const attempt = await withinTimeout(timeoutMs, (signal) =>
-      withShopify(env, (api) =>
-        new api.clients.Graphql({ session: offlineSession(api, shop, token) }).request<T>(query, { variables, retries: 0, signal }),
-      ),
+      withShopify(env, (api) => graphqlClient(api, shop, token).request<T>(query, { variables, retries: 0, signal })),
     );
     if (attempt.ok) {
       const response = attempt.value;
@@ -187,6 +185,20 @@ async function withinTimeout<R>(ms: number, call: (signal: AbortSignal) => Promi
   } finally {
     clearTimeout(timer);
   }
+}
+
+type GraphqlClient = InstanceType<ShopifyApi["clients"]["Graphql"]>;
+// One client per shop and isolate, replaced when the shop's token changes (a refresh).
+const clients = new Map<string, { api: ShopifyApi; token: string; client: GraphqlClient }>();
+const MAX_CLIENTS = 1_000;
+
+function graphqlClient(api: ShopifyApi, shop: string, token: string): GraphqlClient {
+  const held = clients.get(shop);
+  if (held && held.api === api && held.token === token) return held.client;
+  if (!held && clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
+  const client = new api.clients.Graphql({ session: offlineSession(api, shop, token) });
+  clients.set(shop, { api, token, client });
+  return client;
 }
 
 function costOf(extensions: unknown): CostExtension | null {
