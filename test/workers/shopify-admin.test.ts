@@ -249,7 +249,7 @@ describe("adminGraphql time budgets (deadline, attemptTimeoutMs)", () => {
     await injectFault(shop, { mode: "timeout", holdMs: 10_000, createThenFail: true });
     await injectFault(shop, { mode: "throttled", times: 0 });
 
-    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("MIXED"), { deadline: Date.now() + 1_200, attemptTimeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("MIXED"), { deadline: Date.now() + 3_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ name: "AdminApiError", kind: "throttled", ambiguous: true });
     expect(await listDiscounts(shop)).toHaveLength(1); // the first attempt did create it

@@ -219,7 +219,7 @@ describe("createDiscountCode through Shopify's failures", () => {
     const shop = await installedShop("discount-timeout");
     await injectFault(shop, { mode: "timeout", holdMs: 10_000 });
 
-    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 5_000, attemptTimeoutMs: 300 });
+    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 8_000, attemptTimeoutMs: 1_000 });
 
     const discounts = await listDiscounts(shop);
     expect(discounts).toHaveLength(1);
@@ -234,7 +234,7 @@ describe("createDiscountCode through Shopify's failures", () => {
     const shop = await installedShop("discount-timeout-created");
     await injectFault(shop, { mode: "timeout", holdMs: 10_000, createThenFail: true });
 
-    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 5_000, attemptTimeoutMs: 300 });
+    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 8_000, attemptTimeoutMs: 1_000 });
 
     const discounts = await listDiscounts(shop);
     expect(discounts).toHaveLength(1);
@@ -250,7 +250,7 @@ describe("createDiscountCode through Shopify's failures", () => {
     const shop = await installedShop("discount-timeout-long");
     await injectFault(shop, { mode: "timeout", times: 0, holdMs: 10_000, createThenFail: true });
 
-    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 1_000, attemptTimeoutMs: 300 });
+    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 2_000, attemptTimeoutMs: 600 });
 
     expect(outcome).toMatchObject({ kind: "unavailable", ambiguous: true, reason: expect.stringMatching(/^timeout: /) });
     // It does exist: the caller must find out later rather than assume it does not.
@@ -278,7 +278,7 @@ describe("findDiscountByCode", () => {
     const shop = await installedShop("discount-find-down");
     await injectFault(shop, { mode: "http_500", times: 0, operation: "codeDiscountNodeByCode" });
 
-    const error = await findDiscountByCode(env, shop, "LN-ANY", { deadline: Date.now() + 1_000, attemptTimeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await findDiscountByCode(env, shop, "LN-ANY", { deadline: Date.now() + 3_000, attemptTimeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AdminApiError);
     expect(error).toMatchObject({ kind: "http" });
   });

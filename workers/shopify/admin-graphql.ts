@@ -104,7 +104,13 @@ export async function adminGraphql<T = Record<string, unknown>>(
     const { waitMs } = await coordinator.reserve(cost);
     await waitWithinDeadline(waitMs, { kind: "throttled", message: throttled > 0 ? `THROTTLED ${throttled} times` : "the shop's cost bucket is empty" });
     const timeoutMs = Math.min(attemptTimeoutMs, deadline - Date.now());
-    if (timeoutMs <= 0) throw giveUp(lastFailure ?? { kind: "timeout", message: "the deadline passed before the request was sent" });
+    if (timeoutMs <= 0) {
+      throw giveUp(
+        lastFailure
+          ? { ...lastFailure, message: `${lastFailure.message}; the deadline passed before another try` }
+          : { kind: "timeout", message: "the deadline passed before the request was sent" },
+      );
+    }
 
     const attempt = await withinTimeout(timeoutMs, (signal) =>
       withShopify(env, (api) => graphqlClient(api, shop, token).request<T>(query, { variables, retries: 0, signal })),
