@@ -94,6 +94,11 @@ export function emailContext(shop: string, customerId: string): CipherContext {
   return context("email", shop, customerId);
 }
 
+/** A reward's discount code in the customer's object (redemptions.code_encrypted). */
+export function discountCodeContext(shop: string, customerId: string, redemptionId: string): CipherContext {
+  return context("discount-code", shop, customerId, redemptionId);
+}
+
 /** The shop's Admin API tokens (shops.access_token_encrypted / refresh_token_encrypted). */
 export function tokenContext(shop: string, kind: "access" | "refresh"): CipherContext {
   return context("token", shop, kind);

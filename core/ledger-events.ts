@@ -3,7 +3,12 @@
 // read them, and none of those reaches into another's folder for them.
 import type { EarnSnapshot } from "./program";
 
-export type LedgerKind = "earn" | "reversal" | "signup";
+/**
+ * earn, signup, adjustment (+): new points, each a lot that may expire. reversal, redemption,
+ * expiry, adjustment (−): points taken. release: a redemption's points given back (Shopify
+ * refused the code, the code expired unused, or the order that used it was cancelled).
+ */
+export type LedgerKind = "earn" | "reversal" | "signup" | "redemption" | "release" | "expiry" | "adjustment";
 
 export interface AccountSummary {
   customer_id: string;
@@ -19,7 +24,7 @@ export interface LedgerEntry {
   kind: LedgerKind;
   points: number;
   balance_after: number;
-  source_type: "order" | "refund" | "customer";
+  source_type: "order" | "refund" | "customer" | "redemption" | "adjustment" | "expiry";
   source_id: string;
   snapshot: EarnSnapshot | null;
   note: string | null;
@@ -32,6 +37,38 @@ export interface CustomerProfile {
   first_name: string | null;
   last_name: string | null;
   shopify_created_at: string | null;
+}
+
+export type RedemptionStatus = "pending" | "issued" | "used" | "expired" | "failed" | "cancelled";
+
+/** A redemption as the reporting projection holds it (never the code itself). */
+export interface RedemptionRecord {
+  id: string;
+  reward_id: string;
+  reward_type: string;
+  title: string;
+  points: number;
+  status: RedemptionStatus;
+  discount_gid: string | null;
+  order_gid: string | null;
+  failure_reason: string | null;
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Grows with every change of this redemption: the projection keeps the highest. */
+  revision: number;
+}
+
+/** Who changed points by hand, for audit_logs. */
+export interface AuditRecord {
+  id: string;
+  actor_type: "merchant" | "admin";
+  actor_id: string;
+  action: "points.adjust";
+  entry_id: string;
+  points: number;
+  reason: string;
+  created_at: string;
 }
 
 /** What the ledger-events queue carries from an account's outbox. */
@@ -57,4 +94,26 @@ export type LedgerEvent =
       customer_id: string;
       outbox_seq: number;
       order_gid: string;
+    }  | {
+      type: "redemption";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      redemption: RedemptionRecord;
+    }
+  | {
+      type: "audit";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      audit: AuditRecord;
+    }
+  | {
+      /** For notifications (no projection): points that expire soon unless the customer acts. */
+      type: "points_expiring";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      points: number;
+      expires_at: string;
     };

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { MILLS_PER_UNIT } from "./money";
 import { applyBasisPoints, toBasisPoints } from "./multiplier";
+import { NO_EXPIRY, PointsExpirySchema } from "./expiry";
 import { TierSchema, tierFor } from "./tiers";
 
 export const ProgramSettingsSchema = z.object({
@@ -19,6 +20,9 @@ export const ProgramSettingsSchema = z.object({
   }),
   tiers: z.array(TierSchema).max(20),
   default_language: z.string().min(2).max(10).default("en"),
+  points_expiry: PointsExpirySchema.default(NO_EXPIRY),
+  /** When an unused reward code expires: give its points back (true) or not. */
+  return_points_on_code_expiry: z.boolean().default(true),
 });
 export type ProgramSettings = z.infer<typeof ProgramSettingsSchema>;
 
@@ -37,24 +41,9 @@ export const DEFAULT_PROGRAM: ProgramSettings = {
     { name: "Gold", threshold: 5_000, earn_multiplier: 1 },
   ],
   default_language: "en",
+  points_expiry: NO_EXPIRY,
+  return_points_on_code_expiry: true,
 };
-
-export const RewardSchema = z.object({
-  reward_id: z.string(),
-  type: z.enum(["fixed_amount", "percentage", "free_shipping", "free_product"]),
-  title: z.string(),
-  points_cost: z.number().int().positive(),
-  /** Currency amount for fixed_amount, 0..100 for percentage, null otherwise. */
-  value: z.string().nullable(),
-  product_gid: z.string().nullable().optional(),
-});
-export type Reward = z.infer<typeof RewardSchema>;
-
-export const DEFAULT_REWARDS: Omit<Reward, "reward_id">[] = [
-  { type: "fixed_amount", title: "$5 off your order", points_cost: 500, value: "5.00", product_gid: null },
-  { type: "free_shipping", title: "Free shipping", points_cost: 1_000, value: null, product_gid: null },
-  { type: "free_product", title: "A free product", points_cost: 1_500, value: null, product_gid: null },
-];
 
 /** What an award remembers of the rules that produced it (money rule 3). */
 export interface EarnSnapshot {

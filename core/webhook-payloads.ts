@@ -65,6 +65,11 @@ export const OrderPayloadSchema = z.object({
   subtotal_price_set: moneySet.optional(),
   cancelled_at: z.string().nullable().optional(),
   customer: customerRef,
+  /** The codes the shopper entered: a reward code among them becomes `used`. */
+  discount_codes: z
+    .array(z.object({ code: z.string().max(255) }).passthrough())
+    .max(100)
+    .default([]),
 });
 
 export interface OrderEvent {
@@ -74,6 +79,7 @@ export interface OrderEvent {
   baseMills: number;
   currency: string | null;
   name: string | null;
+  discountCodes: string[];
 }
 
 export function toOrderEvent(payload: z.infer<typeof OrderPayloadSchema>): OrderEvent {
@@ -83,6 +89,7 @@ export function toOrderEvent(payload: z.infer<typeof OrderPayloadSchema>): Order
     baseMills: payload.subtotal_price_set?.shop_money.amount ?? payload.subtotal_price,
     currency: payload.currency ?? null,
     name: payload.name ?? null,
+    discountCodes: payload.discount_codes.map((d) => d.code),
   };
 }
 

@@ -37,6 +37,12 @@ export const programSettings = sqliteTable(
   (t) => [primaryKey({ columns: [t.shop, t.version] })],
 );
 
+/**
+ * The rewards catalog's current state, one row per reward (core/rewards.ts is its shape). Column
+ * names predate the catalog: `active` is `enabled`, `product_gid` the free product's variant,
+ * `title` the English title (the full texts are in `translations`). Every edit also writes a
+ * row in reward_versions, in the same batch.
+ */
 export const rewards = sqliteTable(
   "rewards",
   {
@@ -50,8 +56,32 @@ export const rewards = sqliteTable(
     active: integer("active").notNull().default(1),
     sort: integer("sort").notNull().default(0),
     createdAt: integer("created_at").notNull(),
+    minPoints: integer("min_points"),
+    maxPoints: integer("max_points"),
+    minOrderSubtotal: text("min_order_subtotal"),
+    codeExpiryDays: integer("code_expiry_days"),
+    /** JSON { en: { title, description }, es?, fr? }; null on rows from before the catalog. */
+    translations: text("translations"),
+    version: integer("version").notNull().default(1),
+    updatedAt: integer("updated_at"),
   },
   (t) => [index("rewards_shop").on(t.shop, t.active, t.sort), check("rewards_points_cost", sql`${t.pointsCost} > 0`)],
+);
+
+/** Append-only: each reward as it was after every edit, with who made it. */
+export const rewardVersions = sqliteTable(
+  "reward_versions",
+  {
+    rewardId: text("reward_id").notNull(),
+    version: integer("version").notNull(),
+    shop: text("shop").notNull(),
+    change: text("change", { enum: ["created", "updated", "disabled"] }).notNull(),
+    /** The merchant user (session token `sub`), or "system" for an install's defaults. */
+    changedBy: text("changed_by").notNull(),
+    reward: text("reward").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.rewardId, t.version] }), index("reward_versions_shop").on(t.shop, t.createdAt)],
 );
 
 export const webhookInbox = sqliteTable(

@@ -1,15 +1,15 @@
 // Shops and their program: read through an isolate cache (config changes show within seconds).
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import { DEFAULT_PROGRAM, DEFAULT_REWARDS, ProgramSettingsSchema, type ProgramSettings, type Reward } from "../core/program";
+import { DEFAULT_PROGRAM, ProgramSettingsSchema, type ProgramSettings } from "../core/program";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
 import { redriveParked } from "./inbox";
-import { programSettings, rewards, shops } from "./schema";
+import { defaultRewardStatements, forgetRewards } from "./rewards";
+import { programSettings, shops } from "./schema";
 
 const CONFIG_TTL_MS = 10_000;
 const shopCache = new TtlCache<typeof shops.$inferSelect | null>(CONFIG_TTL_MS);
 const programCache = new TtlCache<ProgramSettings>(CONFIG_TTL_MS);
-const rewardsCache = new TtlCache<Reward[]>(CONFIG_TTL_MS);
 
 export function getShop(env: Env, domain: string) {
   return shopCache.get(domain, async () => (await d1(env).select().from(shops).where(eq(shops.domain, domain)).get()) ?? null);
@@ -30,25 +30,6 @@ export function getProgram(env: Env, domain: string): Promise<ProgramSettings> {
       .limit(1)
       .get();
     return row ? ProgramSettingsSchema.parse(JSON.parse(row.settings)) : DEFAULT_PROGRAM;
-  });
-}
-
-export function getActiveRewards(env: Env, domain: string): Promise<Reward[]> {
-  return rewardsCache.get(domain, async () => {
-    const rows = await d1(env)
-      .select()
-      .from(rewards)
-      .where(and(eq(rewards.shop, domain), eq(rewards.active, 1)))
-      .orderBy(asc(rewards.sort), asc(rewards.pointsCost))
-      .all();
-    return rows.map((row) => ({
-      reward_id: row.id,
-      type: row.type as Reward["type"],
-      title: row.title,
-      points_cost: row.pointsCost,
-      value: row.value,
-      product_gid: row.productGid,
-    }));
   });
 }
 
@@ -88,22 +69,7 @@ export async function installShop(env: Env, input: InstallInput, now = Date.now(
       .insert(programSettings)
       .values({ shop: input.domain, version: DEFAULT_PROGRAM.version, settings: JSON.stringify(DEFAULT_PROGRAM), createdAt: now })
       .onConflictDoNothing(),
-    ...DEFAULT_REWARDS.map((reward, i) =>
-      db
-        .insert(rewards)
-        .values({
-          id: `${input.domain}:default:${i + 1}`,
-          shop: input.domain,
-          type: reward.type,
-          title: reward.title,
-          pointsCost: reward.points_cost,
-          value: reward.value,
-          productGid: reward.product_gid ?? null,
-          sort: i,
-          createdAt: now,
-        })
-        .onConflictDoNothing(),
-    ),
+    ...defaultRewardStatements(env, input.domain, now),
   ] as const;
   await db.batch(statements);
   forgetShop(input.domain);
@@ -162,8 +128,13 @@ export async function uninstallIfInstalledBefore(env: Env, domain: string, trigg
   return shop?.status === "installed" ? "stale_uninstall" : "not_installed";
 }
 
+/** After a program change: this isolate reads the new version at once (others within the TTL). */
+export function forgetProgram(domain: string): void {
+  programCache.delete(domain);
+}
+
 function forgetShop(domain: string): void {
   shopCache.delete(domain);
   programCache.delete(domain);
-  rewardsCache.delete(domain);
+  forgetRewards(domain);
 }

@@ -69,4 +69,62 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
     `UPDATE outbox SET next_send_at = sent_at + 15000 WHERE sent_at IS NOT NULL`,
     `CREATE INDEX outbox_due ON outbox (next_send_at)`,
   ],
+  // Redemptions (the saga of money rule 4), expiry lots, and what the alarm needs to know.
+  [
+    `CREATE TABLE redemptions (
+       id TEXT PRIMARY KEY,
+       -- the request's Idempotency-Key (or a fresh id), and what it asked for
+       request_key TEXT NOT NULL UNIQUE,
+       request_hash TEXT NOT NULL,
+       reward_id TEXT NOT NULL,
+       reward_version INTEGER NOT NULL,
+       reward_type TEXT NOT NULL,
+       title TEXT NOT NULL,
+       points INTEGER NOT NULL CHECK (points > 0),
+       -- the DiscountCodeSpec sent to Shopify, without the code
+       spec TEXT NOT NULL,
+       code_encrypted TEXT NOT NULL,
+       -- SHA-256 of the upper-cased code: how an order's discount_codes find their redemption
+       code_hash TEXT NOT NULL UNIQUE,
+       status TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'used', 'expired', 'failed', 'cancelled')),
+       revision INTEGER NOT NULL DEFAULT 1,
+       reserve_seq INTEGER NOT NULL,
+       discount_gid TEXT,
+       ends_at INTEGER,
+       return_on_expiry INTEGER NOT NULL,
+       failure_reason TEXT,
+       resolve_after INTEGER,
+       order_gid TEXT,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX redemptions_pending ON redemptions (resolve_after) WHERE status = 'pending'`,
+    `CREATE INDEX redemptions_issued ON redemptions (ends_at) WHERE status = 'issued'`,
+    `CREATE INDEX redemptions_order ON redemptions (order_gid)`,
+    // Points not yet spent, by when they were earned: spending draws first-in first-out.
+    `CREATE TABLE lots (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       ledger_seq INTEGER NOT NULL,
+       points INTEGER NOT NULL CHECK (points > 0),
+       remaining INTEGER NOT NULL CHECK (remaining >= 0 AND remaining <= points),
+       earned_at INTEGER NOT NULL,
+       expires_at INTEGER,
+       reminded INTEGER NOT NULL DEFAULT 0
+     )`,
+    `CREATE INDEX lots_open ON lots (id) WHERE remaining > 0`,
+    `CREATE INDEX lots_expiring ON lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL`,
+    // Which lots each spending entry drew from, so a release puts the same points back.
+    `CREATE TABLE lot_draws (
+       ledger_seq INTEGER NOT NULL,
+       lot_id INTEGER NOT NULL,
+       points INTEGER NOT NULL CHECK (points > 0),
+       PRIMARY KEY (ledger_seq, lot_id)
+     )`,
+    // Points held before lots existed become one lot that does not expire on its own.
+    `INSERT INTO lots (ledger_seq, points, remaining, earned_at)
+       SELECT coalesce((SELECT max(seq) FROM ledger), 0), balance, balance, unixepoch() * 1000 FROM account WHERE balance > 0`,
+    `ALTER TABLE account ADD COLUMN last_activity_at INTEGER`,
+    `ALTER TABLE account ADD COLUMN expiry_policy TEXT`,
+    `ALTER TABLE account ADD COLUMN inactivity_reminded_for INTEGER`,
+  ],
 ];

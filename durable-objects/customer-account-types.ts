@@ -1,5 +1,7 @@
 import type { ProgramSettings } from "../core/program";
-import type { CustomerProfile } from "../core/ledger-events";
+import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
+import type { RedemptionTerms } from "../core/rewards";
+import type { RewardSnapshot, ShopperRedemption } from "./redemptions";
 
 export interface Delivery {
   /** X-Shopify-Event-Id, else X-Shopify-Webhook-Id, else an internal id. */
@@ -21,6 +23,8 @@ export interface OrderPaidInput extends AccountIdentity {
   delivery: Delivery;
   orderGid: string;
   baseMills: number;
+  /** The codes entered on the order: reward codes among them become `used`. */
+  discountCodes?: string[];
   program: ProgramSettings;
 }
 
@@ -41,4 +45,36 @@ export interface CustomerCreatedInput extends AccountIdentity {
   customerGid: string;
   profile: CustomerProfile;
   program: ProgramSettings;
+}
+
+export interface RedeemInput extends AccountIdentity {
+  /** The request's Idempotency-Key, or a fresh id when it sent none. */
+  requestKey: string;
+  reward: RewardSnapshot;
+  terms: RedemptionTerms;
+  program: ProgramSettings;
+}
+
+export type RedeemResult =
+  | { outcome: "issued" | "pending" | "failed"; redemption: ShopperRedemption; balance: number }
+  | { outcome: "insufficient_points"; balance: number; needed: number }
+  | { outcome: "key_reused" };
+
+export interface AdjustInput extends AccountIdentity {
+  requestKey: string;
+  /** Non-zero: added when positive, removed when negative. */
+  points: number;
+  reason: string;
+  actor: { type: "merchant" | "admin"; id: string };
+  program: ProgramSettings;
+}
+
+export type AdjustResult =
+  | { outcome: "applied" | "duplicate"; entry_id: string; points: number; balance: number }
+  | { outcome: "insufficient_points"; balance: number }
+  | { outcome: "key_reused" };
+
+export interface AccountHistory {
+  redemptions: ShopperRedemption[];
+  transactions: LedgerEntry[];
 }

@@ -3,17 +3,45 @@
 // an effect's idempotency key, its ledger rows, the balance and its outbox rows commit together.
 import { DurableObject } from "cloudflare:workers";
 import { backoffMs, type BackoffPolicy } from "../core/backoff";
-import { computeOrderEarn, reversalTarget, type EarnSnapshot } from "../core/program";
+import { decryptText, discountCodeContext, encryptText, keyring } from "../core/crypto";
+import {
+  CODE_EXPIRY_GRACE_MS,
+  NO_EXPIRY,
+  PointsExpirySchema,
+  inactivityExpiresAt,
+  lotExpiresAt,
+  reminderAt,
+  type PointsExpiry,
+} from "../core/expiry";
+import { computeOrderEarn, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
+import * as lots from "./lots";
+import {
+  codeHash,
+  discountSpec,
+  mintCode,
+  projectionRecord,
+  requestHash,
+  shopperView,
+  codeIsShown,
+  type RedemptionRow,
+  type ShopperRedemption,
+} from "./redemptions";
 import type { AccountSummary, LedgerEntry, LedgerEvent, LedgerKind } from "../core/ledger-events";
 import type {
+  AccountHistory,
   AccountIdentity,
+  AdjustInput,
+  AdjustResult,
   CustomerCreatedInput,
   Delivery,
   EffectResult,
   OrderCancelledInput,
   OrderPaidInput,
+  RedeemInput,
+  RedeemResult,
   RefundInput,
 } from "./customer-account-types";
 
@@ -21,6 +49,15 @@ import type {
 export const OUTBOX_RESEND: BackoffPolicy = { baseMs: 15_000, maxMs: 600_000 };
 // One sendBatch: queues take at most 100 messages per batch.
 const OUTBOX_BATCH = 90;
+/** How long a shopper's redemption may wait on Shopify, all retries and throttling included. */
+export const REDEEM_BUDGET_MS = 6_000;
+const REDEEM_ATTEMPT_TIMEOUT_MS = 3_000;
+/**
+ * A redemption whose create call may still land at Shopify (a timeout, a dropped connection)
+ * is settled this long after: by then Shopify has finished with any request of ours, and a
+ * lookup of the code tells for certain whether it exists. Later tries back off to 10 minutes.
+ */
+export const REDEMPTION_SETTLE: BackoffPolicy = { baseMs: 30_000, maxMs: 600_000 };
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -43,6 +80,12 @@ interface Trigger {
   note: string | null;
 }
 
+/** What an entry does to the expiry lots; by default it follows from the entry's kind. */
+type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lots.OpenLot[] };
+
+/** Kinds that count as the customer's activity (after_inactivity expiry). */
+const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", "signup", "redemption", "adjustment"]);
+
 export function customerAccountName(shop: string, customerId: string): string {
   return `${shop}:${customerId}`;
 }
@@ -50,6 +93,8 @@ export function customerAccountName(shop: string, customerId: string): string {
 export class CustomerAccount extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private flushing: Promise<void> | null = null;
+  /** Redemptions waiting on Shopify in this instance: a retried request joins the same call. */
+  private readonly inflight = new Map<string, Promise<RedeemResult>>();
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
@@ -62,8 +107,10 @@ export class CustomerAccount extends DurableObject<Env> {
 
   // --- Effects (RPC) ------------------------------------------------------------------------
 
-  orderPaid(input: OrderPaidInput): EffectResult {
+  async orderPaid(input: OrderPaidInput): Promise<EffectResult> {
+    const codeHashes = await Promise.all((input.discountCodes ?? []).map(codeHash));
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
+      this.rememberPolicy(input.program);
       const account = this.summaryRow();
       const { points, snapshot } = computeOrderEarn(
         input.program,
@@ -92,6 +139,8 @@ export class CustomerAccount extends DurableObject<Env> {
         }, snapshot);
       }
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
+      this.markCodesUsed(codeHashes, input.orderGid);
+      if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
       if (prior.refunded_mills === 0 && prior.cancelled === 0) return points;
       // Refunds or a cancellation that arrived before the payment are applied now.
       return points - this.reconcile(input.orderGid, {
@@ -108,6 +157,7 @@ export class CustomerAccount extends DurableObject<Env> {
       this.touchOrder(input.orderGid);
       this.sql.exec(`UPDATE orders SET cancelled = 1, updated_at = ? WHERE order_gid = ?`, Date.now(), input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
+      this.returnCodesOfCancelledOrder(input.orderGid);
       return -this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
@@ -137,6 +187,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   customerCreated(input: CustomerCreatedInput): EffectResult {
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
+      this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
       const points = input.program.signup_points;
       if (points > 0) {
@@ -149,6 +200,392 @@ export class CustomerAccount extends DurableObject<Env> {
       }
       return points;
     });
+  }
+
+  // --- Redemption: the saga of money rule 4 (RPC) ---------------------------------------------
+
+  /**
+   * Reserve → create the code at Shopify → issue, or release with a compensating entry. The
+   * reservation and its ledger entry commit before Shopify is called, so a crash in between
+   * leaves a `pending` redemption that the alarm settles; the code we mint is Shopify's
+   * idempotency key, so no path creates two discounts for one redemption.
+   */
+  async redeem(input: RedeemInput): Promise<RedeemResult> {
+    this.bindIdentity(input);
+    const hash = requestHash(input.reward.reward_id, input.terms.points);
+    const existing = this.redemptionByKey(input.requestKey);
+    if (existing) return this.replay(existing, hash);
+
+    // Prepared before the transaction: encryption and hashing are async.
+    const id = crypto.randomUUID();
+    const code = mintCode();
+    const ring = await keyring(this.env);
+    const [codeEncrypted, hashOfCode] = await Promise.all([
+      encryptText(ring.current, code, discountCodeContext(input.shop, input.customerId, id)),
+      codeHash(code),
+    ]);
+    // Another request with this key may have reserved while we were preparing.
+    const raced = this.redemptionByKey(input.requestKey);
+    if (raced) return this.replay(raced, hash);
+
+    const balance = this.summaryRow().points_balance;
+    if (balance < input.terms.points) return { outcome: "insufficient_points", balance, needed: input.terms.points };
+
+    const now = Date.now();
+    const spec = discountSpec(input.customerId, input.reward, input.terms, now);
+    this.transaction(() => {
+      this.rememberPolicy(input.program);
+      const reserveSeq = this.append("redemption", -input.terms.points, {
+        sourceType: "redemption",
+        sourceId: id,
+        idempotencyKey: `redemption:${id}:reserve`,
+        note: input.reward.title,
+      }, null);
+      this.sql.exec(
+        `INSERT INTO redemptions (id, request_key, request_hash, reward_id, reward_version, reward_type, title, points, spec,
+           code_encrypted, code_hash, status, reserve_seq, ends_at, return_on_expiry, resolve_after, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
+        id,
+        input.requestKey,
+        hash,
+        input.reward.reward_id,
+        input.reward.version,
+        input.reward.type,
+        input.reward.title,
+        input.terms.points,
+        JSON.stringify(spec),
+        codeEncrypted,
+        hashOfCode,
+        reserveSeq,
+        spec.endsAt === null ? null : Date.parse(spec.endsAt),
+        input.program.return_points_on_code_expiry ? 1 : 0,
+        // If this process dies before Shopify answers, the alarm settles it after this.
+        now + REDEMPTION_SETTLE.baseMs,
+        now,
+        now,
+      );
+      this.publishRedemption(id);
+    });
+    this.afterCommit();
+
+    const call = this.completeRedemption(id, code, spec);
+    this.inflight.set(id, call);
+    try {
+      return await call;
+    } finally {
+      this.inflight.delete(id);
+    }
+  }
+
+  private async completeRedemption(id: string, code: string, spec: ReturnType<typeof discountSpec>): Promise<RedeemResult> {
+    const { shop } = this.identity()!;
+    const budget = { deadline: Date.now() + REDEEM_BUDGET_MS, attemptTimeoutMs: REDEEM_ATTEMPT_TIMEOUT_MS };
+    let outcome: CreateDiscountOutcome;
+    try {
+      outcome = await createDiscountCode(this.env, shop, { ...spec, code }, budget);
+    } catch (error) {
+      // Not a Shopify answer (e.g. the shop has no token): nothing can have been created.
+      outcome = { kind: "rejected", reason: `not sent to Shopify: ${String(error)}`, userErrors: [] };
+    }
+    if (outcome.kind === "created") this.settle(id, { issued: outcome.discountGid });
+    else if (outcome.kind === "rejected") this.settle(id, { failed: `shopify_rejected: ${outcome.reason}` });
+    else if (!outcome.ambiguous) this.settle(id, { failed: `shopify_unavailable: ${outcome.reason}` });
+    else await this.settleByLookup(id, code, `shopify_unavailable: ${outcome.reason}`, { mayStillLand: mayStillLand(outcome.reason) });
+    return this.redemptionResult(this.redemptionById(id)!, code);
+  }
+
+  /**
+   * After an ambiguous failure: the code's existence at Shopify decides. A request that may
+   * still be travelling (timeout, dropped connection) is not judged absent until it settles.
+   */
+  private async settleByLookup(id: string, code: string, reason: string, { mayStillLand }: { mayStillLand: boolean }): Promise<void> {
+    const { shop } = this.identity()!;
+    let found: { discountGid: string } | null;
+    try {
+      found = await findDiscountByCode(this.env, shop, code, { deadline: Date.now() + 3_000, attemptTimeoutMs: 1_500 });
+    } catch (error) {
+      this.postpone(id, `${reason}; lookup failed: ${String(error)}`);
+      return;
+    }
+    if (found) this.settle(id, { issued: found.discountGid });
+    else if (mayStillLand) this.postpone(id, reason);
+    else this.settle(id, { failed: reason });
+  }
+
+  /** Settles pending redemptions whose time has come (the alarm). */
+  private async settleDueRedemptions(now: number): Promise<void> {
+    const due = this.sql
+      .exec<RedemptionRow>(`SELECT * FROM redemptions WHERE status = 'pending' AND resolve_after <= ? ORDER BY resolve_after LIMIT 20`, now)
+      .toArray();
+    for (const row of due) {
+      if (this.inflight.has(row.id)) continue;
+      const code = await this.openCode(row);
+      // Long enough after the last call that nothing of ours is still travelling to Shopify.
+      await this.settleByLookup(row.id, code, row.failure_reason ?? "shopify_unconfirmed", { mayStillLand: false });
+    }
+  }
+
+  private settle(id: string, result: { issued: string } | { failed: string }): void {
+    this.transaction(() => {
+      const row = this.redemptionById(id)!;
+      if (row.status !== "pending") return; // settled meanwhile (a lookup, an order that used it)
+      if ("issued" in result) {
+        this.updateRedemption(id, { status: "issued", discount_gid: result.issued, failure_reason: null, resolve_after: null });
+      } else {
+        this.updateRedemption(id, { status: "failed", failure_reason: result.failed, resolve_after: null });
+        this.releaseRedemption(row, "the discount code could not be created");
+      }
+    });
+    this.afterCommit();
+  }
+
+  private postpone(id: string, reason: string): void {
+    this.transaction(() => {
+      const row = this.redemptionById(id)!;
+      if (row.status !== "pending") return;
+      // Waits as long again as the redemption has waited so far: 30 s, then doubling, at most 10 min.
+      const now = Date.now();
+      const wait = Math.min(Math.max(now - row.created_at, REDEMPTION_SETTLE.baseMs), REDEMPTION_SETTLE.maxMs);
+      this.updateRedemption(id, { failure_reason: reason, resolve_after: now + wait });
+    });
+    this.afterCommit();
+  }
+
+  /** The points of a redemption go back to the lots they came from (kind `release`). */
+  private releaseRedemption(row: RedemptionRow, note: string): void {
+    this.append("release", row.points, {
+      sourceType: "redemption",
+      sourceId: row.id,
+      idempotencyKey: `redemption:${row.id}:release`,
+      note,
+    }, null, { kind: "restore", drawSeq: row.reserve_seq });
+  }
+
+  private async replay(row: RedemptionRow, hash: string): Promise<RedeemResult> {
+    if (row.request_hash !== hash) return { outcome: "key_reused" };
+    const running = this.inflight.get(row.id);
+    if (running) return running;
+    return this.redemptionResult(row, codeIsShown(row.status) ? await this.openCode(row) : null);
+  }
+
+  private redemptionResult(row: RedemptionRow, code: string | null): RedeemResult {
+    const outcome = row.status === "pending" ? "pending" : row.status === "failed" ? "failed" : "issued";
+    return { outcome, redemption: shopperView(row, code), balance: this.summaryRow().points_balance };
+  }
+
+  /** Marks the reward codes an order used (its discount_codes, hashed), issued or still pending. */
+  private markCodesUsed(codeHashes: readonly string[], orderGid: string): void {
+    for (const hash of codeHashes) {
+      const row = this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE code_hash = ?`, hash).toArray()[0];
+      if (!row || (row.status !== "issued" && row.status !== "pending")) continue;
+      this.updateRedemption(row.id, { status: "used", order_gid: orderGid, resolve_after: null });
+    }
+  }
+
+  /**
+   * The stated rule for reward codes on orders: a cancelled order gives back the points of the
+   * reward codes it used (the shopper got nothing, and Shopify does not reopen a used code);
+   * a refund, partial or full, gives nothing back (the refund is of money net of the discount).
+   */
+  private returnCodesOfCancelledOrder(orderGid: string): void {
+    const used = this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE order_gid = ? AND status = 'used'`, orderGid).toArray();
+    for (const row of used) {
+      this.updateRedemption(row.id, { status: "cancelled" });
+      this.releaseRedemption(row, "the order that used the code was cancelled");
+    }
+  }
+
+  /** Issued codes past their end (and the grace for late orders) expire; points back if the shop says so. */
+  private expireDueCodes(now: number): void {
+    const due = this.sql
+      .exec<RedemptionRow>(`SELECT * FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL AND ends_at <= ?`, now - CODE_EXPIRY_GRACE_MS)
+      .toArray();
+    if (due.length === 0) return;
+    this.transaction(() => {
+      for (const row of due) {
+        this.updateRedemption(row.id, { status: "expired" });
+        if (row.return_on_expiry === 1) this.releaseRedemption(row, "the reward code expired unused");
+      }
+    });
+  }
+
+  private updateRedemption(id: string, changes: Partial<Pick<RedemptionRow, "status" | "discount_gid" | "failure_reason" | "resolve_after" | "order_gid">>): void {
+    const columns = Object.keys(changes) as (keyof typeof changes)[];
+    this.sql.exec(
+      `UPDATE redemptions SET ${columns.map((c) => `${c} = ?`).join(", ")}, revision = revision + 1, updated_at = ? WHERE id = ?`,
+      ...columns.map((c) => changes[c] ?? null),
+      Date.now(),
+      id,
+    );
+    this.publishRedemption(id);
+  }
+
+  private publishRedemption(id: string): void {
+    this.enqueue({ type: "redemption", redemption: projectionRecord(this.redemptionById(id)!) });
+  }
+
+  private redemptionById(id: string): RedemptionRow | null {
+    return this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE id = ?`, id).toArray()[0] ?? null;
+  }
+
+  private redemptionByKey(key: string): RedemptionRow | null {
+    return this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE request_key = ?`, key).toArray()[0] ?? null;
+  }
+
+  private async openCode(row: RedemptionRow): Promise<string> {
+    const { shop, customerId } = this.identity()!;
+    return decryptText(await keyring(this.env), row.code_encrypted, discountCodeContext(shop, customerId, row.id));
+  }
+
+  // --- Adjustments (RPC) ------------------------------------------------------------------
+
+  /** A merchant's or admin's correction: a ledger entry and an audit record; never below zero. */
+  adjust(input: AdjustInput): AdjustResult {
+    this.bindIdentity(input);
+    const key = `adjustment:${input.requestKey}`;
+    const asked = JSON.stringify([input.points, input.reason]);
+    const seen = this.sql.exec<{ result: string }>(`SELECT result FROM effects WHERE idempotency_key = ?`, key).toArray()[0];
+    if (seen) {
+      const prior = JSON.parse(seen.result) as { asked: string; entry_id: string; points: number };
+      if (prior.asked !== asked) return { outcome: "key_reused" };
+      return { outcome: "duplicate", entry_id: prior.entry_id, points: prior.points, balance: this.summaryRow().points_balance };
+    }
+    const balance = this.summaryRow().points_balance;
+    if (balance + input.points < 0) return { outcome: "insufficient_points", balance };
+    const entryId = this.transaction(() => {
+      this.rememberPolicy(input.program);
+      const auditId = crypto.randomUUID();
+      const seq = this.append("adjustment", input.points, {
+        sourceType: "adjustment",
+        sourceId: auditId,
+        idempotencyKey: key,
+        note: input.reason,
+      }, null);
+      const entryId = this.sql.exec<{ id: string }>(`SELECT id FROM ledger WHERE seq = ?`, seq).one().id;
+      this.enqueue({
+        type: "audit",
+        audit: {
+          id: auditId,
+          actor_type: input.actor.type,
+          actor_id: input.actor.id,
+          action: "points.adjust",
+          entry_id: entryId,
+          points: input.points,
+          reason: input.reason,
+          created_at: new Date().toISOString(),
+        },
+      });
+      this.sql.exec(
+        `INSERT INTO effects (idempotency_key, result, created_at) VALUES (?, ?, ?)`,
+        key,
+        JSON.stringify({ asked, entry_id: entryId, points: input.points }),
+        Date.now(),
+      );
+      return entryId;
+    });
+    this.afterCommit();
+    return { outcome: "applied", entry_id: entryId, points: input.points, balance: this.summaryRow().points_balance };
+  }
+
+  // --- Expiry (alarm) -----------------------------------------------------------------------
+
+  /** Reminders first, then expiries: a lot reminded late still expires on its date. */
+  private expireAndRemind(now: number): void {
+    const policy = this.policy();
+    this.transaction(() => {
+      if (policy.reminder_days !== null) {
+        for (const group of lots.lotsToRemind(this.sql, now + policy.reminder_days * 86_400_000)) {
+          if (group.expires_at > now) {
+            this.enqueue({ type: "points_expiring", points: group.points, expires_at: new Date(group.expires_at).toISOString() });
+          }
+          lots.markReminded(this.sql, group.ids);
+        }
+      }
+      const expired = lots.lotsExpiredBy(this.sql, now);
+      if (expired.length > 0) {
+        const points = expired.reduce((sum, lot) => sum + lot.remaining, 0);
+        this.append("expiry", -points, {
+          sourceType: "expiry",
+          sourceId: `lots:${expired[0]!.id}-${expired.at(-1)!.id}`,
+          idempotencyKey: `expiry:lots:${expired.map((l) => l.id).join(",")}:${expired[0]!.expires_at}`,
+          note: "points expired",
+        }, null, { kind: "take", lots: expired });
+      }
+      this.expireInactive(policy, now);
+    });
+  }
+
+  private expireInactive(policy: PointsExpiry, now: number): void {
+    const { last_activity_at, inactivity_reminded_for } = this.activityRow();
+    const expiresAt = inactivityExpiresAt(policy, last_activity_at);
+    const balance = this.summaryRow().points_balance;
+    if (expiresAt === null || balance === 0) return;
+    const remindAt = reminderAt(policy, expiresAt);
+    if (remindAt !== null && remindAt <= now && now < expiresAt && inactivity_reminded_for !== last_activity_at) {
+      this.enqueue({ type: "points_expiring", points: balance, expires_at: new Date(expiresAt).toISOString() });
+      this.sql.exec(`UPDATE account SET inactivity_reminded_for = ?`, last_activity_at);
+    }
+    if (expiresAt <= now) {
+      this.append("expiry", -balance, {
+        sourceType: "expiry",
+        sourceId: `inactive-since:${last_activity_at}`,
+        idempotencyKey: `expiry:inactive:${last_activity_at}`,
+        note: "points expired after inactivity",
+      }, null, { kind: "take", lots: lots.allOpenLots(this.sql) });
+    }
+  }
+
+  private rememberPolicy(program: ProgramSettings): void {
+    const policy = JSON.stringify(program.points_expiry ?? NO_EXPIRY);
+    this.sql.exec(`UPDATE account SET expiry_policy = ? WHERE expiry_policy IS NOT ? `, policy, policy);
+  }
+
+  private policy(): PointsExpiry {
+    const raw = this.sql.exec<{ p: string | null }>(`SELECT expiry_policy AS p FROM account`).one().p;
+    return raw ? PointsExpirySchema.parse(JSON.parse(raw)) : NO_EXPIRY;
+  }
+
+  private activityRow(): { last_activity_at: number | null; inactivity_reminded_for: number | null } {
+    return this.sql
+      .exec<{ last_activity_at: number | null; inactivity_reminded_for: number | null }>(
+        `SELECT last_activity_at, inactivity_reminded_for FROM account`,
+      )
+      .one();
+  }
+
+  /** The next time the alarm has work: an outbox resend, a redemption to settle, a code, lot or balance to expire or remind. */
+  private nextWakeAt(now: number): number | null {
+    const at = (query: string, ...args: SqlStorageValue[]) => this.sql.exec<{ at: number | null }>(query, ...args).one().at;
+    const policy = this.policy();
+    const candidates = [
+      at(`SELECT min(coalesce(next_send_at, ?)) AS at FROM outbox`, now + OUTBOX_RESEND.baseMs),
+      at(`SELECT min(resolve_after) AS at FROM redemptions WHERE status = 'pending'`),
+      (() => {
+        const end = at(`SELECT min(ends_at) AS at FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL`);
+        return end === null ? null : end + CODE_EXPIRY_GRACE_MS;
+      })(),
+      lots.nextLotExpiry(this.sql),
+      (() => {
+        const expiry = lots.nextUnremindedExpiry(this.sql);
+        return expiry === null ? null : reminderAt(policy, expiry);
+      })(),
+    ];
+    if (this.summaryRow().points_balance > 0) {
+      const { last_activity_at, inactivity_reminded_for } = this.activityRow();
+      const expiresAt = inactivityExpiresAt(policy, last_activity_at);
+      if (expiresAt !== null) {
+        candidates.push(expiresAt);
+        if (inactivity_reminded_for !== last_activity_at) candidates.push(reminderAt(policy, expiresAt));
+      }
+    }
+    const due = candidates.filter((c): c is number => c !== null);
+    return due.length === 0 ? null : Math.min(...due);
+  }
+
+  private armAlarm(floor = 0): void {
+    const next = this.nextWakeAt(Date.now());
+    if (next === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(Math.max(next, floor));
   }
 
   // --- Reads (RPC) --------------------------------------------------------------------------
@@ -170,6 +607,14 @@ export class CustomerAccount extends DurableObject<Env> {
     return rows.map(toLedgerEntry);
   }
 
+  /** The shopper's codes (decrypted for them alone) and their newest ledger entries. */
+  async history(limit: number): Promise<AccountHistory> {
+    const rows = this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions ORDER BY created_at DESC LIMIT 50`).toArray();
+    const redemptions: ShopperRedemption[] = [];
+    for (const row of rows) redemptions.push(shopperView(row, codeIsShown(row.status) ? await this.openCode(row) : null));
+    return { redemptions, transactions: this.ledger(limit) };
+  }
+
   /** The bench's floor: one bare SQLite write in an object of this class, nothing else. */
   benchFloorWrite(): number {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS bench_floor (n INTEGER)`);
@@ -188,16 +633,21 @@ export class CustomerAccount extends DurableObject<Env> {
         ...chunk,
       ).rowsWritten;
     }
-    // Nothing left to resend: the alarm armed with the effects would only wake us for nothing.
-    if (!this.outboxPending()) void this.ctx.storage.deleteAlarm();
+    // The alarm follows what is left: nothing to resend may leave only expiries to wait for.
+    this.armAlarm();
     return deleted;
   }
 
   override async alarm(): Promise<void> {
-    // The alarm is spent: whatever is still unconfirmed after this send needs the next one.
+    // The alarm is spent: whatever is still to do after this run needs the next one.
+    const now = Date.now();
+    if (this.identity()) {
+      await this.settleDueRedemptions(now);
+      this.expireDueCodes(now);
+      this.expireAndRemind(now);
+    }
     await this.flushOutbox();
-    const next = this.sql.exec<{ at: number | null }>(`SELECT min(next_send_at) AS at FROM outbox`).one().at;
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1_000));
+    this.armAlarm(Date.now() + 1_000);
   }
 
   /** Sends unsent rows (and rows sent long ago but never confirmed). */
@@ -206,10 +656,6 @@ export class CustomerAccount extends DurableObject<Env> {
       this.flushing = null;
     });
     return this.flushing;
-  }
-
-  private outboxPending(): boolean {
-    return this.sql.exec<{ n: number }>(`SELECT EXISTS (SELECT 1 FROM outbox) AS n`).one().n === 1;
   }
 
   private async sendOutbox(): Promise<void> {
@@ -272,28 +718,38 @@ export class CustomerAccount extends DurableObject<Env> {
       const { points } = JSON.parse(seen.result) as { points: number };
       return { outcome: "duplicate", points, balance: this.summaryRow().points_balance };
     }
-    let points: number;
+    const points = this.transaction(() => {
+      const points = apply();
+      this.sql.exec(
+        `INSERT INTO effects (idempotency_key, result, created_at) VALUES (?, ?, ?)`,
+        idempotencyKey,
+        JSON.stringify({ points }),
+        Date.now(),
+      );
+      return points;
+    });
+    this.afterCommit();
+    const balance = this.summaryRow().points_balance;
+    return points === 0 ? { outcome: "recorded", points: 0, balance } : { outcome: "applied", points, balance };
+  }
+
+  /** One storage transaction; the in-memory copy of the account row is dropped if it rolls back. */
+  private transaction<T>(body: () => T): T {
     try {
-      points = this.ctx.storage.transactionSync(() => {
-        const points = apply();
-        this.sql.exec(
-          `INSERT INTO effects (idempotency_key, result, created_at) VALUES (?, ?, ?)`,
-          idempotencyKey,
-          JSON.stringify({ points }),
-          Date.now(),
-        );
-        return points;
-      });
+      return this.ctx.storage.transactionSync(body);
     } catch (error) {
       this.accountRow = null;
       throw error;
     }
-    // Armed in the same output-gated write as the effect: if the process dies before the
-    // outbox is sent, the alarm sends it.
-    void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RESEND.baseMs);
+  }
+
+  /**
+   * After an effect commits: the alarm is armed in the same output-gated write (if the process
+   * dies before the outbox is sent, the alarm sends it), and the outbox goes now.
+   */
+  private afterCommit(): void {
+    this.armAlarm();
     this.ctx.waitUntil(this.flushOutbox());
-    const balance = this.summaryRow().points_balance;
-    return points === 0 ? { outcome: "recorded", points: 0, balance } : { outcome: "applied", points, balance };
   }
 
   private bindIdentity(identity: AccountIdentity): void {
@@ -360,24 +816,30 @@ export class CustomerAccount extends DurableObject<Env> {
     return taken;
   }
 
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | null): void {
+  /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
+    const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {
-      ...before,
       points_balance: before.points_balance + points,
-      total_points_earned: before.total_points_earned + (kind === "reversal" ? 0 : Math.max(points, 0)),
-      total_points_reversed: before.total_points_reversed + (kind === "reversal" ? -points : 0),
+      total_points_earned: before.total_points_earned + (points > 0 && (kind === "earn" || kind === "signup" || kind === "adjustment") ? points : 0),
+      total_points_redeemed: before.total_points_redeemed + (kind === "redemption" ? -points : kind === "release" ? -points : 0),
+      total_points_reversed: before.total_points_reversed + (taken ? -points : 0),
     };
     const balance = after.points_balance;
     if (balance < 0) throw new Error("ledger entry would make the balance negative");
+    const createdAt = Date.now();
     this.sql.exec(
-      `UPDATE account SET balance = ?, total_earned = ?, total_reversed = ?`,
+      `UPDATE account SET balance = ?, total_earned = ?, total_redeemed = ?, total_reversed = ?,
+         last_activity_at = CASE WHEN ? THEN ? ELSE last_activity_at END`,
       balance,
       after.total_points_earned,
+      after.total_points_redeemed,
       after.total_points_reversed,
+      ACTIVITY_KINDS.has(kind) ? 1 : 0,
+      createdAt,
     );
     this.accountRow = after;
-    const createdAt = Date.now();
     const id = crypto.randomUUID();
     const seq = this.sql
       .exec<{ seq: number }>(
@@ -395,6 +857,7 @@ export class CustomerAccount extends DurableObject<Env> {
         createdAt,
       )
       .one().seq;
+    this.moveLots(points, seq, createdAt, lotEffect);
     const { points_balance, total_points_earned, total_points_redeemed, total_points_reversed } = after;
     this.enqueue({
       type: "ledger_entry",
@@ -412,6 +875,22 @@ export class CustomerAccount extends DurableObject<Env> {
       },
       account: { points_balance, total_points_earned, total_points_redeemed, total_points_reversed },
     });
+    return seq;
+  }
+
+  /** New points open a lot; spending draws the oldest; a release restores; an expiry takes its lots. */
+  private moveLots(points: number, seq: number, at: number, effect: LotEffect | undefined): void {
+    if (effect?.kind === "restore") {
+      const restored = lots.restoreDraws(this.sql, effect.drawSeq);
+      if (restored !== points) throw new Error(`release of ${points} restored ${restored} points to lots`);
+    } else if (effect?.kind === "take") {
+      const taken = lots.drawLots(this.sql, seq, effect.lots);
+      if (taken !== -points) throw new Error(`expiry of ${-points} took ${taken} points from lots`);
+    } else if (points > 0) {
+      lots.openLot(this.sql, seq, points, at, lotExpiresAt(this.policy(), at));
+    } else if (points < 0) {
+      lots.drawOldestFirst(this.sql, seq, -points);
+    }
   }
 
   /** The row's seq becomes the event's `outbox_seq` when it is sent. */
@@ -419,6 +898,11 @@ export class CustomerAccount extends DurableObject<Env> {
     const { shop, customerId } = this.identity()!;
     this.sql.exec(`INSERT INTO outbox (body) VALUES (?)`, JSON.stringify({ ...event, shop, customer_id: customerId }));
   }
+}
+
+/** A failure after which our create request may still be on its way to Shopify. */
+function mayStillLand(reason: string): boolean {
+  return /timeout|timed out|network|fetch failed|socket|connection/i.test(reason);
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -6,18 +6,79 @@ import type { Sql } from "./client";
 
 type EntryEvent = Extract<LedgerEvent, { type: "ledger_entry" }>;
 type ProfileEvent = Extract<LedgerEvent, { type: "customer_profile" }>;
+type RedemptionEvent = Extract<LedgerEvent, { type: "redemption" }>;
+type AuditEvent = Extract<LedgerEvent, { type: "audit" }>;
 
+/** Every event type but order_seen (D1's) comes here; points_expiring is for notifications only. */
 export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<void> {
   const entries = events.filter((e): e is EntryEvent => e.type === "ledger_entry");
   const profiles = events.filter((e): e is ProfileEvent => e.type === "customer_profile");
-  if (entries.length === 0 && profiles.length === 0) return;
+  const redemptions = events.filter((e): e is RedemptionEvent => e.type === "redemption");
+  const audits = events.filter((e): e is AuditEvent => e.type === "audit");
+  if (entries.length + profiles.length + redemptions.length + audits.length === 0) return;
   await sql.begin(async (tx) => {
     if (profiles.length) await upsertProfiles(tx, profiles);
     if (entries.length) {
       await upsertBalances(tx, entries);
       await insertEntries(tx, entries);
     }
+    if (redemptions.length) await upsertRedemptions(tx, redemptions);
+    if (audits.length) await insertAudits(tx, audits);
   });
+}
+
+/** The highest revision of each redemption wins, whatever order its events arrive in. */
+async function upsertRedemptions(sql: TransactionSql, events: RedemptionEvent[]): Promise<void> {
+  const newest = new Map<string, RedemptionEvent>();
+  for (const e of events) {
+    const key = `${e.shop}\u0000${e.redemption.id}`;
+    const seen = newest.get(key);
+    if (!seen || seen.redemption.revision < e.redemption.revision) newest.set(key, e);
+  }
+  const rows = [...newest.values()].map(({ shop, customer_id, redemption: r }) => ({
+    shop,
+    redemption_id: r.id,
+    customer_id,
+    reward_id: r.reward_id,
+    reward_type: r.reward_type,
+    title: r.title,
+    points: r.points,
+    status: r.status,
+    discount_gid: r.discount_gid,
+    order_gid: r.order_gid,
+    failure_reason: r.failure_reason,
+    expires_at: r.expires_at,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    revision: r.revision,
+  }));
+  await sql`
+    INSERT INTO redemptions ${sql(rows, "shop", "redemption_id", "customer_id", "reward_id", "reward_type", "title", "points", "status", "discount_gid", "order_gid", "failure_reason", "expires_at", "created_at", "updated_at", "revision")}
+    ON CONFLICT (shop, redemption_id) DO UPDATE SET
+      status = EXCLUDED.status,
+      discount_gid = EXCLUDED.discount_gid,
+      order_gid = EXCLUDED.order_gid,
+      failure_reason = EXCLUDED.failure_reason,
+      expires_at = EXCLUDED.expires_at,
+      updated_at = EXCLUDED.updated_at,
+      revision = EXCLUDED.revision
+    WHERE redemptions.revision < EXCLUDED.revision`;
+}
+
+async function insertAudits(sql: TransactionSql, events: AuditEvent[]): Promise<void> {
+  const rows = events.map(({ shop, customer_id, audit: a }) => ({
+    id: a.id,
+    shop,
+    actor_type: a.actor_type,
+    actor_id: a.actor_id,
+    action: a.action,
+    customer_id,
+    details: { entry_id: a.entry_id, points: a.points, reason: a.reason },
+    created_at: a.created_at,
+  }));
+  await sql`
+    INSERT INTO audit_logs ${sql(rows, "id", "shop", "actor_type", "actor_id", "action", "customer_id", "details", "created_at")}
+    ON CONFLICT (id) DO NOTHING`;
 }
 
 // The email ciphertext is stored as it comes, whatever its format or key: an outbox may deliver

@@ -1,6 +1,8 @@
 // A stand-in for the Shopify Admin API in dev and tests, checking requests as Shopify does:
 // token exchange and refresh (client credentials, session token), access tokens on GraphQL,
-// the discount mutations LoyalNest sends, and the cost-based throttle per shop.
+// the discount mutations LoyalNest sends and the lookup of a discount by its code, and the
+// cost-based throttle per shop. Faults can be queued per shop (5xx, THROTTLED, a user error,
+// a connection dropped without an answer) to drive the app's failure handling.
 // It recognises those operations by name; it is not a GraphQL server.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -18,6 +20,11 @@ const MUTATIONS = {
   discountCodeBasicCreate: "basicCodeDiscount",
   discountCodeFreeShippingCreate: "freeShippingCodeDiscount",
 };
+const LOOKUP = "codeDiscountNodeByCode";
+const LOOKUP_COST = 1;
+const DISCOUNT_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP];
+const FAULT_MODES = ["http_500", "throttled", "user_error", "timeout"];
+const DEFAULT_HOLD_MS = 30_000;
 
 /**
  * `accessTokens` pre-issues tokens (`{ [token]: shop }`, non-expiring), e.g. the seeded demo
@@ -42,6 +49,10 @@ export async function startShopifyEmulator({
   const buckets = new Map();
   const requests = [];
   const discounts = [];
+  // shop -> faults still to be met, in order
+  const faults = new Map();
+  // timers of requests held without an answer (timeout faults)
+  const held = new Set();
 
   function issueToken(shop, { expiring = true } = {}) {
     const access_token = `shpat_${randomBytes(16).toString("hex")}`;
@@ -107,50 +118,133 @@ export async function startShopifyEmulator({
     return { fits, cost: { requestedQueryCost: cost, actualQueryCost: fits ? cost : null, throttleStatus } };
   }
 
+  function throttledAnswer(cost) {
+    const throttled = { message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } };
+    return { status: 200, body: { errors: [throttled], extensions: { cost } } };
+  }
+
+  /** The queued fault the shop's next `operation` request meets, if any (consumed in order). */
+  function takeFault(shop, operation) {
+    const queue = faults.get(shop) ?? [];
+    const index = queue.findIndex((fault) => (fault.operation ? fault.operation === operation : DISCOUNT_OPERATIONS.includes(operation)));
+    if (index === -1) return null;
+    const fault = queue[index];
+    fault.remaining--;
+    if (fault.remaining <= 0) queue.splice(index, 1);
+    return fault;
+  }
+
+  /** The answer `{ status, body, operation, fault?, holdMs? }` to one GraphQL request of `shop`. */
   function graphql(shop, body) {
-    if (typeof body?.query !== "string") return [400, { errors: { query: "Required parameter missing or invalid" } }];
-    const operation = Object.keys(MUTATIONS).find((name) => new RegExp(`\\b${name}\\s*\\(`).test(body.query));
+    if (typeof body?.query !== "string") return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
+    const operation = DISCOUNT_OPERATIONS.find((name) => new RegExp(`\\b${name}\\s*\\(`).test(body.query));
     if (!operation) {
-      return [200, { errors: [{ message: `emulator: only ${Object.keys(MUTATIONS).join(", ")} are answered` }] }];
+      return { status: 200, body: { errors: [{ message: `emulator: only ${DISCOUNT_OPERATIONS.join(", ")} are answered` }] } };
     }
+    const fault = takeFault(shop, operation);
+    const run = () => ({ operation, ...(operation === LOOKUP ? lookup(shop, body) : create(shop, operation, body)) });
+    if (!fault) return run();
+    const injected = { operation, fault: fault.mode };
+    if (fault.mode === "throttled") {
+      const cost = operation === LOOKUP ? LOOKUP_COST : mutationCost;
+      // Shopify's answer when the bucket is dry: nothing done, the status shows it empty.
+      return { ...injected, ...throttledAnswer({ requestedQueryCost: cost, actualQueryCost: null, throttleStatus: { ...bucket, currentlyAvailable: 0 } }) };
+    }
+    if (fault.mode === "user_error") {
+      if (operation === LOOKUP) return { ...injected, status: 200, body: { errors: [{ message: "Invalid value for code (injected by the emulator)", extensions: { code: "BAD_REQUEST" } }] } };
+      const userErrors = [{ field: [MUTATIONS[operation], "code"], code: "INVALID", message: "Code is invalid (injected by the emulator)" }];
+      return { ...injected, status: 200, body: { data: { [operation]: { codeDiscountNode: null, userErrors } } } };
+    }
+    // http_500 and timeout: with createThenFail the work is done first and only the answer is
+    // lost, as when Shopify commits and the response never arrives.
+    if (fault.createThenFail) run();
+    if (fault.mode === "timeout") return { ...injected, holdMs: fault.holdMs };
+    return { ...injected, status: 500, body: { errors: "Internal Server Error" } };
+  }
+
+  function create(shop, operation, body) {
     const argument = MUTATIONS[operation];
     const variable = new RegExp(`\\b${operation}\\s*\\(\\s*${argument}\\s*:\\s*\\$(\\w+)`).exec(body.query)?.[1];
     const input = variable ? body.variables?.[variable] : undefined;
     if (!input || typeof input !== "object") {
-      return [200, { errors: [{ message: `Field '${operation}' is missing required arguments: ${argument} (pass it as a variable)`, extensions: { code: "missingRequiredArguments" } }] }];
+      return { status: 200, body: { errors: [{ message: `Field '${operation}' is missing required arguments: ${argument} (pass it as a variable)`, extensions: { code: "missingRequiredArguments" } }] } };
     }
     const { fits, cost } = charge(shop, mutationCost);
-    if (!fits) {
-      const throttled = { message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } };
-      return [200, { errors: [throttled], extensions: { cost } }];
-    }
-    const userErrors = validateDiscount(operation, argument, input, discounts.some((d) => d.shop === shop && d.code === input.code));
+    if (!fits) return throttledAnswer(cost);
+    const userErrors = validateDiscount(operation, argument, input, findDiscount(shop, input.code) !== undefined);
     let codeDiscountNode = null;
     if (userErrors.length === 0) {
       codeDiscountNode = { id: `gid://shopify/DiscountCodeNode/${1_000_000_000 + discounts.length + 1}` };
-      discounts.push({ shop, id: codeDiscountNode.id, code: input.code, operation, input });
+      discounts.push({ shop, id: codeDiscountNode.id, code: input.code, operation, input, createdAt: new Date().toISOString() });
     }
-    return [200, { data: { [operation]: { codeDiscountNode, userErrors } }, extensions: { cost } }];
+    return { status: 200, body: { data: { [operation]: { codeDiscountNode, userErrors } }, extensions: { cost } } };
   }
 
-  /** Answers `[status, body, shop]` for one request to the Shopify side. */
+  function lookup(shop, body) {
+    const argument = new RegExp(`\\b${LOOKUP}\\s*\\(\\s*code\\s*:\\s*(?:\\$(\\w+)|"((?:[^"\\\\]|\\\\.)*)")`).exec(body.query);
+    const code = argument?.[1] !== undefined ? body.variables?.[argument[1]] : argument?.[2] !== undefined ? JSON.parse(`"${argument[2]}"`) : undefined;
+    if (typeof code !== "string") {
+      return { status: 200, body: { errors: [{ message: `Field '${LOOKUP}' is missing required arguments: code`, extensions: { code: "missingRequiredArguments" } }] } };
+    }
+    const { fits, cost } = charge(shop, LOOKUP_COST);
+    if (!fits) return throttledAnswer(cost);
+    const found = findDiscount(shop, code);
+    return { status: 200, body: { data: { [LOOKUP]: found ? { id: found.id } : null }, extensions: { cost } } };
+  }
+
+  /** Codes are unique per shop regardless of case, and found regardless of case. */
+  function findDiscount(shop, code) {
+    const wanted = String(code ?? "").toLowerCase();
+    return discounts.find((d) => d.shop === shop && String(d.code).toLowerCase() === wanted);
+  }
+
+  /** The answer `{ status, body, shop, operation?, fault?, holdMs? }` to one request to the Shopify side. */
   function answer(method, path, headers, body) {
-    if (method === "POST" && path === "/admin/oauth/access_token") return oauth(body ?? {});
+    if (method === "POST" && path === "/admin/oauth/access_token") {
+      const [status, answerBody, shop] = oauth(body ?? {});
+      return { status, body: answerBody, shop };
+    }
     if (/^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/.test(path) && method === "POST") {
       const entry = tokens.get(headers["x-shopify-access-token"]);
-      if (!entry || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return [401, { errors: INVALID_TOKEN }, entry?.shop ?? null];
-      return [...graphql(entry.shop, body), entry.shop];
+      if (!entry || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return { status: 401, body: { errors: INVALID_TOKEN }, shop: entry?.shop ?? null };
+      return { ...graphql(entry.shop, body), shop: entry.shop };
     }
-    return [404, { errors: "Not Found" }, null];
+    return { status: 404, body: { errors: "Not Found" }, shop: null };
+  }
+
+  /** A queued fault from a control request's body, or a string saying what is wrong with it. */
+  function parseFault(text) {
+    let spec;
+    try {
+      spec = JSON.parse(text || "{}");
+    } catch {
+      return "the body must be JSON";
+    }
+    const { mode, times = 1, operation = null, holdMs = DEFAULT_HOLD_MS, createThenFail = false } = spec ?? {};
+    if (!FAULT_MODES.includes(mode)) return `mode must be one of ${FAULT_MODES.join(", ")}`;
+    if (!Number.isInteger(times) || times < 0) return "times must be a whole number (0 = until cleared)";
+    if (operation !== null && !DISCOUNT_OPERATIONS.includes(operation)) return `operation must be one of ${DISCOUNT_OPERATIONS.join(", ")}`;
+    if (!Number.isInteger(holdMs) || holdMs < 0) return "holdMs must be a whole number of milliseconds";
+    if (typeof createThenFail !== "boolean") return "createThenFail must be a boolean";
+    return { mode, remaining: times === 0 ? Number.POSITIVE_INFINITY : times, operation, holdMs, createThenFail };
   }
 
   /**
    * Not Shopify: the emulator's own controls, for tests running inside workerd that cannot
-   * reach this process's memory. `GET /__emulator/requests?shop=` lists what the shop's
-   * requests were and how they were answered; `POST /__emulator/expire-access-tokens?shop=`
-   * lets an hour pass for the shop's access tokens (Shopify then answers 401).
+   * reach this process's memory. All take `?shop=`.
+   * - `GET /__emulator/requests`: what the shop's requests were and how they were answered
+   *   (with the operation and any fault injected).
+   * - `POST /__emulator/expire-access-tokens`: an hour passes for the shop's access tokens
+   *   (Shopify then answers 401).
+   * - `POST /__emulator/faults` with `{ mode: "http_500" | "throttled" | "user_error" | "timeout",
+   *   times?: 1 (0 = until cleared), operation?: a discount operation's name (default: any),
+   *   holdMs?: 30000 (timeout: how long the connection is held before it is dropped),
+   *   createThenFail?: false (http_500, timeout: the discount is created, then the answer lost) }`
+   *   queues a fault; the shop's matching requests meet queued faults in order.
+   *   `DELETE /__emulator/faults` clears the shop's queue.
+   * - `GET /__emulator/discounts`: `{ discounts: [{ id, code, operation, input, createdAt }] }`.
    */
-  function control(method, url) {
+  function control(method, url, text) {
     const shop = url.searchParams.get("shop");
     if (!shop) return [400, { errors: "shop is required" }];
     if (method === "GET" && url.pathname === "/__emulator/requests") {
@@ -166,27 +260,59 @@ export async function startShopifyEmulator({
       }
       return [200, { expired }];
     }
+    if (url.pathname === "/__emulator/faults" && method === "POST") {
+      const fault = parseFault(text);
+      if (typeof fault === "string") return [400, { errors: fault }];
+      const queue = faults.get(shop) ?? [];
+      queue.push(fault);
+      faults.set(shop, queue);
+      return [200, { queued: queue.length }];
+    }
+    if (url.pathname === "/__emulator/faults" && method === "DELETE") {
+      const cleared = faults.get(shop)?.length ?? 0;
+      faults.delete(shop);
+      return [200, { cleared }];
+    }
+    if (method === "GET" && url.pathname === "/__emulator/discounts") {
+      return [200, { discounts: discounts.filter((d) => d.shop === shop).map(({ shop: _s, ...discount }) => discount) }];
+    }
     return [404, { errors: "Not Found" }];
+  }
+
+  /** A request that never gets an answer: the connection is held, then dropped. */
+  function holdThenDrop(req, holdMs) {
+    const socket = req.socket;
+    const timer = setTimeout(() => socket.destroy(), holdMs);
+    held.add(timer);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      held.delete(timer);
+    });
   }
 
   async function handle(req, res) {
     const url = new URL(req.url, "http://emulator");
     const text = await readBody(req);
-    if (url.pathname.startsWith("/__emulator/")) return send(res, ...control(req.method, url));
+    if (url.pathname.startsWith("/__emulator/")) return send(res, ...control(req.method, url, text));
     const body = parseBody(text, req.headers["content-type"]);
-    const [status, answerBody, shop] = answer(req.method, url.pathname, req.headers, body);
+    const answered = answer(req.method, url.pathname, req.headers, body);
+    const dropped = answered.holdMs !== undefined;
     requests.push({
       at: Date.now(),
       method: req.method,
       path: url.pathname,
-      shop,
+      shop: answered.shop,
       grantType: url.pathname === "/admin/oauth/access_token" ? (body?.grant_type ?? null) : null,
-      status,
-      errorCode: answerBody?.errors?.[0]?.extensions?.code ?? answerBody?.error ?? null,
+      operation: answered.operation ?? null,
+      fault: answered.fault ?? null,
+      // null: no answer was sent (a timeout fault).
+      status: dropped ? null : answered.status,
+      errorCode: dropped ? null : (answered.body?.errors?.[0]?.extensions?.code ?? answered.body?.error ?? null),
       headers: req.headers,
       body: body ?? text,
     });
-    return send(res, status, answerBody);
+    if (dropped) return holdThenDrop(req, answered.holdMs);
+    return send(res, answered.status, answered.body);
   }
 
   const server = createServer((req, res) => {
@@ -199,27 +325,118 @@ export async function startShopifyEmulator({
     discounts,
     issueToken,
     close: () => new Promise((done) => {
+      for (const timer of held) clearTimeout(timer);
+      held.clear();
       server.close(() => done());
       server.closeAllConnections();
     }),
   };
 }
 
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const gid = (type) => new RegExp(`^gid://shopify/${type}/\\d+$`);
+const positiveDecimal = (value) => typeof value === "string" && /^\d+(\.\d+)?$/.test(value) && Number(value) > 0;
+
+/** Shopify's userErrors for a discount input, each with its field path from the argument down. */
 function validateDiscount(operation, argument, input, codeTaken) {
   const errors = [];
-  const error = (field, code, message) => errors.push({ field: [argument, field], code, message });
-  if (!input.title) error("title", "BLANK", "Title can't be blank");
-  if (!input.code) error("code", "BLANK", "Code can't be blank");
-  else if (codeTaken) error("code", "TAKEN", "Code must be unique. Please try a different code.");
-  if (operation === "discountCodeBasicCreate") {
-    if (!input.context) error("context", "BLANK", "Context can't be blank");
-    const value = input.customerGets?.value;
-    if (!value) error("customerGets", "BLANK", "Customer gets value can't be blank");
-    else if (value.percentage !== undefined && !(value.percentage > 0 && value.percentage <= 1)) {
-      error("customerGets", "VALUE_OUTSIDE_RANGE", "Percentage must be between 0 and 1");
-    }
+  const error = (path, code, message) => errors.push({ field: [argument, ...path.map(String)], code, message });
+  if (!input.title) error(["title"], "BLANK", "Title can't be blank");
+  if (!input.code) error(["code"], "BLANK", "Code can't be blank");
+  else if (codeTaken) error(["code"], "TAKEN", "Code must be unique. Please try a different code.");
+  validateBuyers(input, error);
+  if (input.usageLimit != null && !(Number.isInteger(input.usageLimit) && input.usageLimit > 0)) {
+    error(["usageLimit"], "GREATER_THAN", "Usage limit must be greater than 0");
   }
+  validateDates(input, error);
+  const subtotal = input.minimumRequirement?.subtotal?.greaterThanOrEqualToSubtotal;
+  if (subtotal != null && !positiveDecimal(subtotal)) {
+    error(["minimumRequirement", "subtotal", "greaterThanOrEqualToSubtotal"], "GREATER_THAN", "Minimum subtotal must be a decimal greater than 0");
+  }
+  if (operation === "discountCodeBasicCreate") validateCustomerGets(input.customerGets, error);
+  else validateShipping(input, error);
   return errors;
+}
+
+function validateBuyers(input, error) {
+  if (input.context != null && input.customerSelection != null) {
+    error(["customerSelection"], "INVALID", "Only one of context or customerSelection can be provided");
+    return;
+  }
+  if (input.context == null && input.customerSelection == null) {
+    error(["context"], "BLANK", "Context can't be blank");
+    return;
+  }
+  const customers = input.context?.customers;
+  if (customers == null) return;
+  if (!Array.isArray(customers.add) || customers.add.length === 0) {
+    error(["context", "customers", "add"], "BLANK", "Customers can't be blank");
+    return;
+  }
+  customers.add.forEach((id, i) => {
+    if (typeof id !== "string" || !gid("Customer").test(id)) error(["context", "customers", "add", i], "INVALID", `Invalid customer id: ${id}`);
+  });
+}
+
+function validateDates(input, error) {
+  const parse = (field) => {
+    const value = input[field];
+    if (value == null) return null;
+    const at = typeof value === "string" && ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(at)) error([field], "INVALID", `${field} must be an ISO 8601 date and time`);
+    return at;
+  };
+  const startsAt = parse("startsAt");
+  const endsAt = parse("endsAt");
+  if (endsAt !== null && !Number.isNaN(endsAt) && !Number.isNaN(startsAt) && endsAt <= (startsAt ?? Date.now())) {
+    error(["endsAt"], "INVALID", "Ends at needs to be after starts_at");
+  }
+}
+
+function validateCustomerGets(gets, error) {
+  if (gets == null) {
+    error(["customerGets"], "BLANK", "Customer gets can't be blank");
+    return;
+  }
+  const value = gets.value ?? {};
+  const kinds = ["discountAmount", "percentage", "discountOnQuantity"].filter((kind) => value[kind] != null);
+  if (kinds.length === 0) error(["customerGets", "value"], "BLANK", "Customer gets value can't be blank");
+  else if (kinds.length > 1) error(["customerGets", "value"], "INVALID", "Only one of discountAmount, percentage or discountOnQuantity can be provided");
+  else if (kinds[0] === "percentage" && !(typeof value.percentage === "number" && value.percentage > 0 && value.percentage <= 1)) {
+    error(["customerGets", "value", "percentage"], "VALUE_OUTSIDE_RANGE", "Percentage must be between 0 and 1");
+  } else if (kinds[0] === "discountAmount" && !positiveDecimal(value.discountAmount.amount)) {
+    error(["customerGets", "value", "discountAmount", "amount"], "GREATER_THAN", "Amount must be a decimal greater than 0");
+  } else if (kinds[0] === "discountOnQuantity") {
+    error(["customerGets", "value", "discountOnQuantity"], "INVALID", "emulator: discountOnQuantity is not modelled");
+  }
+
+  const items = gets.items;
+  if (items == null) {
+    error(["customerGets", "items"], "BLANK", "Items can't be blank");
+  } else if (items.all === true) {
+    if (items.products != null || items.collections != null) error(["customerGets", "items"], "INVALID", "Only one of all, products or collections can be provided");
+  } else if (items.products != null) {
+    const variants = items.products.productVariantsToAdd ?? [];
+    const products = items.products.productsToAdd ?? [];
+    if (variants.length === 0 && products.length === 0) error(["customerGets", "items", "products"], "BLANK", "Products can't be blank");
+    variants.forEach((id, i) => {
+      if (typeof id !== "string" || !gid("ProductVariant").test(id)) error(["customerGets", "items", "products", "productVariantsToAdd", i], "INVALID", `Invalid product variant id: ${id}`);
+    });
+    products.forEach((id, i) => {
+      if (typeof id !== "string" || !gid("Product").test(id)) error(["customerGets", "items", "products", "productsToAdd", i], "INVALID", `Invalid product id: ${id}`);
+    });
+  } else {
+    error(["customerGets", "items"], "INVALID", "Items must be all: true or products (the emulator models no collections)");
+  }
+}
+
+function validateShipping(input, error) {
+  const destination = input.destination;
+  if (destination == null) error(["destination"], "BLANK", "Destination can't be blank");
+  else if (destination.all !== true && destination.countries == null) error(["destination"], "INVALID", "Destination must be all countries or a list of countries");
+  if (input.maximumShippingPrice != null && !positiveDecimal(input.maximumShippingPrice)) {
+    error(["maximumShippingPrice"], "GREATER_THAN", "Maximum shipping price must be a decimal greater than 0");
+  }
 }
 
 function oauthError(description) {

@@ -27,6 +27,7 @@ export const orderTopics = {
         delivery,
         orderGid: order.orderGid,
         baseMills: order.baseMills,
+        discountCodes: order.discountCodes,
         program,
       });
     },

@@ -1,5 +1,6 @@
 // The Shopify emulator seen from inside workerd: install a shop through it, read what it was
-// asked and how it answered, let an hour pass for a shop's access tokens.
+// asked and how it answered, let an hour pass for a shop's access tokens, queue faults for a
+// shop's discount requests and list the discounts it holds.
 import { env } from "cloudflare:test";
 import { call } from "./app";
 import { sessionToken, uniqueShop } from "./shopify";
@@ -10,18 +11,61 @@ export interface EmulatorRequest {
   path: string;
   shop: string | null;
   grantType: string | null;
-  status: number;
+  /** The discount operation a GraphQL request named (discountCodeBasicCreate, codeDiscountNodeByCode, …). */
+  operation: string | null;
+  /** The fault injected into this request, if any. */
+  fault: EmulatorFault["mode"] | null;
+  /** Null when no answer was sent (a timeout fault). */
+  status: number | null;
   errorCode: string | null;
 }
 
+export interface EmulatorFault {
+  mode: "http_500" | "throttled" | "user_error" | "timeout";
+  /** How many matching requests meet it (default 1); 0 = every one until cleared. */
+  times?: number;
+  /** The mutation or query name it applies to; default: any discount operation. */
+  operation?: "discountCodeBasicCreate" | "discountCodeFreeShippingCreate" | "codeDiscountNodeByCode";
+  /** timeout: how long the connection is held before it is dropped (default 30 s). */
+  holdMs?: number;
+  /** http_500, timeout: the discount is created first, and only the answer is lost. */
+  createThenFail?: boolean;
+}
+
+export interface EmulatorDiscount {
+  id: string;
+  code: string;
+  operation: "discountCodeBasicCreate" | "discountCodeFreeShippingCreate";
+  input: Record<string, unknown>;
+  createdAt: string;
+}
+
+const control = (path: string, shop: string) => `${env.SHOPIFY_ADMIN_ORIGIN}/__emulator/${path}?shop=${encodeURIComponent(shop)}`;
+
 export async function emulatorRequests(shop: string): Promise<EmulatorRequest[]> {
-  const response = await fetch(`${env.SHOPIFY_ADMIN_ORIGIN}/__emulator/requests?shop=${encodeURIComponent(shop)}`);
+  const response = await fetch(control("requests", shop));
   return ((await response.json()) as { requests: EmulatorRequest[] }).requests;
 }
 
 export async function expireAccessTokens(shop: string): Promise<number> {
-  const response = await fetch(`${env.SHOPIFY_ADMIN_ORIGIN}/__emulator/expire-access-tokens?shop=${encodeURIComponent(shop)}`, { method: "POST" });
+  const response = await fetch(control("expire-access-tokens", shop), { method: "POST" });
   return ((await response.json()) as { expired: number }).expired;
+}
+
+/** Queues `fault` for the shop's matching requests (met in the order queued). */
+export async function injectFault(shop: string, fault: EmulatorFault): Promise<void> {
+  const response = await fetch(control("faults", shop), { method: "POST", body: JSON.stringify(fault) });
+  if (response.status !== 200) throw new Error(`the emulator refused the fault: ${await response.text()}`);
+}
+
+export async function clearFaults(shop: string): Promise<void> {
+  await (await fetch(control("faults", shop), { method: "DELETE" })).body?.cancel();
+}
+
+/** The discounts the emulator holds for the shop, oldest first. */
+export async function listDiscounts(shop: string): Promise<EmulatorDiscount[]> {
+  const response = await fetch(control("discounts", shop));
+  return ((await response.json()) as { discounts: EmulatorDiscount[] }).discounts;
 }
 
 /** A new shop installed the way a merchant installs it: the Worker's token exchange. */

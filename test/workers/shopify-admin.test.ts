@@ -1,11 +1,12 @@
 // Shopify's library against the emulator: token refresh (one per shop at a time, before expiry,
-// after a 401, refused cleanly), the GraphQL client under the throttle, and where requests go.
+// after a 401, refused cleanly), the GraphQL client under the throttle and within its time
+// budgets, and where requests go.
 import { env, runInDurableObject } from "cloudflare:test";
 import type { ShopCoordinator } from "../../durable-objects/shop-coordinator";
 import { shopCoordinator } from "../../durable-objects/stubs";
 import { afterEach, describe, expect, it } from "vitest";
 import { adminAccessToken, ShopifyTokenError } from "../../workers/shopify/admin-token";
-import { adminGraphql } from "../../workers/shopify/admin-graphql";
+import { AdminApiError, adminGraphql } from "../../workers/shopify/admin-graphql";
 import { adminOriginOverride } from "../../workers/shopify/api";
 import { readShopTokens, sealTokens } from "../../workers/shopify/tokens";
 import { exchangeSessionToken } from "../../workers/auth/shopify-oauth";
@@ -16,7 +17,9 @@ import {
   emulatorRequests,
   expireAccessTokens,
   graphqlCalls,
+  injectFault,
   installedShop,
+  listDiscounts,
   refreshes,
   setStoredExpiry,
   type DiscountData,
@@ -193,6 +196,87 @@ describe("adminGraphql", () => {
     const shop = await installedShop("bad-query");
     await expect(adminGraphql(env, shop, `{ shop { name } }`)).rejects.toMatchObject({ name: "AdminApiError", kind: "graphql" });
     expect(graphqlCalls(await emulatorRequests(shop))).toHaveLength(1);
+  });
+});
+
+describe("adminGraphql time budgets (deadline, attemptTimeoutMs)", () => {
+  const noWait = { sleep: async () => {} };
+
+  it("without budgets, a slow answer is waited for as before: a dropped connection is retried", async () => {
+    const shop = await installedShop("budget-defaults");
+    await injectFault(shop, { mode: "timeout", holdMs: 500 });
+
+    const { data } = await adminGraphql<DiscountData>(env, shop, DISCOUNT_MUTATION, discountInput("SLOW"), noWait);
+    expect(data.discountCodeBasicCreate.userErrors).toEqual([]);
+    expect(graphqlCalls(await emulatorRequests(shop)).map((r) => [r.fault, r.status])).toEqual([
+      ["timeout", null],
+      [null, 200],
+    ]);
+  });
+
+  it("a deadline already passed: nothing is sent, and the error says it cannot have reached Shopify", async () => {
+    const shop = await installedShop("budget-late");
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("LATE"), { deadline: Date.now() - 1 }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AdminApiError);
+    expect(error).toMatchObject({ kind: "timeout", ambiguous: false });
+    expect(graphqlCalls(await emulatorRequests(shop))).toEqual([]);
+  });
+
+  it("THROTTLED whose wait would pass the deadline: throttled, not ambiguous", async () => {
+    const shop = await installedShop("budget-throttled");
+    await injectFault(shop, { mode: "throttled", times: 0 });
+
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("THROTTLED"), { deadline: Date.now() + 250 }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "AdminApiError", kind: "throttled", ambiguous: false });
+    expect(String((error as Error).message)).toMatch(/deadline/);
+    expect(await listDiscounts(shop)).toEqual([]);
+  });
+
+  it("a 5xx on every attempt: http, ambiguous (Shopify may have done the work before failing)", async () => {
+    const shop = await installedShop("budget-5xx");
+    await injectFault(shop, { mode: "http_500", times: 0 });
+
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("DOWN"), { ...noWait, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 } }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "AdminApiError", kind: "http", ambiguous: true });
+    expect(graphqlCalls(await emulatorRequests(shop))).toHaveLength(3);
+  });
+
+  it("an attempt that timed out keeps the error ambiguous when later attempts are THROTTLED until the deadline", async () => {
+    const shop = await installedShop("budget-mixed");
+    await injectFault(shop, { mode: "timeout", holdMs: 10_000, createThenFail: true });
+    await injectFault(shop, { mode: "throttled", times: 0 });
+
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("MIXED"), { deadline: Date.now() + 3_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "AdminApiError", kind: "throttled", ambiguous: true });
+    expect(await listDiscounts(shop)).toHaveLength(1); // the first attempt did create it
+  });
+
+  it("a 401 after an uncertain attempt, with the refresh refused: ambiguous, not just a token error", async () => {
+    const shop = await installedShop("budget-401");
+    const stored = (await readShopTokens(env, shop))!;
+    await fetch(`${env.SHOPIFY_ADMIN_ORIGIN}/admin/oauth/access_token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: env.SHOPIFY_API_KEY, client_secret: env.SHOPIFY_API_SECRET, grant_type: "refresh_token", refresh_token: stored.refreshToken }),
+    });
+    await expireAccessTokens(shop);
+    let graphqlFetches = 0;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = input instanceof Request ? input.url : String(input);
+      // The first attempt loses its connection (after sending, for all we know); the next meets the 401.
+      if (url.includes("/graphql.json") && graphqlFetches++ === 0) throw new TypeError("Network connection lost.");
+      return realFetch(input, init);
+    }) as typeof fetch;
+
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("UNCERTAIN"), noWait).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: "AdminApiError", kind: "http", ambiguous: true });
+    expect((error as Error).cause).toBeInstanceOf(ShopifyTokenError);
+    expect(graphqlCalls(await emulatorRequests(shop)).map((r) => r.status)).toEqual([401]);
   });
 });
 

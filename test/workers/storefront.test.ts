@@ -85,9 +85,9 @@ describe("GET /proxy/v1/api/widget/config", () => {
     expect(body.rewards.map((r: { type: string; points_cost: number }) => [r.type, r.points_cost])).toEqual([
       ["fixed_amount", 500],
       ["free_shipping", 1000],
-      ["free_product", 1500],
+      // The default free product waits, disabled, for the merchant to choose its variant.
     ]);
-    expect(body.rewards[0]).toMatchObject({ reward_id: expect.any(String), value: "5.00" });
+    expect(body.rewards[0]).toMatchObject({ reward_id: expect.any(String), value: "5.00", title: "$5 off your order", code_expiry_days: 30 });
   });
 
   it("speaks the shopper's language and falls back to English for unknown ones", async () => {

@@ -55,7 +55,10 @@ const ERROR_DESCRIPTIONS: Partial<Record<number, string>> = {
   401: "Missing or invalid credentials",
   403: "Credentials valid but not allowed",
   404: "Not found",
+  409: "Conflicts with the current state",
   413: "Body too large",
+  422: "Understood but refused: the code says why (nothing was changed)",
   429: "Rate limited; see Retry-After",
+  502: "Shopify failed or refused; nothing was spent",
   503: "A dependency is unavailable; retry later",
 };

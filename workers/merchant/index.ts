@@ -3,12 +3,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { decryptText, emailBlindIndex, emailContext, keyring, type Keyring } from "../../core/crypto";
 import { customerAccount } from "../../durable-objects/stubs";
 import { withReporting, type Sql } from "../../postgres/client";
-import { findCustomer, searchCustomers, type CustomerRow, type CustomerSearch } from "../../postgres/customers";
+import { searchCustomers, type CustomerRow, type CustomerSearch } from "../../postgres/customers";
 import { RATE_LIMITS } from "../../core/rate-limits";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "./auth";
+import { findProfile, UNREACHABLE } from "./known-customer";
+import { registerPointsRoutes } from "./points";
+import { registerRewardRoutes } from "./rewards";
 
 const CustomerListItemSchema = z
   .object({
@@ -96,6 +99,9 @@ export const merchant = createSurface([
   ]),
 ]);
 
+registerPointsRoutes(merchant);
+registerRewardRoutes(merchant);
+
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
   const { search, page, per_page } = c.req.valid("query");
@@ -137,22 +143,6 @@ merchant.openapi(detailRoute, async (c) => {
     200,
   );
 });
-
-const UNREACHABLE = Symbol("reporting unreachable");
-
-/** The customer's projection row, null when the projection has none, UNREACHABLE when Postgres is down. */
-async function findProfile(
-  c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },
-  shop: string,
-  id: string,
-): Promise<CustomerRow | null | typeof UNREACHABLE> {
-  try {
-    return await withReporting(c.env, c.executionCtx, (sql) => findCustomer(sql, shop, id));
-  } catch (error) {
-    console.warn("customer detail: reporting unavailable, answering from the account", String(error));
-    return UNREACHABLE;
-  }
-}
 
 async function reporting<T>(
   c: { env: Env; executionCtx: { waitUntil(p: Promise<unknown>): void } },

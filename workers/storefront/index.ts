@@ -1,23 +1,19 @@
 // The widget's API behind Shopify's App Proxy: /proxy/v1/api/... Postgres is never called here.
 import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
-import { RewardSchema } from "../../core/program";
+import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
 import { tierProgress } from "../../core/tiers";
-import { getActiveRewards, getProgram } from "../../d1/shops";
+import { enabledRewards } from "../../d1/rewards";
+import { getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import { RATE_LIMITS } from "../../core/rate-limits";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
 import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { appProxyAuth, requireCustomer } from "./auth";
+import { proxyQuery } from "./proxy-query";
+import { registerRedemptionRoutes } from "./redemption";
 
-const proxyQuery = z.object({
-  shop: z.string().openapi({ example: "demo-shop.myshopify.com" }),
-  logged_in_customer_id: z.string().optional(),
-  path_prefix: z.string().optional(),
-  timestamp: z.string(),
-  signature: z.string(),
-});
 
 export const StorefrontCustomerSchema = z
   .object({
@@ -55,7 +51,7 @@ const configRoute = createRoute({
           schema: okEnvelope({
             language: z.string(),
             translations: z.record(z.string(), z.string()),
-            rewards: z.array(RewardSchema),
+            rewards: z.array(StorefrontRewardSchema),
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
           }),
         },
@@ -97,8 +93,9 @@ storefront.openapi(customerRoute, async (c) => {
 
 storefront.openapi(configRoute, async (c) => {
   const { shop } = c.get("proxy");
-  const [program, rewards] = await Promise.all([getProgram(c.env, shop), getActiveRewards(c.env, shop)]);
+  const [program, catalog] = await Promise.all([getProgram(c.env, shop), enabledRewards(c.env, shop)]);
   const language = pickLanguage(c.req.valid("query").locale, program.default_language);
+  const rewards = catalog.map((reward) => localizeReward(reward, language));
   return c.json(
     ok({
       language,
@@ -109,3 +106,5 @@ storefront.openapi(configRoute, async (c) => {
     200,
   );
 });
+
+registerRedemptionRoutes(storefront);
