@@ -4,7 +4,7 @@ export interface Format {
   money: (amount: number) => string;
   /** A day, e.g. "Dec 1, 2026" or "1 déc. 2026". */
   date: (iso: string) => string;
-  /** A change of balance with its sign: "+125", "-500". */
+  /** A change of balance with its sign, ungrouped as the widget's other counts: "+1250", "-500". */
   signed: (points: number) => string;
 }
 
@@ -17,7 +17,7 @@ export function createFormat(language: string, currency: string | undefined): Fo
     money = new Intl.NumberFormat(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
   const date = new Intl.DateTimeFormat(language, { dateStyle: "medium" });
-  const signed = new Intl.NumberFormat(language, { signDisplay: "exceptZero" });
+  const signed = new Intl.NumberFormat(language, { signDisplay: "exceptZero", useGrouping: false });
   return {
     money: (amount) => money.format(amount),
     date: (iso) => date.format(new Date(iso)),

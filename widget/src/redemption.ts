@@ -28,8 +28,8 @@ export interface BalanceHooks {
 
 /** Codes after which nothing is known to have happened: the retry must reuse the key. */
 const UNKNOWN_OUTCOME = ["network", "bad_response", "rate_limited"];
-/** After a 202, when to look for the code (ms after the previous look); Shopify answers within a minute or so. */
-const PENDING_CHECKS_MS = [4_000, 8_000, 15_000, 30_000, 30_000, 30_000];
+/** After a 202, the history is read every 5 s for a minute, then every 15 s for another (Shopify answers within a minute or so). */
+const pendingCheckDelay = (attempt: number) => (attempt < 12 ? 5_000 : attempt < 16 ? 15_000 : undefined);
 
 /** null: the reward has a fixed cost. */
 export function pointsRange(reward: Reward, balance: number): PointsRange | null {
@@ -48,7 +48,8 @@ export type RedemptionModel = ReturnType<typeof createRedemption>;
 export function createRedemption(api: Api, reward: Reward, balance: BalanceHooks) {
   const step = signal<RedeemStep>({ kind: "idle" });
   /** points_to_money: the amount as typed, and whether it failed validation on Redeem. */
-  const pointsInput = signal(String(reward.min_points ?? reward.points_cost));
+  const initialPoints = String(reward.min_points ?? reward.points_cost);
+  const pointsInput = signal(initialPoints);
   const pointsInvalid = signal(false);
   /** One per confirmation: made on the first Confirm, kept while the outcome is unknown. */
   let idempotencyKey: string | null = null;
@@ -97,6 +98,8 @@ export function createRedemption(api: Api, reward: Reward, balance: BalanceHooks
     const result = await api.redeem(points === null ? { reward_id: reward.reward_id } : { reward_id: reward.reward_id, points }, key);
     if (result.ok) {
       idempotencyKey = null;
+      // What was spent is no longer affordable as often as not: start again from the least.
+      pointsInput.value = initialPoints;
       balance.setBalance(result.data.points_balance);
       const redemption = { ...result.data.redemption, discount_code: result.data.discount_code ?? result.data.redemption.discount_code };
       if (redemption.status === "pending") {
@@ -116,7 +119,7 @@ export function createRedemption(api: Api, reward: Reward, balance: BalanceHooks
 
   /** After a 202: reads the history until Shopify's answer shows there, or gives up (the code will be in "Your rewards"). */
   function checkPending(redemptionId: string, attempt: number) {
-    const delay = PENDING_CHECKS_MS[attempt];
+    const delay = pendingCheckDelay(attempt);
     if (delay === undefined) return;
     setTimeout(async () => {
       const result = await api.history();

@@ -86,9 +86,9 @@ function RedeemControls({ model, balance, t, format }: { model: RedemptionModel;
             aria-describedby={`${fieldId}-hint`}
             onInput={(event) => model.setPoints(event.currentTarget.value)}
           />
-          <span id={`${fieldId}-hint`} class={model.pointsInvalid.value ? "ln-error-text" : "ln-muted"}>
+          <p id={`${fieldId}-hint`} class={model.pointsInvalid.value ? "ln-error-text" : "ln-muted"}>
             {chosen === null ? t("points_invalid", { ...range }) : t("points_worth", { amount })}
-          </span>
+          </p>
         </div>
       )}
       {asking && (
