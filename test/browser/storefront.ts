@@ -64,11 +64,19 @@ async function forward(req: IncomingMessage, res: ServerResponse, url: URL, opti
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   const upstream = await fetch(target, {
     method: req.method,
-    headers: { accept: req.headers.accept ?? "*/*", "content-type": req.headers["content-type"] ?? "application/json" },
+    headers: forwardedHeaders(req),
     body: hasBody ? await readBody(req) : undefined,
   });
   res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/octet-stream" });
   res.end(Buffer.from(await upstream.arrayBuffer()));
+}
+
+/** Shopify's proxy passes the request's own headers on, Idempotency-Key among them; never cookies. */
+function forwardedHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = { accept: req.headers.accept ?? "*/*", "content-type": req.headers["content-type"] ?? "application/json" };
+  const key = req.headers["idempotency-key"];
+  if (typeof key === "string") headers["idempotency-key"] = key;
+  return headers;
 }
 
 function readCookie(req: IncomingMessage, name: string): string | undefined {
@@ -88,7 +96,8 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> 
 /** A theme with global rules a real one might have: none of them may reach the widget. */
 function themePage({ lang, shopifyLocale }: { lang: string | null; shopifyLocale: string | null }): string {
   const langAttribute = lang ? ` lang="${encodeURIComponent(lang)}"` : "";
-  const shopify = shopifyLocale ? `<script>window.Shopify = { locale: ${JSON.stringify(shopifyLocale)} };</script>` : "";
+  // What a Shopify theme defines: the active currency always, the locale when the test asks.
+  const shopify = `<script>window.Shopify = ${JSON.stringify({ locale: shopifyLocale ?? undefined, currency: { active: "USD", rate: "1.0" } })};</script>`;
   const products = ["Linen shirt", "Canvas tote", "Wool scarf", "Leather wallet", "Cotton cap", "Field notebook"]
     .map((name, i) => `<article class="card"><div class="swatch s${i % 3}"></div><h3>${name}</h3><p>$${(24 + i * 7).toFixed(2)}</p><button>Add to cart</button></article>`)
     .join("");
