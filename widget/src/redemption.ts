@@ -26,7 +26,7 @@ export interface BalanceHooks {
   reloadBalance: () => void;
 }
 
-/** Codes after which nothing is known to have happened: the retry must reuse the key. */
+/** Answers that leave the outcome unknown (or, rate_limited, the request unread): Confirm tries again under the same key. */
 const UNKNOWN_OUTCOME = ["network", "bad_response", "rate_limited"];
 /** After a 202, the history is read every 5 s for a minute, then every 15 s for another (Shopify answers within a minute or so). */
 const pendingCheckDelay = (attempt: number) => (attempt < 12 ? 5_000 : attempt < 16 ? 15_000 : undefined);
