@@ -18,6 +18,8 @@ import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } fr
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
 import * as lots from "./lots";
+import * as redemptionRows from "./redemption-rows";
+import { nextWakeAt } from "./wake-schedule";
 import {
   codeHash,
   discountSpec,
@@ -241,29 +243,25 @@ export class CustomerAccount extends DurableObject<Env> {
         idempotencyKey: `redemption:${id}:reserve`,
         note: input.reward.title,
       }, null);
-      this.sql.exec(
-        `INSERT INTO redemptions (id, request_key, request_hash, reward_id, reward_version, reward_type, title, points, spec,
-           code_encrypted, code_hash, status, reserve_seq, ends_at, return_on_expiry, resolve_after, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
+      redemptionRows.insert(this.sql, {
         id,
-        input.requestKey,
-        hash,
-        input.reward.reward_id,
-        input.reward.version,
-        input.reward.type,
-        input.reward.title,
-        input.terms.points,
-        JSON.stringify(spec),
-        codeEncrypted,
-        hashOfCode,
-        reserveSeq,
-        spec.endsAt === null ? null : Date.parse(spec.endsAt),
-        input.program.return_points_on_code_expiry ? 1 : 0,
+        request_key: input.requestKey,
+        request_hash: hash,
+        reward_id: input.reward.reward_id,
+        reward_version: input.reward.version,
+        reward_type: input.reward.type,
+        title: input.reward.title,
+        points: input.terms.points,
+        spec: JSON.stringify(spec),
+        code_encrypted: codeEncrypted,
+        code_hash: hashOfCode,
+        reserve_seq: reserveSeq,
+        ends_at: spec.endsAt === null ? null : Date.parse(spec.endsAt),
+        return_on_expiry: input.program.return_points_on_code_expiry ? 1 : 0,
         // If this process dies before Shopify answers, the alarm settles it after this.
-        now + REDEMPTION_SETTLE.baseMs,
-        now,
-        now,
-      );
+        resolve_after: now + REDEMPTION_SETTLE.baseMs,
+        created_at: now,
+      });
       this.publishRedemption(id);
     });
     this.afterCommit();
@@ -314,10 +312,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** Settles pending redemptions whose time has come (the alarm). */
   private async settleDueRedemptions(now: number): Promise<void> {
-    const due = this.sql
-      .exec<RedemptionRow>(`SELECT * FROM redemptions WHERE status = 'pending' AND resolve_after <= ? ORDER BY resolve_after LIMIT 20`, now)
-      .toArray();
-    for (const row of due) {
+    for (const row of redemptionRows.dueToSettle(this.sql, now)) {
       if (this.inflight.has(row.id)) continue;
       const code = await this.openCode(row);
       // Long enough after the last call that nothing of ours is still travelling to Shopify.
@@ -376,7 +371,7 @@ export class CustomerAccount extends DurableObject<Env> {
   /** Marks the reward codes an order used (its discount_codes, hashed), issued or still pending. */
   private markCodesUsed(codeHashes: readonly string[], orderGid: string): void {
     for (const hash of codeHashes) {
-      const row = this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE code_hash = ?`, hash).toArray()[0];
+      const row = redemptionRows.byCodeHash(this.sql, hash);
       if (!row || (row.status !== "issued" && row.status !== "pending")) continue;
       this.updateRedemption(row.id, { status: "used", order_gid: orderGid, resolve_after: null });
     }
@@ -388,8 +383,7 @@ export class CustomerAccount extends DurableObject<Env> {
    * a refund, partial or full, gives nothing back (the refund is of money net of the discount).
    */
   private returnCodesOfCancelledOrder(orderGid: string): void {
-    const used = this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE order_gid = ? AND status = 'used'`, orderGid).toArray();
-    for (const row of used) {
+    for (const row of redemptionRows.usedBy(this.sql, orderGid)) {
       this.updateRedemption(row.id, { status: "cancelled" });
       this.releaseRedemption(row, "the order that used the code was cancelled");
     }
@@ -397,9 +391,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** Issued codes past their end (and the grace for late orders) expire; points back if the shop says so. */
   private expireDueCodes(now: number): void {
-    const due = this.sql
-      .exec<RedemptionRow>(`SELECT * FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL AND ends_at <= ?`, now - CODE_EXPIRY_GRACE_MS)
-      .toArray();
+    const due = redemptionRows.issuedEndedBy(this.sql, now - CODE_EXPIRY_GRACE_MS);
     if (due.length === 0) return;
     this.transaction(() => {
       for (const row of due) {
@@ -409,14 +401,8 @@ export class CustomerAccount extends DurableObject<Env> {
     });
   }
 
-  private updateRedemption(id: string, changes: Partial<Pick<RedemptionRow, "status" | "discount_gid" | "failure_reason" | "resolve_after" | "order_gid">>): void {
-    const columns = Object.keys(changes) as (keyof typeof changes)[];
-    this.sql.exec(
-      `UPDATE redemptions SET ${columns.map((c) => `${c} = ?`).join(", ")}, revision = revision + 1, updated_at = ? WHERE id = ?`,
-      ...columns.map((c) => changes[c] ?? null),
-      Date.now(),
-      id,
-    );
+  private updateRedemption(id: string, changes: redemptionRows.RedemptionChanges): void {
+    redemptionRows.update(this.sql, id, changes);
     this.publishRedemption(id);
   }
 
@@ -425,11 +411,11 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   private redemptionById(id: string): RedemptionRow | null {
-    return this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE id = ?`, id).toArray()[0] ?? null;
+    return redemptionRows.byId(this.sql, id);
   }
 
   private redemptionByKey(key: string): RedemptionRow | null {
-    return this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions WHERE request_key = ?`, key).toArray()[0] ?? null;
+    return redemptionRows.byRequestKey(this.sql, key);
   }
 
   private async openCode(row: RedemptionRow): Promise<string> {
@@ -553,37 +539,14 @@ export class CustomerAccount extends DurableObject<Env> {
       .one();
   }
 
-  /** The next time the alarm has work: an outbox resend, a redemption to settle, a code, lot or balance to expire or remind. */
-  private nextWakeAt(now: number): number | null {
-    const at = (query: string, ...args: SqlStorageValue[]) => this.sql.exec<{ at: number | null }>(query, ...args).one().at;
-    const policy = this.policy();
-    const candidates = [
-      at(`SELECT min(coalesce(next_send_at, ?)) AS at FROM outbox`, now + OUTBOX_RESEND.baseMs),
-      at(`SELECT min(resolve_after) AS at FROM redemptions WHERE status = 'pending'`),
-      (() => {
-        const end = at(`SELECT min(ends_at) AS at FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL`);
-        return end === null ? null : end + CODE_EXPIRY_GRACE_MS;
-      })(),
-      lots.nextLotExpiry(this.sql),
-      (() => {
-        const expiry = lots.nextUnremindedExpiry(this.sql);
-        return expiry === null ? null : reminderAt(policy, expiry);
-      })(),
-    ];
-    if (this.summaryRow().points_balance > 0) {
-      const { last_activity_at, inactivity_reminded_for } = this.activityRow();
-      const expiresAt = inactivityExpiresAt(policy, last_activity_at);
-      if (expiresAt !== null) {
-        candidates.push(expiresAt);
-        if (inactivity_reminded_for !== last_activity_at) candidates.push(reminderAt(policy, expiresAt));
-      }
-    }
-    const due = candidates.filter((c): c is number => c !== null);
-    return due.length === 0 ? null : Math.min(...due);
-  }
-
   private armAlarm(floor = 0): void {
-    const next = this.nextWakeAt(Date.now());
+    const next = nextWakeAt(this.sql, {
+      now: Date.now(),
+      firstResendMs: OUTBOX_RESEND.baseMs,
+      policy: this.policy(),
+      balance: this.summaryRow().points_balance,
+      ...this.activityRow(),
+    });
     if (next === null) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(Math.max(next, floor));
   }
@@ -609,9 +572,8 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** The shopper's codes (decrypted for them alone) and their newest ledger entries. */
   async history(limit: number): Promise<AccountHistory> {
-    const rows = this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions ORDER BY created_at DESC LIMIT 50`).toArray();
     const redemptions: ShopperRedemption[] = [];
-    for (const row of rows) redemptions.push(shopperView(row, codeIsShown(row.status) ? await this.openCode(row) : null));
+    for (const row of redemptionRows.newest(this.sql, 50)) redemptions.push(shopperView(row, codeIsShown(row.status) ? await this.openCode(row) : null));
     return { redemptions, transactions: this.ledger(limit) };
   }
 

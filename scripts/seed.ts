@@ -2,6 +2,7 @@
 // and rewards, and an offline access token the Shopify emulator accepts. Idempotent.
 // Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
 import { getPlatformProxy } from "wrangler";
+import { getReward, updateReward } from "../d1/rewards";
 import { installShop } from "../d1/shops";
 import { sealTokens } from "../workers/shopify/tokens";
 import { configurationMessage, configurationProblems } from "../workers/http/require-config";
@@ -34,7 +35,22 @@ try {
     // A non-expiring offline token: the demo shop never goes through token exchange.
     ...(await sealTokens(env, DEMO_SHOP, { accessToken: DEMO_ACCESS_TOKEN, accessTokenExpiresAt: null, refreshToken: null })),
   });
+  await offerDemoFreeProduct();
   console.log(`seeded ${DEMO_SHOP} (installed, default program)`);
 } finally {
   await dispose();
+}
+
+/**
+ * A new shop's free product waits, disabled, for its variant; the demo shop's is chosen, so the
+ * demo offers all three default rewards. Only once: a merchant's later edits stay.
+ */
+async function offerDemoFreeProduct(): Promise<void> {
+  const id = `${DEMO_SHOP}:default:3`;
+  const reward = await getReward(env, DEMO_SHOP, id);
+  if (!reward || reward.version > 1) return;
+  const { reward_id: _id, version, created_at: _c, updated_at: _u, ...input } = reward;
+  await updateReward(env, DEMO_SHOP, id, { ...input, enabled: true, value: "25.00", product_variant_gid: "gid://shopify/ProductVariant/1001" }, "seed", {
+    expectedVersion: version,
+  });
 }
