@@ -47,7 +47,7 @@ const spenders = {
   patient: newCustomerId(),
 };
 
-/** The demo shop's catalog: its two enabled default rewards, and this one, added by the merchant. */
+/** The demo shop's catalog: its three default rewards (scripts/seed.ts), and this one, added by the merchant. */
 const POINTS_OFF: RewardInput = {
   type: "points_to_money",
   points_cost: 100,
@@ -192,12 +192,15 @@ describe("signed-in shopper", () => {
     expect(await progress.getAttribute("aria-valuenow")).toBe("1250");
     expect(await progress.getAttribute("aria-valuemax")).toBe("5000");
 
-    expect(await tab.dialog.getByRole("listitem").count()).toBe(3);
+    expect(await tab.dialog.getByRole("listitem").count()).toBe(4);
     for (const [title, cost] of [["$5 off your order", "500 points"], ["Free shipping", "1000 points"], ["Points off", "100 points = $1.00 off"]] as const) {
       const row = rewardRow(tab.dialog, title);
       await row.getByText(cost, { exact: true }).waitFor();
       expect(await row.getByRole("button", { name: "Redeem" }).isEnabled()).toBe(true);
     }
+    const product = rewardRow(tab.dialog, "A free product");
+    await product.getByText("1500 points", { exact: true }).waitFor();
+    expect(await product.getByRole("button", { name: "250 more points needed" }).isDisabled()).toBe(true);
     await rewardRow(tab.dialog, "$5 off your order").getByText("A $5 discount on your next order.").waitFor();
     const amount = rewardRow(tab.dialog, "Points off").getByRole("spinbutton", { name: "Points to spend" });
     expect(await amount.inputValue()).toBe("500");
@@ -222,7 +225,7 @@ describe("signed-in shopper", () => {
     await tab.dialog.getByText("You have 1 point", { exact: true }).waitFor();
     await tab.dialog.getByText("Your tier: Bronze", { exact: true }).waitFor();
     await tab.dialog.getByRole("progressbar", { name: "999 more points to reach Silver" }).waitFor();
-    for (const [title, needed] of [["$5 off your order", "499"], ["Free shipping", "999"], ["Points off", "499"]]) {
+    for (const [title, needed] of [["$5 off your order", "499"], ["Free shipping", "999"], ["A free product", "1499"], ["Points off", "499"]]) {
       expect(await rewardRow(tab.dialog, title!).getByRole("button", { name: `${needed} more points needed`, exact: true }).isDisabled()).toBe(true);
     }
     expect(await tab.dialog.getByRole("button", { name: "Redeem" }).count()).toBe(0);
@@ -254,6 +257,7 @@ describe("signed-in shopper", () => {
     await tab.dialog.getByText("Votre niveau : Silver", { exact: true }).waitFor();
     await tab.dialog.getByRole("progressbar", { name: "Encore 3750 points pour atteindre Gold" }).waitFor();
     expect(await tab.dialog.getByRole("button", { name: "Utiliser" }).count()).toBe(3);
+    expect(await tab.dialog.getByRole("button", { name: "Encore 250 points nécessaires" }).isDisabled()).toBe(true);
     await rewardRow(tab.dialog, "Livraison offerte").getByText("1000 points", { exact: true }).waitFor();
     await rewardRow(tab.dialog, "Points en réduction").getByText(/^100 points = 1,00\s\$US de réduction$/).waitFor();
     expect(await tab.dialog.getByRole("button", { name: "Fermer" }).count()).toBe(1);
@@ -282,7 +286,7 @@ describe("spending points", () => {
     await row.getByRole("button", { name: "Redeem" }).click();
 
     await row.getByText("Spend 500 points for $5 off your order?", { exact: true }).waitFor();
-    expect(await focusedText(tab.page), "focus moves to Confirm").toBe("Confirm");
+    await expect.poll(() => focusedText(tab.page), { message: "focus moves to Confirm" }).toBe("Confirm");
     expect(tab.requests.filter((url) => url.includes("/rewards/redeem")), "nothing is spent before Confirm").toEqual([]);
     await shot(tab.page, "redeem-confirm");
     await row.getByRole("button", { name: "Confirm" }).click();
@@ -293,7 +297,7 @@ describe("spending points", () => {
     expect(code).toMatch(/^[A-Z0-9-]{8,}$/);
     await row.getByText("Your code for $5 off your order:").waitFor();
     await tab.dialog.getByText("You have 750 points", { exact: true }).waitFor();
-    expect(await focusedText(tab.page), "focus moves to Copy").toBe("Copy");
+    await expect.poll(() => focusedText(tab.page), { message: "focus moves to Copy" }).toBe("Copy");
     expect(stack.emulator.discounts.map((discount: { code: string }) => discount.code)).toContain(code);
 
     await row.getByRole("button", { name: "Copy" }).click();
@@ -328,12 +332,12 @@ describe("spending points", () => {
     await row.getByRole("button", { name: "Redeem" }).focus();
     await tab.page.keyboard.press("Enter");
     await row.getByText("Spend 1000 points for Free shipping?").waitFor();
-    expect(await focusedText(tab.page)).toBe("Confirm");
+    await expect.poll(() => focusedText(tab.page)).toBe("Confirm");
     await tab.page.keyboard.press("Tab");
-    expect(await focusedText(tab.page)).toBe("Cancel");
+    await expect.poll(() => focusedText(tab.page)).toBe("Cancel");
     await tab.page.keyboard.press("Enter");
     await row.getByText("Spend 1000 points for Free shipping?").waitFor({ state: "detached" });
-    expect(await focusedText(tab.page)).toBe("Redeem");
+    await expect.poll(() => focusedText(tab.page)).toBe("Redeem");
     expect(tab.requests.filter((url) => url.includes("/rewards/redeem"))).toEqual([]);
     expect(await balanceOf(silver)).toBe(1250);
     await tab.close();
@@ -360,7 +364,7 @@ describe("spending points", () => {
     await row.getByRole("alert").getByText("We couldn't reach the store. Check your connection and try again.").waitFor();
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await focusedText(tab.page), "Confirm is ready for the retry").toBe("Confirm");
+    await expect.poll(() => focusedText(tab.page), { message: "Confirm is ready for the retry" }).toBe("Confirm");
     await shot(tab.page, "redeem-network-error");
 
     await row.getByRole("button", { name: "Confirm" }).click();
@@ -394,7 +398,7 @@ describe("spending points", () => {
     await row.getByRole("button", { name: "Confirm" }).click();
     const alert = row.getByRole("alert");
     await alert.getByText("You no longer have enough points for this reward. Nothing was spent.").waitFor();
-    expect(await focusedText(tab.page), "focus moves to the message").toBe("You no longer have enough points for this reward. Nothing was spent.");
+    await expect.poll(() => focusedText(tab.page), { message: "focus moves to the message" }).toBe("You no longer have enough points for this reward. Nothing was spent.");
     // The balance is read again, and the reward says what it now needs.
     await tab.dialog.getByText("You have 500 points", { exact: true }).waitFor();
     await row.getByRole("button", { name: "500 more points needed" }).waitFor();
@@ -545,7 +549,7 @@ describe("signed-out shopper", () => {
     const signIn = tab.dialog.getByRole("link", { name: "Sign in to earn and redeem points" });
     await signIn.waitFor();
     expect(await signIn.getAttribute("href")).toBe("/account/login");
-    expect(await tab.dialog.getByRole("listitem").count()).toBe(3);
+    expect(await tab.dialog.getByRole("listitem").count()).toBe(4);
     await rewardRow(tab.dialog, "Free shipping").getByText("1000 points", { exact: true }).waitFor();
     expect(await tab.dialog.getByRole("listitem").getByRole("button").count()).toBe(0);
     expect(await tab.dialog.getByRole("spinbutton").count()).toBe(0);

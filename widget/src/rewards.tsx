@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type { Reward } from "./api";
 import { CodeBox } from "./code";
 import type { Format } from "./format";
@@ -52,9 +52,10 @@ function RedeemControls({ model, balance, t, format }: { model: RedemptionModel;
   const confirmButton = useRef<HTMLButtonElement>(null);
   const outcome = useRef<HTMLDivElement>(null);
   const previous = useRef(step.kind);
-  // Keyboard focus follows the step, so it is never left on a button that just went away; an
+  // Keyboard focus follows the step, so it is never left on a button that just went away (a
+  // layout effect: moved in the same task as the DOM, never dropped to <body> in between); an
   // answer that arrives later (a pending code) is announced, and leaves focus where it is.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const from = previous.current;
     previous.current = step.kind;
     if (from === step.kind) return;
