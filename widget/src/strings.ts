@@ -1,5 +1,6 @@
 // The widget's own chrome, for when the served strings have not arrived (or cannot): the served
-// translations (core/i18n.ts) override these key by key.
+// translations (core/i18n.ts) override these key by key. Only what shows before the config does:
+// the rest (balance, tiers, rewards) is never on screen without it.
 import type { Resources } from "./translate";
 
 const STRINGS: Record<string, Resources> = {
@@ -9,8 +10,6 @@ const STRINGS: Record<string, Resources> = {
     error: "We couldn't load your rewards.",
     retry: "Try again",
     close: "Close",
-    next_tier: "{{count}} more points to reach {{tier}}",
-    next_tier_one: "{{count}} more point to reach {{tier}}",
   },
   fr: {
     title: "Récompenses",
@@ -18,8 +17,6 @@ const STRINGS: Record<string, Resources> = {
     error: "Impossible de charger vos récompenses.",
     retry: "Réessayer",
     close: "Fermer",
-    next_tier: "Encore {{count}} points pour atteindre {{tier}}",
-    next_tier_one: "Encore {{count}} point pour atteindre {{tier}}",
   },
   es: {
     title: "Recompensas",
@@ -27,8 +24,6 @@ const STRINGS: Record<string, Resources> = {
     error: "No pudimos cargar tus recompensas.",
     retry: "Reintentar",
     close: "Cerrar",
-    next_tier: "Te faltan {{count}} puntos para {{tier}}",
-    next_tier_one: "Te falta {{count}} punto para {{tier}}",
   },
   de: {
     title: "Prämien",
@@ -36,8 +31,6 @@ const STRINGS: Record<string, Resources> = {
     error: "Ihre Prämien konnten nicht geladen werden.",
     retry: "Erneut versuchen",
     close: "Schließen",
-    next_tier: "Noch {{count}} Punkte bis {{tier}}",
-    next_tier_one: "Noch {{count}} Punkt bis {{tier}}",
   },
 };
 
