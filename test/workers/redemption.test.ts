@@ -18,7 +18,7 @@ import {
   redeem,
   rewardOfType,
 } from "../helpers/redemption";
-import { sessionToken } from "../helpers/shopify";
+import { proxyUrl, sessionToken } from "../helpers/shopify";
 import { clearFaults, injectFault, installedShop, listDiscounts } from "../helpers/shopify-emulator";
 
 let nextCustomer = 5_500_000;
@@ -104,6 +104,23 @@ describe("redeeming", () => {
     const reused = await redeem(shop, customerId, { reward_id: freeShipping.reward_id }, key);
     expect(reused.status).toBe(422);
     expect(await json(reused)).toMatchObject({ error: { code: "idempotency_key_reused" } });
+  });
+
+  it("takes the key from the signed query as well (the App Proxy forwards the query, signed)", async () => {
+    const { shop, customerId, fiveOff } = await shopWithShopper("query-key", 1_000);
+    const key = crypto.randomUUID();
+    const send = async () =>
+      call(
+        new Request(await proxyUrl("/rewards/redeem", { shop, customerId, extra: { idempotency_key: key } }), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ reward_id: fiveOff.reward_id }),
+        }),
+      );
+    const [first, second] = [await json(await send()), await json(await send())];
+    expect(second.redemption_id).toBe(first.redemption_id);
+    expect(await balance(shop, customerId)).toBe(500);
+    expect(await listDiscounts(shop)).toHaveLength(1);
   });
 
   it("refuses what it cannot do with a clear 4xx and spends nothing", async () => {

@@ -106,9 +106,12 @@ export function createApi(base: string, locale: string) {
   return {
     config: () => request<WidgetConfig>(`${base}/widget/config${localeQuery}`),
     customer: () => request<{ customer: Customer }>(`${base}/customer`),
-    /** The same key answers the same redemption: a retry cannot spend twice. */
+    /**
+     * The same key answers the same redemption: a retry cannot spend twice. Sent in the query
+     * too, which the App Proxy forwards and signs whatever it does with headers.
+     */
     redeem: (body: { reward_id: string; points?: number }, idempotencyKey: string) =>
-      request<Redeemed>(`${base}/rewards/redeem${localeQuery}`, {
+      request<Redeemed>(`${base}/rewards/redeem${localeQuery ? `${localeQuery}&` : "?"}idempotency_key=${idempotencyKey}`, {
         method: "POST",
         headers: { "content-type": "application/json", "Idempotency-Key": idempotencyKey },
         body: JSON.stringify(body),

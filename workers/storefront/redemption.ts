@@ -57,10 +57,14 @@ export function registerRedemptionRoutes(storefront: OpenAPIHono<App>): void {
     path: "/rewards/redeem",
     summary: "Spend points on a reward: answers the discount code, once",
     description:
-      "Send an Idempotency-Key header (one per confirmed click): a retry with the same key answers the same redemption. " +
+      "Send an Idempotency-Key (header, or the idempotency_key query parameter, which the App Proxy signs; one per confirmed click): a retry with the same key answers the same redemption. " +
       "202 means Shopify has not confirmed yet: the points are held and come back if no code was made.",
     request: {
-      query: proxyQuery.extend({ locale: z.string().max(20).optional() }),
+      query: proxyQuery.extend({
+        locale: z.string().max(20).optional(),
+        // The App Proxy forwards (and signs) the query; the header is for direct callers.
+        idempotency_key: z.string().optional(),
+      }),
       headers: z.object({ "idempotency-key": z.string().optional() }),
       body: {
         required: true,
@@ -90,7 +94,7 @@ export function registerRedemptionRoutes(storefront: OpenAPIHono<App>): void {
   storefront.openapi(redeemRoute, async (c) => {
     const proxy = c.get("proxy");
     const customerId = requireCustomer(proxy);
-    const requestKey = idempotencyKey(c.req.header("idempotency-key"));
+    const requestKey = idempotencyKey(c.req.header("idempotency-key") ?? c.req.valid("query").idempotency_key);
     const { reward_id, points } = c.req.valid("json");
     const [reward, program] = await Promise.all([getReward(c.env, proxy.shop, reward_id), getProgram(c.env, proxy.shop)]);
     if (!reward) throw new ApiError(404, "reward_not_found", `no reward ${reward_id} in this shop`);
