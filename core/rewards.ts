@@ -62,6 +62,12 @@ export type Reward = RewardInput & {
   updated_at: string;
 };
 
+/** A stored reward's own fields, as a merchant would send them to replace it. */
+export function rewardInput(reward: Reward): RewardInput {
+  const { reward_id: _id, version: _version, created_at: _created, updated_at: _updated, ...input } = reward;
+  return input;
+}
+
 function rewardProblem(r: z.infer<typeof RewardFields>): { field: string; message: string } | null {
   // A disabled free product may wait for the merchant to choose its variant and value.
   const unfinishedFreeProduct = r.type === "free_product" && !r.enabled;
