@@ -93,8 +93,15 @@ export class CatalogError extends Error {
 
 export async function createReward(env: Env, shop: string, input: RewardInput, changedBy: string, now = Date.now()): Promise<Reward> {
   const db = d1(env);
+  // Counted before the insert, not with it: creates racing at the cap can pass it by a few,
+  // which costs the storefront's read nothing that matters (no money rides on it).
   const count = (await db.select({ n: sql<number>`count(*)` }).from(rewards).where(eq(rewards.shop, shop)).get())?.n ?? 0;
-  if (count >= MAX_REWARDS_PER_SHOP) throw new CatalogError("too_many_rewards", `a shop offers at most ${MAX_REWARDS_PER_SHOP} rewards`);
+  if (count >= MAX_REWARDS_PER_SHOP) {
+    throw new CatalogError(
+      "too_many_rewards",
+      `a shop keeps at most ${MAX_REWARDS_PER_SHOP} rewards, disabled ones included; replace a disabled one (PUT) instead`,
+    );
+  }
   const id = crypto.randomUUID();
   const row: RewardRow = { id, shop, ...toColumns(input), createdAt: now, updatedAt: now, version: 1 };
   const reward = toReward(row);
