@@ -17,10 +17,13 @@ const Decimal = z
   .refine((v) => (parseAmountToMills(v) ?? 0) > 0, "must be more than zero");
 const ShopifyGid = (kind: string) => z.string().regex(new RegExp(`^gid://shopify/${kind}/\\d{1,20}$`), `a gid://shopify/${kind}/… id`);
 
-export const RewardTranslationSchema = z.object({
-  title: z.string().trim().min(1).max(120),
-  description: z.string().trim().max(500).default(""),
-});
+/** Strict like the rest of the input: a misspelt `descripton` is refused, not dropped. */
+export const RewardTranslationSchema = z
+  .object({
+    title: z.string().trim().min(1).max(120),
+    description: z.string().trim().max(500).default(""),
+  })
+  .strict();
 
 const RewardFields = z.object({
   type: z.enum(REWARD_TYPES),

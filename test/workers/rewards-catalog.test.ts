@@ -100,6 +100,8 @@ describe("the merchant's catalog", () => {
       [{ type: "fixed_amount", value: "5.00", product_variant_gid: "gid://shopify/ProductVariant/1" }, /only free_product/],
       [{ translations: { en: { title: "" } } as never }, /translations/],
       [{ surprise: true }, /surprise|Unrecognized/i],
+      [{ translations: { en: { title: "10% off", descripton: "misspelt" } } as never }, /descripton|Unrecognized/i],
+      [{ translations: { en: { title: "10% off" }, de: { title: "10 % Rabatt" } } as never }, /de|Unrecognized/i],
     ];
     for (const [overrides, message] of cases) {
       const response = await api(shop, "POST", "/rewards", { ...tenOff(), ...overrides });
