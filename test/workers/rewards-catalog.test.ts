@@ -2,7 +2,7 @@
 // seeing another's rewards, and the storefront's localized view of what is enabled.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Reward, RewardInput } from "../../core/rewards";
+import { DEFAULT_REWARDS, rewardInput, type Reward, type RewardInput } from "../../core/rewards";
 import { MAX_REWARDS_PER_SHOP, listRewards } from "../../d1/rewards";
 import { call, install, json } from "../helpers/app";
 import { storefrontRewards } from "../helpers/redemption";
@@ -48,8 +48,11 @@ describe("the merchant's catalog", () => {
       ["free_shipping", 1_000, true],
       ["free_product", 1_500, false],
     ]);
-    const { versions } = await json(await api(shop, "GET", `/rewards/${rewards[0].reward_id}/versions`));
-    expect(versions).toEqual([expect.objectContaining({ version: 1, change: "created", changed_by: "system" })]);
+    expect(rewards.map((r: Reward) => rewardInput(r))).toEqual(DEFAULT_REWARDS);
+    for (const reward of rewards) {
+      const { versions } = await json(await api(shop, "GET", `/rewards/${reward.reward_id}/versions`));
+      expect(versions).toEqual([{ version: 1, change: "created", changed_by: "system", reward, created_at: reward.created_at }]);
+    }
   });
 
   it("creates, replaces and disables, keeping every version with who and when", async () => {
@@ -70,6 +73,9 @@ describe("the merchant's catalog", () => {
       [2, "updated", "staff-2", 900],
       [1, "created", "staff-1", 800],
     ]);
+    // When: each version row is stamped with the edit that made it.
+    for (const version of versions) expect(version.created_at).toBe(version.reward.updated_at);
+    expect(versions[0].reward).toEqual(disabled.reward);
     // Disabled: gone from the storefront, still in the merchant's list.
     expect((await storefrontRewards(shop)).map((r) => r.reward_id)).not.toContain(reward.reward_id);
     expect((await json(await api(shop, "GET", "/rewards"))).rewards.map((r: { reward_id: string }) => r.reward_id)).toContain(reward.reward_id);
