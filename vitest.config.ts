@@ -16,6 +16,9 @@ function workersProject(name: string, include: string[], pgUrl?: string) {
           // Tests only: lets exports.default.queue()/scheduled() be called directly.
           compatibilityFlags: ["nodejs_compat", "service_binding_extra_handlers"],
           hyperdrives: { HYPERDRIVE: pgUrl ?? inject<string>("pgUrl") },
+          // An empty D1 that setup.ts does not migrate: test/workers/d1-migrations.test.ts takes
+          // it through the migrations one by one, with rows written between them.
+          d1Databases: { MIGRATION_CHECK_DB: "migration-check" },
           bindings: {
             ...TEST_SECRETS,
             ENVIRONMENT: "test",

@@ -17,10 +17,13 @@ const Decimal = z
   .refine((v) => (parseAmountToMills(v) ?? 0) > 0, "must be more than zero");
 const ShopifyGid = (kind: string) => z.string().regex(new RegExp(`^gid://shopify/${kind}/\\d{1,20}$`), `a gid://shopify/${kind}/… id`);
 
-export const RewardTranslationSchema = z.object({
-  title: z.string().trim().min(1).max(120),
-  description: z.string().trim().max(500).default(""),
-});
+/** Strict like the rest of the input: a misspelt `descripton` is refused, not dropped. */
+export const RewardTranslationSchema = z
+  .object({
+    title: z.string().trim().min(1).max(120),
+    description: z.string().trim().max(500).default(""),
+  })
+  .strict();
 
 const RewardFields = z.object({
   type: z.enum(REWARD_TYPES),
@@ -61,6 +64,12 @@ export type Reward = RewardInput & {
   created_at: string;
   updated_at: string;
 };
+
+/** A stored reward's own fields, as a merchant would send them to replace it. */
+export function rewardInput(reward: Reward): RewardInput {
+  const { reward_id: _id, version: _version, created_at: _created, updated_at: _updated, ...input } = reward;
+  return input;
+}
 
 function rewardProblem(r: z.infer<typeof RewardFields>): { field: string; message: string } | null {
   // A disabled free product may wait for the merchant to choose its variant and value.

@@ -2,7 +2,7 @@
 // when, the reward as it then was), written in one batch. Disabling is the only deletion:
 // codes already issued stay valid at Shopify whatever happens to their reward here.
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import { DEFAULT_REWARDS, RewardInputSchema, type Reward, type RewardInput } from "../core/rewards";
+import { DEFAULT_REWARDS, RewardInputSchema, rewardInput, type Reward, type RewardInput } from "../core/rewards";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
 import { rewardVersions, rewards } from "./schema";
@@ -16,49 +16,40 @@ const enabledCache = new TtlCache<Reward[]>(ENABLED_TTL_MS);
 type RewardRow = typeof rewards.$inferSelect;
 type ChangeKind = (typeof rewardVersions.$inferInsert)["change"];
 
-export function toReward(row: RewardRow): Reward {
-  const translations = row.translations
-    ? (JSON.parse(row.translations) as Reward["translations"])
-    : { en: { title: row.title, description: "" } };
+function toReward(row: RewardRow): Reward {
   return {
     reward_id: row.id,
-    type: row.type as Reward["type"],
+    type: row.type,
     points_cost: row.pointsCost,
     value: row.value,
     min_points: row.minPoints,
     max_points: row.maxPoints,
-    product_variant_gid: row.productGid,
+    product_variant_gid: row.productVariantGid,
     min_order_subtotal: row.minOrderSubtotal,
     code_expiry_days: row.codeExpiryDays,
-    enabled: row.active === 1,
+    enabled: row.enabled,
     sort: row.sort,
-    translations,
+    translations: row.translations,
     version: row.version,
     created_at: new Date(row.createdAt).toISOString(),
-    updated_at: new Date(row.updatedAt ?? row.createdAt).toISOString(),
+    updated_at: new Date(row.updatedAt).toISOString(),
   };
 }
 
 function toColumns(input: RewardInput) {
   return {
     type: input.type,
-    title: input.translations.en.title,
     pointsCost: input.points_cost,
     value: input.value,
-    productGid: input.product_variant_gid,
-    active: input.enabled ? 1 : 0,
-    sort: input.sort,
     minPoints: input.min_points,
     maxPoints: input.max_points,
+    productVariantGid: input.product_variant_gid,
     minOrderSubtotal: input.min_order_subtotal,
     codeExpiryDays: input.code_expiry_days,
-    translations: JSON.stringify(input.translations),
+    enabled: input.enabled,
+    sort: input.sort,
+    translations: input.translations,
   };
-}
-
-function inputOf(reward: Reward): RewardInput {
-  const { reward_id: _id, version: _v, created_at: _c, updated_at: _u, ...input } = reward;
-  return input;
 }
 
 /** The shop's rewards, enabled and disabled, in the order the widget shows them. */
@@ -102,8 +93,15 @@ export class CatalogError extends Error {
 
 export async function createReward(env: Env, shop: string, input: RewardInput, changedBy: string, now = Date.now()): Promise<Reward> {
   const db = d1(env);
+  // Counted before the insert, not with it: creates racing at the cap can pass it by a few,
+  // which costs the storefront's read nothing that matters (no money rides on it).
   const count = (await db.select({ n: sql<number>`count(*)` }).from(rewards).where(eq(rewards.shop, shop)).get())?.n ?? 0;
-  if (count >= MAX_REWARDS_PER_SHOP) throw new CatalogError("too_many_rewards", `a shop offers at most ${MAX_REWARDS_PER_SHOP} rewards`);
+  if (count >= MAX_REWARDS_PER_SHOP) {
+    throw new CatalogError(
+      "too_many_rewards",
+      `a shop keeps at most ${MAX_REWARDS_PER_SHOP} rewards, disabled ones included; replace a disabled one (PUT) instead`,
+    );
+  }
   const id = crypto.randomUUID();
   const row: RewardRow = { id, shop, ...toColumns(input), createdAt: now, updatedAt: now, version: 1 };
   const reward = toReward(row);
@@ -164,7 +162,7 @@ export async function disableReward(env: Env, shop: string, rewardId: string, ch
   const current = await getReward(env, shop, rewardId);
   if (!current) throw new CatalogError("reward_not_found", `no reward ${rewardId} in this shop`);
   if (!current.enabled) return current;
-  return updateReward(env, shop, rewardId, { ...inputOf(current), enabled: false }, changedBy, { expectedVersion: current.version, change: "disabled" });
+  return updateReward(env, shop, rewardId, { ...rewardInput(current), enabled: false }, changedBy, { expectedVersion: current.version, change: "disabled" });
 }
 
 /** The install's default rewards (d1/shops.ts installShop): statements for its batch, when the shop has none. */

@@ -3,6 +3,7 @@
 // migration in d1/migrations from it, and `npm test` fails when a change has no migration.
 import { sql } from "drizzle-orm";
 import { check, integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { REWARD_TYPES, type Reward } from "../core/rewards";
 
 export const shops = sqliteTable(
   "shops",
@@ -38,34 +39,35 @@ export const programSettings = sqliteTable(
 );
 
 /**
- * The rewards catalog's current state, one row per reward (core/rewards.ts is its shape). Column
- * names predate the catalog: `active` is `enabled`, `product_gid` the free product's variant,
- * `title` the English title (the full texts are in `translations`). Every edit also writes a
- * row in reward_versions, in the same batch.
+ * The rewards catalog's current state, one row per reward in the shape of core/rewards.ts's
+ * `Reward`. Every edit also writes a row in reward_versions, in the same batch.
  */
 export const rewards = sqliteTable(
   "rewards",
   {
     id: text("id").primaryKey(),
     shop: text("shop").notNull(),
-    type: text("type").notNull(),
-    title: text("title").notNull(),
+    type: text("type", { enum: REWARD_TYPES }).notNull(),
     pointsCost: integer("points_cost").notNull(),
     value: text("value"),
-    productGid: text("product_gid"),
-    active: integer("active").notNull().default(1),
-    sort: integer("sort").notNull().default(0),
-    createdAt: integer("created_at").notNull(),
     minPoints: integer("min_points"),
     maxPoints: integer("max_points"),
+    productVariantGid: text("product_variant_gid"),
     minOrderSubtotal: text("min_order_subtotal"),
     codeExpiryDays: integer("code_expiry_days"),
-    /** JSON { en: { title, description }, es?, fr? }; null on rows from before the catalog. */
-    translations: text("translations"),
-    version: integer("version").notNull().default(1),
-    updatedAt: integer("updated_at"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    sort: integer("sort").notNull().default(0),
+    /** { en: { title, description }, es?, fr? } */
+    translations: text("translations", { mode: "json" }).$type<Reward["translations"]>().notNull(),
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("rewards_shop").on(t.shop, t.active, t.sort), check("rewards_points_cost", sql`${t.pointsCost} > 0`)],
+  (t) => [
+    index("rewards_shop").on(t.shop, t.enabled, t.sort),
+    check("rewards_points_cost", sql`${t.pointsCost} > 0`),
+    check("rewards_type", sql`${t.type} IN (${sql.raw(REWARD_TYPES.map((type) => `'${type}'`).join(", "))})`),
+  ],
 );
 
 /** Append-only: each reward as it was after every edit, with who made it. */

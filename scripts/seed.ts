@@ -2,6 +2,7 @@
 // and rewards, and an offline access token the Shopify emulator accepts. Idempotent.
 // Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
 import { getPlatformProxy } from "wrangler";
+import { rewardInput } from "../core/rewards";
 import { getReward, updateReward } from "../d1/rewards";
 import { installShop } from "../d1/shops";
 import { sealTokens } from "../workers/shopify/tokens";
@@ -49,8 +50,7 @@ async function offerDemoFreeProduct(): Promise<void> {
   const id = `${DEMO_SHOP}:default:3`;
   const reward = await getReward(env, DEMO_SHOP, id);
   if (!reward || reward.version > 1) return;
-  const { reward_id: _id, version, created_at: _c, updated_at: _u, ...input } = reward;
-  await updateReward(env, DEMO_SHOP, id, { ...input, enabled: true, value: "25.00", product_variant_gid: "gid://shopify/ProductVariant/1001" }, "seed", {
-    expectedVersion: version,
+  await updateReward(env, DEMO_SHOP, id, { ...rewardInput(reward), enabled: true, value: "25.00", product_variant_gid: "gid://shopify/ProductVariant/1001" }, "seed", {
+    expectedVersion: reward.version,
   });
 }

@@ -781,7 +781,10 @@ export async function snapshot(sql: Sql, watch: Watch): Promise<Snapshot> {
          (SELECT COUNT(*) FROM shops) AS shops_total,
          (SELECT group_concat(s, ',') FROM (SELECT domain || '=' || status AS s FROM shops
             WHERE domain IN (SELECT value FROM json_each(?1)) ORDER BY domain)) AS shops,
-         (SELECT COUNT(*) FROM dead_letters) AS dead_letters`,
+         (SELECT COUNT(*) FROM dead_letters) AS dead_letters,
+         (SELECT COUNT(*) || ' rows, ' || total(version) || ' versions, ' || total(enabled) || ' enabled' FROM rewards
+            WHERE shop IN (SELECT value FROM json_each(?1))) AS rewards,
+         (SELECT COUNT(*) FROM reward_versions WHERE shop IN (SELECT value FROM json_each(?1))) AS reward_versions`,
     )
       .bind(shops)
       .first<Record<string, unknown>>(),

@@ -786,7 +786,7 @@ describe("discovery", () => {
     expect(WEBHOOK_ROUTE, "the webhook route is in the OpenAPI document").toBeDefined();
     expect(OTHER_ROUTES.length).toBeGreaterThan(0);
     expect(TOPIC_NAMES.length).toBeGreaterThan(0);
-    // The body generator that routes with a JSON body (none but the webhook today) will use.
+    // The body generator that routes with a JSON body uses.
     const schema: JsonSchema = { type: "object", properties: { reward_id: { type: "string" }, note: { type: "string" } }, required: ["reward_id"] };
     expect(F.render(exampleBody(schema))).toBe('{"reward_id":"a","note":"a"}');
   });
@@ -893,7 +893,7 @@ describe.each(OTHER_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))("%
       const body = rng.pick(['{"reward_id":1e309}', F.deepJson(rng), JSON.stringify({ x: F.hugeString(rng, 100_000, 300_000) }), "null"]);
       await run(routeCase(route, `method ${method}`, () => authedRequest(route, baseQuery(route), basePathValues(route), { method, body })), failures);
     }
-    // Routes with a JSON body (none but the webhook today): the same field categories.
+    // Routes with a JSON body (the merchant and storefront writes): the same field categories.
     if (route.body) {
       const base = exampleBody(route.body);
       const targets = Object.keys(resolve(route.body).properties ?? {}).map((k) => [k]);

@@ -1,7 +1,9 @@
 // The rewards catalog: the merchant's API, a version per edit with who made it, one shop never
 // seeing another's rewards, and the storefront's localized view of what is enabled.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { RewardInput } from "../../core/rewards";
+import { DEFAULT_REWARDS, rewardInput, type Reward, type RewardInput } from "../../core/rewards";
+import { MAX_REWARDS_PER_SHOP, listRewards } from "../../d1/rewards";
 import { call, install, json } from "../helpers/app";
 import { storefrontRewards } from "../helpers/redemption";
 import { sessionToken, uniqueShop } from "../helpers/shopify";
@@ -46,8 +48,11 @@ describe("the merchant's catalog", () => {
       ["free_shipping", 1_000, true],
       ["free_product", 1_500, false],
     ]);
-    const { versions } = await json(await api(shop, "GET", `/rewards/${rewards[0].reward_id}/versions`));
-    expect(versions).toEqual([expect.objectContaining({ version: 1, change: "created", changed_by: "system" })]);
+    expect(rewards.map((r: Reward) => rewardInput(r))).toEqual(DEFAULT_REWARDS);
+    for (const reward of rewards) {
+      const { versions } = await json(await api(shop, "GET", `/rewards/${reward.reward_id}/versions`));
+      expect(versions).toEqual([{ version: 1, change: "created", changed_by: "system", reward, created_at: reward.created_at }]);
+    }
   });
 
   it("creates, replaces and disables, keeping every version with who and when", async () => {
@@ -68,6 +73,9 @@ describe("the merchant's catalog", () => {
       [2, "updated", "staff-2", 900],
       [1, "created", "staff-1", 800],
     ]);
+    // When: each version row is stamped with the edit that made it.
+    for (const version of versions) expect(version.created_at).toBe(version.reward.updated_at);
+    expect(versions[0].reward).toEqual(disabled.reward);
     // Disabled: gone from the storefront, still in the merchant's list.
     expect((await storefrontRewards(shop)).map((r) => r.reward_id)).not.toContain(reward.reward_id);
     expect((await json(await api(shop, "GET", "/rewards"))).rewards.map((r: { reward_id: string }) => r.reward_id)).toContain(reward.reward_id);
@@ -98,6 +106,8 @@ describe("the merchant's catalog", () => {
       [{ type: "fixed_amount", value: "5.00", product_variant_gid: "gid://shopify/ProductVariant/1" }, /only free_product/],
       [{ translations: { en: { title: "" } } as never }, /translations/],
       [{ surprise: true }, /surprise|Unrecognized/i],
+      [{ translations: { en: { title: "10% off", descripton: "misspelt" } } as never }, /descripton|Unrecognized/i],
+      [{ translations: { en: { title: "10% off" }, de: { title: "10 % Rabatt" } } as never }, /de|Unrecognized/i],
     ];
     for (const [overrides, message] of cases) {
       const response = await api(shop, "POST", "/rewards", { ...tenOff(), ...overrides });
@@ -118,6 +128,51 @@ describe("the merchant's catalog", () => {
     expect((await api(mine, "GET", `/rewards/${reward.reward_id}/versions`)).status).toBe(404);
     expect((await json(await api(mine, "GET", "/rewards"))).rewards.map((r: { reward_id: string }) => r.reward_id)).not.toContain(reward.reward_id);
     expect((await json(await api(theirs, "GET", "/rewards"))).rewards.find((r: { reward_id: string }) => r.reward_id === reward.reward_id)).toMatchObject({ version: 1 });
+  });
+});
+
+describe("the catalog's edges", () => {
+  it("lists by sort, then points cost", async () => {
+    const shop = await newShop("order");
+    for (const [sort, points_cost] of [[1, 300], [0, 900], [1, 200]] as const) await api(shop, "POST", "/rewards", tenOff({ sort, points_cost }));
+    const { rewards } = await json(await api(shop, "GET", "/rewards"));
+    expect(rewards.map((r: Reward) => [r.sort, r.points_cost])).toEqual([
+      [0, 500],
+      [0, 900],
+      [1, 200],
+      [1, 300],
+      [1, 1_000],
+      [2, 1_500],
+    ]);
+  });
+
+  it("answers 404 reward_not_found for an id no shop has", async () => {
+    const shop = await newShop("unknown");
+    for (const [method, path, body] of [
+      ["PUT", "/rewards/no-such-reward", tenOff()],
+      ["DELETE", "/rewards/no-such-reward", undefined],
+      ["GET", "/rewards/no-such-reward/versions", undefined],
+    ] as const) {
+      const response = await api(shop, method, path, body);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect((await json(response)).error.code).toBe("reward_not_found");
+    }
+  });
+
+  it(`keeps at most ${MAX_REWARDS_PER_SHOP} rewards, disabled ones included (409 too_many_rewards); a disabled one can be replaced`, async () => {
+    const shop = await newShop("cap");
+    const defaults = (await listRewards(env, shop)).length;
+    for (let i = defaults; i < MAX_REWARDS_PER_SHOP; i += 20) {
+      const batch = Array.from({ length: Math.min(20, MAX_REWARDS_PER_SHOP - i) }, () => api(shop, "POST", "/rewards", tenOff()));
+      expect((await Promise.all(batch)).map((r) => r.status)).not.toContain(409);
+    }
+    expect((await listRewards(env, shop)).length).toBe(MAX_REWARDS_PER_SHOP);
+    const refused = await api(shop, "POST", "/rewards", tenOff());
+    expect(refused.status).toBe(409);
+    expect((await json(refused)).error.code).toBe("too_many_rewards");
+    const disabled = (await listRewards(env, shop)).find((r) => !r.enabled)!;
+    const replaced = await api(shop, "PUT", `/rewards/${disabled.reward_id}`, tenOff({ points_cost: 1_234 }));
+    expect(await json(replaced)).toMatchObject({ reward: { enabled: true, points_cost: 1_234, version: disabled.version + 1 } });
   });
 });
 
