@@ -240,7 +240,13 @@ describe("when Shopify fails", () => {
     const { shop, customerId, fiveOff } = await shopWithShopper("fail-throttle", 600);
     await injectFault(shop, { mode: "throttled", times: 0, operation: "discountCodeBasicCreate" });
     const response = await redeem(shop, customerId, { reward_id: fiveOff.reward_id });
-    expect(response.status).toBe(502);
+    if (response.status === 202) {
+      // On a loaded machine one attempt can outlast its 3 s timeout: then Shopify may have the
+      // request, and the redemption waits for the alarm's lookup. Either way it ends released.
+      await settlePending(shop, customerId);
+    } else {
+      expect(response.status).toBe(502);
+    }
     await expectReleased(shop, customerId, 600, /shopify_unavailable/);
   });
 
