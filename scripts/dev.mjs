@@ -24,14 +24,16 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 
 /**
  * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string,
- *   postgres?: { prepareDatabase: (database: string) => Promise<string> } }} [options]
+ *   postgres?: { prepareDatabase: (database: string) => Promise<string> }, emulator?: { url: string } }} [options]
  *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
  * Object and R2 state in another directory (default .wrangler/state); `emulatorPort: 0` picks
  * a free port for the Shopify emulator; `postgres` is the cluster to use (default: this
- * checkout's, scripts/postgres.mjs).
+ * checkout's, scripts/postgres.mjs). `emulator`: a Shopify emulator already running, used
+ * instead of starting one and left running by stop() and kill(), as Shopify outlives a crash
+ * of ours (the fault suite kills wrangler dev while discount codes are being created).
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -53,13 +55,15 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
     });
     log(seeded.trim().split("\n").at(-1));
 
-    const emulator = await startShopifyEmulator({
-      port: emulatorPort,
-      apiKey: vars.SHOPIFY_API_KEY,
-      apiSecret: vars.SHOPIFY_API_SECRET,
-      accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
-    });
-    cleanups.push(() => emulator.close());
+    const emulator =
+      running ??
+      (await startShopifyEmulator({
+        port: emulatorPort,
+        apiKey: vars.SHOPIFY_API_KEY,
+        apiSecret: vars.SHOPIFY_API_SECRET,
+        accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
+      }));
+    if (!running) cleanups.push(() => emulator.close());
     log(`Shopify emulator on ${emulator.url}`);
 
     const url = `http://127.0.0.1:${port}`;
