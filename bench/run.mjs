@@ -9,6 +9,18 @@ import { parseArgs } from "node:util";
 import { errorCount, measure, pool } from "./load.mjs";
 import { appProxyPath, orderPaidWebhook, pointsForCents, readApiSecret, readDevVar, rng } from "./shopify.mjs";
 import { SEARCH_CUSTOMERS, searchPath, seedReportingData, sessionToken } from "./reporting-data.mjs";
+import {
+  REDEEM_PATH,
+  REDEMPTION_SHOPS,
+  adjustRequest,
+  createRedemptionBook,
+  fiveOffRewards,
+  fundShoppers,
+  installShops,
+  redeemRequest,
+  verifyRedemptions,
+  waitUntilKnown,
+} from "./redemption.mjs";
 import { ROOT, startStack, stopAllStacks } from "./stack.mjs";
 import { requireDevVars } from "../scripts/dev-vars.mjs";
 import { MAIN_THREAD, cpuPerRequest, cpuSnapshot, otherLoad } from "./cpu.mjs";
@@ -45,15 +57,22 @@ const WEBHOOK_RATE = 100;
 const SAMPLE = 50;
 const REDELIVER = 10;
 const PHASES = args.quick
-  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
-  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
+  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, redeemSeconds: 4, adjustSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
+  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, redeemSeconds: 15, adjustSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
 // search: a few merchants searching; DESIGN.md gives the search budget no concurrency. They are
 // paced inside the merchant API's rate limits (core/rate-limits.ts: 600 per user and 3,000 per
 // shop a minute), which a closed loop of 4 connections (~400 req/s locally) would pass.
 const SEARCH_MERCHANTS = 4;
 const SEARCH_RATE = 36; // req/s over all merchants: 9 each, 540 a minute
 
-const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50 };
+// redemptions: DESIGN.md's 20 a second, spread over the shops (see bench/redemption.mjs), each
+// shopper redeeming once; adjustments: a few merchants' clicks, one staff user per shop.
+const REDEEM_RATE = 20;
+const REDEEM_SHOPPERS_PER_SHOP = 100;
+const ADJUST_RATE = 10;
+const ADJUST_SHOPPERS_PER_SHOP = 10;
+
+const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50, redeem: 8, adjust: 4 };
 /** The fixed rate is sent as 10 autocannon instances of 10 req/s, 100 ms apart (see load.mjs). */
 const RATE_STREAMS = 10;
 
@@ -388,13 +407,73 @@ async function main() {
   await sleep(1_000);
   verification.push(await verifyVisibility(baseUrl, "after saturated"));
 
+  // d. redemptions at 20/s over four shops (the emulator answering), then their check; then
+  // merchant adjustments. Shoppers are funded here, after the other phases, so the work of
+  // their orders does not land in those.
+  const apiKey = readDevVar(ROOT, "SHOPIFY_API_KEY");
+  log(`redemption: installing ${REDEMPTION_SHOPS.length - 1} more shops, funding ${REDEEM_SHOPPERS_PER_SHOP} shoppers on each with a paid order…`);
+  await installShops(baseUrl, apiKey, secret);
+  const rewards = await fiveOffRewards(baseUrl, secret);
+  const shoppers = REDEMPTION_SHOPS.flatMap((shop, s) =>
+    Array.from({ length: REDEEM_SHOPPERS_PER_SHOP + 2 }, (_, i) => ({ shop, customerId: customerId(2_000 + s * 1_000 + i), warmup: i >= REDEEM_SHOPPERS_PER_SHOP })),
+  );
+  await fundShoppers(baseUrl, secret, shoppers, nextOrderId);
+  await sleep(PHASES.settleMs);
+  const warmupShoppers = shoppers.filter((s) => s.warmup);
+  const measuredShoppers = interleaveShops(shoppers.filter((s) => !s.warmup));
+  let nextWarmShopper = 0;
+  const warmRedeemBook = createRedemptionBook();
+  await run("redeem", `warm-up: ${warmupShoppers.length} redemptions, 2 a shop`, {
+    connections: 2,
+    amount: warmupShoppers.length,
+    request: redeemRequest({ secret, rewards, nextShopper: () => warmupShoppers[nextWarmShopper++ % warmupShoppers.length], book: warmRedeemBook }),
+  }, warmup);
+  warmup.redeem.outcomes = warmRedeemBook.endPhase();
+  await sleep(PHASES.settleMs);
+  let nextRedeemShopper = 0;
+  const redeemBook = createRedemptionBook();
+  await run("redeem", `redemption ${REDEEM_PATH}: ${REDEEM_RATE}/s paced over ${REDEMPTION_SHOPS.length} shops, ${PHASES.redeemSeconds} s`, {
+    connections: CONNECTIONS.redeem,
+    overallRate: REDEEM_RATE,
+    streams: REDEMPTION_SHOPS.length,
+    duration: PHASES.redeemSeconds,
+    request: redeemRequest({ secret, rewards, nextShopper: () => measuredShoppers[nextRedeemShopper++ % measuredShoppers.length], book: redeemBook }),
+  });
+  phases.redeem.outcomes = redeemBook.endPhase();
+  const redemptionCheck = await verifyRedemptions({ baseUrl, secret, emulatorUrl: stack?.emulatorUrl, book: redeemBook, shoppers });
+  phases.redeem.verification = redemptionCheck;
+
+  const adjustTargets = interleaveShops(REDEMPTION_SHOPS.flatMap((shop) => shoppers.filter((s) => s.shop === shop && !s.warmup).slice(0, ADJUST_SHOPPERS_PER_SHOP)));
+  await waitUntilKnown(baseUrl, apiKey, secret, adjustTargets);
+  let nextAdjustTarget = 0;
+  const adjusted = { unexpected: 0, wrongPoints: 0, samples: [] };
+  await run("adjust", `merchant adjustment: ${ADJUST_RATE}/s paced, ${adjustTargets.length} customers on ${REDEMPTION_SHOPS.length} shops, ${PHASES.adjustSeconds} s`, {
+    connections: CONNECTIONS.adjust,
+    overallRate: ADJUST_RATE,
+    streams: 2,
+    duration: PHASES.adjustSeconds,
+    request: adjustRequest({
+      apiKey,
+      secret,
+      nextShopper: () => adjustTargets[nextAdjustTarget++ % adjustTargets.length],
+      onAnswer(_shopper, status, text) {
+        if (status !== 200) return; // counted as non-2xx by the load runner
+        const body = JSON.parse(text);
+        if (body.duplicate !== false || body.points !== 10) {
+          adjusted.unexpected++;
+          if (adjusted.samples.length < 5) adjusted.samples.push(String(text).slice(0, 200));
+        }
+      },
+    }),
+  });
+  phases.adjust.outcomes = adjusted;
+
   // e. merchant search over the reporting projection (Postgres through Hyperdrive), on data
   // seeded straight into Postgres: only for a stack this run started (it knows the database).
   if (stack) {
     log(`merchant search: seeding ${SEARCH_CUSTOMERS} customers and a million ledger rows in Postgres…`);
     const seeded = await seedReportingData(stack.pgUrl);
     log(`  seeded in ${seeded.seconds} s`);
-    const apiKey = readDevVar(ROOT, "SHOPIFY_API_KEY");
     const users = Array.from({ length: SEARCH_MERCHANTS }, (_, i) => String(i + 1));
     let tokens = users.map((user) => sessionToken(apiKey, secret, undefined, user));
     let tokenAt = Date.now();
@@ -427,6 +506,13 @@ async function main() {
         .filter((l) => l.trim() && !/Scheduled Workers|To manually trigger|curl "http|For more details|^\s*$/.test(l))
     : [];
   return { baseUrl, floorsOn, widget, phases, warmup, idleCpuMsPerSecond, mainThreadShare, verification, serverLog };
+}
+
+/** Shoppers taken shop after shop in turn, so every shop gets its share of any stretch of requests. */
+function interleaveShops(shoppers) {
+  const byShop = REDEMPTION_SHOPS.map((shop) => shoppers.filter((s) => s.shop === shop));
+  const longest = Math.max(...byShop.map((list) => list.length));
+  return Array.from({ length: longest }, (_, i) => byShop.map((list) => list[i]).filter(Boolean)).flat();
 }
 
 // --- Rows ------------------------------------------------------------------------------------
@@ -471,6 +557,23 @@ function buildRows({ floorsOn, widget, phases, verification }) {
     ratio: satRatio,
     budget: "≥ 0.5 × DO write floor",
     result: typeof satRatio !== "number" ? (broken(webhookSaturated) ?? "n/a (no floor)") : verdict(satRatio >= 0.5, webhookSaturated, verification[1].ok),
+  });
+  const { redeem, adjust } = phases;
+  rows.push({
+    path: `redemption POST ${REDEEM_PATH} (Shopify emulator answering; ${REDEEM_RATE}/s over ${REDEMPTION_SHOPS.length} shops)`,
+    ...measured(redeem),
+    floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+    ratio: null,
+    budget: "p99 < 150 ms",
+    result: broken(redeem) ?? (!redeem.verification.ok ? "FAIL (codes)" : redeem.p99 !== null && redeem.p99 < 150 ? "pass" : "FAIL"),
+  });
+  rows.push({
+    path: `info: merchant adjustment POST /v1/api/customers/:id/adjust (${ADJUST_RATE}/s)`,
+    ...measured(adjust),
+    floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+    ratio: null,
+    budget: "—",
+    result: label(adjust, "info"),
   });
   rows.push({
     path: `storefront GET /proxy/v1/api/customer (${CONNECTIONS.storefront} conns)`,
@@ -552,7 +655,7 @@ function printDetails({ phases, warmup, idleCpuMsPerSecond, mainThreadShare, ver
     if (errors === 0 && bad === 0) continue;
     lines.push(`${name}: ${m.non2xx} non-2xx, ${m.connErrors} connection errors, ${m.timeouts} timeouts of ${m.responses + m.timeouts} requests`);
     for (const { count, sample } of m.errorSamples) lines.push(`  ${count} × ${sample}`);
-    if (m.outcomes?.unexpected) lines.push(`  ${m.outcomes.unexpected} × 200 without outcome "applied", e.g. ${m.outcomes.samples[0]}`);
+    if (m.outcomes?.unexpected) lines.push(`  ${m.outcomes.unexpected} × 2xx not the answer expected (an order "applied", a code issued, an adjustment applied once), e.g. ${m.outcomes.samples[0]}`);
     if (m.outcomes?.wrongPoints) lines.push(`  ${m.outcomes.wrongPoints} × points differ from 10 per $1`);
   }
   if (!lines.some((l) => / non-2xx, |: no responses at all/.test(l))) lines.push('errors: none (every response 2xx, every webhook answered "applied" with 10 points per $1)');
@@ -565,6 +668,16 @@ function printDetails({ phases, warmup, idleCpuMsPerSecond, mainThreadShare, ver
     for (const mm of v.mismatches.slice(0, 5)) lines.push(`  customer ${mm.customerId}: status ${mm.status}, expected ${mm.expected}, got ${mm.balance}`);
     for (const o of v.redelivered.other.slice(0, 3)) lines.push(`  redelivery answered ${o}`);
   }
+  const redeemed = phases.redeem;
+  if (redeemed.rps < REDEEM_RATE * 0.95) lines.push(`note: the redemption phase reached ${redeemed.rps} req/s, not ${REDEEM_RATE}`);
+  const rv = redeemed.verification;
+  lines.push(
+    `redemptions: ${redeemed.outcomes.issued.length} codes answered` +
+      (rv.discountsChecked === null ? " (the emulator is not ours to ask with --url)" : `, ${rv.discountsChecked - rv.problems.filter((p) => /not at Shopify|is for/.test(p)).length}/${rv.discountsChecked} found at Shopify for their customer, no other discounts`) +
+      `; ${rv.balancesSampled} sampled balances ${rv.problems.some((p) => /balance/.test(p)) ? "NOT all" : "all"} exactly what the codes cost` +
+      (redeemed.outcomes.unanswered ? ` (${redeemed.outcomes.unanswered} requests unanswered at the phase's end left out)` : ""),
+  );
+  for (const p of rv.problems.slice(0, 5)) lines.push(`  ${p}`);
   const cpuRows = [
     ["floor: bare Worker GET", phases.floorWorker],
     ["floor: bare DO write", phases.floorDoWrite],
@@ -575,6 +688,8 @@ function printDetails({ phases, warmup, idleCpuMsPerSecond, mainThreadShare, ver
     ["webhook bad HMAC → 401", phases.webhookBadHmac],
     ["storefront (100 conns)", phases.storefront],
     ["storefront (100/s paced)", phases.storefrontPaced],
+    ["redemption (20/s paced)", phases.redeem],
+    ["merchant adjustment (10/s paced)", phases.adjust],
     ["warm-up: create a floor object", warmup.doCreate],
     ["warm-up: create a customer object", warmup.customerCreate],
   ].filter(([, m]) => m?.cpuMsPerRequest);
@@ -640,7 +755,7 @@ try {
         target: args.url ? { mode: "url", url: outcome.baseUrl } : { mode: "started", url: outcome.baseUrl },
         quick: args.quick,
         breakdown: args.breakdown,
-        config: { customers: CUSTOMER_COUNT, floorKeys: FLOOR_KEYS, webhookRate: WEBHOOK_RATE, rateStreams: RATE_STREAMS, connections: CONNECTIONS, phases: PHASES, sample: SAMPLE, redelivered: REDELIVER },
+        config: { customers: CUSTOMER_COUNT, floorKeys: FLOOR_KEYS, webhookRate: WEBHOOK_RATE, rateStreams: RATE_STREAMS, redeemRate: REDEEM_RATE, redemptionShops: REDEMPTION_SHOPS.length, adjustRate: ADJUST_RATE, connections: CONNECTIONS, phases: PHASES, sample: SAMPLE, redelivered: REDELIVER },
         floorsOn: outcome.floorsOn,
         widget: outcome.widget,
         rows,

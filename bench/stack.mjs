@@ -1,8 +1,9 @@
 // The stack the bench measures, started fresh per run: this checkout's local PostgreSQL
-// (database loyalnest_bench), D1 migrated and seeded in a new temp persist dir, and `wrangler dev` with
-// the bench floors switched on (`--var BENCH_FLOOR:on`). stop() ends wrangler and its workerd
-// (the whole process group it was started in) and removes the temp dir; PostgreSQL is shared
-// and stays running.
+// (database loyalnest_bench), D1 migrated and seeded in a new temp persist dir, the Shopify
+// emulator (in this process, on a free port: redemptions create their discount codes there),
+// and `wrangler dev` with the bench floors switched on (`--var BENCH_FLOOR:on`). stop() ends
+// wrangler and its workerd (the whole process group it was started in) and the emulator, and
+// removes the temp dir; PostgreSQL is shared and stays running.
 //
 // The Worker is bundled once at start (`wrangler deploy --dry-run --outdir`) and served with
 // `--no-bundle`: `wrangler dev` on the sources watches them and restarts the Worker when a file
@@ -14,6 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireDevVars } from "../scripts/dev-vars.mjs";
+import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -83,16 +85,18 @@ function seed(persistTo) {
 
 /**
  * @returns {Promise<{ url: string, port: number, pgid: number, pgUrl: string, persistTo: string,
- *   logTail: () => string, stop: () => Promise<void> }>}
+ *   emulatorUrl: string, logTail: () => string, stop: () => Promise<void> }>}
  */
 export async function startStack({ log = (m) => process.stderr.write(`[stack] ${m}\n`), keep = false } = {}) {
   // As `npm run dev` does: .dev.vars from .dev.vars.example when absent; refused when the
   // Worker would answer every request 503 for want of a setting.
-  if (requireDevVars().created) log("created .dev.vars from .dev.vars.example");
+  const { created, vars } = requireDevVars();
+  if (created) log("created .dev.vars from .dev.vars.example");
   const runDir = mkdtempSync(join(tmpdir(), "loyalnest-bench-"));
   const persistTo = join(runDir, "state");
   const buildDir = join(runDir, "build");
   let child = null;
+  let emulator = null;
   const lines = [];
   const removeDir = () => {
     if (!keep) rmSync(runDir, { recursive: true, force: true });
@@ -117,6 +121,8 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
       }
     }
     child = null;
+    await emulator?.close();
+    emulator = null;
     removeDir();
   };
 
@@ -137,12 +143,23 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
     if (!existsSync(join(buildDir, "index.js"))) throw new Error(`the bundle ${join(buildDir, "index.js")} was not written`);
     log(`worker bundled in ${buildDir}`);
 
+    emulator = await startShopifyEmulator({
+      port: 0,
+      apiKey: vars.SHOPIFY_API_KEY,
+      apiSecret: vars.SHOPIFY_API_SECRET,
+      accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
+    });
+    log(`Shopify emulator on ${emulator.url}`);
+
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    // As scripts/dev.mjs passes them: the emulator's actual URL, and development (production
+    // ignores SHOPIFY_ADMIN_ORIGIN).
+    const shopifyVars = ["--var", `SHOPIFY_ADMIN_ORIGIN:${emulator.url}`, "--var", "ENVIRONMENT:development"];
     child = spawn(
       process.execPath,
       // -c: with a script path, wrangler would otherwise look for its config beside the script.
-      [WRANGLER, "dev", join(buildDir, "index.js"), "--no-bundle", "-c", join(ROOT, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", "--var", "BENCH_FLOOR:on"],
+      [WRANGLER, "dev", join(buildDir, "index.js"), "--no-bundle", "-c", join(ROOT, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", "--var", "BENCH_FLOOR:on", ...shopifyVars],
       {
         cwd: ROOT,
         detached: true, // own process group, so stop() can end workerd with it
@@ -171,7 +188,7 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
     }
     log(`wrangler dev ready on ${url} (stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     // pgid: wrangler leads its own process group (bench/cpu.mjs reads the group's CPU time).
-    return { url, port, pgid: child.pid, pgUrl, persistTo, logTail: () => lines.join("\n"), stop };
+    return { url, port, pgid: child.pid, pgUrl, persistTo, emulatorUrl: emulator.url, logTail: () => lines.join("\n"), stop };
   } catch (error) {
     await stop();
     throw error;

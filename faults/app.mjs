@@ -1,32 +1,43 @@
 // The app under test as a process: the dev stack on a Postgres cluster of its own (free port,
-// temp dir: stopping it disturbs no other checkout or run), and the levers the fault schedule
-// pulls (stop/start Postgres, crash/restart wrangler dev).
+// temp dir: stopping it disturbs no other checkout or run), a Shopify emulator that outlives
+// wrangler dev's crashes (Shopify keeps the discounts we created before one), and the levers
+// the fault schedule pulls (stop/start Postgres, crash/restart wrangler dev).
 import { createServer } from "node:net";
 import postgres from "postgres";
-import { startDevStack, DEMO_SHOP } from "../scripts/dev.mjs";
+import { startDevStack, DEMO_ACCESS_TOKEN, DEMO_SHOP } from "../scripts/dev.mjs";
 import { startPrivateCluster } from "../scripts/postgres.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { d1Execute } from "../scripts/d1-query.mjs";
+import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
 
 export { DEMO_SHOP, readDevVars };
 
 export async function createApp({ persistTo, database, verbose }) {
   const cluster = await startPrivateCluster("faults");
+  const vars = readDevVars();
+  let emulator;
   let stack;
   try {
+    emulator = await startShopifyEmulator({
+      port: 0,
+      apiKey: vars.SHOPIFY_API_KEY,
+      apiSecret: vars.SHOPIFY_API_SECRET,
+      accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
+    });
     await dropDatabase(cluster.databaseUrl("postgres"), database);
     const port = await freePort();
-    const start = () => startDevStack({ port, persistTo, quiet: !verbose, emulatorPort: 0, database, postgres: cluster });
+    const start = () => startDevStack({ port, persistTo, quiet: !verbose, database, postgres: cluster, emulator });
     stack = await start();
-    return appOn({ port, start, stack, cluster, database, persistTo });
+    return appOn({ port, start, stack, cluster, database, persistTo, emulator });
   } catch (error) {
     await stack?.stop();
+    await emulator?.close();
     await cluster.destroy();
     throw error;
   }
 }
 
-function appOn({ port, start, stack, cluster, database, persistTo }) {
+function appOn({ port, start, stack, cluster, database, persistTo, emulator }) {
   const url = `http://127.0.0.1:${port}`;
   const sql = postgres(cluster.databaseUrl(database), { max: 4, onnotice: () => {}, connect_timeout: 3 });
 
@@ -34,6 +45,8 @@ function appOn({ port, start, stack, cluster, database, persistTo }) {
     url,
     port,
     sql,
+    /** The Shopify emulator: `url` for its control endpoints, `requests` (in-process) as it answered them. */
+    emulator,
     stopPostgres: cluster.stop,
     ensurePostgres: cluster.ensure,
     /** Stops the cluster of this run and removes its data. */
@@ -49,9 +62,11 @@ function appOn({ port, start, stack, cluster, database, persistTo }) {
       await response.text();
       return response.ok;
     },
+    /** Stops wrangler dev and the emulator; Postgres stays up for the checks after. */
     async stop() {
       await sql.end({ timeout: 2 }).catch(() => {});
       await stack.stop();
+      await emulator.close();
     },
     /** D1 read through wrangler, on the persisted state: only once the stack is stopped. */
     d1Query: (command) => d1Execute(persistTo, command),

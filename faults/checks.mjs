@@ -1,4 +1,5 @@
 // The end-state checks. Each returns { name, checked, mismatches: string[] }.
+import { endedReleased } from "./spending-oracle.mjs";
 
 function result(name) {
   return { name, checked: 0, mismatches: [] };
@@ -38,7 +39,13 @@ export async function checkBalances({ signer, shop, oracle }) {
     check.checked++;
     const c = body?.customer;
     if (status !== 200 || !c) return check.mismatches.push(`customer ${id}: storefront answered ${status}`);
-    for (const [field, want] of [["points_balance", expected.balance], ["total_points_earned", expected.earned], ["total_points_reversed", expected.reversed]]) {
+    const figures = [
+      ["points_balance", expected.balance],
+      ["total_points_earned", expected.earned],
+      ["total_points_reversed", expected.reversed],
+      ["total_points_redeemed", expected.redeemed],
+    ];
+    for (const [field, want] of figures) {
       if (c[field] !== want) check.mismatches.push(`customer ${id}: ${field} ${c[field]}, expected ${want}`);
     }
   });
@@ -47,8 +54,10 @@ export async function checkBalances({ signer, shop, oracle }) {
 
 /**
  * Each customer's ledger (merchant API): sums to the balance, one earn per paid order of the
- * right size, reversals per order as the oracle says, no entry twice, balance_after a running
- * sum that never goes below zero. Returns the ledgers for the projection check.
+ * right size, reversals per order as the oracle says, one `redemption` entry per redemption and
+ * one `release` per redemption that ended failed, one `adjustment` per adjustment applied, no
+ * entry twice, balance_after a running sum that never goes below zero. Returns the ledgers for
+ * the projection check.
  */
 /**
  * The merchant API allows one staff user 600 requests a minute (core/rate-limits.ts): the
@@ -86,6 +95,7 @@ function ledgerProblems(entries, balance, expected, refundOrder) {
   const earns = new Map();
   const reversals = new Map();
   const reversalSources = new Map();
+  const spendingEntries = { redemption: new Map(), release: new Map(), adjustment: new Map() };
   for (const e of entries) {
     if (ids.has(e.id)) problems.push(`entry ${e.id} listed twice`);
     ids.add(e.id);
@@ -101,6 +111,11 @@ function ledgerProblems(entries, balance, expected, refundOrder) {
       reversals.set(order, (reversals.get(order) ?? 0) - e.points);
       const sourceKey = `${e.source_type}:${e.source_id}`;
       reversalSources.set(sourceKey, (reversalSources.get(sourceKey) ?? 0) + 1);
+    } else if (e.kind in spendingEntries) {
+      // Redemptions and releases name their redemption; an adjustment is known by its entry id.
+      const key = e.kind === "adjustment" ? e.id : e.source_id;
+      const seen = spendingEntries[e.kind];
+      seen.set(key, [...(seen.get(key) ?? []), e.points]);
     } else {
       problems.push(`unexpected ${e.kind} entry ${e.id}`);
     }
@@ -120,20 +135,42 @@ function ledgerProblems(entries, balance, expected, refundOrder) {
     const want = expected.reversals.get(order) ?? 0;
     if (got !== want) problems.push(`order ${order} reversed ${got}, expected ${want}`);
   }
+  problems.push(...spendingProblems(spendingEntries, expected.spending));
   return problems;
 }
 
-/** Postgres holds each ledger entry-for-entry (same ids, same points), and the same balances. */
+/** Exactly the entries the answered redemptions and adjustments call for, each once. */
+function spendingProblems(found, { redemptions, adjustments }) {
+  const problems = [];
+  const expectOnce = (kind, key, points, what) => {
+    const got = found[kind].get(key);
+    if (!got) problems.push(`no ${kind} entry for ${what}`);
+    else if (got.length > 1) problems.push(`${got.length} ${kind} entries for ${what}`);
+    else if (got[0] !== points) problems.push(`${kind} entry for ${what}: ${got[0]} points, expected ${points}`);
+  };
+  for (const r of redemptions.values()) {
+    expectOnce("redemption", r.id, -r.points, `redemption ${r.id}`);
+    if (endedReleased(r)) expectOnce("release", r.id, r.points, `${r.final.status} redemption ${r.id}`);
+    else if (found.release.has(r.id)) problems.push(`release entry for ${r.final?.status ?? "unreported"} redemption ${r.id}`);
+  }
+  for (const [entryId, a] of adjustments) expectOnce("adjustment", entryId, a.points, `adjustment ${a.key}`);
+  for (const id of found.redemption.keys()) if (!redemptions.has(id)) problems.push(`redemption entry for ${id}, which no answer named`);
+  for (const id of found.release.keys()) if (!redemptions.has(id)) problems.push(`release entry for ${id}, which no answer named`);
+  for (const id of found.adjustment.keys()) if (!adjustments.has(id)) problems.push(`adjustment entry ${id}, which no answer named`);
+  return problems;
+}
+
+/** Postgres holds each ledger entry-for-entry (same ids, kinds and points), and the same balances. */
 export async function checkProjection({ sql, shop, oracle, ledgers }) {
   const check = result("Postgres projection = ledgers");
-  const rows = await sql`SELECT entry_id::text, customer_id, points::int FROM points_transactions WHERE shop = ${shop}`;
-  const balances = await sql`SELECT customer_id, points_balance::int FROM customers WHERE shop = ${shop}`;
+  const rows = await sql`SELECT entry_id::text, customer_id, kind, points::int FROM points_transactions WHERE shop = ${shop}`;
+  const balances = await sql`SELECT customer_id, points_balance::int, total_points_redeemed::int FROM customers WHERE shop = ${shop}`;
   const projected = new Map();
   for (const row of rows) {
     if (!projected.has(row.customer_id)) projected.set(row.customer_id, new Map());
-    projected.get(row.customer_id).set(row.entry_id, row.points);
+    projected.get(row.customer_id).set(row.entry_id, `${row.kind} ${row.points}`);
   }
-  const balance = new Map(balances.map((r) => [r.customer_id, r.points_balance]));
+  const balance = new Map(balances.map((r) => [r.customer_id, r]));
   for (const customerId of projected.keys()) {
     if (!oracle.customers.has(customerId)) check.mismatches.push(`projection has unknown customer ${customerId}`);
   }
@@ -144,13 +181,16 @@ export async function checkProjection({ sql, shop, oracle, ledgers }) {
     const mine = projected.get(customerId) ?? new Map();
     const missing = entries.filter((e) => !mine.has(e.id));
     const extra = [...mine.keys()].filter((id) => !entries.some((e) => e.id === id));
-    const differing = entries.filter((e) => mine.has(e.id) && mine.get(e.id) !== e.points);
+    const differing = entries.filter((e) => mine.has(e.id) && mine.get(e.id) !== `${e.kind} ${e.points}`);
     if (missing.length) check.mismatches.push(`customer ${customerId}: ${missing.length} ledger entries missing from Postgres`);
     if (extra.length) check.mismatches.push(`customer ${customerId}: ${extra.length} Postgres entries not in the ledger`);
-    if (differing.length) check.mismatches.push(`customer ${customerId}: ${differing.length} entries with other points in Postgres`);
-    const projectedBalance = balance.get(customerId) ?? 0;
-    if (projectedBalance !== expected.balance) {
-      check.mismatches.push(`customer ${customerId}: Postgres points_balance ${projectedBalance}, expected ${expected.balance}`);
+    if (differing.length) check.mismatches.push(`customer ${customerId}: ${differing.length} entries with another kind or points in Postgres`);
+    const { points_balance = 0, total_points_redeemed = 0 } = balance.get(customerId) ?? {};
+    if (points_balance !== expected.balance) {
+      check.mismatches.push(`customer ${customerId}: Postgres points_balance ${points_balance}, expected ${expected.balance}`);
+    }
+    if (total_points_redeemed !== expected.redeemed) {
+      check.mismatches.push(`customer ${customerId}: Postgres total_points_redeemed ${total_points_redeemed}, expected ${expected.redeemed}`);
     }
   }
   return { check, figures: { projectedEntries: rows.length } };

@@ -18,6 +18,43 @@ export function printWorkload({ seed, options, generated, plan }) {
   line("refunds/cancels sent before order", p.earlyFollowUps);
 }
 
+const listed = (counts) => Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(", ") || "none";
+
+export function printSpendingPlan(plan) {
+  const ops = plan.flatMap((p) => p.ops.map((o) => o.op));
+  const byType = {};
+  for (const op of ops) {
+    const name = op.type === "redeem" ? `redeem ${op.shape}` : op.type === "adjust" ? `adjust ${op.points < 0 ? "−" : "+"} ${op.shape}` : `probe ${op.what}`;
+    byType[name] = (byType[name] ?? 0) + 1;
+  }
+  line("spenders (funded by an adjustment)", `${plan.length}, ${plan.reduce((n, p) => n + p.funding, 0)} points in all`);
+  line("spending ops planned", `${ops.length}: ${listed(byType)}`);
+}
+
+export function printSpending({ figures, settled, weather, clientStats, discounts }) {
+  console.log("\nspending");
+  line("redemption requests by shape", `${listed(figures.requestsByShape)}; ${figures.whilePostgresDown} sent while Postgres was down`);
+  line("answers (per request)", listed(figures.answers));
+  line("redemptions, as they ended", `${figures.redemptions}: ${listed(figures.finals)}`);
+  line("202, then issued / failed", `${figures.pendingThenIssued} / ${figures.pendingThenFailed}`);
+  const c = figures.crash;
+  line("in flight at SIGKILL", `${c.sent} sent, ${c.held} held at Shopify (${c.landed} created there); ended ${listed(c.finals)}`);
+  const a = figures.adjustments;
+  line("adjustments", `${a.keys} keys (${listed(a.byShape)}), ${a.applied} applied: +${a.pointsAdded} in ${a.added}, −${a.pointsRemoved} in ${a.removed}; ${a.duplicates} answered duplicate; ${a.whilePostgresDown} sent while Postgres was down`);
+  line("refusals sent on purpose", listed(figures.probes));
+  line("skipped (budget rule)", listed(figures.skipped));
+  line("Shopify spells", `${listed(weather.spells)}; queued ${listed(weather.queued)}${weather.errors ? `; errors ${weather.errors.join(" | ")}` : ""}`);
+  line("Shopify faults met", listed(figures.faultsMet));
+  line("discounts at Shopify", `${discounts.discounts} (issued redemptions ${discounts.issued})`);
+  line("client retries (no answer of ours)", `${listed(clientStats.transport)}; ${listed(clientStats.retried)}`);
+  for (const [label, times] of Object.entries(clientStats.latencies)) {
+    const sorted = [...times].sort((a, b) => a - b);
+    const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    line(`latency ${label} (answered)`, `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)} ms (${sorted.length})`);
+  }
+  line("all redemptions settled", `${settled.settled ? "" : `NOT settled (${settled.pendingLeft} still pending), `}${seconds(settled.ms)}, ${settled.reads} history reads`);
+}
+
 export function printRun({ stats, deliveryMs, events, timeline, catchUp, quiescence }) {
   console.log("\ndelivery");
   line("requests (attempts)", stats.requests);
@@ -49,6 +86,8 @@ export function printChecks(checks, inboxFigures, totalMs) {
   console.log("\nchecks");
   let mismatches = 0;
   for (const check of checks) {
+    // A check that found nothing to check proves nothing: it fails.
+    if (check.checked === 0 && check.mismatches.length === 0) check.mismatches.push("nothing was checked");
     mismatches += check.mismatches.length;
     line(check.name.slice(0, 34), `${check.checked} checked, ${check.mismatches.length} mismatches`);
     for (const m of check.mismatches.slice(0, MAX_LISTED)) console.log(`      ✘ ${m}`);

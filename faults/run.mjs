@@ -1,22 +1,33 @@
 // `npm run test:faults`: proof under load and faults. Generated order events go to a real
 // `wrangler dev` while Postgres is stopped and restarted and wrangler dev is killed and
-// restarted; then balances, ledgers, the Postgres projection and the D1 inbox are compared with
-// an oracle computed from the events alone. Exits non-zero on any mismatch.
-// Options: --seed N  --events N  --customers M  --concurrency C  --keep (keep the state dir)
-//          --verbose (wrangler's output)
+// restarted (with redemptions waiting on Shopify); meanwhile spenders redeem rewards and are
+// adjusted by merchants while the Shopify emulator fails now and then. Then balances, ledgers,
+// the Postgres projection, the D1 inbox and Shopify's discounts are compared with an oracle
+// computed from the events and from what the app answered and finally reported.
+// Exits non-zero on any mismatch.
+// Options: --seed N  --events N  --customers M  --spenders S  --concurrency C
+//          --keep (keep the state dir)  --verbose (wrangler's output)
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { watchCatchUp } from "./catch-up.mjs";
 import { checkBalances, checkInbox, checkLedgers, checkProjection } from "./checks.mjs";
+import { crashWithRedemptionsInFlight } from "./crash-mid-redemption.mjs";
 import { createDeliveryStats, deliverAll, planDeliveries } from "./delivery.mjs";
 import { generateEvents } from "./events.mjs";
 import { expectedState } from "./oracle.mjs";
 import { waitForQuiescence } from "./quiescence.mjs";
-import { printChecks, printRun, printWorkload } from "./report.mjs";
+import { waitForRedemptionsSettled } from "./redemptions-settled.mjs";
+import { printChecks, printRun, printSpending, printSpendingPlan, printWorkload } from "./report.mjs";
 import { defaultSchedule, runSchedule } from "./schedule.mjs";
 import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
+import { createEmulatorFaults, faultsMet, startShopifyWeather } from "./shopify-weather.mjs";
 import { createSigner } from "./shopify-signing.mjs";
+import { CLIENT_GIVE_UP_MS, createSpendingBook, planSpending, startSpending } from "./spending.mjs";
+import { checkAnswers, checkExercised, checkReportingSpending, checkShopifyDiscounts } from "./spending-checks.mjs";
+import { createClientStats, createSpendingClient } from "./spending-client.mjs";
+import { spendingFigures } from "./spending-figures.mjs";
+import { spendingOutcome, withSpending } from "./spending-oracle.mjs";
 
 // wrangler dev logs every request at info: measurable on 2 cores.
 process.env.WRANGLER_LOG ??= "warn";
@@ -24,6 +35,8 @@ const DATABASE = "loyalnest_faults";
 const DELIVERY_GIVE_UP_MS = 150_000;
 const CATCH_UP_TIMEOUT_MS = 150_000;
 const QUIESCENCE_TIMEOUT_MS = 180_000;
+// The last redemptions settle ~30 s after their last try, later when lookups failed (backoff).
+const SETTLE_TIMEOUT_MS = 360_000;
 
 const options = parseOptions(process.argv.slice(2));
 const { createApp, DEMO_SHOP, readDevVars } = await import("./app.mjs");
@@ -33,7 +46,9 @@ const seed = options.seed;
 const generated = generateEvents({ seed, events: options.events, customers: options.customers });
 const oracle = expectedState(generated.events, generated.customers);
 const plan = planDeliveries(generated.events, seed);
+const spendingPlan = planSpending({ seed, oracle, spenders: options.spenders });
 printWorkload({ seed, options, generated, plan });
+printSpendingPlan(spendingPlan);
 
 // tmpfs when there is one: local Durable Object and D1 commits wait on fsync, which a busy disk
 // makes the bottleneck. A SIGKILL still loses nothing the process had committed.
@@ -56,21 +71,38 @@ try {
 
   const stats = createDeliveryStats();
   const progress = createProgress();
+  const clientStats = createClientStats();
+  const client = createSpendingClient({ url: () => app.url, signer, shop: DEMO_SHOP, giveUpAfterMs: CLIENT_GIVE_UP_MS, stats: clientStats });
+  const book = createSpendingBook();
+  const shopifyFaults = createEmulatorFaults({ emulatorUrl: app.emulator.url, shop: DEMO_SHOP });
+  const outage = { down: false };
+  const spending = await startSpending({ plan: spendingPlan, client, book, seed, untilProgress: progress.until, outage, sql: app.sql, shop: DEMO_SHOP });
+  const weather = startShopifyWeather({ faults: shopifyFaults, seed });
   const ctx = {
     app,
     progress: progress.fraction,
     untilProgress: progress.until,
     catchUp: null,
+    crash: null,
     refundsWhileDown: { name: "refunds applied while Postgres was down", checked: 0, mismatches: ["the probe never ran"] },
+    async stopPostgres() {
+      await app.stopPostgres();
+      outage.down = true;
+    },
     async probeRefundsWhileDown() {
-      ctx.refundsWhileDown = await probeRefundsWhileDown({ url: app.url, signer, secret: vars.SHOPIFY_API_SECRET, sql: app.sql, seed }).catch((error) => ({
+      const probe = () => probeRefundsWhileDown({ url: app.url, signer, secret: vars.SHOPIFY_API_SECRET, sql: app.sql, seed });
+      ctx.refundsWhileDown = await spending.holdWhile(probe).catch((error) => ({
         name: "refunds applied while Postgres was down",
         checked: 1,
         mismatches: [`the probe failed: ${error.message}`],
       }));
     },
     postgresRestarted() {
+      outage.down = false;
       ctx.catchUp = watchCatchUp({ sql: app.sql, shop: DEMO_SHOP, orderGids: awardsAcknowledged(stats), timeoutMs: CATCH_UP_TIMEOUT_MS });
+    },
+    async crashAndRestart() {
+      ctx.crash = await crashWithRedemptionsInFlight({ app, weather, faults: shopifyFaults, spending, shop: DEMO_SHOP });
     },
   };
   const started = Date.now();
@@ -89,22 +121,40 @@ try {
   const deliveryMs = Date.now() - started;
   progress.report(1, 1);
   const timeline = await schedule;
+  await weather.stop();
+  await spending.done();
   const catchUp = await ctx.catchUp;
-  console.log("delivered; waiting for quiescence…");
-  const quiescence = await waitForQuiescence({ app, shop: DEMO_SHOP, oracle, timeoutMs: QUIESCENCE_TIMEOUT_MS });
+  console.log("delivered; waiting for every redemption to settle…");
+  const settled = await waitForRedemptionsSettled({ client, customerIds: spendingPlan.map((p) => p.customerId), timeoutMs: SETTLE_TIMEOUT_MS });
+  const outcome = spendingOutcome({ book, histories: settled.histories });
+  const expected = withSpending(oracle, outcome);
+  const finalStatuses = new Map([...outcome.redemptions.values()].filter((r) => r.final).map((r) => [r.id, r.final.status]));
+  console.log("settled; waiting for quiescence…");
+  const quiescence = await waitForQuiescence({ app, shop: DEMO_SHOP, oracle: expected, finalStatuses, timeoutMs: QUIESCENCE_TIMEOUT_MS });
   printRun({ stats, deliveryMs, events: generated.events.length, timeline, catchUp, quiescence });
 
   const delivered = { name: "every delivery acknowledged (2xx)", checked: plan.figures.deliveries, mismatches: stats.givenUp ? [`${stats.givenUp} deliveries given up`] : [] };
-  const balances = await checkBalances({ signer, shop: DEMO_SHOP, oracle });
-  const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle });
-  const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle, ledgers });
+  const settledCheck = {
+    name: "every redemption settled",
+    checked: outcome.redemptions.size,
+    mismatches: settled.settled ? [] : [`${settled.pendingLeft} redemptions still pending after ${SETTLE_TIMEOUT_MS / 1000} s (customers ${settled.customersLeft.slice(0, 5).join(", ")})`],
+  };
+  const answers = checkAnswers({ book, outcome, rewards: spending.rewards });
+  const balances = await checkBalances({ signer, shop: DEMO_SHOP, oracle: expected });
+  const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle: expected });
+  const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle: expected, ledgers });
+  const reportingSpending = await checkReportingSpending({ sql: app.sql, shop: DEMO_SHOP, outcome });
+  const { check: discounts, figures: discountFigures } = await checkShopifyDiscounts({ emulatorUrl: app.emulator.url, sql: app.sql, shop: DEMO_SHOP, outcome, rewards: spending.rewards });
+  const { figures: spent, exercised } = spendingFigures({ book, outcome, crash: ctx.crash, faultsMet: faultsMet(app.emulator.requests, DEMO_SHOP), discountCodes: discountFigures.codes });
+  printSpending({ figures: spent, settled, weather: weather.figures, clientStats, discounts: discountFigures });
   await app.stop();
   const { check: inbox, figures: inboxFigures } = await checkInbox({ d1Query: app.d1Query, oracle, shop: DEMO_SHOP }).catch((error) => ({
     check: { name: "D1 inbox settled, order index complete", checked: 0, mismatches: [`could not read D1: ${error.message}`] },
     figures: null,
   }));
-  const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection still behind`] };
-  const mismatches = printChecks([delivered, quiet, ctx.refundsWhileDown, balances, ledgerCheck, projection, inbox], inboxFigures, Date.now() - runStarted);
+  const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection or redemptions still behind`] };
+  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, discounts, inbox, checkExercised(exercised)];
+  const mismatches = printChecks(checks, inboxFigures, Date.now() - runStarted);
   exitCode = mismatches === 0 ? 0 : 1;
 } catch (error) {
   console.error("\nfaults: the run failed:", error);
@@ -159,6 +209,7 @@ function parseOptions(argv) {
     seed: value("--seed", Math.floor(Math.random() * 1_000_000)),
     events: value("--events", 10_000),
     customers: value("--customers", 1_000),
+    spenders: value("--spenders", 120),
     concurrency: value("--concurrency", 24),
     keep: argv.includes("--keep"),
     verbose: argv.includes("--verbose"),

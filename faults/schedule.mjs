@@ -10,11 +10,12 @@ export const postgresCaughtUp = () => (ctx) => ctx.catchUp;
 /**
  * Postgres goes down early and comes back; wrangler dev is killed later (not while Postgres is
  * down: its restart would start Postgres again), once the projection has caught up or a while
- * has passed, so the crash lands on a loaded, not a recovering, system.
+ * has passed, so the crash lands on a loaded, not a recovering, system, and while redemptions
+ * wait on Shopify (ctx.crashAndRestart).
  */
 export function defaultSchedule({ postgresDownMs = 15_000 } = {}) {
   return [
-    { name: "stop Postgres", when: atProgress(0.15), run: (ctx) => ctx.app.stopPostgres() },
+    { name: "stop Postgres", when: atProgress(0.15), run: (ctx) => ctx.stopPostgres() },
     { name: "refunds while Postgres is down", when: afterMs(1_000), run: (ctx) => ctx.probeRefundsWhileDown() },
     {
       name: "restart Postgres",
@@ -27,7 +28,7 @@ export function defaultSchedule({ postgresDownMs = 15_000 } = {}) {
     {
       name: "SIGKILL wrangler dev, restart it",
       when: allOf(atProgress(0.55), firstOf(postgresCaughtUp(), afterMs(45_000))),
-      run: (ctx) => ctx.app.crashAndRestart(),
+      run: (ctx) => ctx.crashAndRestart(),
     },
   ];
 }

@@ -7,8 +7,10 @@ export function createSigner({ apiKey, apiSecret, origin }) {
   return {
     webhookHmac: (body) => hmac(body).digest("base64"),
 
-    proxyUrl(path, { shop, customerId }) {
+    /** `extra`: more query parameters (e.g. `limit`), signed with the rest as Shopify does. */
+    proxyUrl(path, { shop, customerId, extra = {} }) {
       const params = {
+        ...extra,
         shop,
         logged_in_customer_id: customerId ?? "",
         path_prefix: "/apps/loyalnest",
