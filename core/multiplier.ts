@@ -19,3 +19,13 @@ export function toBasisPoints(multiplier: number): number {
 export function applyBasisPoints(points: number, basisPoints: number): number {
   return Number((BigInt(points) * BigInt(basisPoints)) / BigInt(BASIS_POINTS));
 }
+
+/**
+ * Multipliers that apply together multiply: the product in basis points, rounded down once
+ * (2 × 1.5 is 30,000 bp), so an award is rounded once, however many multipliers met.
+ */
+export function combineBasisPoints(basisPoints: readonly number[]): number {
+  let product = BigInt(BASIS_POINTS);
+  for (const bp of basisPoints) product = (product * BigInt(bp)) / BigInt(BASIS_POINTS);
+  return Number(product);
+}

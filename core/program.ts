@@ -1,85 +1,245 @@
 // The loyalty program: settings (versioned in D1), the default program of a new shop, and the
 // arithmetic of earning and reversing. Pure: every surface and object calls these.
 import { z } from "zod";
-import { MILLS_PER_UNIT } from "./money";
-import { applyBasisPoints, toBasisPoints } from "./multiplier";
+import { MILLS_PER_UNIT, parseAmountToMills } from "./money";
+import { applyBasisPoints, BASIS_POINTS, combineBasisPoints, toBasisPoints } from "./multiplier";
 import { NO_EXPIRY, PointsExpirySchema } from "./expiry";
 import { TierSchema, tierFor } from "./tiers";
 
-export const ProgramSettingsSchema = z.object({
-  version: z.number().int().min(1),
-  points_per_currency_unit: z.number().int().min(0).max(10_000),
-  earn_on: z.enum(["orders/paid"]).default("orders/paid"),
-  signup_points: z.number().int().min(0).max(1_000_000),
-  newsletter_points: z.number().int().min(0).max(1_000_000),
-  review_points: z.number().int().min(0).max(1_000_000),
-  birthday_points: z.number().int().min(0).max(1_000_000),
-  referral_points: z.object({
-    referrer: z.number().int().min(0).max(1_000_000),
-    referee: z.number().int().min(0).max(1_000_000),
+/** How often one customer may earn from one action: `count` times per `period`. */
+export const LIMIT_PERIODS = ["lifetime", "day", "week", "month", "year"] as const;
+export const EarnLimitSchema = z
+  .object({ count: z.number().int().min(1).max(1_000), period: z.enum(LIMIT_PERIODS) })
+  .strict();
+export type EarnLimit = z.infer<typeof EarnLimitSchema>;
+
+const Points = z.number().int().min(0).max(1_000_000);
+
+/** An action worth `points` (0 or disabled: it earns nothing), at most `limit` times. */
+const ActionRuleSchema = z.object({ enabled: z.boolean().default(true), points: Points, limit: EarnLimitSchema }).strict();
+export type ActionRule = z.infer<typeof ActionRuleSchema>;
+
+export const SOCIAL_NETWORKS = ["instagram", "facebook", "tiktok", "x", "youtube", "pinterest"] as const;
+export type SocialNetwork = (typeof SOCIAL_NETWORKS)[number];
+
+/** A money amount as merchants write it ("150.00"), in the shop's currency. */
+export const AmountSchema = z
+  .string()
+  .regex(/^\d{1,9}(\.\d{1,2})?$/, 'an amount like "150.00"')
+  .refine((v) => (parseAmountToMills(v) ?? 0) > 0, "must be more than zero");
+
+export const EarningRulesSchema = z
+  .object({
+    /** Points per 1 unit of the shop's currency of the earn base, rounded down per order. */
+    purchase: z.object({ points_per_currency_unit: z.number().int().min(0).max(10_000) }).strict(),
+    signup: ActionRuleSchema,
+    /** When the customer's email marketing consent becomes `subscribed` (customers/update). */
+    newsletter: ActionRuleSchema,
+    /** A product review published through the shop's review provider. */
+    review: ActionRuleSchema,
+    /** Once a year on (or after) the birthday the shopper gave; limit counts per calendar year. */
+    birthday: ActionRuleSchema,
+    /** Following the shop on a network, once per network; points per network. */
+    social_follow: z
+      .object({
+        enabled: z.boolean().default(true),
+        networks: z.partialRecord(z.enum(SOCIAL_NETWORKS), Points),
+        /** Counted per network. */
+        limit: EarnLimitSchema,
+      })
+      .strict(),
+    /** Spending at least `amount` in paid orders within `days` days earns `points`. */
+    goal_spend: z
+      .object({
+        enabled: z.boolean().default(false),
+        amount: AmountSchema,
+        days: z.number().int().min(1).max(366),
+        points: Points,
+        limit: EarnLimitSchema,
+      })
+      .strict(),
+  })
+  .strict();
+export type EarningRules = z.infer<typeof EarningRulesSchema>;
+export type ActionName = "signup" | "newsletter" | "review" | "birthday" | "social_follow" | "goal_spend";
+
+/** What a paid order earns on. The default is the subtotal after discounts. */
+export const EarnBaseSchema = z
+  .object({ include_shipping: z.boolean().default(false), include_tax: z.boolean().default(false) })
+  .strict();
+export type EarnBase = z.infer<typeof EarnBaseSchema>;
+
+export const PROGRAM_LANGUAGES = ["en", "es", "fr", "de"] as const;
+const CurrencyNameSchema = z.object({ singular: z.string().trim().min(1).max(30), plural: z.string().trim().min(1).max(30) }).strict();
+/** The name of the points currency ("point"/"points", "star"/"stars"), en required. */
+export const PointsCurrencySchema = z
+  .object({
+    en: CurrencyNameSchema,
+    es: CurrencyNameSchema.optional(),
+    fr: CurrencyNameSchema.optional(),
+    de: CurrencyNameSchema.optional(),
+  })
+  .strict();
+export type PointsCurrency = z.infer<typeof PointsCurrencySchema>;
+
+/** How VIP tiers are earned and lost (the tiers themselves are rows in D1). */
+export const TierPolicySchema = z
+  .object({
+    /** spend: the shop-money earn base of paid orders less refunds; points: points earned less reversals. */
+    basis: z.enum(["points", "spend"]).default("points"),
+    period: z.enum(["lifetime", "calendar_year", "rolling_12_months"]).default("lifetime"),
+    /**
+     * never: a tier once reached is kept; period_end: kept until the end of the calendar year
+     * (or, for rolling_12_months, 12 months after it was reached) ; grace: kept `grace_days`
+     * after the customer fell below it.
+     */
+    downgrade: z.enum(["never", "period_end", "grace"]).default("never"),
+    grace_days: z.number().int().min(1).max(730).default(30),
+  })
+  .strict();
+export type TierPolicy = z.infer<typeof TierPolicySchema>;
+
+export const ProgramSettingsSchema = z.preprocess(
+  upgradeStoredProgram,
+  z.object({
+    version: z.number().int().min(1),
+    /** Off: nothing is earned (orders are still recorded); points already held can be redeemed. */
+    enabled: z.boolean().default(true),
+    earn_on: z.enum(["orders/paid"]).default("orders/paid"),
+    earn_base: EarnBaseSchema.default({ include_shipping: false, include_tax: false }),
+    earning: EarningRulesSchema,
+    currency: PointsCurrencySchema.default({ en: { singular: "point", plural: "points" } }),
+    referral_points: z.object({
+      referrer: Points,
+      referee: Points,
+    }),
+    /** Legacy: tiers now live in D1 (vip_tiers); kept until that lands. */
+    tiers: z.array(TierSchema).max(20),
+    tier_policy: TierPolicySchema.default({ basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 }),
+    default_language: z.string().min(2).max(10).default("en"),
+    points_expiry: PointsExpirySchema.default(NO_EXPIRY),
+    /** When an unused reward code expires: give its points back (true) or not. */
+    return_points_on_code_expiry: z.boolean().default(true),
   }),
-  tiers: z.array(TierSchema).max(20),
-  default_language: z.string().min(2).max(10).default("en"),
-  points_expiry: PointsExpirySchema.default(NO_EXPIRY),
-  /** When an unused reward code expires: give its points back (true) or not. */
-  return_points_on_code_expiry: z.boolean().default(true),
-});
+);
 export type ProgramSettings = z.infer<typeof ProgramSettingsSchema>;
+
+const once = (period: EarnLimit["period"] = "lifetime"): EarnLimit => ({ count: 1, period });
+
+export const DEFAULT_EARNING: EarningRules = {
+  purchase: { points_per_currency_unit: 10 },
+  signup: { enabled: true, points: 200, limit: once() },
+  newsletter: { enabled: true, points: 100, limit: once() },
+  review: { enabled: true, points: 100, limit: { count: 5, period: "month" } },
+  birthday: { enabled: true, points: 200, limit: once("year") },
+  social_follow: { enabled: true, networks: { instagram: 50, facebook: 50 }, limit: once() },
+  goal_spend: { enabled: false, amount: "200.00", days: 30, points: 500, limit: once("month") },
+};
+
+/**
+ * Program versions saved before earning rules had limits kept flat fields (signup_points, …,
+ * points_per_currency_unit): read them as the same rules with the default limits.
+ */
+function upgradeStoredProgram(stored: unknown): unknown {
+  if (!stored || typeof stored !== "object" || "earning" in stored) return stored;
+  const old = stored as Record<string, unknown>;
+  const { points_per_currency_unit, signup_points, newsletter_points, review_points, birthday_points, ...rest } = old;
+  const points = (value: unknown, rule: ActionRule): ActionRule => ({ ...rule, points: typeof value === "number" ? value : rule.points });
+  return {
+    ...rest,
+    earning: {
+      ...DEFAULT_EARNING,
+      purchase: { points_per_currency_unit: typeof points_per_currency_unit === "number" ? points_per_currency_unit : 10 },
+      signup: points(signup_points, DEFAULT_EARNING.signup),
+      newsletter: points(newsletter_points, DEFAULT_EARNING.newsletter),
+      review: points(review_points, DEFAULT_EARNING.review),
+      birthday: points(birthday_points, DEFAULT_EARNING.birthday),
+    },
+  };
+}
 
 export const DEFAULT_PROGRAM: ProgramSettings = {
   version: 1,
-  points_per_currency_unit: 10,
+  enabled: true,
   earn_on: "orders/paid",
-  signup_points: 200,
-  newsletter_points: 100,
-  review_points: 100,
-  birthday_points: 200,
+  earn_base: { include_shipping: false, include_tax: false },
+  earning: DEFAULT_EARNING,
+  currency: { en: { singular: "point", plural: "points" }, es: { singular: "punto", plural: "puntos" }, fr: { singular: "point", plural: "points" }, de: { singular: "Punkt", plural: "Punkte" } },
   referral_points: { referrer: 50, referee: 50 },
   tiers: [
     { name: "Bronze", threshold: 0, earn_multiplier: 1 },
     { name: "Silver", threshold: 1_000, earn_multiplier: 1 },
     { name: "Gold", threshold: 5_000, earn_multiplier: 1 },
   ],
+  tier_policy: { basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 },
   default_language: "en",
   points_expiry: NO_EXPIRY,
   return_points_on_code_expiry: true,
 };
 
+/** Points an action is worth now: 0 when the program or the action is off. */
+export function actionPoints(program: ProgramSettings, action: Exclude<ActionName, "social_follow" | "goal_spend">): number {
+  const rule = program.earning[action];
+  return program.enabled && rule.enabled ? rule.points : 0;
+}
+
+/** A multiplier that met an award: the customer's tier, or a running campaign. */
+export interface AppliedMultiplier {
+  source: "tier" | "campaign";
+  id: string;
+  name: string;
+  /** As the merchant wrote it, for people; the arithmetic uses `bp`. */
+  multiplier: number;
+  bp: number;
+}
+
 /** What an award remembers of the rules that produced it (money rule 3). */
 export interface EarnSnapshot {
   program_version: number;
   points_per_currency_unit: number;
+  /** The customer's tier when it earned (also among `multipliers`). */
   tier: string | null;
-  /** As the merchant wrote it, for people; the arithmetic used `tier_multiplier_bp`. */
   tier_multiplier: number;
   tier_multiplier_bp: number;
+  multipliers: AppliedMultiplier[];
+  /** Every multiplier's product (core/multiplier.ts combineBasisPoints). */
+  multiplier_bp: number;
   base_mills: number;
 }
 
-/** Points for an order's earn base (subtotal after discounts), rounded down. */
+/**
+ * Points for an order's earn base, rounded down: base × rate in whole points, then every
+ * applicable multiplier's product, in integers.
+ */
 export function computeOrderEarn(
   program: ProgramSettings,
   baseMills: number,
-  lifetimeEarned: number,
+  multipliers: readonly AppliedMultiplier[],
 ): { points: number; snapshot: EarnSnapshot } {
-  const tier = tierFor(program.tiers, lifetimeEarned);
-  const multiplier = tier?.earn_multiplier ?? 1;
-  const multiplierBp = toBasisPoints(multiplier);
-  // Integers throughout: the base is floored to whole points, then the multiplier in bp.
-  const basePoints = Number(
-    (BigInt(baseMills) * BigInt(program.points_per_currency_unit)) / BigInt(MILLS_PER_UNIT),
-  );
+  const rate = program.enabled ? program.earning.purchase.points_per_currency_unit : 0;
+  const basePoints = Number((BigInt(baseMills) * BigInt(rate)) / BigInt(MILLS_PER_UNIT));
+  const multiplierBp = combineBasisPoints(multipliers.map((m) => m.bp));
+  const tier = multipliers.find((m) => m.source === "tier");
   return {
     points: applyBasisPoints(basePoints, multiplierBp),
     snapshot: {
       program_version: program.version,
-      points_per_currency_unit: program.points_per_currency_unit,
+      points_per_currency_unit: rate,
       tier: tier?.name ?? null,
-      tier_multiplier: multiplier,
-      tier_multiplier_bp: multiplierBp,
+      tier_multiplier: tier?.multiplier ?? 1,
+      tier_multiplier_bp: tier?.bp ?? BASIS_POINTS,
+      multipliers: [...multipliers],
+      multiplier_bp: multiplierBp,
       base_mills: baseMills,
     },
   };
+}
+
+/** Legacy tiers (program.tiers): the tier `lifetime` points reach, as a multiplier. */
+export function legacyTierMultiplier(program: ProgramSettings, lifetime: number): AppliedMultiplier[] {
+  const tier = tierFor(program.tiers, lifetime);
+  if (!tier) return [];
+  return [{ source: "tier", id: tier.name, name: tier.name, multiplier: tier.earn_multiplier, bp: toBasisPoints(tier.earn_multiplier) }];
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { computeOrderEarn, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { actionPoints, computeOrderEarn, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
@@ -117,7 +117,7 @@ export class CustomerAccount extends DurableObject<Env> {
       const { points, snapshot } = computeOrderEarn(
         input.program,
         input.baseMills,
-        account.total_points_earned - account.total_points_reversed,
+        legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
       );
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
@@ -191,7 +191,7 @@ export class CustomerAccount extends DurableObject<Env> {
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
-      const points = input.program.signup_points;
+      const points = actionPoints(input.program, "signup");
       if (points > 0) {
         this.append("signup", points, {
           sourceType: "customer",

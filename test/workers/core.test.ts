@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { dataKeys, emailBlindIndex, hmacBase64 } from "../../core/crypto";
 import { parseJsonLossless } from "../../core/json";
 import { parseAmountToMills } from "../../core/money";
-import { computeOrderEarn, DEFAULT_PROGRAM, reversalTarget } from "../../core/program";
+import { computeOrderEarn, DEFAULT_PROGRAM, legacyTierMultiplier, ProgramSettingsSchema, reversalTarget } from "../../core/program";
 import { appProxyMessage, signAppProxy, verifyAppProxy, verifyWebhook } from "../../core/shopify-auth";
-import { applyBasisPoints, toBasisPoints } from "../../core/multiplier";
+import { applyBasisPoints, combineBasisPoints, toBasisPoints } from "../../core/multiplier";
 import { TierSchema, tierFor, tierProgress } from "../../core/tiers";
 import {
   OrderPayloadSchema,
@@ -81,8 +81,24 @@ describe("money", () => {
 });
 
 describe("earning and reversing", () => {
+  it("reads a program version saved before earning rules had limits as the same rules", () => {
+    const stored = { ...DEFAULT_PROGRAM, earning: undefined, points_per_currency_unit: 7, signup_points: 300, newsletter_points: 0, review_points: 20, birthday_points: 10 };
+    delete (stored as Record<string, unknown>).earning;
+    const program = ProgramSettingsSchema.parse(stored);
+    expect(program.earning.purchase.points_per_currency_unit).toBe(7);
+    expect(program.earning.signup).toEqual({ enabled: true, points: 300, limit: { count: 1, period: "lifetime" } });
+    expect(program.earning.newsletter.points).toBe(0);
+    expect(program.earning.review.points).toBe(20);
+    expect(program.earning.birthday).toMatchObject({ points: 10, limit: { count: 1, period: "year" } });
+    expect(computeOrderEarn(program, parseAmountToMills("10.00")!, legacyTierMultiplier(program, 0)).points).toBe(70);
+  });
+
+  it("earns nothing while the program is off", () => {
+    expect(computeOrderEarn({ ...DEFAULT_PROGRAM, enabled: false }, parseAmountToMills("10.00")!, []).points).toBe(0);
+  });
+
   it("earns 10 points per $1 of subtotal, rounded down, with the rule snapshot", () => {
-    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, parseAmountToMills("25.99")!, 0);
+    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, parseAmountToMills("25.99")!, legacyTierMultiplier(DEFAULT_PROGRAM, 0));
     expect(points).toBe(259);
     expect(snapshot).toMatchObject({ program_version: 1, points_per_currency_unit: 10, tier: "Bronze", base_mills: 25_990 });
   });
@@ -110,12 +126,24 @@ describe("earning and reversing", () => {
 
   it("applies tier multipliers in integers: 100 points × 2.3 is 230", () => {
     const program = { ...DEFAULT_PROGRAM, tiers: [{ name: "Gold", threshold: 0, earn_multiplier: 2.3 }] };
-    const { points, snapshot } = computeOrderEarn(program, parseAmountToMills("10.00")!, 0);
+    const { points, snapshot } = computeOrderEarn(program, parseAmountToMills("10.00")!, legacyTierMultiplier(program, 0));
     expect(points).toBe(230);
     expect(snapshot).toMatchObject({ tier_multiplier: 2.3, tier_multiplier_bp: 23_000 });
     expect(Math.floor(100 * 2.3)).toBe(229); // what float arithmetic gave
     expect(applyBasisPoints(1_001, toBasisPoints(1.15))).toBe(1_151);
     expect(applyBasisPoints(9_007_199_254_740, toBasisPoints(9.9999))).toBe(90_071_091_827_474);
+  });
+
+  it("multiplies every applicable multiplier and rounds once", () => {
+    expect(combineBasisPoints([])).toBe(10_000);
+    expect(combineBasisPoints([20_000, 15_000])).toBe(30_000);
+    expect(combineBasisPoints([23_000, 10_000])).toBe(23_000);
+    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, parseAmountToMills("10.00")!, [
+      { source: "tier", id: "t", name: "Gold", multiplier: 1.5, bp: 15_000 },
+      { source: "campaign", id: "c", name: "Double points", multiplier: 2, bp: 20_000 },
+    ]);
+    expect(points).toBe(300);
+    expect(snapshot).toMatchObject({ tier: "Gold", tier_multiplier_bp: 15_000, multiplier_bp: 30_000 });
   });
 
   it("refuses a multiplier it cannot hold exactly in basis points", () => {

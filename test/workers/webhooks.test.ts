@@ -216,7 +216,8 @@ describe("reversals in any order of arrival", () => {
     const customerId = String(customerSeq++);
     const orderId = newId();
     await deliver("orders/paid", orderBody({ id: orderId, customerId, subtotal: "20.00" }));
-    const v2 = { ...(await import("../../core/program")).DEFAULT_PROGRAM, version: 2, points_per_currency_unit: 50 };
+    const { DEFAULT_PROGRAM } = await import("../../core/program");
+    const v2 = { ...DEFAULT_PROGRAM, version: 2, earning: { ...DEFAULT_PROGRAM.earning, purchase: { points_per_currency_unit: 50 } } };
     await env.DB.prepare(`INSERT INTO program_settings (shop, version, settings, created_at) VALUES (?, 2, ?, ?)`)
       .bind(shop, JSON.stringify(v2), Date.now())
       .run();

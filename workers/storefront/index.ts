@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
 import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
+import { actionPoints } from "../../core/program";
 import { tierProgress } from "../../core/tiers";
 import { enabledRewards } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
@@ -101,7 +102,7 @@ storefront.openapi(configRoute, async (c) => {
       language,
       translations: { ...WIDGET_TRANSLATIONS[language] },
       rewards,
-      earn: { points_per_currency_unit: program.points_per_currency_unit, signup_points: program.signup_points },
+      earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
     }),
     200,
   );
