@@ -64,6 +64,9 @@ export const OrderPayloadSchema = z.object({
   subtotal_price: amount,
   subtotal_price_set: moneySet.optional(),
   cancelled_at: z.string().nullable().optional(),
+  /** When the order was placed: processed_at, else created_at (goal spend and tier periods). */
+  processed_at: optionalTimestamp,
+  created_at: optionalTimestamp,
   customer: customerRef,
   /** The codes the shopper entered: a reward code among them becomes `used`. */
   discount_codes: z
@@ -80,6 +83,8 @@ export interface OrderEvent {
   currency: string | null;
   name: string | null;
   discountCodes: string[];
+  /** Epoch ms; null when the payload gave no usable time. */
+  placedAt: number | null;
 }
 
 export function toOrderEvent(payload: z.infer<typeof OrderPayloadSchema>): OrderEvent {
@@ -90,7 +95,12 @@ export function toOrderEvent(payload: z.infer<typeof OrderPayloadSchema>): Order
     currency: payload.currency ?? null,
     name: payload.name ?? null,
     discountCodes: payload.discount_codes.map((d) => d.code),
+    placedAt: placedAt(payload.processed_at ?? payload.created_at ?? null),
   };
+}
+
+function placedAt(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
 }
 
 export const RefundPayloadSchema = z.object({

@@ -127,4 +127,9 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
     `ALTER TABLE account ADD COLUMN expiry_policy TEXT`,
     `ALTER TABLE account ADD COLUMN inactivity_reminded_for INTEGER`,
   ],
+  // 4: when each order was placed (epoch ms; goal spend and tier periods count by it).
+  [
+    `ALTER TABLE orders ADD COLUMN paid_at INTEGER`,
+    `UPDATE orders SET paid_at = updated_at WHERE paid = 1`,
+  ],
 ];

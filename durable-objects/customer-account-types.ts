@@ -25,6 +25,8 @@ export interface OrderPaidInput extends AccountIdentity {
   baseMills: number;
   /** The codes entered on the order: reward codes among them become `used`. */
   discountCodes?: string[];
+  /** When the order was placed (epoch ms); null or absent: when it reached us. */
+  placedAt?: number | null;
   program: ProgramSettings;
 }
 

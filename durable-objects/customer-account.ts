@@ -121,14 +121,15 @@ export class CustomerAccount extends DurableObject<Env> {
       );
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
-          `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, updated_at) VALUES (?, 1, ?, ?, ?, ?)
+          `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)
            ON CONFLICT (order_gid) DO UPDATE SET paid = 1, base_mills = excluded.base_mills, earned = excluded.earned,
-             snapshot = excluded.snapshot, updated_at = excluded.updated_at
+             snapshot = excluded.snapshot, paid_at = excluded.paid_at, updated_at = excluded.updated_at
            RETURNING refunded_mills, cancelled`,
           input.orderGid,
           input.baseMills,
           points,
           JSON.stringify(snapshot),
+          input.placedAt ?? Date.now(),
           Date.now(),
         )
         .one();

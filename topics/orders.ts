@@ -28,6 +28,7 @@ export const orderTopics = {
         orderGid: order.orderGid,
         baseMills: order.baseMills,
         discountCodes: order.discountCodes,
+        placedAt: order.placedAt,
         program,
       });
     },

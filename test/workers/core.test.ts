@@ -166,6 +166,7 @@ describe("the earn base and the refunded share, from payloads shaped as Shopify 
       orderGid: "gid://shopify/Order/820982911946154508",
       customerId: "115310627314723954",
       baseMills: 200_000,
+      placedAt: Date.parse("2026-11-30T15:00:00Z"),
     });
   });
 
