@@ -13,7 +13,7 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { actionPoints, computeOrderEarn, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { actionPoints, computeOrderEarn, earnBaseMills, legacyTierMultiplier, reversalTarget, type AwardSnapshot, type EarnSnapshot, type ProgramSettings } from "../core/program";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
@@ -116,7 +116,7 @@ export class CustomerAccount extends DurableObject<Env> {
       const account = this.summaryRow();
       const { points, snapshot } = computeOrderEarn(
         input.program,
-        input.baseMills,
+        earnBaseMills(input.program.earn_base, input),
         legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
       );
       const prior = this.sql
@@ -199,7 +199,7 @@ export class CustomerAccount extends DurableObject<Env> {
           sourceId: input.customerGid,
           idempotencyKey: `${input.customerGid}:signup`,
           note: "signup bonus",
-        }, null);
+        }, { program_version: input.program.version, action: "signup", points });
       }
       return points;
     });
@@ -780,7 +780,7 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | null, lotEffect?: LotEffect): number {
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: AwardSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
     const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {

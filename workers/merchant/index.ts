@@ -11,6 +11,7 @@ import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "./auth";
 import { findProfile, UNREACHABLE } from "./known-customer";
 import { registerPointsRoutes } from "./points";
+import { registerProgramRoutes } from "./program";
 import { registerRewardRoutes } from "./rewards";
 
 const CustomerListItemSchema = z
@@ -100,6 +101,7 @@ export const merchant = createSurface([
 ]);
 
 registerPointsRoutes(merchant);
+registerProgramRoutes(merchant);
 registerRewardRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
