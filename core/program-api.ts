@@ -5,6 +5,7 @@ import { z } from "zod";
 import { PointsExpirySchema } from "./expiry";
 import {
   AmountSchema,
+  DEFAULT_PROGRAM,
   EarnBaseSchema,
   EarnLimitSchema,
   SOCIAL_NETWORKS,
@@ -119,14 +120,20 @@ export function applyProgramPatch(program: ProgramSettings, patch: ProgramPatch)
     if (limit) earning[action] = { ...earning[action], limit } as never;
   }
   const branding = patch.branding ?? {};
-  const currency = {
-    ...program.currency,
-    ...branding.translations,
-    en: {
-      singular: branding.points_currency_singular ?? program.currency.en.singular,
-      plural: branding.points_currency_plural ?? program.currency.en.plural,
-    },
+  const en = {
+    singular: branding.points_currency_singular ?? program.currency.en.singular,
+    plural: branding.points_currency_plural ?? program.currency.en.plural,
   };
+  const currency: ProgramSettings["currency"] = { ...program.currency, ...branding.translations, en };
+  // Renaming "points" makes our own translations of "points" wrong: they go (the shopper reads
+  // the merchant's name) unless the merchant translates the new name too.
+  if (en.singular !== program.currency.en.singular || en.plural !== program.currency.en.plural) {
+    for (const language of ["es", "fr", "de"] as const) {
+      const name = currency[language];
+      const ours = DEFAULT_PROGRAM.currency[language];
+      if (name && ours && !branding.translations?.[language] && name.singular === ours.singular && name.plural === ours.plural) delete currency[language];
+    }
+  }
   return {
     ...program,
     enabled: config.enabled ?? program.enabled,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { accountState, call, eventually, install, json } from "../helpers/app";
 import { inAccount } from "../helpers/redemption";
-import { customerBody, orderBody, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
+import { customerBody, orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 async function api(shop: string, method: string, path: string, body?: unknown, sub = "staff-1") {
   const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub })}` };
@@ -183,5 +183,38 @@ describe("awards under a changing program", () => {
     await api(shop, "PUT", "/points-program", { config: { enabled: true, signup: 0 } });
     expect(await deliver(shop, "customers/create", customerBody({ id: "5104" }))).toMatchObject({ points: 0 });
     expect((await accountState(shop, "5104")).balance).toBe(0);
+  });
+});
+
+describe("the storefront's view of the program", () => {
+  const widgetConfig = async (shop: string, locale?: string) =>
+    json(await call(await proxyUrl("/widget/config", { shop, customerId: null, extra: locale ? { locale } : {} })));
+
+  it("lists the ways to earn that are offered, with the points currency's name in the shopper's language", async () => {
+    const shop = await newShop("program-widget");
+    const before = await widgetConfig(shop);
+    expect(before.program).toEqual({ enabled: true, currency: { singular: "point", plural: "points" } });
+    expect(before.ways_to_earn.map((w: { action: string; network?: string }) => w.network ?? w.action)).toEqual([
+      "purchase", "signup", "newsletter", "review", "birthday", "instagram", "facebook",
+    ]);
+
+    await api(shop, "PUT", "/points-program", {
+      config: { purchase: 3, newsletter: 0, social_follow: { tiktok: 25 }, goal_spend: { enabled: true, amount: "150.00", days: 14, points: 400 } },
+      branding: { points_currency_singular: "star", points_currency_plural: "stars", translations: { fr: { singular: "étoile", plural: "étoiles" } } },
+    });
+    const after = await widgetConfig(shop, "fr-CA");
+    expect(after.program.currency).toEqual({ singular: "étoile", plural: "étoiles" });
+    expect((await widgetConfig(shop, "es")).program.currency).toEqual({ singular: "star", plural: "stars" });
+    expect(after.ways_to_earn).toEqual([
+      { action: "purchase", points: 3 },
+      { action: "signup", points: 200, limit: { count: 1, period: "lifetime" } },
+      { action: "review", points: 100, limit: { count: 5, period: "month" } },
+      { action: "birthday", points: 200, limit: { count: 1, period: "year" } },
+      { action: "social_follow", network: "tiktok", points: 25, limit: { count: 1, period: "lifetime" } },
+      { action: "goal_spend", points: 400, amount: "150.00", days: 14, limit: { count: 1, period: "month" } },
+    ]);
+
+    await api(shop, "PUT", "/points-program", { config: { enabled: false } });
+    expect(await widgetConfig(shop)).toMatchObject({ program: { enabled: false }, ways_to_earn: [] });
   });
 });
