@@ -239,7 +239,7 @@ process.on("SIGTERM", () => void shutdown(143));
 async function main() {
   log("widget bundle: building a copy with widget/build.mjs…");
   const widget = await measureWidget();
-  log(widget.gzipBytes ? `  ${widget.gzipBytes} bytes gzipped (${widget.rawBytes} raw)` : `  n/a: ${widget.error}`);
+  log(widget.gzipBytes ? `  ${(widget.chunks ?? []).map((c) => `${c.name} ${c.gzipBytes} bytes gzipped (${c.rawBytes} raw)`).join("; ")}` : `  n/a: ${widget.error}`);
   let baseUrl;
   if (args.url) {
     baseUrl = args.url.replace(/\/+$/, "");
@@ -610,11 +610,18 @@ function buildRows({ floorsOn, widget, phases, verification }) {
     });
   }
   const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+  // The row is the first load (widget.js); the panel's chunk is listed, and held to the budget too.
+  const chunks = widget.chunks ?? [];
+  const later = chunks.slice(1).map((c) => `, then ${c.name} ${kb(c.gzipBytes)}`).join("");
   rows.push(
     widget.gzipBytes
       ? {
-          ...notYet(`widget bundle: ${kb(widget.gzipBytes)} gzipped (${kb(widget.rawBytes)} raw)`, `< ${kb(widget.budgetBytes)} gzipped`),
-          result: widget.error ? `FAIL (${widget.error.slice(0, 60)})` : widget.gzipBytes < widget.budgetBytes ? "pass" : "FAIL",
+          ...notYet(`widget bundle: ${kb(widget.gzipBytes)} gzipped first load (${kb(widget.rawBytes)} raw)${later}`, `< ${kb(widget.budgetBytes)} gzipped each`),
+          result: widget.error
+            ? `FAIL (${widget.error.slice(0, 60)})`
+            : chunks.every((c) => c.gzipBytes < widget.budgetBytes) && widget.gzipBytes < widget.budgetBytes
+              ? "pass"
+              : "FAIL",
         }
       : { ...notYet("widget bundle", "< 15 KB gzipped"), result: `FAIL (${String(widget.error).slice(0, 60)})` },
   );

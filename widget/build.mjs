@@ -1,16 +1,29 @@
-// `npm run build:widget`: widget/src → widget/dist/widget.js, one minified classic script for the
-// theme app embed. Type-checks first; fails when the gzipped bundle breaks the budget (DESIGN.md).
+// `npm run build:widget`: widget/src → two minified classic scripts for the theme app embed, side by
+// side in widget/dist (and in the extension's assets):
+//   widget.js        the launcher: Preact, signals, the strings, the dialog's frame. The page loads it.
+//   widget-panel.js  the panel's views, loaded by the launcher when the shopper reaches for it
+//                    (hover, focus, click), from beside its own URL.
+// The panel borrows Preact and signals from the launcher (one copy, one hooks state) through the
+// `__loyalnest` global; no module of widget/src may be in both (checked here).
+// Type-checks first; fails when a chunk breaks the budget (DESIGN.md: < 15 KB gzipped): the first
+// load (widget.js) and, so nothing grows unseen behind the launcher, every chunk on its own.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 
 const ROOT = resolve(import.meta.dirname, "..");
-export const WIDGET_FILE = resolve(import.meta.dirname, "dist/widget.js");
+const DIST = resolve(import.meta.dirname, "dist");
+export const WIDGET_FILE = resolve(DIST, "widget.js");
+export const PANEL_FILE = resolve(DIST, "widget-panel.js");
 export const GZIP_BUDGET_BYTES = 15_000;
 // Shopify has been reported to warn about theme app extension scripts above this.
 const SHOPIFY_WARNING_BYTES = 10_000;
+
+/** The libraries the launcher lends the panel (on `__loyalnest.libs`, widget/src/main.tsx). */
+export const SHARED_LIBS = ["preact", "preact/hooks", "preact/jsx-runtime", "@preact/signals"];
+const SHARED_FILTER = new RegExp(`^(${SHARED_LIBS.map((name) => name.replace(/[/@]/g, "\\$&")).join("|")})$`);
 
 /** Stylesheets are imported as minified text, injected into the widget's shadow root. */
 const cssAsText = {
@@ -23,6 +36,48 @@ const cssAsText = {
   },
 };
 
+/** In the panel, `import { useRef } from "preact/hooks"` reads the launcher's copy (`needs`: panelNeeds). */
+const borrowedLibs = (needs) => ({
+  name: "borrowed-libs",
+  setup(build) {
+    build.onResolve({ filter: SHARED_FILTER }, ({ path }) => ({ path, namespace: "borrowed" }));
+    build.onLoad({ filter: /.*/, namespace: "borrowed" }, ({ path }) => ({
+      contents: `export const { ${(needs[path] ?? []).join(", ")} } = window.__loyalnest.libs[${JSON.stringify(path)}];`,
+      loader: "js",
+    }));
+  },
+});
+
+/**
+ * The launcher's `import lent from "lent-libs"`: exactly the names the panel imports from each
+ * shared library (`needs`), so the launcher bundles no more of them than the two scripts use.
+ */
+const lentLibs = (needs) => ({
+  name: "lent-libs",
+  setup(build) {
+    build.onResolve({ filter: /^lent-libs$/ }, () => ({ path: "lent-libs", namespace: "lent" }));
+    build.onLoad({ filter: /.*/, namespace: "lent" }, () => {
+      const libs = Object.entries(needs);
+      const imports = libs.map(([lib, names], i) => `import { ${names.map((name) => `${name} as l${i}_${name}`).join(", ")} } from ${JSON.stringify(lib)};`);
+      const entries = libs.map(([lib, names], i) => `${JSON.stringify(lib)}: { ${names.map((name) => `${name}: l${i}_${name}`).join(", ")} }`);
+      return { contents: `${imports.join("\n")}\nexport default { ${entries.join(", ")} };`, loader: "js", resolveDir: import.meta.dirname };
+    });
+  },
+});
+
+/** Which names the panel imports from each shared library: read off an unminified ESM build of it. */
+async function panelNeeds(entry) {
+  const probe = await esbuild.build({ ...common, entryPoints: [entry], format: "esm", minify: false, write: false, metafile: false, external: SHARED_LIBS, plugins: [cssAsText] });
+  const needs = {};
+  for (const [, list, lib] of probe.outputFiles[0].text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)) {
+    if (!SHARED_FILTER.test(lib)) continue;
+    const names = list.split(",").map((part) => part.trim().split(/\s+as\s+/)[0]).filter(Boolean);
+    needs[lib] = [...new Set([...(needs[lib] ?? []), ...names])];
+  }
+  if (/import\s*\*|import\s+\w+\s+from/.test(probe.outputFiles[0].text)) throw new Error("the panel may import shared libraries only by name");
+  return needs;
+}
+
 function typecheck() {
   const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "--noEmit", "-p", resolve(import.meta.dirname, "tsconfig.json")], {
@@ -32,35 +87,69 @@ function typecheck() {
   if (result.status !== 0) throw new Error(`widget type errors:\n${result.stdout}${result.stderr}`);
 }
 
-/** @returns {Promise<{ file: string, rawBytes: number, gzipBytes: number }>} */
+const common = {
+  bundle: true,
+  minify: true,
+  format: "iife",
+  platform: "browser",
+  // ES2020 (`?.`, `??`) is in every browser Shopify's storefronts support (the latest two
+  // versions of each, iOS Safari 13.4+); lowering it to ES2019 costs ~150 bytes gzipped.
+  target: ["es2020"],
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  define: { "process.env.NODE_ENV": '"production"' },
+  logLevel: "warning",
+  metafile: true,
+};
+
+/** The widget's own modules in a build's output. */
+const ownModules = (metafile) => Object.keys(metafile.inputs).filter((path) => path.includes("widget/src/"));
+
+/**
+ * @returns {Promise<{ file: string, rawBytes: number, gzipBytes: number,
+ *   chunks: { file: string, name: string, rawBytes: number, gzipBytes: number, brotliBytes: number }[] }>}
+ * `file`, `rawBytes` and `gzipBytes` are the first load (widget.js); `chunks` lists every script.
+ */
 export async function buildWidget({ log = console.log } = {}) {
   typecheck();
-  await esbuild.build({
+  const panelEntry = resolve(import.meta.dirname, "src/panel-entry.tsx");
+  const needs = await panelNeeds(panelEntry);
+  const launcher = await esbuild.build({
+    ...common,
     entryPoints: [resolve(import.meta.dirname, "src/main.tsx")],
     outfile: WIDGET_FILE,
-    bundle: true,
-    minify: true,
-    format: "iife",
-    platform: "browser",
-    // ES2020 (`?.`, `??`) is in every browser Shopify's storefronts support (the latest two
-    // versions of each, iOS Safari 13.4+); lowering it to ES2019 costs ~150 bytes gzipped.
-    target: ["es2020"],
-    jsx: "automatic",
-    jsxImportSource: "preact",
-    define: { "process.env.NODE_ENV": '"production"' },
-    plugins: [cssAsText],
-    logLevel: "warning",
+    plugins: [cssAsText, lentLibs(needs)],
   });
-  const bytes = readFileSync(WIDGET_FILE);
-  const rawBytes = bytes.length;
-  const gzipBytes = gzipSync(bytes, { level: 9 }).length;
-  const brotliBytes = brotliCompressSync(bytes).length;
-  log(`widget/dist/widget.js: ${rawBytes} bytes raw, ${gzipBytes} gzipped (budget < ${GZIP_BUDGET_BYTES}), ${brotliBytes} brotli`);
-  if (gzipBytes >= GZIP_BUDGET_BYTES) {
-    throw new Error(`widget bundle is ${gzipBytes} bytes gzipped, over the ${GZIP_BUDGET_BYTES}-byte budget`);
+  const panel = await esbuild.build({
+    ...common,
+    entryPoints: [panelEntry],
+    outfile: PANEL_FILE,
+    plugins: [cssAsText, borrowedLibs(needs)],
+  });
+  const twice = ownModules(panel.metafile).filter((path) => ownModules(launcher.metafile).includes(path));
+  if (twice.length) throw new Error(`in both widget chunks (the panel must take them from the launcher): ${twice.join(", ")}`);
+
+  const chunks = [WIDGET_FILE, PANEL_FILE].map((file) => {
+    const bytes = readFileSync(file);
+    return {
+      file,
+      name: basename(file),
+      rawBytes: bytes.length,
+      gzipBytes: gzipSync(bytes, { level: 9 }).length,
+      brotliBytes: brotliCompressSync(bytes).length,
+    };
+  });
+  for (const chunk of chunks) {
+    log(`widget/dist/${chunk.name}: ${chunk.rawBytes} bytes raw, ${chunk.gzipBytes} gzipped (budget < ${GZIP_BUDGET_BYTES}), ${chunk.brotliBytes} brotli`);
   }
-  if (gzipBytes > SHOPIFY_WARNING_BYTES) log(`note: above the ${SHOPIFY_WARNING_BYTES} compressed bytes Shopify may warn about`);
-  return { file: WIDGET_FILE, rawBytes, gzipBytes };
+  for (const chunk of chunks) {
+    if (chunk.gzipBytes >= GZIP_BUDGET_BYTES) {
+      throw new Error(`widget chunk ${chunk.name} is ${chunk.gzipBytes} bytes gzipped, over the ${GZIP_BUDGET_BYTES}-byte budget`);
+    }
+  }
+  const [first] = chunks;
+  if (first.gzipBytes > SHOPIFY_WARNING_BYTES) log(`note: ${first.name} is above the ${SHOPIFY_WARNING_BYTES} compressed bytes Shopify may warn about`);
+  return { file: first.file, rawBytes: first.rawBytes, gzipBytes: first.gzipBytes, chunks };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,6 +1,8 @@
-// A stand-in storefront on 127.0.0.1: a theme page that loads widget.js, and Shopify's App Proxy,
+// A stand-in storefront on 127.0.0.1: a theme page that loads widget.js (which loads widget-panel.js
+// from beside itself, as from the extension's assets on Shopify's CDN), and Shopify's App Proxy,
 // which forwards /apps/loyalnest/* to the Worker's /proxy/v1/api/*, signed as Shopify signs it.
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { signAppProxy } from "../../core/shopify-auth";
@@ -8,9 +10,11 @@ import { signAppProxy } from "../../core/shopify-auth";
 export const PROXY_PREFIX = "/apps/loyalnest";
 /** The storefront's session, from which Shopify fills `logged_in_customer_id`. */
 export const CUSTOMER_COOKIE = "storefront_customer";
+export const WIDGET_SCRIPTS = ["/widget.js", "/widget-panel.js"];
 const SHOPIFY_PARAMS = ["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"];
 
 export interface StorefrontOptions {
+  /** widget/dist/widget.js; its chunks are served from beside it. */
   widgetFile: string;
   /** The Worker, e.g. http://127.0.0.1:8801 */
   appOrigin: string;
@@ -39,9 +43,9 @@ export async function startStorefront(options: StorefrontOptions): Promise<{ url
 async function route(req: IncomingMessage, res: ServerResponse, options: StorefrontOptions) {
   const url = new URL(req.url ?? "/", "http://storefront");
   if (url.pathname.startsWith(`${PROXY_PREFIX}/`)) return forward(req, res, url, options);
-  if (url.pathname === "/widget.js") {
+  if (WIDGET_SCRIPTS.includes(url.pathname)) {
     res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
-    return res.end(readFileSync(options.widgetFile));
+    return res.end(readFileSync(join(dirname(options.widgetFile), url.pathname)));
   }
   if (url.pathname === "/") {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });

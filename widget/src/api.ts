@@ -26,11 +26,80 @@ export interface Reward {
   code_expiry_days?: number | null;
 }
 
+export interface EarnLimit {
+  count: number;
+  period: "lifetime" | "day" | "week" | "month" | "year";
+}
+
+/** purchase: `points` per 1 unit of the shop's currency; the others: points per award. */
+export interface WayToEarn {
+  action: string;
+  points: number;
+  network?: string;
+  /** The shop's page on `network`, when the merchant gave one. */
+  url?: string;
+  /** goal_spend: spend `amount` within `days` days. */
+  amount?: string;
+  days?: number;
+  limit?: EarnLimit;
+}
+
+/** A campaign running now, in the shopper's language. */
+export interface Campaign {
+  id: string;
+  name: string;
+  description?: string | null;
+  kind: "multiplier" | "goal_spend" | "bonus_action";
+  multiplier?: number;
+  action?: string;
+  points?: number;
+  amount?: string;
+  days?: number;
+  starts_at: string;
+  ends_at: string | null;
+}
+
+/** `program`, `ways_to_earn` and `campaigns` are absent from configs served before the program settings. */
 export interface WidgetConfig {
   language: string;
   translations: Record<string, string>;
   rewards: Reward[];
   earn: { points_per_currency_unit: number; signup_points: number };
+  program?: { enabled: boolean; currency: { singular: string; plural: string } };
+  ways_to_earn?: WayToEarn[];
+  campaigns?: Campaign[];
+}
+
+/** A threshold or progress: whole points, or spend as a decimal string ("250.00"). */
+export type TierAmount = number | string;
+
+export interface TierStatus {
+  basis: "points" | "spend";
+  period: string;
+  current: { id: string; name: string; perks: string[]; earn_multiplier: number } | null;
+  next: { id: string; name: string; threshold: TierAmount; remaining: TierAmount } | null;
+  progress: { value: TierAmount; period_start: string | null };
+  /** When the downgrade policy holds the current tier although progress is below it. */
+  keeps_until: string | null;
+  tiers: { id: string; name: string; threshold: TierAmount; perks: string[]; earn_multiplier: number }[];
+}
+
+export interface Birthday {
+  month: number;
+  day: number;
+}
+
+/** What the shopper has already done. */
+export interface CustomerActions {
+  birthday: Birthday | null;
+  social_follows: string[];
+}
+
+export interface Followed {
+  outcome: "applied" | "duplicate" | "limit_reached";
+  points: number;
+  balance: number;
+  url?: string;
 }
 
 export type RedemptionStatus = "pending" | "issued" | "used" | "expired" | "failed" | "cancelled";
@@ -100,6 +169,9 @@ async function request<T>(url: string, init: { method?: string; headers?: Record
   return typeof body?.points_balance === "number" ? { ok: false, code, pointsBalance: body.points_balance } : { ok: false, code };
 }
 
+const post = <T>(url: string, body: unknown) =>
+  request<T>(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
 /** `locale` is the storefront's, so the server answers titles in the shopper's language. */
 export function createApi(base: string, locale: string) {
   const localeQuery = locale ? `?locale=${encodeURIComponent(locale)}` : "";
@@ -117,6 +189,10 @@ export function createApi(base: string, locale: string) {
         body: JSON.stringify(body),
       }),
     history: () => request<History>(`${base}/customer/history?limit=${HISTORY_LIMIT}`),
+    tierStatus: () => request<TierStatus>(`${base}/vip-tiers/status${localeQuery}`),
+    actions: () => request<CustomerActions>(`${base}/customer/actions`),
+    setBirthday: (birthday: Birthday) => post<{ birthday: Birthday }>(`${base}/customer/birthday`, birthday),
+    follow: (network: string) => post<Followed>(`${base}/actions/social-follow`, { network }),
   };
 }
 

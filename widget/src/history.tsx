@@ -1,11 +1,11 @@
 import type { PointsTransaction, Redemption } from "./api";
 import { CodeBox } from "./code";
 import type { Format } from "./format";
-import type { Store } from "./store";
+import type { PanelStore } from "./panel-store";
 import type { Translate } from "./translate";
 
 /** "Your rewards": the shopper's codes, then their points history, both newest first. */
-export function HistoryView({ store }: { store: Store }) {
+export function HistoryView({ store }: { store: PanelStore }) {
   const t = store.t.value;
   const format = store.format.value;
   const history = store.history.value;

@@ -1,20 +1,29 @@
 import { Balance, SignIn } from "./account";
+import { EarnView } from "./earn";
 import { HistoryView } from "./history";
+import type { PanelStore, View } from "./panel-store";
+import css from "./panel.css";
 import { Rewards } from "./rewards";
-import type { Store, View } from "./store";
+import { TierView } from "./tier";
 
-const VIEWS: [View, string][] = [
-  ["catalog", "view_catalog"],
-  ["history", "view_history"],
-];
+const SIGNED_IN_VIEWS: View[] = ["catalog", "earn", "tier", "history"];
+const SIGNED_OUT_VIEWS: View[] = ["catalog", "earn"];
 
 /** Loading, error or content: the panel is never blank. */
-export function PanelBody({ store }: { store: Store }) {
+export function PanelBody({ store }: { store: PanelStore }) {
+  return (
+    <>
+      <style>{css}</style>
+      <Content store={store} />
+    </>
+  );
+}
+
+function Content({ store }: { store: PanelStore }) {
   const t = store.t.value;
-  const config = store.config.value;
   const account = store.account.value;
 
-  if (config.state === "error" || account.state === "error") {
+  if (account.state === "error") {
     return (
       <div class="ln-body ln-error" role="alert">
         <p>{t("error")}</p>
@@ -24,7 +33,7 @@ export function PanelBody({ store }: { store: Store }) {
       </div>
     );
   }
-  if (config.state === "loading" || account.state === "loading") {
+  if (account.state === "loading") {
     return (
       <p class="ln-body ln-status" role="status">
         {t("loading")}
@@ -32,26 +41,28 @@ export function PanelBody({ store }: { store: Store }) {
     );
   }
   const customer = account.data;
-  if (!customer) {
-    return (
-      <div class="ln-body">
-        <SignIn t={t} />
-        <Rewards store={store} rewards={config.data.rewards} balance={null} />
-      </div>
-    );
-  }
   const view = store.view.value;
+  const points = store.pointsName.value(2);
+  const rewards = store.config.value.rewards;
   return (
     <div class="ln-body">
-      <Balance customer={customer} t={t} />
+      {customer ? <Balance customer={customer} t={t} /> : <SignIn t={t} />}
       <div class="ln-views">
-        {VIEWS.map(([name, label]) => (
+        {(customer ? SIGNED_IN_VIEWS : SIGNED_OUT_VIEWS).map((name) => (
           <button key={name} type="button" class="ln-view" aria-pressed={view === name} onClick={() => store.setView(name)}>
-            {t(label)}
+            {t(`view_${name}`, { points })}
           </button>
         ))}
       </div>
-      {view === "catalog" ? <Rewards store={store} rewards={config.data.rewards} balance={customer.points_balance} /> : <HistoryView store={store} />}
+      {view === "earn" ? (
+        <EarnView store={store} signedIn={!!customer} />
+      ) : view === "tier" && customer ? (
+        <TierView store={store} />
+      ) : view === "history" && customer ? (
+        <HistoryView store={store} />
+      ) : (
+        <Rewards store={store} rewards={rewards} balance={customer ? customer.points_balance : null} />
+      )}
     </div>
   );
 }

@@ -3,11 +3,11 @@ import type { Reward } from "./api";
 import { CodeBox } from "./code";
 import type { Format } from "./format";
 import { pointsRange, type RedemptionModel } from "./redemption";
-import type { Store } from "./store";
+import type { PanelStore } from "./panel-store";
 import type { Translate } from "./translate";
 
 /** `balance: null` is a signed-out shopper: costs, no actions. */
-export function Rewards({ store, rewards, balance }: { store: Store; rewards: Reward[]; balance: number | null }) {
+export function Rewards({ store, rewards, balance }: { store: PanelStore; rewards: Reward[]; balance: number | null }) {
   const t = store.t.value;
   const format = store.format.value;
   return (

@@ -1,5 +1,4 @@
 import { useEffect, useRef } from "preact/hooks";
-import { PanelBody } from "./panel";
 import type { Store } from "./store";
 
 export function Widget({ store }: { store: Store }) {
@@ -22,6 +21,8 @@ export function Widget({ store }: { store: Store }) {
       close();
     }
   };
+  // The panel's script is fetched as soon as the shopper reaches for the launcher.
+  const prefetch = () => void store.loadPanel();
 
   return (
     <div class="ln" onKeyDown={onKeyDown}>
@@ -32,7 +33,7 @@ export function Widget({ store }: { store: Store }) {
             <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M3 3l10 10M13 3L3 13" /></svg>
           </button>
         </header>
-        <PanelBody store={store} />
+        <Body store={store} />
       </section>
       <button
         type="button"
@@ -41,6 +42,8 @@ export function Widget({ store }: { store: Store }) {
         aria-haspopup="dialog"
         aria-expanded={open ? "true" : "false"}
         aria-controls="ln-dialog"
+        onPointerEnter={prefetch}
+        onFocus={prefetch}
         onClick={() => store.setOpen(!open)}
       >
         <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -50,4 +53,29 @@ export function Widget({ store }: { store: Store }) {
       </button>
     </div>
   );
+}
+
+/** Loading, error or the panel: never blank. */
+function Body({ store }: { store: Store }) {
+  const t = store.t.value;
+  const config = store.config.value;
+  const panel = store.panel.value;
+  if (config.state === "error" || panel.state === "error") {
+    return (
+      <div class="ln-body ln-error" role="alert">
+        <p>{t("error")}</p>
+        <button type="button" class="ln-button" onClick={store.retry}>
+          {t("retry")}
+        </button>
+      </div>
+    );
+  }
+  if (config.state === "loading" || panel.state === "loading") {
+    return (
+      <p class="ln-body ln-status" role="status">
+        {t("loading")}
+      </p>
+    );
+  }
+  return <panel.data.Panel />;
 }
