@@ -643,6 +643,143 @@ describe("loading and errors are shown, never a blank panel", () => {
   });
 });
 
+describe("first load", () => {
+  it("shows the launcher within 300 ms of widget.js arriving at 4× CPU slowdown, and fetches the panel's script only when reached for", async () => {
+    // DESIGN.md's budget, on a machine other sessions share: the best of three loads, so a burst of
+    // someone else's work does not decide it (each load is a fresh tab).
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const tab = await visit({ customerId: silver });
+      const cdp = await tab.page.context().newCDPSession(tab.page);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+      // From the script's arrival (it runs then: deferred, on a page already parsed) to the frame
+      // that paints the launcher.
+      await tab.page.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (!document.getElementById("loyalnest-widget")) return;
+          observer.disconnect();
+          requestAnimationFrame(() => {
+            const script = performance.getEntriesByType("resource").find((entry) => entry.name.endsWith("/widget.js")) as PerformanceResourceTiming;
+            (window as unknown as { launcherShownMs: number }).launcherShownMs = performance.now() - script.responseEnd;
+          });
+        }).observe(document, { childList: true, subtree: true });
+      });
+      await tab.go();
+      await tab.page.waitForFunction(() => "launcherShownMs" in window);
+      times.push(await tab.page.evaluate(() => (window as unknown as { launcherShownMs: number }).launcherShownMs));
+      expect(await tab.launcher.textContent()).toBe("Rewards");
+      await tab.page.waitForLoadState("networkidle");
+      expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "the panel's script waits for the shopper").toEqual([]);
+      if (i === 2) {
+        await tab.launcher.hover();
+        await expect.poll(() => tab.requests.filter((url) => url.endsWith("/widget-panel.js")).length, "fetched on hover").toBe(1);
+        await openPanel(tab.launcher, tab.dialog);
+        await tab.dialog.getByText("You have 1250 points").waitFor();
+        expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "fetched once").toHaveLength(1);
+        expect(tab.errors).toEqual([]);
+      }
+      await tab.close();
+    }
+    expect(Math.min(...times), `launcher shown after ${times.map((ms) => ms.toFixed(0)).join(", ")} ms`).toBeLessThan(300);
+  });
+
+  it("a panel script that cannot load shows an error in the dialog, and Try again loads it", async () => {
+    const tab = await visit({ customerId: silver });
+    await tab.page.route("**/widget-panel.js", (route) => route.abort("failed"));
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByRole("alert").getByText("We couldn't load your rewards.").waitFor();
+    await tab.page.unroute("**/widget-panel.js");
+    await tab.dialog.getByRole("button", { name: "Try again" }).click();
+    await tab.dialog.getByText("You have 1250 points").waitFor();
+    expect(await tab.dialog.getByRole("alert").count()).toBe(0);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+});
+
+/** The demo shop's program, changed as its merchant would (PUT /v1/api/points-program). */
+async function changeProgram(patch: Record<string, unknown>) {
+  const response = await fetch(`${stack.url}/v1/api/points-program`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${await sessionToken(DEMO_SHOP)}`, "content-type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+/** The rows of the Ways to earn list, each as its texts. */
+const wayRows = (dialog: Locator) =>
+  dialog
+    .getByRole("list")
+    .first()
+    .getByRole("listitem")
+    .evaluateAll((items) => items.map((item) => Array.from(item.children).filter((child) => child.tagName === "SPAN").map((child) => child.textContent)));
+
+describe("ways to earn", () => {
+  beforeAll(async () => {
+    await changeProgram({
+      config: {
+        newsletter: 1,
+        social_follow: { instagram: 50, tiktok: 25 },
+        goal_spend: { enabled: true, amount: "150.00", days: 30, points: 300 },
+        limits: { review: { count: 2, period: "week" } },
+      },
+      branding: { points_currency_singular: "star", points_currency_plural: "stars", translations: { fr: { singular: "étoile", plural: "étoiles" } } },
+    });
+  });
+  afterAll(async () => {
+    await changeProgram({
+      config: { newsletter: 100, social_follow: { instagram: 50, facebook: 50 }, goal_spend: { enabled: false, amount: "200.00", points: 500 }, limits: { review: { count: 5, period: "month" } } },
+      branding: { points_currency_singular: "point", points_currency_plural: "points", translations: { fr: { singular: "point", plural: "points" } } },
+    });
+  });
+
+  it("lists every way the program offers, in the shop's name for points, with its limit", async () => {
+    const tab = await visit();
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    const earn = tab.dialog.getByRole("button", { name: "Earn stars" });
+    await earn.click();
+    expect(await earn.getAttribute("aria-pressed")).toBe("true");
+    await tab.dialog.getByRole("heading", { name: "Ways to earn" }).waitFor();
+    expect(await wayRows(tab.dialog)).toEqual([
+      ["10 stars per $1 spent"],
+      ["Create an account", "+200 stars", "Once"],
+      ["Subscribe to our newsletter", "+1 star", "Once"],
+      ["Review a product", "+100 stars", "Up to 2 times a week"],
+      ["Celebrate your birthday", "+200 stars", "Once a year"],
+      ["Follow us on Instagram", "+50 stars", "Once"],
+      ["Follow us on TikTok", "+25 stars", "Once"],
+      ["Spend $150 within 30 days", "+300 stars", "Once a month"],
+    ]);
+    // Signed out: what each is worth, nothing to do but sign in.
+    expect(await tab.dialog.getByRole("listitem").getByRole("button").count()).toBe(0);
+    expect(await tab.dialog.getByRole("combobox").count()).toBe(0);
+    await tab.dialog.getByRole("link", { name: "Sign in to earn and redeem points" }).waitFor();
+    await shot(tab.page, "ways-to-earn-en");
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it("speaks French, with the merchant's French name for points", async () => {
+    const tab = await visit({ query: "?lang=fr" });
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByRole("button", { name: "Gagner des étoiles" }).click();
+    await tab.dialog.getByRole("heading", { name: "Comment gagner" }).waitFor();
+    const rows = await wayRows(tab.dialog);
+    expect(rows[0]![0]).toMatch(/^10 étoiles par 1\s\$US dépensé$/);
+    expect(rows.slice(1, 3)).toEqual([
+      ["Créer un compte", "+200 étoiles", "Une fois"],
+      ["S'abonner à la newsletter", "+1 étoile", "Une fois"],
+    ]);
+    expect(rows[7]![0]).toMatch(/^Dépenser 150\s\$US en 30 jours$/);
+    await shot(tab.page, "ways-to-earn-fr");
+    await tab.close();
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
