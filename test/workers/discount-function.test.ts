@@ -11,6 +11,8 @@ import {
   type TierDiscountInput,
 } from "../../core/discount-function-config";
 import extensionToml from "../../shopify-function/shopify.extension.toml?raw";
+import cartLinesQuery from "../../shopify-function/src/cart_lines_discounts_generate_run.graphql?raw";
+import deliveryQuery from "../../shopify-function/src/cart_delivery_options_discounts_generate_run.graphql?raw";
 import type { CartInput, DeliveryInput } from "../../shopify-function/src/api";
 import * as exportsOfIndex from "../../shopify-function/src/index";
 import { perksFor } from "../../shopify-function/src/perks";
@@ -70,6 +72,49 @@ describe("the function on its fixtures", () => {
     const camel = (kebab: string) => kebab.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
     for (const [, , exported] of targets) expect(typeof (exportsOfIndex as Record<string, unknown>)[camel(exported!)]).toBe("function");
     for (const { fixture } of fixtures) expect(targets.some(([target, , exported]) => target === fixture.payload.target && exported === fixture.payload.export)).toBe(true);
+  });
+});
+
+/** A query's selections as a tree: field name -> its sub-selection (null for a leaf). No fragments or aliases. */
+type Selection = Map<string, Selection | null>;
+function selectionOf(query: string): Selection {
+  const tokens = query
+    .replace(/#[^\n]*/g, "")
+    .replace(/\((?:[^()"]|"[^"]*")*\)/g, "")
+    .match(/[A-Za-z_]\w*|[{}]/g)!;
+  let i = tokens.indexOf("{");
+  const parse = (): Selection => {
+    const fields: Selection = new Map();
+    i++;
+    while (tokens[i] !== "}") {
+      const name = tokens[i++]!;
+      fields.set(name, tokens[i] === "{" ? parse() : null);
+    }
+    i++;
+    return fields;
+  };
+  return parse();
+}
+
+/** Where `value` has a field the query does not select, or lacks one it selects (Shopify sends every selected field). */
+function mismatches(value: unknown, selection: Selection, path = "input"): string[] {
+  if (value === null) return [];
+  if (Array.isArray(value)) return value.flatMap((item, n) => mismatches(item, selection, `${path}[${n}]`));
+  if (typeof value !== "object") return [`${path} is a leaf but the query selects fields in it`];
+  const record = value as Record<string, unknown>;
+  const extra = Object.keys(record).filter((key) => !selection.has(key)).map((key) => `${path}.${key} is not in the query`);
+  const missing = [...selection.keys()].filter((key) => !(key in record)).map((key) => `${path}.${key} is selected but missing`);
+  const nested = [...selection.entries()].flatMap(([key, sub]) => (sub && key in record ? mismatches(record[key], sub, `${path}.${key}`) : []));
+  return [...extra, ...missing, ...nested];
+}
+
+describe("the fixtures' inputs are what the input queries ask for", () => {
+  const queries: Record<string, string> = { "cart.lines.discounts.generate.run": cartLinesQuery, "cart.delivery-options.discounts.generate.run": deliveryQuery };
+  it.each(fixtures)("$name", ({ fixture }) => {
+    expect(mismatches(fixture.payload.input, selectionOf(queries[fixture.payload.target]!))).toEqual([]);
+  });
+  it("the check finds a field the query does not ask for", () => {
+    expect(mismatches({ cart: { lines: [{ id: "1", cost: {} }] } }, selectionOf("query { cart { lines { id } } }"))).toEqual(["input.cart.lines[0].cost is not in the query"]);
   });
 });
 
