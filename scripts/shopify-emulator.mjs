@@ -438,6 +438,8 @@ export async function startShopifyEmulator({
    *   queues a fault; the shop's matching requests meet queued faults in order.
    *   `DELETE /__emulator/faults` clears the shop's queue.
    * - `GET /__emulator/discounts`: `{ discounts: [{ id, code, operation, input, createdAt }] }`.
+   * - `POST /__emulator/scopes` with `{ scopes: "read_orders,..." }`: the shop's tokens carry
+   *   these scopes from now on (Shopify answers ACCESS_DENIED beyond them).
    * - `GET /__emulator/automatic-discounts`: `{ discounts: [{ discountId, input, createdAt }] }`
    *   (discountAutomaticAppCreate's, oldest first).
    * - `GET /__emulator/metafields`: `{ metafields: [{ id, ownerId, namespace, key, type, value,
@@ -458,6 +460,24 @@ export async function startShopifyEmulator({
         }
       }
       return [200, { expired }];
+    }
+    if (method === "POST" && url.pathname === "/__emulator/scopes") {
+      // The scopes the shop's merchant approved, as on an install from before a scope was added.
+      let scopesGranted;
+      try {
+        scopesGranted = JSON.parse(text || "{}").scopes;
+      } catch {
+        return [400, { errors: "the body must be JSON" }];
+      }
+      if (typeof scopesGranted !== "string") return [400, { errors: "scopes must be a comma-separated string" }];
+      let changed = 0;
+      for (const entry of tokens.values()) {
+        if (entry.shop === shop) {
+          entry.scopes = scopesGranted;
+          changed++;
+        }
+      }
+      return [200, { changed }];
     }
     if (url.pathname === "/__emulator/faults" && method === "POST") {
       const fault = parseFault(text);

@@ -99,6 +99,12 @@ export async function listAutomaticDiscounts(shop: string): Promise<EmulatorAuto
   return ((await response.json()) as { discounts: EmulatorAutomaticDiscount[] }).discounts;
 }
 
+/** The shop's tokens carry only these scopes from now on, as an install from before a scope was asked for. */
+export async function grantScopes(shop: string, scopes: string): Promise<void> {
+  const response = await fetch(control("scopes", shop), { method: "POST", body: JSON.stringify({ scopes }) });
+  if (response.status !== 200) throw new Error(`the emulator refused the scopes: ${await response.text()}`);
+}
+
 /** The shop's metafields at the emulator (all owners, or one owner's). */
 export async function listMetafields(shop: string, ownerId?: string): Promise<EmulatorMetafield[]> {
   const url = control("metafields", shop) + (ownerId === undefined ? "" : `&ownerId=${encodeURIComponent(ownerId)}`);

@@ -14,7 +14,7 @@ import {
   publishDiscountConfig,
 } from "../../workers/shopify/discount-function";
 import extensionToml from "../../shopify-function/shopify.extension.toml?raw";
-import { emulatorRequests, graphqlCalls, injectFault, installedShop, listAutomaticDiscounts, listMetafields } from "../helpers/shopify-emulator";
+import { emulatorRequests, grantScopes, graphqlCalls, injectFault, installedShop, listAutomaticDiscounts, listMetafields } from "../helpers/shopify-emulator";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
@@ -225,6 +225,17 @@ describe("publishCustomerTier", () => {
     const outcomes = await Promise.all([1, 2, 3].map(() => publishCustomerTier(env, shop, 7002, "tier_gold")));
     expect(outcomes.every((o) => o.kind === "published")).toBe(true);
     expect((await listMetafields(shop)).map((m) => [m.ownerId, m.value])).toEqual([["gid://shopify/Customer/7002", "tier_gold"]]);
+  });
+
+  it("a shop installed before the app asked for write_customers: rejected with ACCESS_DENIED, nothing written", async () => {
+    const shop = await installedShop("fn-tier-scope");
+    await grantScopes(shop, "read_customers,read_orders,write_discounts");
+    const outcome = await publishCustomerTier(env, shop, 7004, "tier_gold");
+    expect(outcome).toMatchObject({ kind: "rejected", userErrors: [{ field: null, code: "ACCESS_DENIED" }] });
+    expect(outcome.kind === "rejected" && outcome.reason).toContain("write_customers");
+    expect(await listMetafields(shop)).toEqual([]);
+    // The discount's own metafield needs only write_discounts.
+    expect(await publishDiscountConfig(env, shop, config())).toMatchObject({ kind: "published", action: "created" });
   });
 
   it("a 500 on the write is retried; a customer id that is not Shopify's is refused before any call", async () => {

@@ -196,11 +196,17 @@ function refuseOn(userErrors: ShopifyUserError[] | undefined, field: string, res
 function failed(error: unknown): Extract<PublishConfigOutcome, { kind: "rejected" | "unavailable" }> {
   if (error instanceof Refused) return { kind: "rejected", reason: error.message, userErrors: error.userErrors };
   if (error instanceof AdminApiError) {
-    if (error.kind === "graphql" && !error.ambiguous) return { kind: "rejected", reason: error.message, userErrors: [] };
+    // Refused as a whole (e.g. ACCESS_DENIED: the merchant has not approved a scope yet).
+    if (error.kind === "graphql" && !error.ambiguous) return { kind: "rejected", reason: error.message, userErrors: graphqlErrorsOf(error.details) };
     return { kind: "unavailable", reason: `${error.kind}: ${error.message}`, ambiguous: error.ambiguous };
   }
   if (error instanceof ShopifyTokenError) return { kind: "unavailable", reason: `${error.reason}: ${error.message}`, ambiguous: false };
   return { kind: "unavailable", reason: error instanceof Error ? error.message : String(error), ambiguous: true };
+}
+
+function graphqlErrorsOf(details: unknown): ShopifyUserError[] {
+  const graphQLErrors = (details as { graphQLErrors?: { message?: string; extensions?: { code?: string } }[] } | undefined)?.graphQLErrors ?? [];
+  return graphQLErrors.map((e) => ({ field: null, code: e.extensions?.code ?? null, message: e.message ?? "GraphQL error" }));
 }
 
 function compareIds(a: string, b: string): number {
