@@ -38,7 +38,8 @@ const DEFAULT_FUNCTIONS = { "loyalnest-vip-discount": "gid://shopify/ShopifyFunc
 const OWNER_SCOPES = { Customer: "write_customers", DiscountAutomaticNode: "write_discounts" };
 const METAFIELD_TYPES = ["json", "single_line_text_field"];
 const MAX_METAFIELDS_PER_SET = 25;
-const FAULT_MODES = ["http_500", "throttled", "user_error", "timeout"];
+// stale_search (discountNodes only): Shopify's search index has not caught up, nothing is listed.
+const FAULT_MODES = ["http_500", "throttled", "user_error", "timeout", "stale_search"];
 const DEFAULT_HOLD_MS = 30_000;
 
 /**
@@ -170,6 +171,12 @@ export async function startShopifyEmulator({
       const cost = operation === LOOKUP ? LOOKUP_COST : mutationCost;
       // Shopify's answer when the bucket is dry: nothing done, the status shows it empty.
       return { ...injected, ...throttledAnswer({ requestedQueryCost: cost, actualQueryCost: null, throttleStatus: { ...bucket, currentlyAvailable: 0 } }) };
+    }
+    if (fault.mode === "stale_search") {
+      if (operation !== "discountNodes") return { ...injected, status: 200, body: { errors: [{ message: "emulator: stale_search applies to discountNodes only" }] } };
+      const answered = run();
+      if (answered.body?.data?.discountNodes) answered.body.data.discountNodes.nodes = [];
+      return { ...answered, ...injected };
     }
     if (fault.mode === "user_error") {
       if (operation === LOOKUP || operation === "discountNodes") {
@@ -431,7 +438,8 @@ export async function startShopifyEmulator({
    *   (with the operation and any fault injected).
    * - `POST /__emulator/expire-access-tokens`: an hour passes for the shop's access tokens
    *   (Shopify then answers 401).
-   * - `POST /__emulator/faults` with `{ mode: "http_500" | "throttled" | "user_error" | "timeout",
+   * - `POST /__emulator/faults` with `{ mode: "http_500" | "throttled" | "user_error" | "timeout"
+   *   | "stale_search" (discountNodes lists nothing, as before the search index catches up),
    *   times?: 1 (0 = until cleared), operation?: a discount operation's name (default: any),
    *   holdMs?: 30000 (timeout: how long the connection is held before it is dropped),
    *   createThenFail?: false (http_500, timeout: the discount is created, then the answer lost) }`

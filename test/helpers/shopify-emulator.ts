@@ -21,7 +21,8 @@ export interface EmulatorRequest {
 }
 
 export interface EmulatorFault {
-  mode: "http_500" | "throttled" | "user_error" | "timeout";
+  /** stale_search: discountNodes lists nothing, as before Shopify's search index catches up. */
+  mode: "http_500" | "throttled" | "user_error" | "timeout" | "stale_search";
   /** How many matching requests meet it (default 1); 0 = every one until cleared. */
   times?: number;
   /** The mutation or query name it applies to; default: any discount operation. */

@@ -123,6 +123,23 @@ describe("publishDiscountConfig", () => {
     expect(JSON.parse((await configMetafields(shop))[0]!.value).tiers[0].percentage).toBe("11");
   });
 
+  it("a discount Shopify's search does not list yet: the create's own id is used, and the next publish finds it", async () => {
+    const shop = await installedShop("fn-stale-search");
+    await injectFault(shop, { mode: "stale_search", operation: "discountNodes", times: 2 });
+    const first = await publishDiscountConfig(env, shop, config("10"));
+    const [discount] = await listAutomaticDiscounts(shop);
+    expect(first).toEqual({ kind: "published", action: "created", discountGid: discount!.discountId, removedDuplicates: [] });
+
+    // Still not indexed: a second discount is created; once listed, the next publish keeps the oldest.
+    await injectFault(shop, { mode: "stale_search", operation: "discountNodes", times: 2 });
+    await publishDiscountConfig(env, shop, config("10"));
+    expect(await listAutomaticDiscounts(shop)).toHaveLength(2);
+    const settled = await publishDiscountConfig(env, shop, config("11"));
+    expect(settled).toMatchObject({ kind: "published", action: "updated", discountGid: discount!.discountId, removedDuplicates: [expect.any(String)] });
+    expect((await listAutomaticDiscounts(shop)).map((d) => d.discountId)).toEqual([discount!.discountId]);
+    expect((await configMetafields(shop)).map((m) => [m.ownerId, JSON.parse(m.value).tiers[0].percentage])).toEqual([[discount!.discountId, "11"]]);
+  });
+
   it("THROTTLED on the metafield write is waited out and the write goes through", async () => {
     const shop = await installedShop("fn-throttled");
     await publishDiscountConfig(env, shop, config("10"));

@@ -7,8 +7,9 @@
 // The discount is found again at Shopify, not remembered here: it is the automatic app discount
 // carrying our app-owned configuration metafield (no other app can write `$app:loyalnest`).
 // Publishing is idempotent: an unchanged configuration sends no mutation; a create whose answer
-// was lost, or two publishes racing, can leave two of ours, and every publish keeps the oldest
-// and deletes the others before it writes.
+// was lost, two publishes racing, or a search index lagging behind a create can leave two of
+// ours, and every publish keeps the oldest and deletes the others before it writes. Two copies
+// never stack: the discount does not combine with other order or shipping discounts.
 import {
   CUSTOMER_TIER_METAFIELD,
   DISCOUNT_CONFIG_METAFIELD,
@@ -87,11 +88,12 @@ export async function publishDiscountConfig(env: Env, shop: string, config: Disc
     let ours = await listOurDiscounts(env, shop, options);
     let action: "created" | "updated" | "unchanged" | null = null;
     if (ours.length === 0) {
-      await createDiscount(env, shop, value, options);
+      const created = await createDiscount(env, shop, value, options);
       action = "created";
-      // Found again rather than taken from the answer: a racing publish may have created one too.
+      // Listed again: a racing publish may have created one too. The answer's id is kept even
+      // if Shopify's search does not list it yet.
       ours = await listOurDiscounts(env, shop, options);
-      if (ours.length === 0) return { kind: "unavailable", reason: "Shopify created the discount but does not list it yet", ambiguous: true };
+      if (!ours.some((d) => d.id === created)) ours = [...ours, { id: created, value }].sort((a, b) => compareIds(a.id, b.id));
     }
     const [kept, ...duplicates] = ours as [OurDiscount, ...OurDiscount[]];
     for (const duplicate of duplicates) await deleteDiscount(env, shop, duplicate.id, options);
@@ -149,7 +151,8 @@ async function listOurDiscounts(env: Env, shop: string, options: AdminGraphqlOpt
     .sort((a, b) => compareIds(a.id, b.id));
 }
 
-async function createDiscount(env: Env, shop: string, value: string, options: AdminGraphqlOptions): Promise<void> {
+/** The new discount's id. */
+async function createDiscount(env: Env, shop: string, value: string, options: AdminGraphqlOptions): Promise<string> {
   const automaticAppDiscount = {
     title: DISCOUNT_TITLE,
     functionHandle: FUNCTION_HANDLE,
@@ -164,6 +167,7 @@ async function createDiscount(env: Env, shop: string, value: string, options: Ad
   const { data } = await adminGraphql<{ discountAutomaticAppCreate: Payload }>(env, shop, CREATE, { automaticAppDiscount }, options);
   const payload = data.discountAutomaticAppCreate;
   refuseOn(payload?.userErrors, "discountAutomaticAppCreate", payload?.automaticAppDiscount);
+  return payload!.automaticAppDiscount!.discountId;
 }
 
 async function deleteDiscount(env: Env, shop: string, id: string, options: AdminGraphqlOptions): Promise<void> {
