@@ -13,6 +13,7 @@ import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { appProxyAuth, requireCustomer } from "./auth";
 import { proxyQuery } from "./proxy-query";
+import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 
 
@@ -109,3 +110,4 @@ storefront.openapi(configRoute, async (c) => {
 });
 
 registerRedemptionRoutes(storefront);
+registerEarningRoutes(storefront);
