@@ -4,6 +4,9 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { birthdayIn, nextBirthdayAfter } from "../../core/birthday";
+import { ciphertextKid, dataKeys, encryptText, keyring, reviewSecretContext } from "../../core/crypto";
+import { toBase64 } from "../../core/encoding";
+import { reencryptBatch } from "../../queues/reencrypt";
 import { DEFAULT_EARNING, type EarningRules } from "../../core/program";
 import { saveProgramChange } from "../../d1/program";
 import { getProgram } from "../../d1/shops";
@@ -190,6 +193,21 @@ describe("reviews (Judge.me webhooks)", () => {
     );
     expect(bad.status).toBe(400);
     expect((await json(bad)).error.code).toBe("invalid_request");
+  });
+
+  it("a secret sealed under a retired key is rewritten under the current one by the sweep, and still verifies", async () => {
+    const shop = await shopWith("judgeme-rotate");
+    const secret = "jm-secret-rotated-1";
+    const retiredKey = toBase64(new Uint8Array(32).fill(7));
+    const rotatedEnv = { ...env, ENCRYPTION_KEYS_PREVIOUS: retiredKey };
+    await connectJudgeMe(shop, secret);
+    const oldSealed = await encryptText(await dataKeys(retiredKey), secret, reviewSecretContext(shop, "judgeme"));
+    await env.DB.prepare(`UPDATE review_integrations SET secret_encrypted = ? WHERE shop = ?`).bind(oldSealed, shop).run();
+    for (let pass = 0; pass < 20; pass++) if ((await reencryptBatch(rotatedEnv, 50)).reviewSecrets === 0) break;
+    const row = await env.DB.prepare(`SELECT secret_encrypted FROM review_integrations WHERE shop = ?`).bind(shop).first<{ secret_encrypted: string }>();
+    expect(ciphertextKid(row!.secret_encrypted)).toBe((await keyring(env)).current.kid);
+    const customerId = newCustomer();
+    expect((await sendReview(shop, reviewBody(shop, { id: String(++nextReview), externalId: customerId }), secret)).body).toMatchObject({ outcome: "applied" });
   });
 
   it("awards the reviewer Judge.me names once per review id, racing redeliveries included; the limit holds across racing reviews", async () => {
