@@ -14,7 +14,7 @@ import {
   type PointsExpiry,
 } from "../core/expiry";
 import { computeOrderEarn, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
-import { actionRule, goalSpendRule } from "../core/earn-limits";
+import { goalSpendRule } from "../core/earn-limits";
 import { getProgram } from "../d1/shops";
 import * as earning from "./earning-actions";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
@@ -203,16 +203,7 @@ export class CustomerAccount extends DurableObject<Env> {
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
-      const signup = this.awardAction({
-        action: "signup",
-        key: `${input.customerGid}:signup`,
-        at: Date.now(),
-        rule: actionRule(input.program, "signup"),
-        program: input.program,
-        sourceType: "customer",
-        sourceId: input.customerGid,
-        note: "signup bonus",
-      });
+      const signup = this.awardAction(earning.signupAward(input.program, input.customerGid, Date.now()));
       const newsletter = input.newsletter ? this.awardNewsletter(input.program, input.customerGid, input.newsletter) : null;
       return (signup.outcome === "applied" ? signup.points : 0) + (newsletter?.outcome === "applied" ? newsletter.points : 0);
     });
@@ -235,32 +226,13 @@ export class CustomerAccount extends DurableObject<Env> {
   /** A review published through the shop's review provider: once per review id, within the limit. */
   reviewPublished(input: ReviewInput): ActionResult {
     this.bindIdentity(input);
-    return this.awardOnce(input.program, {
-      action: "review",
-      key: `review:${input.reviewId}`,
-      at: input.at ?? Date.now(),
-      rule: actionRule(input.program, "review"),
-      program: input.program,
-      sourceType: "review",
-      sourceId: input.reviewId,
-      note: "product review",
-    });
+    return this.awardOnce(input.program, earning.reviewAward(input.program, input.reviewId, input.at ?? Date.now()));
   }
 
   /** A follow from the widget: counted per network; a retried request (same key) answers the same. */
   socialFollow(input: SocialFollowInput): ActionResult {
     this.bindIdentity(input);
-    return this.awardOnce(input.program, {
-      action: "social_follow",
-      scope: input.network,
-      key: `social_follow:${input.network}:${input.requestKey}`,
-      at: input.at ?? Date.now(),
-      rule: actionRule(input.program, "social_follow", input.network),
-      program: input.program,
-      sourceType: "customer",
-      sourceId: input.network,
-      note: `followed on ${input.network}`,
-    });
+    return this.awardOnce(input.program, earning.socialFollowAward(input.program, input.network, input.requestKey, input.at ?? Date.now()));
   }
 
   /** The shopper's birthday, given once (earning-actions.ts setBirthday). */
@@ -294,63 +266,39 @@ export class CustomerAccount extends DurableObject<Env> {
     return { ...result, balance: this.summaryRow().points_balance };
   }
 
-  /** One subscription (its consent time) awards once; a resubscription is a new one, within the limit. */
   private awardNewsletter(program: ProgramSettings, customerGid: string, consent: NewsletterConsent): earning.AwardOutcome {
-    return this.awardAction({
-      action: "newsletter",
-      key: `newsletter:${consent.consentedAt ?? "subscribed"}`,
-      at: consent.consentedAt ?? consent.triggeredAt,
-      rule: actionRule(program, "newsletter"),
-      program,
-      sourceType: "customer",
-      sourceId: customerGid,
-      note: "newsletter signup",
-    });
+    return this.awardAction(earning.newsletterAward(program, customerGid, consent));
   }
 
   /** After an order is paid: the goal-spend award when its window's spend reaches the amount. */
   private awardGoalSpend(program: ProgramSettings, orderGid: string, at: number): number {
     const rule = goalSpendRule(program);
     if (!rule || !earning.goalSpendReached(this.sql, rule, at)) return 0;
-    const result = this.awardAction({
-      action: "goal_spend",
-      key: `goal_spend:${orderGid}`,
-      at,
-      rule: { points: rule.points, limit: rule.limit },
-      program,
-      sourceType: "order",
-      sourceId: orderGid,
-      note: `spent ${rule.amount} within ${rule.days} days`,
-    });
+    const result = this.awardAction(earning.goalSpendAward(program, rule, orderGid, at));
     return result.outcome === "applied" ? result.points : 0;
   }
 
-  /** The alarm: the birthday due by `now`, once (key birthday:<year>), under the shop's program then. */
-  private async awardDueBirthday(now: number): Promise<void> {
+  /**
+   * The alarm: the birthday due by `now`, once (key birthday:<year>), under the shop's program
+   * then. False when the program could not be read (the alarm tries again in a minute).
+   */
+  private async awardDueBirthday(now: number): Promise<boolean> {
     const due = earning.dueBirthday(this.sql, now);
-    if (!due) return;
+    if (!due) return true;
     const { shop } = this.identity()!;
     let program: ProgramSettings;
     try {
       program = await getProgram(this.env, shop);
     } catch (error) {
       console.warn("birthday: program unavailable, the alarm will retry", String(error));
-      return;
+      return false;
     }
     this.transaction(() => {
       if (earning.dueBirthday(this.sql, now)?.at !== due.at) return; // handled meanwhile
-      this.awardAction({
-        action: "birthday",
-        key: `birthday:${due.year}`,
-        at: due.at,
-        rule: actionRule(program, "birthday"),
-        program,
-        sourceType: "customer",
-        sourceId: `birthday:${due.year}`,
-        note: "birthday",
-      });
+      this.awardAction(earning.birthdayAward(program, due));
       earning.birthdayHandled(this.sql, due.at);
     });
+    return true;
   }
 
   // --- Redemption: the saga of money rule 4 (RPC) ---------------------------------------------
@@ -752,14 +700,16 @@ export class CustomerAccount extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The alarm is spent: whatever is still to do after this run needs the next one.
     const now = Date.now();
+    let birthdayDone = true;
     if (this.identity()) {
       await this.settleDueRedemptions(now);
       this.expireDueCodes(now);
-      await this.awardDueBirthday(now);
+      birthdayDone = await this.awardDueBirthday(now);
       this.expireAndRemind(now);
     }
     await this.flushOutbox();
-    this.armAlarm(Date.now() + 1_000);
+    // A birthday still due (D1 unreadable) waits a minute rather than spinning every second.
+    this.armAlarm(Date.now() + (birthdayDone ? 1_000 : 60_000));
   }
 
   /** Sends unsent rows (and rows sent long ago but never confirmed). */

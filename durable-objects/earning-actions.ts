@@ -3,10 +3,13 @@
 // its storage transaction, so an award's key, its limit check and its ledger entry commit
 // together and concurrent requests (which the object serializes) cannot pass a limit.
 import { nextBirthdayAfter, type Birthday } from "../core/birthday";
-import { mayAward } from "../core/earn-limits";
+import { actionRule, mayAward } from "../core/earn-limits";
 import { goalReached, type PaidOrderSpend } from "../core/goal-spend";
 import type { ActionKind, ActionSnapshot, LedgerEntry } from "../core/ledger-events";
-import type { EarnLimit, ProgramSettings } from "../core/program";
+import type { EarnLimit, ProgramSettings, SocialNetwork } from "../core/program";
+import type { NewsletterConsent } from "./customer-account-types";
+
+type GoalSpendRule = ProgramSettings["earning"]["goal_spend"];
 
 export interface ActionAward {
   action: ActionKind;
@@ -55,6 +58,65 @@ export function awardAction(sql: SqlStorage, award: ActionAward, append: AppendA
     Date.now(),
   );
   return { outcome: "applied", points };
+}
+
+// --- Each action's award: its key (what makes a repeat a duplicate), time and rule ----------
+
+export function signupAward(program: ProgramSettings, customerGid: string, at: number): ActionAward {
+  // The key signup bonuses always had (customers/create).
+  return { action: "signup", key: `${customerGid}:signup`, at, rule: actionRule(program, "signup"), program, sourceType: "customer", sourceId: customerGid, note: "signup bonus" };
+}
+
+/** One subscription (its consent time) awards once; a resubscription is a new one, within the limit. */
+export function newsletterAward(program: ProgramSettings, customerGid: string, consent: NewsletterConsent): ActionAward {
+  return {
+    action: "newsletter",
+    key: `newsletter:${consent.consentedAt ?? "subscribed"}`,
+    at: consent.consentedAt ?? consent.triggeredAt,
+    rule: actionRule(program, "newsletter"),
+    program,
+    sourceType: "customer",
+    sourceId: customerGid,
+    note: "newsletter signup",
+  };
+}
+
+export function reviewAward(program: ProgramSettings, reviewId: string, at: number): ActionAward {
+  return { action: "review", key: `review:${reviewId}`, at, rule: actionRule(program, "review"), program, sourceType: "review", sourceId: reviewId, note: "product review" };
+}
+
+/** Counted per network; the request's key makes a retry a duplicate. */
+export function socialFollowAward(program: ProgramSettings, network: SocialNetwork, requestKey: string, at: number): ActionAward {
+  return {
+    action: "social_follow",
+    scope: network,
+    key: `social_follow:${network}:${requestKey}`,
+    at,
+    rule: actionRule(program, "social_follow", network),
+    program,
+    sourceType: "customer",
+    sourceId: network,
+    note: `followed on ${network}`,
+  };
+}
+
+export function birthdayAward(program: ProgramSettings, due: { at: number; year: number }): ActionAward {
+  const id = `birthday:${due.year}`;
+  return { action: "birthday", key: id, at: due.at, rule: actionRule(program, "birthday"), program, sourceType: "customer", sourceId: id, note: "birthday" };
+}
+
+/** The order that reached the goal names the award. */
+export function goalSpendAward(program: ProgramSettings, rule: GoalSpendRule, orderGid: string, at: number): ActionAward {
+  return {
+    action: "goal_spend",
+    key: `goal_spend:${orderGid}`,
+    at,
+    rule: { points: rule.points, limit: rule.limit },
+    program,
+    sourceType: "order",
+    sourceId: orderGid,
+    note: `spent ${rule.amount} within ${rule.days} days`,
+  };
 }
 
 // --- What the shopper already did -------------------------------------------------------------
