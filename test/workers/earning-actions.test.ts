@@ -7,6 +7,7 @@ import { birthdayIn, nextBirthdayAfter } from "../../core/birthday";
 import { ciphertextKid, dataKeys, encryptText, keyring, reviewSecretContext } from "../../core/crypto";
 import { toBase64 } from "../../core/encoding";
 import { reencryptBatch } from "../../queues/reencrypt";
+import { CUSTOMER_ACCOUNT_MIGRATIONS } from "../../durable-objects/customer-account-schema";
 import { DEFAULT_EARNING, type EarningRules } from "../../core/program";
 import { saveProgramChange } from "../../d1/program";
 import { getProgram } from "../../d1/shops";
@@ -56,6 +57,31 @@ describe("signup (customers/create)", () => {
     const summary = await customerAccount(env, shop, customerId).summary();
     expect(summary).toMatchObject({ points_balance: 200, total_points_earned: 200 });
     expect(await invariants(shop, customerId)).toMatchObject({ balance: 200, ledgerSum: 200, lotsSum: 200 });
+  });
+
+  it("DO migration 5 counts signup bonuses awarded before it toward the signup limit", async () => {
+    const shop = await shopWith("signup-backfill");
+    const customerId = newCustomer();
+    await deliver("customers/create", shop, customerBody({ id: customerId }));
+    // As an account migrated from version 4 would be: the bonus in the ledger, no award rows.
+    const backfilled = await inAccount(shop, customerId, (s) => {
+      s.exec(`DELETE FROM action_awards`);
+      const backfill = CUSTOMER_ACCOUNT_MIGRATIONS[4]!.find((statement) => statement.includes("INSERT INTO action_awards"))!;
+      s.exec(backfill);
+      return s.exec(`SELECT key, action, scope, points FROM action_awards`).toArray();
+    });
+    expect(backfilled).toEqual([{ key: `gid://shopify/Customer/${customerId}:signup`, action: "signup", scope: "", points: 200 }]);
+    const program = await getProgram(env, shop);
+    const again = await customerAccount(env, shop, customerId).customerCreated({
+      shop,
+      customerId,
+      delivery: { id: `replayed-${customerId}`, topic: "customers/create" },
+      customerGid: `gid://shopify/Customer/${customerId}-other`,
+      program,
+      profile: { email_encrypted: null, email_blind_index: null, first_name: null, last_name: null, shopify_created_at: null },
+    });
+    expect(again).toMatchObject({ outcome: "recorded", points: 0 });
+    expect(await kinds(shop, customerId, "signup")).toHaveLength(1);
   });
 
   it("earns nothing when signup is off, or the program is off", async () => {
