@@ -309,6 +309,19 @@ describe("reviews (Judge.me webhooks)", () => {
     expect(await ledger(shop, customerId)).toEqual([]);
   });
 
+  it("a review hidden when created earns when an update publishes it, once", async () => {
+    const shop = await shopWith("judgeme-publish");
+    const secret = "jm-secret-publish-1";
+    await connectJudgeMe(shop, secret);
+    const customerId = newCustomer();
+    const id = String(++nextReview);
+    const send = (event: string, hidden: boolean) => sendReview(shop, reviewBody(shop, { id, externalId: customerId, hidden, event }), secret);
+    expect((await send("review/created", true)).body).toMatchObject({ outcome: "ignored", reason: "review_hidden" });
+    expect((await send("review/updated", false)).body).toMatchObject({ outcome: "applied", points: 100 });
+    expect((await send("review/updated", false)).body).toMatchObject({ outcome: "duplicate", points: 100 });
+    expect(await kinds(shop, customerId, "review")).toHaveLength(1);
+  });
+
   it("finds the reviewer by email through the blind index; an email no customer has earns nothing (200 ignored)", async () => {
     const shop = await shopWith("judgeme-email");
     const secret = "jm-secret-email-12";

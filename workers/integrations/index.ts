@@ -59,6 +59,7 @@ integrations.post(route.path, async (c) => {
   const raw = await readBodyWithin(c.req.raw, MAX_REVIEW_WEBHOOK_BYTES);
   if (!raw) throw new ApiError(413, "payload_too_large", "webhook body exceeds 256 KiB");
 
+  if (!c.req.header("judgeme-hmac-sha256")) throw new ApiError(401, "missing_hmac", "webhook signature verification failed");
   // Unknown shop, no provider: refused like a bad signature, so the answer tells nothing.
   const integration = (await isInstalled(c.env, shop)) ? await reviewIntegration(c.env, shop) : null;
   if (!integration || integration.provider !== "judgeme") throw new ApiError(401, "invalid_hmac", "webhook signature verification failed");
