@@ -46,3 +46,15 @@ export function goalReached(orders: readonly PaidOrderSpend[], goal: SpendGoal, 
   if (target === null || target <= 0) return false;
   return spendInWindow(orders, goal.days, at, countedThrough) >= target;
 }
+
+/**
+ * When the goal is reached in a window that holds the order placed at `at`: the earliest window
+ * end t in [at, at + days) — `at` itself or a later order's time — whose window reaches the
+ * amount; null when none does. Orders can reach us out of order: an order placed before others
+ * already recorded still completes the windows it falls in.
+ */
+export function goalReachedAt(orders: readonly PaidOrderSpend[], goal: SpendGoal, at: number, countedThrough: number | null = null): number | null {
+  if (countedThrough !== null && at <= countedThrough) return null;
+  const ends = [at, ...orders.map((o) => o.paidAt).filter((t) => t > at && t < at + goal.days * DAY_MS)].sort((a, b) => a - b);
+  return ends.find((end) => goalReached(orders, goal, end, countedThrough)) ?? null;
+}

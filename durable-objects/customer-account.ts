@@ -273,8 +273,9 @@ export class CustomerAccount extends DurableObject<Env> {
   /** After an order is paid: the goal-spend award when its window's spend reaches the amount. */
   private awardGoalSpend(program: ProgramSettings, orderGid: string, at: number): number {
     const rule = goalSpendRule(program);
-    if (!rule || !earning.goalSpendReached(this.sql, rule, at)) return 0;
-    const result = this.awardAction(earning.goalSpendAward(program, rule, orderGid, at));
+    const reachedAt = rule ? earning.goalSpendReachedAt(this.sql, rule, at) : null;
+    if (!rule || reachedAt === null) return 0;
+    const result = this.awardAction(earning.goalSpendAward(program, rule, orderGid, reachedAt));
     return result.outcome === "applied" ? result.points : 0;
   }
 

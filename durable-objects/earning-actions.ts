@@ -4,7 +4,7 @@
 // together and concurrent requests (which the object serializes) cannot pass a limit.
 import { nextBirthdayAfter, type Birthday } from "../core/birthday";
 import { actionRule, mayAward } from "../core/earn-limits";
-import { goalReached, type PaidOrderSpend } from "../core/goal-spend";
+import { goalReachedAt, type PaidOrderSpend } from "../core/goal-spend";
 import type { ActionKind, ActionSnapshot, LedgerEntry } from "../core/ledger-events";
 import type { EarnLimit, ProgramSettings, SocialNetwork } from "../core/program";
 import type { NewsletterConsent } from "./customer-account-types";
@@ -184,19 +184,22 @@ export function nextBirthdayWake(sql: SqlStorage): number | null {
 // --- Goal spend -----------------------------------------------------------------------------
 
 /**
- * Whether the customer's paid orders reach the goal at `at` (the order just paid). Spend that
- * reached an earlier goal (orders placed at or before that award's time) is not counted again.
+ * When the customer's paid orders reach the goal in a window holding the order placed at `at`
+ * (core/goal-spend.ts goalReachedAt), or null. Spend that reached an earlier goal (orders
+ * placed at or before that award's time) is not counted again.
  */
-export function goalSpendReached(sql: SqlStorage, goal: { amount: string; days: number }, at: number): boolean {
+export function goalSpendReachedAt(sql: SqlStorage, goal: { amount: string; days: number }, at: number): number | null {
   const countedThrough = sql
     .exec<{ t: number | null }>(`SELECT max(awarded_for) AS t FROM action_awards WHERE action = 'goal_spend'`)
     .one().t;
+  const span = goal.days * 86_400_000;
   const orders = sql
     .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
-      `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ?`,
-      at - goal.days * 86_400_000,
+      `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at < ?`,
+      at - span,
+      at + span,
     )
     .toArray()
     .map((o): PaidOrderSpend => ({ paidAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
-  return goalReached(orders, goal, at, countedThrough);
+  return goalReachedAt(orders, goal, at, countedThrough);
 }

@@ -1,7 +1,7 @@
 // Pure earning rules: per-period limits (calendar UTC) and the goal-spend window.
 import { describe, expect, it } from "vitest";
 import { awardsInPeriod, limitPeriodAt, mayAward } from "../../core/earn-limits";
-import { goalReached, goalWindow, spendInWindow, type PaidOrderSpend } from "../../core/goal-spend";
+import { goalReached, goalReachedAt, goalWindow, spendInWindow, type PaidOrderSpend } from "../../core/goal-spend";
 
 const t = (iso: string) => Date.parse(iso);
 
@@ -84,5 +84,20 @@ describe("goal spend window", () => {
     expect(goalReached(orders, goal, at)).toBe(true);
     expect(goalReached(orders, goal, at, t("2026-03-10T00:00:00Z"))).toBe(false);
     expect(spendInWindow(orders, 30, at, t("2026-03-09T23:59:59Z"))).toBe(210_000);
+  });
+
+  it("goalReachedAt: an order arriving after later ones completes the earliest window that holds it", () => {
+    const later = order("2026-03-20T00:00:00Z", 150);
+    const early = order("2026-03-01T00:00:00Z", 60);
+    // Received last, placed first: its own window (ending 1 March) holds only 60; the window
+    // ending 20 March holds both.
+    expect(goalReachedAt([later, early], goal, early.paidAt)).toBe(later.paidAt);
+    // 31 days apart: no window holds both.
+    const tooEarly = order("2026-02-17T00:00:00Z", 60);
+    expect(goalReachedAt([later, tooEarly], goal, tooEarly.paidAt)).toBeNull();
+    // In order: reached at the order itself.
+    expect(goalReachedAt([early, later], goal, later.paidAt)).toBe(later.paidAt);
+    // Placed at or before the last goal's time: already counted.
+    expect(goalReachedAt([early, later], goal, early.paidAt, later.paidAt)).toBeNull();
   });
 });

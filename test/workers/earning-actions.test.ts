@@ -523,6 +523,19 @@ describe("goal spend", () => {
     expect(await kinds(shop, other, "goal_spend")).toHaveLength(1);
   });
 
+  it("an order delivered after a later one still completes the goal (webhooks arrive out of order)", async () => {
+    const shop = await shopWith("goal-late", { goal_spend: goal });
+    const customerId = newCustomer();
+    await deliver("orders/paid", shop, paidOrder(customerId, "150.00", "2026-09-20T10:00:00Z").body);
+    expect(await kinds(shop, customerId, "goal_spend")).toEqual([]);
+    const late = paidOrder(customerId, "60.00", "2026-09-01T10:00:00Z");
+    expect((await deliver("orders/paid", shop, late.body)).body).toMatchObject({ outcome: "applied", points: 600 + 500 });
+    expect(await kinds(shop, customerId, "goal_spend")).toEqual([{ kind: "goal_spend", points: 500, idempotency_key: `goal_spend:gid://shopify/Order/${late.id}` }]);
+    // Counted in September, the month the goal was reached.
+    const awardedFor = await inAccount(shop, customerId, (s) => s.exec<{ t: number }>(`SELECT awarded_for AS t FROM action_awards WHERE action = 'goal_spend'`).one().t);
+    expect(awardedFor).toBe(Date.parse("2026-09-20T10:00:00Z"));
+  });
+
   it("racing and redelivered orders award the goal once", async () => {
     const shop = await shopWith("goal-race", { goal_spend: goal });
     const customerId = newCustomer();
