@@ -672,7 +672,7 @@ describe("first load", () => {
       expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "the panel's script waits for the shopper").toEqual([]);
       if (i === 2) {
         await tab.launcher.hover();
-        await expect.poll(() => tab.requests.filter((url) => url.endsWith("/widget-panel.js")).length, "fetched on hover").toBe(1);
+        await expect.poll(() => tab.requests.filter((url) => url.endsWith("/widget-panel.js")).length).toBe(1);
         await openPanel(tab.launcher, tab.dialog);
         await tab.dialog.getByText("You have 1250 points").waitFor();
         expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "fetched once").toHaveLength(1);
@@ -776,6 +776,117 @@ describe("ways to earn", () => {
     ]);
     expect(rows[7]![0]).toMatch(/^Dépenser 150\s\$US en 30 jours$/);
     await shot(tab.page, "ways-to-earn-fr");
+    await tab.close();
+  });
+});
+
+describe("earning in the widget", () => {
+  /** The signed-in panel's Earn view. */
+  async function earnView(customerId: string) {
+    const tab = await visit({ customerId });
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByRole("button", { name: "Earn points" }).click();
+    await tab.dialog.getByRole("heading", { name: "Ways to earn" }).waitFor();
+    return tab;
+  }
+  const posts = (tab: { requests: string[] }, path: string) => tab.requests.filter((url) => new URL(url).pathname === `${PROXY_PREFIX}${path}`);
+  type Actions = { birthday: { month: number; day: number } | null; social_follows: string[] };
+
+  it("birthday: a day the month lacks is refused in the form; saved once, it shows read-only, also to another tab that tried to change it", async () => {
+    const shopper = newCustomerId();
+    const tab = await earnView(shopper);
+    const other = await earnView(shopper); // open before the birthday is given
+    const row = rewardRow(tab.dialog, "Celebrate your birthday");
+    await row.getByText("+200 points", { exact: true }).waitFor();
+    await row.getByText("Once a year", { exact: true }).waitFor();
+    const month = row.getByRole("combobox", { name: "Month" });
+    const day = row.getByRole("combobox", { name: "Day" });
+    await month.selectOption({ label: "February" });
+    await day.selectOption("30");
+    await row.getByRole("button", { name: "Save my birthday" }).click();
+    await row.getByRole("alert").getByText("Choose a month, and a day that exists in it.").waitFor();
+    expect(await month.getAttribute("aria-invalid")).toBe("true");
+    expect(await focusedText(tab.page)).toContain("February");
+    expect(posts(tab, "/customer/birthday"), "nothing sent").toEqual([]);
+
+    await day.selectOption("29");
+    await row.getByRole("button", { name: "Save my birthday" }).press("Enter");
+    const saved = row.getByText("Your birthday: February 29", { exact: true });
+    await saved.waitFor();
+    expect(await focusedText(tab.page), "focus moves to what replaced the form").toBe("Your birthday: February 29");
+    expect(await row.getByRole("combobox").count()).toBe(0);
+    expect(posts(tab, "/customer/birthday")).toHaveLength(1);
+    expect((await asShopper<Actions>(shopper, "/customer/actions")).birthday).toEqual({ month: 2, day: 29 });
+    await shot(tab.page, "birthday-saved");
+
+    // The other tab still shows the form: a different date is refused, and the saved one shown.
+    const stale = rewardRow(other.dialog, "Celebrate your birthday");
+    await stale.getByRole("combobox", { name: "Month" }).selectOption({ label: "March" });
+    await stale.getByRole("combobox", { name: "Day" }).selectOption("3");
+    await stale.getByRole("button", { name: "Save my birthday" }).click();
+    await stale.getByText("Your birthday: February 29", { exact: true }).waitFor();
+    await stale.getByRole("alert").getByText("Your birthday is already saved: it can't be changed.").waitFor();
+    expect((await asShopper<Actions>(shopper, "/customer/actions")).birthday).toEqual({ month: 2, day: 29 });
+
+    const again = await earnView(shopper);
+    await rewardRow(again.dialog, "Celebrate your birthday").getByText("Your birthday: February 29", { exact: true }).waitFor();
+    expect(await again.dialog.getByRole("combobox").count()).toBe(0);
+    for (const t of [tab, other, again]) expect(t.errors).toEqual([]);
+    await Promise.all([tab.close(), other.close(), again.close()]);
+  });
+
+  it("social follow: a button per offered network, +50 points once each, followed networks shown as such", async () => {
+    const shopper = newCustomerId();
+    await earn(shopper, "1.00"); // 10 points
+    const tab = await earnView(shopper);
+    const instagram = rewardRow(tab.dialog, "Follow us on Instagram");
+    await instagram.getByText("+50 points", { exact: true }).waitFor();
+    await instagram.getByRole("button", { name: "Follow on Instagram" }).click();
+    await instagram.getByText("+50 points", { exact: true }).nth(1).waitFor();
+    await tab.dialog.getByText("You have 60 points", { exact: true }).waitFor();
+    expect(await instagram.getByRole("button").count()).toBe(0);
+
+    // Facebook, keyboard only; a second press finds no button to press.
+    const facebook = rewardRow(tab.dialog, "Follow us on Facebook").getByRole("button", { name: "Follow on Facebook" });
+    await facebook.focus();
+    await tab.page.keyboard.press("Enter");
+    await tab.dialog.getByText("You have 110 points", { exact: true }).waitFor();
+    expect(posts(tab, "/actions/social-follow")).toHaveLength(2);
+    expect(await balanceOf(shopper)).toBe(110);
+    expect(tab.page.context().pages(), "no network URL configured: no window opened").toHaveLength(1);
+    await shot(tab.page, "social-followed");
+
+    const again = await earnView(shopper);
+    await rewardRow(again.dialog, "Follow us on Instagram").getByText("You follow us on Instagram", { exact: true }).waitFor();
+    await rewardRow(again.dialog, "Follow us on Facebook").getByText("You follow us on Facebook", { exact: true }).waitFor();
+    expect(await again.dialog.getByRole("button", { name: /^Follow on/ }).count()).toBe(0);
+    expect((await asShopper<Actions>(shopper, "/customer/actions")).social_follows.sort()).toEqual(["facebook", "instagram"]);
+    for (const t of [tab, again]) expect(t.errors).toEqual([]);
+    await Promise.all([tab.close(), again.close()]);
+  });
+
+  it("social follow: an answer lost on the way back, then Follow again, awards once", async () => {
+    const shopper = newCustomerId();
+    const tab = await earnView(shopper);
+    let lost = 0;
+    await tab.page.route(`**${PROXY_PREFIX}/actions/social-follow*`, async (route) => {
+      await route.fetch(); // the follow reaches the server…
+      lost++;
+      await route.abort("failed"); // …its answer does not reach the shopper
+    });
+    const row = rewardRow(tab.dialog, "Follow us on Instagram");
+    await row.getByRole("button", { name: "Follow on Instagram" }).click();
+    await row.getByRole("alert").getByText("We couldn't record your follow. Please try again.").waitFor();
+    expect(lost).toBe(1);
+    await tab.page.unroute(`**${PROXY_PREFIX}/actions/social-follow*`);
+    await row.getByRole("button", { name: "Follow on Instagram" }).click();
+    await row.getByText("You follow us on Instagram", { exact: true }).waitFor();
+    await tab.dialog.getByText("You have 50 points", { exact: true }).waitFor();
+    const keys = posts(tab, "/actions/social-follow").map((url) => new URL(url).searchParams.get("idempotency_key"));
+    expect(keys).toHaveLength(2);
+    expect(keys[0], "the retry is the same follow").toBe(keys[1]);
+    expect(await balanceOf(shopper)).toBe(50);
     await tab.close();
   });
 });

@@ -192,7 +192,13 @@ export function createApi(base: string, locale: string) {
     tierStatus: () => request<TierStatus>(`${base}/vip-tiers/status${localeQuery}`),
     actions: () => request<CustomerActions>(`${base}/customer/actions`),
     setBirthday: (birthday: Birthday) => post<{ birthday: Birthday }>(`${base}/customer/birthday`, birthday),
-    follow: (network: string) => post<Followed>(`${base}/actions/social-follow`, { network }),
+    /** A retry with the same key answers "duplicate": the follow is awarded once. */
+    follow: (network: string, idempotencyKey: string) =>
+      request<Followed>(`${base}/actions/social-follow?idempotency_key=${idempotencyKey}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "Idempotency-Key": idempotencyKey },
+        body: JSON.stringify({ network }),
+      }),
   };
 }
 

@@ -26,12 +26,22 @@ export function BirthdayForm({ store }: { store: PanelStore }) {
     wasSet.current = !!birthday;
   }, [birthday]);
 
+  const errorKey = step.kind === "error" ? `birthday_error_${step.code}` : "";
+  const failed = errorKey && (t(errorKey) === errorKey ? t("birthday_error") : t(errorKey));
   if (actions.state === "loading") return <p class="ln-muted">{t("loading")}</p>;
   if (birthday) {
+    // A birthday saved meanwhile (another tab) shows with why this one was not.
     return (
-      <p class="ln-done" ref={saved} tabIndex={-1}>
-        {t("birthday_set", { date: format.monthDay(birthday.month, birthday.day) })}
-      </p>
+      <div class="ln-action">
+        <p class="ln-done" ref={saved} tabIndex={-1}>
+          {t("birthday_set", { date: format.monthDay(birthday.month, birthday.day) })}
+        </p>
+        {failed && (
+          <p class="ln-error-text" role="alert">
+            {failed}
+          </p>
+        )}
+      </div>
     );
   }
 
@@ -44,8 +54,7 @@ export function BirthdayForm({ store }: { store: PanelStore }) {
     else void store.saveBirthday({ month: m, day: d });
   };
   const saving = step.kind === "saving";
-  const errorKey = step.kind === "error" ? `birthday_error_${step.code}` : "";
-  const error = invalid.value ? t("birthday_invalid") : errorKey && (t(errorKey) === errorKey ? t("birthday_error") : t(errorKey));
+  const error = invalid.value ? t("birthday_invalid") : failed;
   return (
     <form class="ln-birthday" onSubmit={submit} noValidate aria-describedby={error ? "ln-birthday-error" : undefined}>
       <label>

@@ -4,7 +4,7 @@
 import { computed, signal } from "@preact/signals";
 import type { Birthday, CustomerActions, Customer, Followed, History, Reward, TierStatus, WidgetConfig } from "./api";
 import { createFormat } from "./format";
-import { createRedemption, type RedemptionModel } from "./redemption";
+import { createRedemption, newIdempotencyKey, type RedemptionModel } from "./redemption";
 import type { Load, Store } from "./store";
 
 export type View = "catalog" | "earn" | "tier" | "history";
@@ -24,6 +24,8 @@ export function createPanelStore(store: Store) {
   const follows = signal<Record<string, FollowStep>>({});
   const birthdayStep = signal<BirthdayStep>({ kind: "idle" });
   const redemptions = new Map<string, RedemptionModel>();
+  /** Per network, kept until an answer arrives: a retry after a lost answer is the same follow. */
+  const followKeys = new Map<string, string>();
   let customerRequest: Promise<void> | null = null;
 
   /** The panel renders only once the config is ready (widget.tsx). */
@@ -101,9 +103,12 @@ export function createPanelStore(store: Store) {
   async function follow(network: string, openedUrl: boolean) {
     if (follows.value[network]?.kind === "saving") return;
     follows.value = { ...follows.value, [network]: { kind: "saving" } };
-    const result = await api.follow(network);
+    let key = followKeys.get(network);
+    if (!key) followKeys.set(network, (key = newIdempotencyKey()));
+    const result = await api.follow(network, key);
     if (result.ok) {
-      if (result.data.outcome === "applied") setBalance(result.data.balance);
+      followKeys.delete(network);
+      setBalance(result.data.balance);
       if (result.data.url && !openedUrl) window.open(result.data.url, "_blank", "noopener");
     }
     follows.value = { ...follows.value, [network]: result.ok ? { kind: "done", result: result.data } : { kind: "error" } };

@@ -40,7 +40,7 @@ export function pointsRange(reward: Reward, balance: number): PointsRange | null
 }
 
 /** A UUID; before Safari 15.4 (no crypto.randomUUID), a random key the server accepts as well. */
-const newIdempotencyKey = (): string =>
+export const newIdempotencyKey = (): string =>
   crypto.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 
 export type RedemptionModel = ReturnType<typeof createRedemption>;
