@@ -843,7 +843,7 @@ describe("earning in the widget", () => {
     const instagram = rewardRow(tab.dialog, "Follow us on Instagram");
     await instagram.getByText("+50 points", { exact: true }).waitFor();
     await instagram.getByRole("button", { name: "Follow on Instagram" }).click();
-    await instagram.getByText("+50 points", { exact: true }).nth(1).waitFor();
+    await instagram.getByText("Thanks for following: +50 points", { exact: true }).waitFor();
     await tab.dialog.getByText("You have 60 points", { exact: true }).waitFor();
     expect(await instagram.getByRole("button").count()).toBe(0);
 

@@ -83,7 +83,7 @@ function FollowButton({ store, way, network }: { store: PanelStore; way: WayToEa
   let note: string | null = null;
   if (step?.kind === "done") {
     const { outcome, points } = step.result;
-    note = outcome === "applied" ? award(store, points) : t(`follow_${outcome}`, { network: name });
+    note = t(`follow_${outcome}`, { network: name, count: points, points: store.pointsName.value(points) });
   } else if (already) note = t("follow_duplicate", { network: name });
   const onClick = () => {
     // Opened in the click itself, where no popup blocker refuses it; a URL only the server
