@@ -49,7 +49,9 @@ function wayTitle(store: PanelStore, way: { action: string; points?: number; net
   const t = store.t.value;
   const format = store.format.value;
   const points = way.points ?? 0;
-  return t(`way_${way.action}`, {
+  // A campaign's bonus for following names no network: any of them.
+  const action = way.action === "social_follow" && !way.network ? "social_follow_any" : way.action;
+  return t(`way_${action}`, {
     count: way.action === "goal_spend" ? way.days ?? 0 : points,
     points: store.pointsName.value(points),
     amount: format.price(way.action === "purchase" ? 1 : Number(way.amount ?? 0)),
