@@ -67,10 +67,8 @@ function Perks({ status, store }: { status: TierStatus; store: PanelStore }) {
   const t = store.t.value;
   const current = status.current;
   if (!current) return null;
-  const perks = [...current.perks];
-  if (current.earn_multiplier > 1) {
-    perks.unshift(t("tier_multiplier", { multiplier: store.format.value.number(current.earn_multiplier), points: store.pointsName.value(2) }));
-  }
+  // The merchant's words (the default tiers' perks name their multiplier): nothing added here.
+  const { perks } = current;
   if (!perks.length) return null;
   return (
     <>
