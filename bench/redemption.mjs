@@ -158,6 +158,27 @@ export async function verifyRedemptions({ baseUrl, secret, emulatorUrl, book, sh
   return { ok: problems.length === 0 && sampled.length > 0, discountsChecked, balancesSampled: sampled.length, problems };
 }
 
+/**
+ * A shopper following the shop on a network, as the widget sends it: `nextFollow()` gives
+ * { shopper, network }, each pair once, so every answer should be `applied` with the
+ * network's points (the default program: 50).
+ */
+export function followRequest({ secret, nextFollow, onAnswer }) {
+  return {
+    method: "POST",
+    setupRequest(req, context) {
+      const follow = nextFollow();
+      context.follow = follow;
+      const headers = { "content-type": "application/json", "idempotency-key": randomUUID() };
+      const path = appProxyPath(secret, "/proxy/v1/api/actions/social-follow", { customerId: follow.shopper.customerId, shop: follow.shopper.shop });
+      return { ...req, path, headers, body: JSON.stringify({ network: follow.network }) };
+    },
+    onResponse(status, body, context) {
+      onAnswer?.(context.follow, status, body);
+    },
+  };
+}
+
 /** A merchant's +10 points, as the dashboard sends it: one staff user per shop. */
 export function adjustRequest({ apiKey, secret, nextShopper, onAnswer }) {
   return {

@@ -13,6 +13,7 @@ import {
   REDEEM_PATH,
   REDEMPTION_SHOPS,
   adjustRequest,
+  followRequest,
   createRedemptionBook,
   fiveOffRewards,
   fundShoppers,
@@ -57,8 +58,8 @@ const WEBHOOK_RATE = 100;
 const SAMPLE = 50;
 const REDELIVER = 10;
 const PHASES = args.quick
-  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, redeemSeconds: 4, adjustSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
-  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, redeemSeconds: 15, adjustSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
+  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, redeemSeconds: 4, adjustSeconds: 3, followSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
+  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, redeemSeconds: 15, adjustSeconds: 10, followSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
 // search: a few merchants searching; DESIGN.md gives the search budget no concurrency. They are
 // paced inside the merchant API's rate limits (core/rate-limits.ts: 600 per user and 3,000 per
 // shop a minute), which a closed loop of 4 connections (~400 req/s locally) would pass.
@@ -71,8 +72,11 @@ const REDEEM_RATE = 20;
 const REDEEM_SHOPPERS_PER_SHOP = 100;
 const ADJUST_RATE = 10;
 const ADJUST_SHOPPERS_PER_SHOP = 10;
+// social follows: an earning action from the widget, each (shopper, network) once.
+const FOLLOW_RATE = 20;
+const FOLLOW_NETWORKS = ["instagram", "facebook"];
 
-const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50, redeem: 8, adjust: 4 };
+const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50, redeem: 8, adjust: 4, follow: 8 };
 /** The fixed rate is sent as 10 autocannon instances of 10 req/s, 100 ms apart (see load.mjs). */
 const RATE_STREAMS = 10;
 
@@ -468,6 +472,34 @@ async function main() {
   });
   phases.adjust.outcomes = adjusted;
 
+  const follows = FOLLOW_NETWORKS.flatMap((network) => measuredShoppers.map((shopper) => ({ shopper, network })));
+  let nextFollowAt = 0;
+  const followed = { unexpected: 0, wrongPoints: 0, exhausted: 0, samples: [] };
+  await run("follow", `social follow: ${FOLLOW_RATE}/s paced, each (shopper, network) once, ${PHASES.followSeconds} s`, {
+    connections: CONNECTIONS.follow,
+    overallRate: FOLLOW_RATE,
+    streams: 2,
+    duration: PHASES.followSeconds,
+    request: followRequest({
+      secret,
+      nextFollow: () => {
+        if (nextFollowAt >= follows.length) followed.exhausted++;
+        return follows[nextFollowAt++ % follows.length];
+      },
+      onAnswer(_follow, status, text) {
+        if (status !== 200) return; // counted as non-2xx by the load runner
+        const body = JSON.parse(text);
+        if (body.outcome !== "applied" || body.points !== 50) {
+          followed.unexpected++;
+          if (followed.samples.length < 5) followed.samples.push(String(text).slice(0, 200));
+        }
+      },
+    }),
+  });
+  // More requests than pairs would meet the limit: a bench set-up error, not the app's.
+  if (followed.exhausted > 0) followed.unexpected += followed.exhausted;
+  phases.follow.outcomes = followed;
+
   // e. merchant search over the reporting projection (Postgres through Hyperdrive), on data
   // seeded straight into Postgres: only for a stack this run started (it knows the database).
   if (stack) {
@@ -574,6 +606,14 @@ function buildRows({ floorsOn, widget, phases, verification }) {
     ratio: null,
     budget: "—",
     result: label(adjust, "info"),
+  });
+  rows.push({
+    path: `info: social follow POST /proxy/v1/api/actions/social-follow (${FOLLOW_RATE}/s)`,
+    ...measured(phases.follow),
+    floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+    ratio: null,
+    budget: "—",
+    result: label(phases.follow, "info"),
   });
   rows.push({
     path: `storefront GET /proxy/v1/api/customer (${CONNECTIONS.storefront} conns)`,
@@ -762,7 +802,7 @@ try {
         target: args.url ? { mode: "url", url: outcome.baseUrl } : { mode: "started", url: outcome.baseUrl },
         quick: args.quick,
         breakdown: args.breakdown,
-        config: { customers: CUSTOMER_COUNT, floorKeys: FLOOR_KEYS, webhookRate: WEBHOOK_RATE, rateStreams: RATE_STREAMS, redeemRate: REDEEM_RATE, redemptionShops: REDEMPTION_SHOPS.length, adjustRate: ADJUST_RATE, connections: CONNECTIONS, phases: PHASES, sample: SAMPLE, redelivered: REDELIVER },
+        config: { customers: CUSTOMER_COUNT, floorKeys: FLOOR_KEYS, webhookRate: WEBHOOK_RATE, rateStreams: RATE_STREAMS, redeemRate: REDEEM_RATE, redemptionShops: REDEMPTION_SHOPS.length, adjustRate: ADJUST_RATE, followRate: FOLLOW_RATE, connections: CONNECTIONS, phases: PHASES, sample: SAMPLE, redelivered: REDELIVER },
         floorsOn: outcome.floorsOn,
         widget: outcome.widget,
         rows,

@@ -95,7 +95,7 @@ function ledgerProblems(entries, balance, expected, refundOrder) {
   const earns = new Map();
   const reversals = new Map();
   const reversalSources = new Map();
-  const spendingEntries = { redemption: new Map(), release: new Map(), adjustment: new Map() };
+  const spendingEntries = { redemption: new Map(), release: new Map(), adjustment: new Map(), social_follow: new Map() };
   for (const e of entries) {
     if (ids.has(e.id)) problems.push(`entry ${e.id} listed twice`);
     ids.add(e.id);
@@ -112,7 +112,8 @@ function ledgerProblems(entries, balance, expected, refundOrder) {
       const sourceKey = `${e.source_type}:${e.source_id}`;
       reversalSources.set(sourceKey, (reversalSources.get(sourceKey) ?? 0) + 1);
     } else if (e.kind in spendingEntries) {
-      // Redemptions and releases name their redemption; an adjustment is known by its entry id.
+      // Redemptions and releases name their redemption; an adjustment is known by its entry id,
+      // a follow by its network.
       const key = e.kind === "adjustment" ? e.id : e.source_id;
       const seen = spendingEntries[e.kind];
       seen.set(key, [...(seen.get(key) ?? []), e.points]);
@@ -140,7 +141,7 @@ function ledgerProblems(entries, balance, expected, refundOrder) {
 }
 
 /** Exactly the entries the answered redemptions and adjustments call for, each once. */
-function spendingProblems(found, { redemptions, adjustments }) {
+function spendingProblems(found, { redemptions, adjustments, follows }) {
   const problems = [];
   const expectOnce = (kind, key, points, what) => {
     const got = found[kind].get(key);
@@ -157,6 +158,8 @@ function spendingProblems(found, { redemptions, adjustments }) {
   for (const id of found.redemption.keys()) if (!redemptions.has(id)) problems.push(`redemption entry for ${id}, which no answer named`);
   for (const id of found.release.keys()) if (!redemptions.has(id)) problems.push(`release entry for ${id}, which no answer named`);
   for (const id of found.adjustment.keys()) if (!adjustments.has(id)) problems.push(`adjustment entry ${id}, which no answer named`);
+  for (const [network, points] of follows) expectOnce("social_follow", network, points, `following on ${network}`);
+  for (const network of found.social_follow.keys()) if (!follows.has(network)) problems.push(`social_follow entry for ${network}, which no answer named`);
   return problems;
 }
 

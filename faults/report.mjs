@@ -41,6 +41,8 @@ export function printSpending({ figures, settled, weather, clientStats, discount
   line("in flight at SIGKILL", `${c.sent} sent, ${c.held} held at Shopify (${c.landed} created there); ended ${listed(c.finals)}`);
   const a = figures.adjustments;
   line("adjustments", `${a.keys} keys (${listed(a.byShape)}), ${a.applied} applied: +${a.pointsAdded} in ${a.added}, −${a.pointsRemoved} in ${a.removed}; ${a.duplicates} answered duplicate; ${a.whilePostgresDown} sent while Postgres was down`);
+  const f = figures.follows;
+  line("social follows", `${f.keys} keys (${listed(f.byShape)}); answers ${listed(f.outcomes)}; ${f.awarded} (customer, network) awarded`);
   line("refusals sent on purpose", listed(figures.probes));
   line("skipped (budget rule)", listed(figures.skipped));
   line("Shopify spells", `${listed(weather.spells)}; queued ${listed(weather.queued)}${weather.errors ? `; errors ${weather.errors.join(" | ")}` : ""}`);

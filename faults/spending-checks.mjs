@@ -56,6 +56,19 @@ export function checkAnswers({ book, outcome, rewards }) {
     if (answered.filter((x) => x.body?.duplicate === false).length > 1) problem(`${what}: applied more than once`);
   }
 
+  // Follows: every answer 200; per (customer, network) one key at most is ever answered
+  // applied, and `duplicate` only ever answers that key (a retry of the award).
+  for (const f of outcome.follows.values()) {
+    check.checked++;
+    const what = `following ${f.network} (customer ${f.customerId})`;
+    const answers = f.records.flatMap((r) => r.answers.map((a) => ({ key: r.key, a })));
+    if (answers.some(({ a }) => a === null)) problem(`${what}: a request never answered`);
+    for (const { key, a } of answers) if (a && a.status !== 200) problem(`${what}: key ${key} answered ${a.status} ${a.body?.error?.code ?? ""}`);
+    const awardKeys = new Set(answers.filter(({ a }) => ["applied", "duplicate"].includes(a?.body?.outcome)).map(({ key }) => key));
+    if (awardKeys.size > 1) problem(`${what}: ${awardKeys.size} keys answered applied or duplicate: ${[...awardKeys].join(", ")}`);
+    if (answers.filter(({ a }) => a?.body?.outcome === "applied").length > 1) problem(`${what}: applied more than once`);
+  }
+
   const expectRefused = { overdraw: "insufficient_points", outOfReach: "insufficient_points", keyReused: "idempotency_key_reused" };
   for (const probe of book.probes) {
     check.checked++;

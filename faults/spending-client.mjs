@@ -1,5 +1,6 @@
-// The spending calls as the widget and the dashboard make them: a redemption (App Proxy signed,
-// with an Idempotency-Key) and a merchant adjustment (session token, with an Idempotency-Key).
+// The spending calls as the widget and the dashboard make them: a redemption and a social
+// follow (App Proxy signed, with an Idempotency-Key) and a merchant adjustment (session token,
+// with an Idempotency-Key).
 // A request that gets no answer of the app's own (connection refused or reset while wrangler
 // dev is down, a timeout, a 5xx without our envelope, a 429, a body that cannot be read to its
 // end) is sent again with the same key, as a shopper's widget or a merchant's browser would,
@@ -95,6 +96,25 @@ export function createSpendingClient({ url, signer, shop, giveUpAfterMs, stats }
         (status, answer) => {
           if (status === 200) return answer?.entry_id ? "answer" : "again";
           if (status === 404 && answer?.error?.code === "customer_not_found") return "later";
+          if (status === 429 || status >= 500) return "again";
+          return answer?.error ? "answer" : "again";
+        },
+      );
+    },
+
+    /** → { status, body, attempts }: 200 (applied, duplicate or limit_reached) or 4xx. */
+    follow({ customerId, key, network }) {
+      return untilAnswered(
+        "follow",
+        () =>
+          fetch(signer.proxyUrl("/actions/social-follow", { shop, customerId }), {
+            method: "POST",
+            headers: { "content-type": "application/json", "idempotency-key": key },
+            body: JSON.stringify({ network }),
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          }),
+        (status, answer) => {
+          if (status === 200) return answer?.outcome ? "answer" : "again";
           if (status === 429 || status >= 500) return "again";
           return answer?.error ? "answer" : "again";
         },

@@ -41,6 +41,12 @@ export function spendingFigures({ book, outcome, crash, faultsMet, discountCodes
       whilePostgresDown: applied.filter((a) => a.sentWhilePostgresDown).length,
       byShape: count(adjustments, (a) => a.shape),
     },
+    follows: {
+      keys: book.follows.size,
+      byShape: count([...book.follows.values()], (f) => f.shape),
+      outcomes: count([...book.follows.values()].flatMap((f) => f.answers), (a) => a?.body?.outcome ?? a?.body?.error?.code ?? "none"),
+      awarded: [...outcome.follows.values()].filter((f) => f.points > 0).length,
+    },
     probes: count(book.probes, (p) => `${p.what} → ${p.answer?.status ?? "none"} ${p.answer?.body?.error?.code ?? ""}`.trim()),
     skipped: book.skipped,
     faultsMet,
@@ -64,6 +70,9 @@ export function spendingFigures({ book, outcome, crash, faultsMet, discountCodes
     "adjustments removing points": figures.adjustments.removed,
     "adjustments answered duplicate": figures.adjustments.duplicates,
     "adjustments applied while Postgres was down": figures.adjustments.whilePostgresDown,
+    "follows applied": figures.follows.outcomes.applied ?? 0,
+    "follows answered duplicate (a retried key)": figures.follows.outcomes.duplicate ?? 0,
+    "follows past the limit (another key)": figures.follows.outcomes.limit_reached ?? 0,
     "refused: insufficient points": book.probes.filter((p) => p.answer?.body?.error?.code === "insufficient_points").length,
     "refused: Idempotency-Key reused": book.probes.filter((p) => p.answer?.body?.error?.code === "idempotency_key_reused").length,
   };

@@ -9,6 +9,7 @@ const RELEASED = new Set(["failed", "cancelled", "expired"]);
  * @returns {{ redemptions: Map<string, Redemption>, adjustments: Map<string, Adjustment>, unknownRedemptions: object[] }}
  * Redemption: { id, customerId, keys, points, rewardId, answers, final } (final: the history's row)
  * Adjustment: { key, customerId, points, user, entryId, answers }
+ * follows: `${customerId}:${network}` → { customerId, network, records, points } (points 0: not awarded)
  */
 export function spendingOutcome({ book, histories }) {
   const finals = new Map();
@@ -34,7 +35,19 @@ export function spendingOutcome({ book, histories }) {
     const entryId = record.answers.find((a) => a?.status === 200)?.body?.entry_id ?? null;
     adjustments.set(record.key, { ...record, entryId });
   }
-  return { redemptions, adjustments, unknownRedemptions };
+  // A follow earns once per (customer, network), whatever the keys: its points count when some
+  // answer says the award exists (applied, or a retry of it: duplicate).
+  const follows = new Map();
+  for (const record of book.follows.values()) {
+    const id = `${record.customerId}:${record.network}`;
+    const follow = follows.get(id) ?? { customerId: record.customerId, network: record.network, records: [], points: 0 };
+    follow.records.push(record);
+    for (const answer of record.answers) {
+      if (answer?.status === 200 && ["applied", "duplicate"].includes(answer.body?.outcome)) follow.points = answer.body.points;
+    }
+    follows.set(id, follow);
+  }
+  return { redemptions, adjustments, unknownRedemptions, follows };
 }
 
 export const endedSpent = (redemption) => SPENT.has(redemption.final?.status);
@@ -42,7 +55,7 @@ export const endedReleased = (redemption) => RELEASED.has(redemption.final?.stat
 
 /** The orders' oracle with each spender's redemptions and adjustments added. */
 export function withSpending(oracle, outcome) {
-  const customers = new Map([...oracle.customers].map(([id, c]) => [id, { ...c, redeemed: 0, spending: { redemptions: new Map(), adjustments: new Map() } }]));
+  const customers = new Map([...oracle.customers].map(([id, c]) => [id, { ...c, redeemed: 0, spending: { redemptions: new Map(), adjustments: new Map(), follows: new Map() } }]));
   for (const r of outcome.redemptions.values()) {
     const c = customers.get(r.customerId);
     c.spending.redemptions.set(r.id, r);
@@ -58,6 +71,13 @@ export function withSpending(oracle, outcome) {
     c.balance += a.points;
     if (a.points > 0) c.earned += a.points;
     else c.reversed -= a.points;
+  }
+  for (const f of outcome.follows.values()) {
+    if (f.points === 0) continue;
+    const c = customers.get(f.customerId);
+    c.spending.follows.set(f.network, f.points);
+    c.balance += f.points;
+    c.earned += f.points;
   }
   return { ...oracle, customers };
 }

@@ -1,4 +1,4 @@
-// Shoppers redeeming and merchants adjusting during the fault run. A share of the customers
+// Shoppers redeeming and following the shop, merchants adjusting, during the fault run. A share of the customers
 // (the spenders) are funded by a merchant adjustment, then redeem rewards and are adjusted up
 // and down at random moments of the delivery, some requests retried with their Idempotency-Key,
 // some sent as concurrent pairs, a few meant to be refused. What the app answered is written in
@@ -59,9 +59,13 @@ function planOp(random) {
     const shape = pickWeighted(random, { single: 0.5, retried: 0.2, sameKeyPair: 0.12, pair: 0.18 });
     return { type: "redeem", reward, points: reward === "pointsToMoney" ? random.int(1, 15) * 100 : undefined, shape };
   }
-  if (roll < 0.9) {
+  if (roll < 0.84) {
     const points = random.chance(0.6) ? -random.int(1, 40) * 10 : random.int(5, 100) * 10;
     return { type: "adjust", points, shape: pickWeighted(random, { single: 0.65, retried: 0.25, sameKeyPair: 0.1 }) };
+  }
+  if (roll < 0.92) {
+    // The default program offers 50 points each for instagram and facebook, once per network.
+    return { type: "follow", network: random.pick(["instagram", "facebook"]), shape: pickWeighted(random, { single: 0.4, retried: 0.2, pair: 0.2, sameKeyPair: 0.2 }) };
   }
   return { type: "probe", what: random.pick(["overdraw", "outOfReach", "keyReused"]) };
 }
@@ -78,6 +82,8 @@ export function createSpendingBook() {
     redemptions: new Map(),
     /** key → { key, customerId, points, reason, user, shape, answers } */
     adjustments: new Map(),
+    /** key → { key, customerId, network, shape, answers } */
+    follows: new Map(),
     /** Requests meant to be refused: { what, customerId, key, answer } */
     probes: [],
     /** Redemptions sent while Shopify held its answers, just before wrangler dev was SIGKILLed. */
@@ -125,6 +131,26 @@ export async function startSpending({ plan, client, book, seed, untilProgress, o
       spenders.get(customerId).budget += points;
     }
     return answer;
+  }
+
+  async function followOnce({ customerId, key, network, shape }) {
+    await held;
+    const record = book.follows.get(key) ?? { key, customerId, network, shape, answers: [] };
+    book.follows.set(key, record);
+    const answer = await client.follow({ customerId, key, network });
+    record.answers.push(answer && { status: answer.status, body: answer.body, attempts: answer.attempts });
+    return answer;
+  }
+
+  /** A follow: once, retried with its key, two keys at once, or one key twice at once. */
+  async function follow(customerId, n, { network, shape }) {
+    const request = { customerId, key: keyOf(customerId, `f${n}`), network, shape };
+    if (shape === "pair") await Promise.all([followOnce(request), followOnce({ ...request, key: `${request.key}b` })]);
+    else if (shape === "sameKeyPair") await Promise.all([followOnce(request), followOnce(request)]);
+    else {
+      await followOnce(request);
+      if (shape === "retried") await followOnce(request);
+    }
   }
 
   const spend = (customerId, points, what) => {
@@ -193,6 +219,7 @@ export async function startSpending({ plan, client, book, seed, untilProgress, o
       await sleep(jitterMs);
       if (op.type === "redeem") await redeem(customerId, i + 1, op);
       else if (op.type === "adjust") await adjust(customerId, i + 1, op);
+      else if (op.type === "follow") await follow(customerId, i + 1, op);
       else await probe(customerId, i + 1, op.what);
     }
   }

@@ -27,7 +27,7 @@ async function shopWith(label: string, earning: Partial<EarningRules> = {}, enab
   const shop = uniqueShop(label);
   await install(shop);
   if (Object.keys(earning).length > 0 || !enabled) {
-    await saveProgramChange(env, shop, (p) => ({ ...p, enabled, earning: { ...p.earning, ...earning } }));
+    await saveProgramChange(env, shop, (p) => ({ ...p, enabled, earning: { ...p.earning, ...earning } }), { actor: "test" });
   }
   return shop;
 }
