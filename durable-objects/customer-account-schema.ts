@@ -132,4 +132,27 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
     `ALTER TABLE orders ADD COLUMN paid_at INTEGER`,
     `UPDATE orders SET paid_at = updated_at WHERE paid = 1`,
   ],
+  // 6 (tiers; appended after earning's 5 at merge): the VIP tier held and every change of it.
+  [
+    // One row: the tier held (core/tiers.ts TierState) and when it must be evaluated again.
+    `CREATE TABLE tier_state (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       tier_id TEXT,
+       since INTEGER,
+       below_since INTEGER,
+       wake_at INTEGER
+     )`,
+    `INSERT INTO tier_state (singleton) VALUES (1)`,
+    // Append-only, like the ledger; each row is also published as a tier_changed event.
+    `CREATE TABLE tier_changes (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT,
+       id TEXT NOT NULL UNIQUE,
+       from_tier TEXT,
+       to_tier TEXT,
+       reason TEXT NOT NULL,
+       basis TEXT NOT NULL,
+       value INTEGER NOT NULL,
+       at INTEGER NOT NULL
+     )`,
+  ],
 ];

@@ -13,12 +13,16 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { actionPoints, computeOrderEarn, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { actionPoints, computeOrderEarn, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
+import { evaluateCustomerTier, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
+import { getProgram } from "../d1/shops";
+import { shopTiers } from "../d1/vip-tiers";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
 import * as lots from "./lots";
 import * as redemptionRows from "./redemption-rows";
+import * as tierRows from "./tier-rows";
 import { nextWakeAt } from "./wake-schedule";
 import {
   codeHash,
@@ -40,11 +44,13 @@ import type {
   CustomerCreatedInput,
   Delivery,
   EffectResult,
+  HeldTier,
   OrderCancelledInput,
   OrderPaidInput,
   RedeemInput,
   RedeemResult,
   RefundInput,
+  TierStatusInput,
 } from "./customer-account-types";
 
 /** An unconfirmed outbox row is sent again after 15 s, then 30 s, … at most every 10 minutes. */
@@ -62,6 +68,15 @@ const REDEEM_ATTEMPT_TIMEOUT_MS = 3_000;
 export const REDEMPTION_SETTLE: BackoffPolicy = { baseMs: 30_000, maxMs: 600_000 };
 
 type Row = Record<string, SqlStorageValue>;
+
+/** What tier evaluation needs of the shop: its tiers (disabled included) and the policy. */
+interface TierConfig {
+  tiers: VipTier[];
+  policy: TierPolicy;
+}
+
+/** A failed read of the tier configuration in the alarm is tried again this much later. */
+const TIER_CONFIG_RETRY_MS = 60_000;
 
 type OrderRow = {
   order_gid: string;
@@ -111,14 +126,12 @@ export class CustomerAccount extends DurableObject<Env> {
 
   async orderPaid(input: OrderPaidInput): Promise<EffectResult> {
     const codeHashes = await Promise.all((input.discountCodes ?? []).map(codeHash));
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
       this.rememberPolicy(input.program);
-      const account = this.summaryRow();
-      const { points, snapshot } = computeOrderEarn(
-        input.program,
-        input.baseMills,
-        legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
-      );
+      // The order earns at the tier held when it is paid, before it counts towards one.
+      const { held } = this.evaluateTiers(tiers);
+      const { points, snapshot } = computeOrderEarn(input.program, input.baseMills, tierMultiplier(held));
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
           `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)
@@ -144,33 +157,38 @@ export class CustomerAccount extends DurableObject<Env> {
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
       this.markCodesUsed(codeHashes, input.orderGid);
       if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
-      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points;
       // Refunds or a cancellation that arrived before the payment are applied now.
-      return points - this.reconcile(input.orderGid, {
+      const late = prior.refunded_mills === 0 && prior.cancelled === 0 ? 0 : this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:late-reversal`,
         note: "refunds or cancellation received before the payment",
       });
+      this.evaluateTiers(tiers);
+      return points - late;
     });
   }
 
-  orderCancelled(input: OrderCancelledInput): EffectResult {
+  async orderCancelled(input: OrderCancelledInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:cancel`, () => {
       this.touchOrder(input.orderGid);
       this.sql.exec(`UPDATE orders SET cancelled = 1, updated_at = ? WHERE order_gid = ?`, Date.now(), input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
       this.returnCodesOfCancelledOrder(input.orderGid);
-      return -this.reconcile(input.orderGid, {
+      const taken = this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:cancel`,
         note: "order cancelled",
       });
+      this.evaluateTiers(tiers);
+      return -taken;
     });
   }
 
-  refundCreated(input: RefundInput): EffectResult {
+  async refundCreated(input: RefundInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.refundGid}:refund`, () => {
       this.touchOrder(input.orderGid);
       this.sql.exec(
@@ -179,16 +197,19 @@ export class CustomerAccount extends DurableObject<Env> {
         Date.now(),
         input.orderGid,
       );
-      return -this.reconcile(input.orderGid, {
+      const taken = this.reconcile(input.orderGid, {
         sourceType: "refund",
         sourceId: input.refundGid,
         idempotencyKey: `${input.refundGid}:refund`,
         note: "order refunded",
       });
+      this.evaluateTiers(tiers);
+      return -taken;
     });
   }
 
-  customerCreated(input: CustomerCreatedInput): EffectResult {
+  async customerCreated(input: CustomerCreatedInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
@@ -201,6 +222,7 @@ export class CustomerAccount extends DurableObject<Env> {
           note: "signup bonus",
         }, null);
       }
+      this.evaluateTiers(tiers);
       return points;
     });
   }
@@ -427,7 +449,8 @@ export class CustomerAccount extends DurableObject<Env> {
   // --- Adjustments (RPC) ------------------------------------------------------------------
 
   /** A merchant's or admin's correction: a ledger entry and an audit record; never below zero. */
-  adjust(input: AdjustInput): AdjustResult {
+  async adjust(input: AdjustInput): Promise<AdjustResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     this.bindIdentity(input);
     const key = `adjustment:${input.requestKey}`;
     const asked = JSON.stringify([input.points, input.reason]);
@@ -468,6 +491,7 @@ export class CustomerAccount extends DurableObject<Env> {
         JSON.stringify({ asked, entry_id: entryId, points: input.points }),
         Date.now(),
       );
+      this.evaluateTiers(tiers);
       return entryId;
     });
     this.afterCommit();
@@ -552,6 +576,62 @@ export class CustomerAccount extends DurableObject<Env> {
     else void this.ctx.storage.setAlarm(Math.max(next, floor));
   }
 
+  // --- VIP tiers ----------------------------------------------------------------------------
+
+  /** The shop's tiers and policy: as the caller sent them, else read (isolate-cached) from D1. */
+  private async tierConfig(shop: string, given: { tiers?: VipTier[]; program?: ProgramSettings } = {}): Promise<TierConfig> {
+    const [tiers, program] = await Promise.all([given.tiers ?? shopTiers(this.env, shop), given.program ?? getProgram(this.env, shop)]);
+    return { tiers, policy: program.tier_policy };
+  }
+
+  /**
+   * Inside a transaction: the tier held now (core/tiers.ts), stored with when to look again,
+   * each change appended to tier_changes and published as a tier_changed event.
+   */
+  private evaluateTiers(config: TierConfig, now = Date.now()): TierEvaluation {
+    const stored = tierRows.readState(this.sql);
+    const evaluation = evaluateCustomerTier(config.tiers, config.policy, stored, tierRows.facts(this.sql, config.policy, now), now);
+    tierRows.writeState(this.sql, evaluation.state, evaluation.wake_at);
+    for (const change of evaluation.changes) {
+      this.enqueue({ type: "tier_changed", change: tierRows.insertChange(this.sql, change, config.policy.basis, evaluation.value) });
+    }
+    return evaluation;
+  }
+
+  /** The alarm: a grace or period running out, a new year, an entry leaving the rolling window. */
+  private async reevaluateTierIfDue(now: number): Promise<void> {
+    const { wake_at } = tierRows.readState(this.sql);
+    if (wake_at === null || wake_at > now) return;
+    let config: TierConfig;
+    try {
+      config = await this.tierConfig(this.identity()!.shop);
+    } catch (error) {
+      console.warn("tiers: configuration unreadable, evaluating later", String(error));
+      tierRows.setWakeAt(this.sql, now + TIER_CONFIG_RETRY_MS);
+      return;
+    }
+    this.transaction(() => this.evaluateTiers(config, Date.now()));
+  }
+
+  /** The tier held now; a change due by time (or by an edit of the tiers) is applied and recorded first. */
+  async heldTier(input: TierStatusInput): Promise<HeldTier> {
+    const config = await this.tierConfig(input.shop, input);
+    this.bindIdentity(input);
+    const stored = tierRows.readState(this.sql);
+    const evaluation = this.transaction(() => this.evaluateTiers(config));
+    if (evaluation.changes.length > 0 || stored.wake_at !== tierRows.readState(this.sql).wake_at) this.afterCommit();
+    return {
+      tier_id: evaluation.held?.id ?? null,
+      value: evaluation.value,
+      keeps_until: evaluation.keeps_until === null ? null : new Date(evaluation.keeps_until).toISOString(),
+    };
+  }
+
+  /** Every change of the customer's tier, oldest first. */
+  tierChanges() {
+    return tierRows.changes(this.sql);
+  }
+
   // --- Reads (RPC) --------------------------------------------------------------------------
 
   summary(): Omit<AccountSummary, "customer_id"> {
@@ -608,6 +688,7 @@ export class CustomerAccount extends DurableObject<Env> {
       await this.settleDueRedemptions(now);
       this.expireDueCodes(now);
       this.expireAndRemind(now);
+      await this.reevaluateTierIfDue(now);
     }
     await this.flushOutbox();
     this.armAlarm(Date.now() + 1_000);

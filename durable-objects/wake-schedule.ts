@@ -1,6 +1,6 @@
 // When a CustomerAccount's alarm must next run: the earliest of an outbox resend, a redemption
 // to settle, an issued code to expire, a lot to expire or remind of, and the balance's
-// inactivity expiry and its reminder. Each account arms its own alarm; nothing scans customers.
+// inactivity expiry and its reminder, and the next evaluation of the VIP tier held. Each account arms its own alarm; nothing scans customers.
 import { CODE_EXPIRY_GRACE_MS, inactivityExpiresAt, reminderAt, type PointsExpiry } from "../core/expiry";
 import { nextLotExpiry, nextUnremindedExpiry } from "./lots";
 
@@ -22,6 +22,8 @@ export function nextWakeAt(sql: SqlStorage, account: AccountClock): number | nul
     at(`SELECT min(resolve_after) AS at FROM redemptions WHERE status = 'pending'`),
     after(at(`SELECT min(ends_at) AS at FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL`), CODE_EXPIRY_GRACE_MS),
     nextLotExpiry(sql),
+    // VIP tiers: a grace or period running out, a new year, an entry leaving the window.
+    at(`SELECT wake_at AS at FROM tier_state`),
   ];
   const unreminded = nextUnremindedExpiry(sql);
   if (unreminded !== null) candidates.push(reminderAt(account.policy, unreminded));

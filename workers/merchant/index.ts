@@ -12,6 +12,7 @@ import { sessionTokenAuth } from "./auth";
 import { findProfile, UNREACHABLE } from "./known-customer";
 import { registerPointsRoutes } from "./points";
 import { registerRewardRoutes } from "./rewards";
+import { registerVipTierRoutes } from "./vip-tiers";
 
 const CustomerListItemSchema = z
   .object({
@@ -101,6 +102,7 @@ export const merchant = createSurface([
 
 registerPointsRoutes(merchant);
 registerRewardRoutes(merchant);
+registerVipTierRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
