@@ -14,7 +14,7 @@ import {
   type PointsExpiry,
 } from "../core/expiry";
 import { actionPoints, computeOrderEarn, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
-import { evaluateCustomerTier, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
+import { evaluateCustomerTier, pointsContribution, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
 import { getProgram } from "../d1/shops";
 import { shopTiers } from "../d1/vip-tiers";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
@@ -112,6 +112,11 @@ export class CustomerAccount extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
   /** Redemptions waiting on Shopify in this instance: a retried request joins the same call. */
   private readonly inflight = new Map<string, Promise<RedeemResult>>();
+  /**
+   * A committed entry moved the tier value and no evaluation followed it in its transaction
+   * (an effect that does not evaluate tiers itself): afterCommit evaluates them then.
+   */
+  private tierValueMoved = false;
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
@@ -208,8 +213,7 @@ export class CustomerAccount extends DurableObject<Env> {
     });
   }
 
-  async customerCreated(input: CustomerCreatedInput): Promise<EffectResult> {
-    const tiers = await this.tierConfig(input.shop, input);
+  customerCreated(input: CustomerCreatedInput): EffectResult {
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
@@ -222,7 +226,6 @@ export class CustomerAccount extends DurableObject<Env> {
           note: "signup bonus",
         }, null);
       }
-      this.evaluateTiers(tiers);
       return points;
     });
   }
@@ -449,8 +452,7 @@ export class CustomerAccount extends DurableObject<Env> {
   // --- Adjustments (RPC) ------------------------------------------------------------------
 
   /** A merchant's or admin's correction: a ledger entry and an audit record; never below zero. */
-  async adjust(input: AdjustInput): Promise<AdjustResult> {
-    const tiers = await this.tierConfig(input.shop, input);
+  adjust(input: AdjustInput): AdjustResult {
     this.bindIdentity(input);
     const key = `adjustment:${input.requestKey}`;
     const asked = JSON.stringify([input.points, input.reason]);
@@ -491,7 +493,6 @@ export class CustomerAccount extends DurableObject<Env> {
         JSON.stringify({ asked, entry_id: entryId, points: input.points }),
         Date.now(),
       );
-      this.evaluateTiers(tiers);
       return entryId;
     });
     this.afterCommit();
@@ -595,7 +596,25 @@ export class CustomerAccount extends DurableObject<Env> {
     for (const change of evaluation.changes) {
       this.enqueue({ type: "tier_changed", change: tierRows.insertChange(this.sql, change, config.policy.basis, evaluation.value) });
     }
+    this.tierValueMoved = false;
     return evaluation;
+  }
+
+  private async reevaluateTierAfterEffect(): Promise<void> {
+    this.tierValueMoved = false;
+    const identity = this.identity();
+    if (!identity) return;
+    try {
+      const config = await this.tierConfig(identity.shop);
+      const { changes } = this.transaction(() => this.evaluateTiers(config));
+      if (changes.length > 0) {
+        this.armAlarm();
+        await this.flushOutbox();
+      }
+    } catch (error) {
+      // The next effect, read or alarm evaluates again; nothing is lost meanwhile.
+      console.warn("tiers: evaluation after an effect failed", String(error));
+    }
   }
 
   /** The alarm: a grace or period running out, a new year, an entry leaving the rolling window. */
@@ -792,6 +811,7 @@ export class CustomerAccount extends DurableObject<Env> {
    * dies before the outbox is sent, the alarm sends it), and the outbox goes now.
    */
   private afterCommit(): void {
+    if (this.tierValueMoved) this.ctx.waitUntil(this.reevaluateTierAfterEffect());
     this.armAlarm();
     this.ctx.waitUntil(this.flushOutbox());
   }
@@ -884,6 +904,7 @@ export class CustomerAccount extends DurableObject<Env> {
       createdAt,
     );
     this.accountRow = after;
+    if (pointsContribution(kind, points) !== 0) this.tierValueMoved = true;
     const id = crypto.randomUUID();
     const seq = this.sql
       .exec<{ seq: number }>(

@@ -10,7 +10,7 @@ import { customerAccount } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
 import { call, eventually, install, json } from "../helpers/app";
 import { inAccount } from "../helpers/redemption";
-import { orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
+import { customerBody, orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const DAY = 86_400_000;
 let nextId = 8_800_000_000;
@@ -184,6 +184,19 @@ describe("customers moving between tiers through webhooks", () => {
       [null, "tier_bronze", "qualified"],
       ["tier_bronze", "tier_silver", "qualified"],
     ]);
+  });
+
+  it("re-evaluates after effects that do not evaluate tiers themselves (an adjustment, a signup bonus)", async () => {
+    const shop = await newShop("tier-adjust");
+    const customerId = "160";
+    const signup = await call(await webhookRequest("customers/create", shop, customerBody({ id: customerId })));
+    expect(signup.status).toBe(200);
+    expect(await eventually(() => moves(shop, customerId), (m) => m.length === 1)).toEqual([[null, "tier_bronze", "qualified"]]);
+    // The merchant can adjust once the customer's profile has reached Postgres (404 until then).
+    const adjusted = await eventually(() => api(shop, "POST", `/customers/${customerId}/adjust`, { points: 800, reason: "goodwill" }), (r) => r.status !== 404);
+    expect(adjusted.status).toBe(200);
+    // 200 signup + 800: Silver, after the adjustment's own transaction.
+    expect((await eventually(() => moves(shop, customerId), (m) => m.length === 2)).at(-1)).toEqual(["tier_bronze", "tier_silver", "qualified"]);
   });
 
   it("grace: spend refunded below the threshold keeps the tier grace_days, then the alarm drops it", async () => {
