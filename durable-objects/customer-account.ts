@@ -592,7 +592,11 @@ export class CustomerAccount extends DurableObject<Env> {
   private evaluateTiers(config: TierConfig, now = Date.now()): TierEvaluation {
     const stored = tierRows.readState(this.sql);
     const evaluation = evaluateCustomerTier(config.tiers, config.policy, stored, tierRows.facts(this.sql, config.policy, now), now);
-    tierRows.writeState(this.sql, evaluation.state, evaluation.wake_at);
+    const { state, wake_at } = evaluation;
+    // A read that changes nothing writes nothing.
+    if (state.tier_id !== stored.tier_id || state.since !== stored.since || state.below_since !== stored.below_since || wake_at !== stored.wake_at) {
+      tierRows.writeState(this.sql, state, wake_at);
+    }
     for (const change of evaluation.changes) {
       this.enqueue({ type: "tier_changed", change: tierRows.insertChange(this.sql, change, config.policy.basis, evaluation.value) });
     }
