@@ -60,6 +60,8 @@ export const VipTierInputSchema = z
     /** points basis: whole points (1000); spend basis: an amount in the shop's currency ("500.00"). */
     threshold: z.union([z.number().int().min(0).max(1_000_000_000), SpendThreshold]),
     earn_multiplier: MultiplierSchema.default(1),
+    /** A reward of the catalog whose code is issued free, once, when a customer enters the tier. */
+    entry_reward_id: z.string().min(1).max(200).nullable().default(null),
     /** A discount the shop's discount Function gives this tier's members on every order. */
     discount: z.object({ percentage: Percentage }).strict().nullable().default(null),
     free_shipping: z.boolean().default(false),
@@ -77,6 +79,7 @@ export interface VipTier {
   /** Points, or mills (thousandths of the currency unit) of spend. */
   threshold: number;
   earn_multiplier: number;
+  entry_reward_id: string | null;
   discount: { percentage: string } | null;
   free_shipping: boolean;
   sort: number;
@@ -100,8 +103,8 @@ export function storedThreshold(input: VipTierInput["threshold"]): { basis: Tier
 export function tierFromInput(id: string, input: VipTierInput, version = 1, at = 0): VipTier {
   const { basis, threshold } = storedThreshold(input.threshold);
   const time = new Date(at).toISOString();
-  const { translations, earn_multiplier, discount, free_shipping, sort, enabled } = input;
-  return { id, translations, basis, threshold, earn_multiplier, discount, free_shipping, sort, enabled, version, created_at: time, updated_at: time };
+  const { translations, earn_multiplier, entry_reward_id, discount, free_shipping, sort, enabled } = input;
+  return { id, translations, basis, threshold, earn_multiplier, entry_reward_id, discount, free_shipping, sort, enabled, version, created_at: time, updated_at: time };
 }
 
 /** The default tiers of a shop that has none: Bronze 0, Silver 1,000, Gold 5,000 points. */
@@ -114,6 +117,7 @@ export const DEFAULT_TIERS: readonly (VipTierInput & { id: string })[] = [
   translations: { en: { name, perks }, es: { name: es, perks: [] }, fr: { name: fr, perks: [] }, de: { name: de, perks: [] } },
   threshold,
   earn_multiplier,
+  entry_reward_id: null,
   discount: null,
   free_shipping: false,
   sort: i,

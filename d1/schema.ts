@@ -101,6 +101,8 @@ export const vipTiers = sqliteTable(
     threshold: integer("threshold").notNull(),
     /** The earn multiplier in basis points (1.25× is 12,500): exact, as awards use it. */
     earnMultiplierBp: integer("earn_multiplier_bp").notNull(),
+    /** A rewards-catalog reward issued free, once per customer, on entering the tier. */
+    entryRewardId: text("entry_reward_id"),
     /** { en: { name, perks }, es?, fr?, de? } */
     translations: text("translations", { mode: "json" }).$type<VipTier["translations"]>().notNull(),
     discountPercentage: text("discount_percentage"),

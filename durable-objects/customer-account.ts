@@ -15,6 +15,8 @@ import {
 } from "../core/expiry";
 import { actionPoints, computeOrderEarn, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
 import { evaluateCustomerTier, pointsContribution, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
+import { redemptionTerms } from "../core/rewards";
+import { getReward } from "../d1/rewards";
 import { getProgram } from "../d1/shops";
 import { shopTiers } from "../d1/vip-tiers";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
@@ -77,6 +79,8 @@ interface TierConfig {
 
 /** A failed read of the tier configuration in the alarm is tried again this much later. */
 const TIER_CONFIG_RETRY_MS = 60_000;
+/** An entry reward not issued right after its commit (the process died) is issued by the alarm this much later. */
+const ENTRY_REWARD_BACKSTOP_MS = 30_000;
 
 type OrderRow = {
   order_gid: string;
@@ -117,6 +121,9 @@ export class CustomerAccount extends DurableObject<Env> {
    * (an effect that does not evaluate tiers itself): afterCommit evaluates them then.
    */
   private tierValueMoved = false;
+  /** Entry rewards were recorded as due in the committed transaction: issue them after it. */
+  private entryRewardsDue = false;
+  private issuingEntryRewards: Promise<void> | null = null;
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
@@ -599,6 +606,10 @@ export class CustomerAccount extends DurableObject<Env> {
     }
     for (const change of evaluation.changes) {
       this.enqueue({ type: "tier_changed", change: tierRows.insertChange(this.sql, change, config.policy.basis, evaluation.value) });
+      const entered = change.reason === "qualified" ? config.tiers.find((t) => t.id === change.to) : undefined;
+      if (entered?.entry_reward_id && tierRows.recordEntryReward(this.sql, entered.id, entered.entry_reward_id, now + ENTRY_REWARD_BACKSTOP_MS)) {
+        this.entryRewardsDue = true;
+      }
     }
     this.tierValueMoved = false;
     return evaluation;
@@ -634,6 +645,58 @@ export class CustomerAccount extends DurableObject<Env> {
       return;
     }
     this.transaction(() => this.evaluateTiers(config, Date.now()));
+  }
+
+  /**
+   * Issues due entry rewards through the redemption saga at 0 points (idempotency key
+   * `tier-entry:<tierId>`, then `:<attempt>` after a failed try): after the commit that recorded
+   * them (`dueBy` null: all due), or from the alarm (those due by `dueBy`). One run at a time.
+   */
+  private issueEntryRewards(dueBy: number | null): Promise<void> {
+    this.issuingEntryRewards ??= this.issueEntryRewardsNow(dueBy).finally(() => {
+      this.issuingEntryRewards = null;
+    });
+    return this.issuingEntryRewards;
+  }
+
+  private async issueEntryRewardsNow(dueBy: number | null): Promise<void> {
+    const identity = this.identity();
+    if (!identity) return;
+    for (const due of tierRows.dueEntryRewards(this.sql, dueBy ?? Number.MAX_SAFE_INTEGER)) {
+      try {
+        const [reward, program] = await Promise.all([getReward(this.env, identity.shop, due.reward_id), getProgram(this.env, identity.shop)]);
+        const terms = reward ? redemptionTerms(reward, undefined) : null;
+        if (!reward || !reward.enabled || !terms || "code" in terms) {
+          tierRows.finishEntryReward(this.sql, due.tier_id, "skipped", null, reward ? "the reward is disabled or has no fixed value" : "the reward no longer exists");
+          continue;
+        }
+        const result = await this.redeem({
+          shop: identity.shop,
+          customerId: identity.customerId,
+          requestKey: due.attempts === 0 ? `tier-entry:${due.tier_id}` : `tier-entry:${due.tier_id}:${due.attempts}`,
+          reward: {
+            reward_id: reward.reward_id,
+            version: reward.version,
+            type: reward.type,
+            title: reward.translations.en.title,
+            code_expiry_days: reward.code_expiry_days,
+            min_order_subtotal: reward.min_order_subtotal,
+          },
+          terms: { ...terms, points: 0 },
+          program,
+        });
+        if (result.outcome === "issued" || result.outcome === "pending") {
+          // A pending code is the saga's to settle (its own alarm), like any redemption.
+          tierRows.finishEntryReward(this.sql, due.tier_id, "done", result.redemption.redemption_id, null);
+        } else {
+          const reason = result.outcome === "failed" ? (result.redemption.failure_reason ?? "failed") : result.outcome;
+          tierRows.retryEntryReward(this.sql, due.tier_id, Date.now(), reason);
+        }
+      } catch (error) {
+        tierRows.retryEntryReward(this.sql, due.tier_id, Date.now(), String(error));
+      }
+    }
+    this.armAlarm();
   }
 
   /** The tier held now; a change due by time (or by an edit of the tiers) is applied and recorded first. */
@@ -712,6 +775,7 @@ export class CustomerAccount extends DurableObject<Env> {
       this.expireDueCodes(now);
       this.expireAndRemind(now);
       await this.reevaluateTierIfDue(now);
+      await this.issueEntryRewards(now);
     }
     await this.flushOutbox();
     this.armAlarm(Date.now() + 1_000);
@@ -816,6 +880,10 @@ export class CustomerAccount extends DurableObject<Env> {
    */
   private afterCommit(): void {
     if (this.tierValueMoved) this.ctx.waitUntil(this.reevaluateTierAfterEffect());
+    if (this.entryRewardsDue) {
+      this.entryRewardsDue = false;
+      this.ctx.waitUntil(this.issueEntryRewards(null));
+    }
     this.armAlarm();
     this.ctx.waitUntil(this.flushOutbox());
   }

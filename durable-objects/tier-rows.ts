@@ -72,3 +72,59 @@ export function changes(sql: SqlStorage): TierChangeRecord[] {
     .toArray()
     .map((r) => ({ id: r.id, seq: r.seq, from: r.from_tier, to: r.to_tier, reason: r.reason, basis: r.basis, value: r.value, at: new Date(r.at).toISOString() }));
 }
+
+// --- Entry rewards -------------------------------------------------------------------------------
+
+/** How many times an entry reward is tried before it is given up as `failed`. */
+export const ENTRY_REWARD_ATTEMPTS = 5;
+const ENTRY_REWARD_RETRY_MS = 60_000;
+
+/** Records a tier's entry reward as due, once per tier ever: false when it was already recorded. */
+export function recordEntryReward(sql: SqlStorage, tierId: string, rewardId: string, dueAt: number): boolean {
+  return (
+    sql.exec(
+      `INSERT OR IGNORE INTO tier_entry_rewards (tier_id, reward_id, status, due_at, created_at) VALUES (?, ?, 'due', ?, ?)`,
+      tierId,
+      rewardId,
+      dueAt,
+      Date.now(),
+    ).rowsWritten > 0
+  );
+}
+
+export function dueEntryRewards(sql: SqlStorage, dueBy: number) {
+  return sql
+    .exec<{ tier_id: string; reward_id: string; attempts: number }>(
+      `SELECT tier_id, reward_id, attempts FROM tier_entry_rewards WHERE status = 'due' AND due_at <= ? ORDER BY created_at`,
+      dueBy,
+    )
+    .toArray();
+}
+
+export function finishEntryReward(sql: SqlStorage, tierId: string, status: "done" | "skipped", redemptionId: string | null, note: string | null): void {
+  sql.exec(`UPDATE tier_entry_rewards SET status = ?, redemption_id = ?, note = ?, due_at = NULL WHERE tier_id = ?`, status, redemptionId, note, tierId);
+}
+
+/** A failed try: again after 1, 2, 4, 8 minutes, then `failed` for good. */
+export function retryEntryReward(sql: SqlStorage, tierId: string, now: number, note: string): void {
+  sql.exec(
+    `UPDATE tier_entry_rewards SET attempts = attempts + 1, note = ?,
+       status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END,
+       due_at = CASE WHEN attempts + 1 >= ? THEN NULL ELSE ? * (1 << attempts) + ? END
+     WHERE tier_id = ?`,
+    note,
+    ENTRY_REWARD_ATTEMPTS,
+    ENTRY_REWARD_ATTEMPTS,
+    ENTRY_REWARD_RETRY_MS,
+    now,
+    tierId,
+  );
+}
+
+export function entryRewards(sql: SqlStorage) {
+  return sql
+    .exec<{ tier_id: string; reward_id: string; status: string; attempts: number; redemption_id: string | null; note: string | null }>(
+      `SELECT tier_id, reward_id, status, attempts, redemption_id, note FROM tier_entry_rewards ORDER BY created_at`,
+    )
+    .toArray();
+}

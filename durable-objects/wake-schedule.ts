@@ -24,6 +24,7 @@ export function nextWakeAt(sql: SqlStorage, account: AccountClock): number | nul
     nextLotExpiry(sql),
     // VIP tiers: a grace or period running out, a new year, an entry leaving the window.
     at(`SELECT wake_at AS at FROM tier_state`),
+    at(`SELECT min(due_at) AS at FROM tier_entry_rewards WHERE status = 'due'`),
   ];
   const unreminded = nextUnremindedExpiry(sql);
   if (unreminded !== null) candidates.push(reminderAt(account.policy, unreminded));

@@ -15,6 +15,7 @@ CREATE TABLE `vip_tiers` (
 	`basis` text NOT NULL,
 	`threshold` integer NOT NULL,
 	`earn_multiplier_bp` integer NOT NULL,
+	`entry_reward_id` text,
 	`translations` text NOT NULL,
 	`discount_percentage` text,
 	`free_shipping` integer DEFAULT false NOT NULL,

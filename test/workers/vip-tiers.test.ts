@@ -9,7 +9,8 @@ import { saveProgramChange } from "../../d1/program";
 import { customerAccount } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
 import { call, eventually, install, json } from "../helpers/app";
-import { inAccount } from "../helpers/redemption";
+import { history, inAccount } from "../helpers/redemption";
+import { clearFaults, injectFault, installedShop, listDiscounts } from "../helpers/shopify-emulator";
 import { customerBody, orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const DAY = 86_400_000;
@@ -215,7 +216,7 @@ describe("customers moving between tiers through webhooks", () => {
     expect(wake_at).toBe(below_since! + 30 * DAY);
 
     // 30 days pass: the object's alarm evaluates and the customer holds what they reach.
-    await inAccount(shop, customerId, (s) => s.exec(`UPDATE tier_state SET below_since = below_since - ?, wake_at = 0`, 30 * DAY));
+    await inAccount(shop, customerId, (s) => s.exec(`UPDATE tier_state SET below_since = below_since - ?, wake_at = ?`, 30 * DAY, Date.now() - 1));
     await runDurableObjectAlarm(customerAccount(env, shop, customerId));
     expect((await moves(shop, customerId)).at(-1)).toEqual([vip.id, expect.stringMatching(/^tier_/), "grace_ended"]);
     expect(await status(shop, customerId)).toMatchObject({ current: { name: "Member" }, next: { id: vip.id, remaining: "0.01" }, keeps_until: null });
@@ -269,6 +270,64 @@ describe("customers moving between tiers through webhooks", () => {
     expect(after).toMatchObject({ current: { id: "tier_bronze" }, next: { id: "tier_gold", remaining: 3_800 } });
     expect(after.tiers.map((t: any) => t.id)).toEqual(["tier_bronze", "tier_gold"]);
     expect((await moves(shop, customerId)).at(-1)).toEqual(["tier_silver", "tier_bronze", "tier_removed"]);
+  });
+});
+
+describe("entry rewards", () => {
+  it("issue the tier's reward code once, at 0 points, after the webhook is answered", async () => {
+    const shop = await installedShop("tier-entry");
+    const rewardId = `${shop}:default:1`; // $5 off, 500 points in the catalog
+    const unknown = await api(shop, "POST", "/vip-tiers", tier("Nope", 2_000, { entry_reward_id: "no-such-reward" }));
+    expect([unknown.status, (await json(unknown)).error.code]).toEqual([400, "entry_reward_invalid"]);
+    const created = await api(shop, "POST", "/vip-tiers", tier("Welcome", 2_000, { entry_reward_id: rewardId }));
+    expect(created.status).toBe(201);
+    const welcome = (await json(created)).tier;
+    expect(welcome.entry_reward_id).toBe(rewardId);
+
+    const customerId = "900";
+    await pay(shop, customerId, "200.00"); // 2,000 points at Bronze: Welcome after it counts
+    const discounts = await eventually(() => listDiscounts(shop), (d) => d.length === 1);
+    expect(discounts).toHaveLength(1);
+    const { redemptions, transactions } = await eventually(() => history(shop, customerId), (h) => h.redemptions.some((r) => r.status === "issued"));
+    expect(redemptions).toEqual([expect.objectContaining({ status: "issued", points: 0, discount_code: expect.stringMatching(/^LN-/) })]);
+    expect(transactions.filter((t) => t.kind === "redemption").map((t) => t.points)).toEqual([0]);
+    expect((await customerAccount(env, shop, customerId).summary()).points_balance).toBe(2_000);
+
+    // Entering the same tier again (moved back below it by hand) issues nothing more.
+    await inAccount(shop, customerId, (s) => s.exec(`UPDATE tier_state SET tier_id = 'tier_bronze', below_since = NULL`));
+    await pay(shop, customerId, "1.00");
+    expect((await moves(shop, customerId)).filter(([, to]) => to === welcome.id)).toHaveLength(2);
+    await runDurableObjectAlarm(customerAccount(env, shop, customerId));
+    expect(await listDiscounts(shop)).toHaveLength(1);
+    expect(await inAccount(shop, customerId, (s) => s.exec(`SELECT tier_id, status, attempts FROM tier_entry_rewards`).toArray())).toEqual([
+      { tier_id: welcome.id, status: "done", attempts: 0 },
+    ]);
+  });
+});
+
+describe("an entry reward Shopify refuses", () => {
+  it("is tried again later under a new key, from the alarm, and issued once", async () => {
+    const shop = await installedShop("tier-entry-retry");
+    const welcome = (await json(await api(shop, "POST", "/vip-tiers", tier("Welcome", 2_000, { entry_reward_id: `${shop}:default:1` })))).tier;
+    await injectFault(shop, { mode: "user_error", times: 1 });
+    const customerId = "910";
+    try {
+      await pay(shop, customerId, "200.00");
+      const entry = () => inAccount(shop, customerId, (s) => s.exec<{ status: string; attempts: number; due_at: number | null }>(`SELECT status, attempts, due_at FROM tier_entry_rewards`).toArray());
+      const failedOnce = await eventually(entry, (rows) => rows[0]?.attempts === 1);
+      expect(failedOnce).toEqual([{ status: "due", attempts: 1, due_at: expect.any(Number) }]);
+      expect(await listDiscounts(shop)).toHaveLength(0);
+      // Its minute has passed: the alarm tries again.
+      await inAccount(shop, customerId, (s) => s.exec(`UPDATE tier_entry_rewards SET due_at = ?`, Date.now() - 1));
+      await runDurableObjectAlarm(customerAccount(env, shop, customerId));
+      expect(await entry()).toEqual([{ status: "done", attempts: 1, due_at: null }]);
+      expect(await listDiscounts(shop)).toHaveLength(1);
+      const { redemptions } = await history(shop, customerId);
+      expect(redemptions.map((r) => [r.status, r.points])).toEqual([["issued", 0], ["failed", 0]]);
+      expect((await moves(shop, customerId)).filter(([, to]) => to === welcome.id)).toHaveLength(1);
+    } finally {
+      await clearFaults(shop);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // The merchant's VIP tiers: list, create, replace, disable, and each tier's versions.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { TIER_LANGUAGES, VipTierInputSchema, displayThreshold, storedThreshold, type VipTier, type VipTierInput } from "../../core/tiers";
+import { getReward } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
 import { TierError, createTier, disableTier, getTier, listTiers, tierVersionsOf, updateTier } from "../../d1/vip-tiers";
 import type { App } from "../http/context";
@@ -16,6 +17,7 @@ const VipTierSchema = z
     /** Points (integer), or spend ("500.00") in the shop's currency. */
     threshold: z.union([z.number().int(), z.string()]),
     earn_multiplier: z.number(),
+    entry_reward_id: z.string().nullable(),
     discount: z.object({ percentage: z.string() }).nullable(),
     free_shipping: z.boolean(),
     sort: z.number().int(),
@@ -60,6 +62,7 @@ export function registerVipTierRoutes(merchant: OpenAPIHono<App>): void {
       const { shop, userId } = c.get("session");
       const input = c.req.valid("json");
       await requireProgramBasis(c.env, shop, input);
+      await requireEntryReward(c.env, shop, input);
       const tier = await tiers(() => createTier(c.env, shop, input, userId ?? "unknown"));
       await afterTiersChanged(c.env, shop);
       return c.json(ok({ tier: view(tier) }), 201);
@@ -83,6 +86,7 @@ export function registerVipTierRoutes(merchant: OpenAPIHono<App>): void {
       const { shop, userId } = c.get("session");
       const input = c.req.valid("json");
       await requireProgramBasis(c.env, shop, input);
+      await requireEntryReward(c.env, shop, input);
       const { expected_version } = c.req.valid("query");
       const tier = await tiers(() => updateTier(c.env, shop, c.req.valid("param").id, input, userId ?? "unknown", { expectedVersion: expected_version }));
       await afterTiersChanged(c.env, shop);
@@ -137,6 +141,19 @@ async function requireProgramBasis(env: Env, shop: string, input: VipTierInput):
       400,
       "threshold_basis_mismatch",
       basis === "points" ? "the program's tiers count points: the threshold is a whole number of points" : 'the program\'s tiers count spend: the threshold is an amount like "500.00"',
+    );
+  }
+}
+
+/** An entry reward is one of this shop's enabled rewards with a fixed value (not points_to_money). */
+async function requireEntryReward(env: Env, shop: string, input: VipTierInput): Promise<void> {
+  if (input.entry_reward_id === null) return;
+  const reward = await getReward(env, shop, input.entry_reward_id);
+  if (!reward || !reward.enabled || reward.type === "points_to_money") {
+    throw new ApiError(
+      400,
+      "entry_reward_invalid",
+      !reward ? `no reward ${input.entry_reward_id} in this shop` : !reward.enabled ? "the entry reward is disabled" : "a points_to_money reward has no value at 0 points",
     );
   }
 }
