@@ -101,6 +101,22 @@ export interface AuditRecord {
   created_at: string;
 }
 
+/**
+ * A change of the VIP tier a customer holds (ledger-adjacent: no points move). `from`/`to` are
+ * tier ids (null: no tier); `value` is what they had in the tier basis then (points, or mills
+ * of spend). Rules and reasons: core/tiers.ts.
+ */
+export interface TierChangeRecord {
+  id: string;
+  seq: number;
+  from: string | null;
+  to: string | null;
+  reason: "qualified" | "grace_ended" | "period_ended" | "tier_removed";
+  basis: "points" | "spend";
+  value: number;
+  at: string;
+}
+
 /** What the ledger-events queue carries from an account's outbox. */
 export type LedgerEvent =
   | {
@@ -146,4 +162,11 @@ export type LedgerEvent =
       outbox_seq: number;
       points: number;
       expires_at: string;
+    }
+  | {
+      type: "tier_changed";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      change: TierChangeRecord;
     };

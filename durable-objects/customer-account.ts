@@ -13,15 +13,20 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { computeOrderEarn, earnBaseMills, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { computeOrderEarn, earnBaseMills, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
 import { goalSpendRule } from "../core/earn-limits";
+import { evaluateCustomerTier, pointsContribution, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
+import { redemptionTerms } from "../core/rewards";
+import { getReward } from "../d1/rewards";
 import { getProgram } from "../d1/shops";
+import { shopTiers } from "../d1/vip-tiers";
 import * as earning from "./earning-actions";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
 import * as lots from "./lots";
 import * as redemptionRows from "./redemption-rows";
+import * as tierRows from "./tier-rows";
 import { nextWakeAt } from "./wake-schedule";
 import {
   codeHash,
@@ -50,11 +55,13 @@ import type {
   SocialFollowInput,
   Delivery,
   EffectResult,
+  HeldTier,
   OrderCancelledInput,
   OrderPaidInput,
   RedeemInput,
   RedeemResult,
   RefundInput,
+  TierStatusInput,
 } from "./customer-account-types";
 
 /** An unconfirmed outbox row is sent again after 15 s, then 30 s, … at most every 10 minutes. */
@@ -72,6 +79,17 @@ const REDEEM_ATTEMPT_TIMEOUT_MS = 3_000;
 export const REDEMPTION_SETTLE: BackoffPolicy = { baseMs: 30_000, maxMs: 600_000 };
 
 type Row = Record<string, SqlStorageValue>;
+
+/** What tier evaluation needs of the shop: its tiers (disabled included) and the policy. */
+interface TierConfig {
+  tiers: VipTier[];
+  policy: TierPolicy;
+}
+
+/** A failed read of the tier configuration in the alarm is tried again this much later. */
+const TIER_CONFIG_RETRY_MS = 60_000;
+/** An entry reward not issued right after its commit (the process died) is issued by the alarm this much later. */
+const ENTRY_REWARD_BACKSTOP_MS = 30_000;
 
 type OrderRow = {
   order_gid: string;
@@ -107,6 +125,14 @@ export class CustomerAccount extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
   /** Redemptions waiting on Shopify in this instance: a retried request joins the same call. */
   private readonly inflight = new Map<string, Promise<RedeemResult>>();
+  /**
+   * A committed entry moved the tier value and no evaluation followed it in its transaction
+   * (an effect that does not evaluate tiers itself): afterCommit evaluates them then.
+   */
+  private tierValueMoved = false;
+  /** Entry rewards were recorded as due in the committed transaction: issue them after it. */
+  private entryRewardsDue = false;
+  private issuingEntryRewards: Promise<void> | null = null;
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
@@ -121,14 +147,12 @@ export class CustomerAccount extends DurableObject<Env> {
 
   async orderPaid(input: OrderPaidInput): Promise<EffectResult> {
     const codeHashes = await Promise.all((input.discountCodes ?? []).map(codeHash));
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
       this.rememberPolicy(input.program);
-      const account = this.summaryRow();
-      const { points, snapshot } = computeOrderEarn(
-        input.program,
-        earnBaseMills(input.program.earn_base, input),
-        legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
-      );
+      // The order earns at the tier held when it is paid, before it counts towards one.
+      const { held } = this.evaluateTiers(tiers);
+      const { points, snapshot } = computeOrderEarn(input.program, earnBaseMills(input.program.earn_base, input), tierMultiplier(held));
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
           `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)
@@ -155,33 +179,38 @@ export class CustomerAccount extends DurableObject<Env> {
       const goal = this.awardGoalSpend(input.program, input.orderGid, input.placedAt ?? Date.now());
       this.markCodesUsed(codeHashes, input.orderGid);
       if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
-      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points + goal;
       // Refunds or a cancellation that arrived before the payment are applied now.
-      return points + goal - this.reconcile(input.orderGid, {
+      const late = prior.refunded_mills === 0 && prior.cancelled === 0 ? 0 : this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:late-reversal`,
         note: "refunds or cancellation received before the payment",
       });
+      this.evaluateTiers(tiers);
+      return points + goal - late;
     });
   }
 
-  orderCancelled(input: OrderCancelledInput): EffectResult {
+  async orderCancelled(input: OrderCancelledInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:cancel`, () => {
       this.touchOrder(input.orderGid);
       this.sql.exec(`UPDATE orders SET cancelled = 1, updated_at = ? WHERE order_gid = ?`, Date.now(), input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
       this.returnCodesOfCancelledOrder(input.orderGid);
-      return -this.reconcile(input.orderGid, {
+      const taken = this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:cancel`,
         note: "order cancelled",
       });
+      this.evaluateTiers(tiers);
+      return -taken;
     });
   }
 
-  refundCreated(input: RefundInput): EffectResult {
+  async refundCreated(input: RefundInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.refundGid}:refund`, () => {
       this.touchOrder(input.orderGid);
       this.sql.exec(
@@ -190,12 +219,14 @@ export class CustomerAccount extends DurableObject<Env> {
         Date.now(),
         input.orderGid,
       );
-      return -this.reconcile(input.orderGid, {
+      const taken = this.reconcile(input.orderGid, {
         sourceType: "refund",
         sourceId: input.refundGid,
         idempotencyKey: `${input.refundGid}:refund`,
         note: "order refunded",
       });
+      this.evaluateTiers(tiers);
+      return -taken;
     });
   }
 
@@ -649,6 +680,140 @@ export class CustomerAccount extends DurableObject<Env> {
     else void this.ctx.storage.setAlarm(Math.max(next, floor));
   }
 
+  // --- VIP tiers ----------------------------------------------------------------------------
+
+  /** The shop's tiers and policy: as the caller sent them, else read (isolate-cached) from D1. */
+  private async tierConfig(shop: string, given: { tiers?: VipTier[]; program?: ProgramSettings } = {}): Promise<TierConfig> {
+    const [tiers, program] = await Promise.all([given.tiers ?? shopTiers(this.env, shop), given.program ?? getProgram(this.env, shop)]);
+    return { tiers, policy: program.tier_policy };
+  }
+
+  /**
+   * Inside a transaction: the tier held now (core/tiers.ts), stored with when to look again,
+   * each change appended to tier_changes and published as a tier_changed event.
+   */
+  private evaluateTiers(config: TierConfig, now = Date.now()): TierEvaluation {
+    const stored = tierRows.readState(this.sql);
+    const evaluation = evaluateCustomerTier(config.tiers, config.policy, stored, tierRows.facts(this.sql, config.policy, now), now);
+    const { state, wake_at } = evaluation;
+    // A read that changes nothing writes nothing.
+    if (state.tier_id !== stored.tier_id || state.since !== stored.since || state.below_since !== stored.below_since || wake_at !== stored.wake_at) {
+      tierRows.writeState(this.sql, state, wake_at);
+    }
+    for (const change of evaluation.changes) {
+      this.enqueue({ type: "tier_changed", change: tierRows.insertChange(this.sql, change, config.policy.basis, evaluation.value) });
+      const entered = change.reason === "qualified" ? config.tiers.find((t) => t.id === change.to) : undefined;
+      if (entered?.entry_reward_id && tierRows.recordEntryReward(this.sql, entered.id, entered.entry_reward_id, now + ENTRY_REWARD_BACKSTOP_MS)) {
+        this.entryRewardsDue = true;
+      }
+    }
+    this.tierValueMoved = false;
+    return evaluation;
+  }
+
+  private async reevaluateTierAfterEffect(): Promise<void> {
+    this.tierValueMoved = false;
+    const identity = this.identity();
+    if (!identity) return;
+    try {
+      const config = await this.tierConfig(identity.shop);
+      const { changes } = this.transaction(() => this.evaluateTiers(config));
+      if (changes.length > 0) {
+        this.armAlarm();
+        await this.flushOutbox();
+      }
+    } catch (error) {
+      // The next effect, read or alarm evaluates again; nothing is lost meanwhile.
+      console.warn("tiers: evaluation after an effect failed", String(error));
+    }
+  }
+
+  /** The alarm: a grace or period running out, a new year, an entry leaving the rolling window. */
+  private async reevaluateTierIfDue(now: number): Promise<void> {
+    const { wake_at } = tierRows.readState(this.sql);
+    if (wake_at === null || wake_at > now) return;
+    let config: TierConfig;
+    try {
+      config = await this.tierConfig(this.identity()!.shop);
+    } catch (error) {
+      console.warn("tiers: configuration unreadable, evaluating later", String(error));
+      tierRows.setWakeAt(this.sql, now + TIER_CONFIG_RETRY_MS);
+      return;
+    }
+    this.transaction(() => this.evaluateTiers(config, Date.now()));
+  }
+
+  /**
+   * Issues due entry rewards through the redemption saga at 0 points (idempotency key
+   * `tier-entry:<tierId>`, then `:<attempt>` after a failed try): after the commit that recorded
+   * them (`dueBy` null: all due), or from the alarm (those due by `dueBy`). One run at a time.
+   */
+  private issueEntryRewards(dueBy: number | null): Promise<void> {
+    this.issuingEntryRewards ??= this.issueEntryRewardsNow(dueBy).finally(() => {
+      this.issuingEntryRewards = null;
+    });
+    return this.issuingEntryRewards;
+  }
+
+  private async issueEntryRewardsNow(dueBy: number | null): Promise<void> {
+    const identity = this.identity();
+    if (!identity) return;
+    for (const due of tierRows.dueEntryRewards(this.sql, dueBy ?? Number.MAX_SAFE_INTEGER)) {
+      try {
+        const [reward, program] = await Promise.all([getReward(this.env, identity.shop, due.reward_id), getProgram(this.env, identity.shop)]);
+        const terms = reward ? redemptionTerms(reward, undefined) : null;
+        if (!reward || !reward.enabled || !terms || "code" in terms) {
+          tierRows.finishEntryReward(this.sql, due.tier_id, "skipped", null, reward ? "the reward is disabled or has no fixed value" : "the reward no longer exists");
+          continue;
+        }
+        const result = await this.redeem({
+          shop: identity.shop,
+          customerId: identity.customerId,
+          requestKey: due.attempts === 0 ? `tier-entry:${due.tier_id}` : `tier-entry:${due.tier_id}:${due.attempts}`,
+          reward: {
+            reward_id: reward.reward_id,
+            version: reward.version,
+            type: reward.type,
+            title: reward.translations.en.title,
+            code_expiry_days: reward.code_expiry_days,
+            min_order_subtotal: reward.min_order_subtotal,
+          },
+          terms: { ...terms, points: 0 },
+          program,
+        });
+        if (result.outcome === "issued" || result.outcome === "pending") {
+          // A pending code is the saga's to settle (its own alarm), like any redemption.
+          tierRows.finishEntryReward(this.sql, due.tier_id, "done", result.redemption.redemption_id, null);
+        } else {
+          const reason = result.outcome === "failed" ? (result.redemption.failure_reason ?? "failed") : result.outcome;
+          tierRows.retryEntryReward(this.sql, due.tier_id, Date.now(), reason);
+        }
+      } catch (error) {
+        tierRows.retryEntryReward(this.sql, due.tier_id, Date.now(), String(error));
+      }
+    }
+    this.armAlarm();
+  }
+
+  /** The tier held now; a change due by time (or by an edit of the tiers) is applied and recorded first. */
+  async heldTier(input: TierStatusInput): Promise<HeldTier> {
+    const config = await this.tierConfig(input.shop, input);
+    this.bindIdentity(input);
+    const stored = tierRows.readState(this.sql);
+    const evaluation = this.transaction(() => this.evaluateTiers(config));
+    if (evaluation.changes.length > 0 || stored.wake_at !== tierRows.readState(this.sql).wake_at) this.afterCommit();
+    return {
+      tier_id: evaluation.held?.id ?? null,
+      value: evaluation.value,
+      keeps_until: evaluation.keeps_until === null ? null : new Date(evaluation.keeps_until).toISOString(),
+    };
+  }
+
+  /** Every change of the customer's tier, oldest first. */
+  tierChanges() {
+    return tierRows.changes(this.sql);
+  }
+
   // --- Reads (RPC) --------------------------------------------------------------------------
 
   summary(): Omit<AccountSummary, "customer_id"> {
@@ -707,6 +872,8 @@ export class CustomerAccount extends DurableObject<Env> {
       this.expireDueCodes(now);
       birthdayDone = await this.awardDueBirthday(now);
       this.expireAndRemind(now);
+      await this.reevaluateTierIfDue(now);
+      await this.issueEntryRewards(now);
     }
     await this.flushOutbox();
     // A birthday still due (D1 unreadable) waits a minute rather than spinning every second.
@@ -815,6 +982,11 @@ export class CustomerAccount extends DurableObject<Env> {
    * dies before the outbox is sent, the alarm sends it), and the outbox goes now.
    */
   private afterCommit(): void {
+    if (this.tierValueMoved) this.ctx.waitUntil(this.reevaluateTierAfterEffect());
+    if (this.entryRewardsDue) {
+      this.entryRewardsDue = false;
+      this.ctx.waitUntil(this.issueEntryRewards(null));
+    }
     this.armAlarm();
     this.ctx.waitUntil(this.flushOutbox());
   }
@@ -907,6 +1079,7 @@ export class CustomerAccount extends DurableObject<Env> {
       createdAt,
     );
     this.accountRow = after;
+    if (pointsContribution(kind, points) !== 0) this.tierValueMoved = true;
     const id = crypto.randomUUID();
     const seq = this.sql
       .exec<{ seq: number }>(

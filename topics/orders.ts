@@ -3,6 +3,7 @@ import { OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } 
 import { redriveWaitingFor } from "../d1/inbox";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
 import { getProgram } from "../d1/shops";
+import { shopTiers } from "../d1/vip-tiers";
 import { customerAccount } from "../durable-objects/stubs";
 import { topic } from "./topic";
 
@@ -20,7 +21,7 @@ export const orderTopics = {
         if ((await indexOrders(env, [guestOrder])).length > 0) await redriveWaitingFor(env, [guestOrder]);
         return { outcome: "ignored", reason: "guest_order" };
       }
-      const program = await getProgram(env, shop);
+      const [program, tiers] = await Promise.all([getProgram(env, shop), shopTiers(env, shop)]);
       return customerAccount(env, shop, order.customerId).orderPaid({
         shop,
         customerId: order.customerId,
@@ -33,6 +34,7 @@ export const orderTopics = {
         discountCodes: order.discountCodes,
         placedAt: order.placedAt,
         program,
+        tiers,
       });
     },
   }),

@@ -14,6 +14,7 @@ import { registerIntegrationRoutes } from "./integrations";
 import { registerPointsRoutes } from "./points";
 import { registerProgramRoutes } from "./program";
 import { registerRewardRoutes } from "./rewards";
+import { registerVipTierRoutes } from "./vip-tiers";
 
 const CustomerListItemSchema = z
   .object({
@@ -105,6 +106,7 @@ registerPointsRoutes(merchant);
 registerProgramRoutes(merchant);
 registerRewardRoutes(merchant);
 registerIntegrationRoutes(merchant);
+registerVipTierRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
