@@ -1,0 +1,195 @@
+// Bonus campaigns, pure: when a campaign runs, who it applies to, how multipliers stack (and the
+// exact integers they give), bonus actions and goal spend.
+import { describe, expect, it } from "vitest";
+import {
+  campaignActionBonus,
+  campaignMultipliers,
+  CampaignInputSchema,
+  goalSpendCampaignsReached,
+  runningCampaignsFor,
+  type Campaign,
+  type SpendOrder,
+} from "../../core/campaigns";
+import { toBasisPoints } from "../../core/multiplier";
+import { computeOrderEarn, DEFAULT_PROGRAM, type AppliedMultiplier } from "../../core/program";
+
+const T0 = Date.parse("2026-12-01T00:00:00Z");
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+let seq = 0;
+function campaign(fields: Record<string, unknown>): Campaign {
+  seq++;
+  const input = CampaignInputSchema.parse({
+    translations: { en: { name: `Campaign ${seq}` }, fr: { name: `Campagne ${seq}`, description: "fr" } },
+    starts_at: iso(T0),
+    ends_at: iso(T0 + 7 * DAY),
+    ...fields,
+  });
+  return { ...input, id: `cmp_${String(seq).padStart(4, "0")}`, version: 1, ended_at: null, created_at: iso(T0 - DAY + seq * 1000), updated_at: iso(T0) };
+}
+
+const tier = (multiplier: number, id = "tier_gold"): AppliedMultiplier => ({ source: "tier", id, name: "Gold", multiplier, bp: toBasisPoints(multiplier) });
+/** 10 points per unit: $10.00 → 100 base points. */
+const TEN_DOLLARS = 10_000;
+
+describe("which campaigns run", () => {
+  const double = campaign({ kind: "multiplier", multiplier: 2, stackable: false });
+
+  it("from starts_at (included) to ends_at (excluded)", () => {
+    expect(campaignMultipliers([double], null, T0 - 1)).toEqual([]);
+    expect(campaignMultipliers([double], null, T0).map((m) => m.id)).toEqual([double.id]);
+    expect(campaignMultipliers([double], null, T0 + 7 * DAY - 1).map((m) => m.id)).toEqual([double.id]);
+    expect(campaignMultipliers([double], null, T0 + 7 * DAY)).toEqual([]);
+  });
+
+  it("open-ended when ends_at is null", () => {
+    const open = campaign({ kind: "multiplier", multiplier: 2, stackable: true, ends_at: null });
+    expect(campaignMultipliers([open], null, T0 + 3650 * DAY).map((m) => m.id)).toEqual([open.id]);
+  });
+
+  it("for the tiers it names only; a customer without a tier gets only campaigns open to all", () => {
+    const goldOnly = campaign({ kind: "multiplier", multiplier: 3, stackable: true, eligible_tier_ids: ["tier_gold"] });
+    expect(campaignMultipliers([goldOnly], "tier_gold", T0).map((m) => m.bp)).toEqual([30_000]);
+    expect(campaignMultipliers([goldOnly], "tier_silver", T0)).toEqual([]);
+    expect(campaignMultipliers([goldOnly], null, T0)).toEqual([]);
+  });
+});
+
+describe("stacking", () => {
+  it("every stackable campaign and the largest non-stackable (ties: earliest created), in creation order after the tier", () => {
+    const stackDouble = campaign({ kind: "multiplier", multiplier: 2, stackable: true });
+    const triple = campaign({ kind: "multiplier", multiplier: 3, stackable: false });
+    const stack11 = campaign({ kind: "multiplier", multiplier: 1.1, stackable: true });
+    const tripleLater = campaign({ kind: "multiplier", multiplier: 3, stackable: false });
+    const twoAndHalf = campaign({ kind: "multiplier", multiplier: 2.5, stackable: false });
+    // Given in any order, applied in creation order.
+    const applied = campaignMultipliers([twoAndHalf, tripleLater, stack11, triple, stackDouble], "tier_gold", T0 + HOUR);
+    expect(applied.map((m) => m.id)).toEqual([stackDouble.id, triple.id, stack11.id]);
+    expect(applied.every((m) => m.source === "campaign")).toBe(true);
+
+    // Tier 1.5 × 2 × 3 × 1.1 = 9.9: 100 base points → 990, exactly.
+    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, TEN_DOLLARS, [tier(1.5), ...applied]);
+    expect(points).toBe(990);
+    expect(snapshot.multiplier_bp).toBe(99_000);
+    expect(snapshot.multipliers.map((m) => [m.source, m.bp])).toEqual([
+      ["tier", 15_000],
+      ["campaign", 20_000],
+      ["campaign", 30_000],
+      ["campaign", 11_000],
+    ]);
+    expect(snapshot.tier).toBe("Gold");
+  });
+
+  it("a 2.3× campaign on 100 points gives 230 (integers, never 229)", () => {
+    const c = campaign({ kind: "multiplier", multiplier: 2.3, stackable: false });
+    expect(computeOrderEarn(DEFAULT_PROGRAM, TEN_DOLLARS, campaignMultipliers([c], null, T0)).points).toBe(230);
+  });
+
+  it("rounds down once: 1.0005 × 1.0005 on 1,999 base points", () => {
+    const a = campaign({ kind: "multiplier", multiplier: 1.0005, stackable: true });
+    const b = campaign({ kind: "multiplier", multiplier: 1.0005, stackable: true });
+    // 10,000 × 1.0005 = 10,005; × 1.0005 = 10,010.0025 → 10,010 bp; 1,999 × 1.001 = 2,000.999 → 2,000.
+    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, 199_900, campaignMultipliers([a, b], null, T0));
+    expect(snapshot.multiplier_bp).toBe(10_010);
+    expect(points).toBe(2_000);
+  });
+
+  it("ignores other kinds and stopped campaigns", () => {
+    const goal = campaign({ kind: "goal_spend", amount: "100.00", days: 7, points: 50 });
+    const bonus = campaign({ kind: "bonus_action", action: "review", points: 20 });
+    const ended = campaign({ kind: "multiplier", multiplier: 2, stackable: true, ends_at: iso(T0 + HOUR) });
+    expect(campaignMultipliers([goal, bonus, ended], null, T0 + HOUR)).toEqual([]);
+  });
+});
+
+describe("the campaign schema", () => {
+  const base = { translations: { en: { name: "Double" } }, starts_at: "2026-12-01T00:00:00Z", kind: "multiplier", multiplier: 2, stackable: false };
+
+  it.each([
+    ["ends before it starts", { ends_at: "2026-11-30T00:00:00Z" }, "ends_at"],
+    ["ends when it starts", { ends_at: "2026-12-01T00:00:00Z" }, "ends_at"],
+    ["a multiplier below 1", { multiplier: 0.5 }, "multiplier"],
+    ["a multiplier with 5 decimals", { multiplier: 1.00001 }, "multiplier"],
+    ["a segment (RFM segments do not exist yet)", { eligible_segments: ["champions"] }, "eligible_segments"],
+    ["an unknown kind", { kind: "lottery" }, "kind"],
+    ["a date without an offset", { starts_at: "2026-12-01T00:00:00" }, "starts_at"],
+    ["no English name", { translations: { fr: { name: "Double" } } }, "translations"],
+    ["a field of another kind", { points: 5 }, ""],
+  ])("refuses %s", (_name, change, field) => {
+    const result = CampaignInputSchema.safeParse({ ...base, ...change });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path.join(".")).toContain(field);
+  });
+
+  it("fills the defaults: open-ended, everyone, no discount", () => {
+    expect(CampaignInputSchema.parse(base)).toMatchObject({ ends_at: null, eligible_tier_ids: null, eligible_segments: null, discount: null });
+  });
+});
+
+describe("bonus actions", () => {
+  it("each running eligible campaign for the action adds its points", () => {
+    const review20 = campaign({ kind: "bonus_action", action: "review", points: 20 });
+    const review5Gold = campaign({ kind: "bonus_action", action: "review", points: 5, eligible_tier_ids: ["tier_gold"] });
+    const newsletter = campaign({ kind: "bonus_action", action: "newsletter", points: 30 });
+    const all = [newsletter, review5Gold, review20];
+    expect(campaignActionBonus(all, "review", "tier_gold", T0)).toEqual({
+      points: 25,
+      bonuses: [
+        { campaign_id: review20.id, campaign_version: 1, points: 20 },
+        { campaign_id: review5Gold.id, campaign_version: 1, points: 5 },
+      ],
+    });
+    expect(campaignActionBonus(all, "review", null, T0).points).toBe(20);
+    expect(campaignActionBonus(all, "review", null, T0 + 7 * DAY)).toEqual({ points: 0, bonuses: [] });
+    expect(campaignActionBonus(all, "birthday", "tier_gold", T0).points).toBe(0);
+  });
+});
+
+describe("goal spend", () => {
+  const goal = campaign({ kind: "goal_spend", amount: "150.00", days: 3, points: 300 });
+  const order = (placedAt: number, base: string, extra: Partial<SpendOrder> = {}): SpendOrder => ({
+    placedAt,
+    baseMills: Math.round(Number(base) * 1000),
+    refundedMills: 0,
+    cancelled: false,
+    ...extra,
+  });
+
+  it("counts paid orders placed in the campaign and within `days` up to the order, less refunds", () => {
+    const at = T0 + 4 * DAY;
+    const orders = [
+      order(T0 - HOUR, "500.00"), // before the campaign
+      order(at - 3 * DAY, "500.00"), // exactly `days` before: outside (the window is at - 3 days < t <= at)
+      order(at - 3 * DAY + 1, "60.00"),
+      order(at - DAY, "100.00", { refundedMills: 20_000 }),
+      order(at - DAY, "999.00", { cancelled: true }),
+      order(at, "9.99"),
+    ];
+    // 60 + 80 + 9.99 = 149.99: one cent short.
+    expect(goalSpendCampaignsReached([goal], orders, null, at)).toEqual([]);
+    expect(goalSpendCampaignsReached([goal], [...orders, order(at - HOUR, "0.01")], null, at).map((c) => c.id)).toEqual([goal.id]);
+  });
+
+  it("only for an order placed while the campaign runs, by an eligible customer", () => {
+    const after = T0 + 7 * DAY;
+    expect(goalSpendCampaignsReached([goal], [order(after - HOUR, "200.00"), order(after, "1.00")], null, after)).toEqual([]);
+    const goldGoal = campaign({ kind: "goal_spend", amount: "10.00", days: 3, points: 10, eligible_tier_ids: ["tier_gold"] });
+    expect(goalSpendCampaignsReached([goldGoal], [order(T0, "20.00")], null, T0)).toEqual([]);
+    expect(goalSpendCampaignsReached([goldGoal], [order(T0, "20.00")], "tier_gold", T0).map((c) => c.id)).toEqual([goldGoal.id]);
+  });
+});
+
+describe("the widget's running campaigns", () => {
+  it("localized (English fallback), only running ones, eligibility when a tier is known", () => {
+    const double = campaign({ kind: "multiplier", multiplier: 2, stackable: false, translations: { en: { name: "Double", description: "2x" }, fr: { name: "Double points" } } });
+    const gold = campaign({ kind: "bonus_action", action: "review", points: 5, eligible_tier_ids: ["tier_gold"], translations: { en: { name: "Gold reviews" } } });
+    const later = campaign({ kind: "goal_spend", amount: "100.00", days: 3, points: 9, starts_at: iso(T0 + DAY) });
+    expect(runningCampaignsFor([later, gold, double], "fr-CA", T0)).toEqual([
+      { id: double.id, name: "Double points", description: "", kind: "multiplier", multiplier: 2, starts_at: double.starts_at, ends_at: double.ends_at },
+      { id: gold.id, name: "Gold reviews", description: "", kind: "bonus_action", action: "review", points: 5, starts_at: gold.starts_at, ends_at: gold.ends_at },
+    ]);
+    expect(runningCampaignsFor([later, gold, double], "en", T0, null).map((c) => c.id)).toEqual([double.id]);
+  });
+});
