@@ -7,8 +7,9 @@ import type { EarnSnapshot } from "./program";
  * earn, signup, adjustment (+): new points, each a lot that may expire. reversal, redemption,
  * expiry, adjustment (−): points taken. release: a redemption's points given back (Shopify
  * refused the code, the code expired unused, or the order that used it was cancelled).
+ * campaign (+): a bonus campaign's points (a spend goal reached, a bonus action).
  */
-export type LedgerKind = "earn" | "reversal" | "signup" | "redemption" | "release" | "expiry" | "adjustment";
+export type LedgerKind = "earn" | "reversal" | "signup" | "redemption" | "release" | "expiry" | "adjustment" | "campaign";
 
 export interface AccountSummary {
   customer_id: string;
@@ -24,11 +25,23 @@ export interface LedgerEntry {
   kind: LedgerKind;
   points: number;
   balance_after: number;
-  source_type: "order" | "refund" | "customer" | "redemption" | "adjustment" | "expiry";
+  source_type: "order" | "refund" | "customer" | "redemption" | "adjustment" | "expiry" | "campaign";
   source_id: string;
-  snapshot: EarnSnapshot | null;
+  snapshot: EarnSnapshot | CampaignBonusSnapshot | null;
   note: string | null;
   created_at: string;
+}
+
+/** What a campaign bonus (kind `campaign`) remembers of the campaign that gave it. */
+export interface CampaignBonusSnapshot {
+  campaign_id: string;
+  campaign_version: number;
+  campaign_kind: "goal_spend" | "bonus_action";
+  points: number;
+  /** goal_spend: the goal and its window, and the order that reached it. */
+  amount?: string;
+  days?: number;
+  order_gid?: string;
 }
 
 export interface CustomerProfile {

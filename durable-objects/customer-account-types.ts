@@ -1,3 +1,4 @@
+import type { Campaign } from "../core/campaigns";
 import type { ProgramSettings } from "../core/program";
 import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
 import type { RedemptionTerms } from "../core/rewards";
@@ -28,6 +29,8 @@ export interface OrderPaidInput extends AccountIdentity {
   /** When the order was placed (epoch ms); null or absent: when it reached us. */
   placedAt?: number | null;
   program: ProgramSettings;
+  /** The shop's campaigns (d1/campaigns.ts campaignsForEarning), judged at the placed time. */
+  campaigns?: Campaign[];
 }
 
 export interface OrderCancelledInput extends AccountIdentity {

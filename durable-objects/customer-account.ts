@@ -13,6 +13,7 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
+import { campaignMultipliers, goalSpendCampaignsReached, type Campaign } from "../core/campaigns";
 import { actionPoints, computeOrderEarn, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
@@ -31,7 +32,7 @@ import {
   type RedemptionRow,
   type ShopperRedemption,
 } from "./redemptions";
-import type { AccountSummary, LedgerEntry, LedgerEvent, LedgerKind } from "../core/ledger-events";
+import type { AccountSummary, CampaignBonusSnapshot, LedgerEntry, LedgerEvent, LedgerKind } from "../core/ledger-events";
 import type {
   AccountHistory,
   AccountIdentity,
@@ -86,7 +87,9 @@ interface Trigger {
 type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lots.OpenLot[] };
 
 /** Kinds that count as the customer's activity (after_inactivity expiry). */
-const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", "signup", "redemption", "adjustment"]);
+const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", "signup", "redemption", "adjustment", "campaign"]);
+/** Kinds whose points count as earned (lifetime points, tiers). */
+const EARNED_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", "signup", "adjustment", "campaign"]);
 
 export function customerAccountName(shop: string, customerId: string): string {
   return `${shop}:${customerId}`;
@@ -114,11 +117,14 @@ export class CustomerAccount extends DurableObject<Env> {
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
       this.rememberPolicy(input.program);
       const account = this.summaryRow();
-      const { points, snapshot } = computeOrderEarn(
-        input.program,
-        input.baseMills,
-        legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
-      );
+      const placedAt = input.placedAt ?? Date.now();
+      const tierMultipliers = legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed);
+      // Campaigns are judged at the order's placed time, for the tier held before its points.
+      const tierId = tierMultipliers.find((m) => m.source === "tier")?.id ?? null;
+      const { points, snapshot } = computeOrderEarn(input.program, input.baseMills, [
+        ...tierMultipliers,
+        ...campaignMultipliers(input.campaigns ?? [], tierId, placedAt),
+      ]);
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
           `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)
@@ -129,7 +135,7 @@ export class CustomerAccount extends DurableObject<Env> {
           input.baseMills,
           points,
           JSON.stringify(snapshot),
-          input.placedAt ?? Date.now(),
+          placedAt,
           Date.now(),
         )
         .one();
@@ -141,18 +147,57 @@ export class CustomerAccount extends DurableObject<Env> {
           note: null,
         }, snapshot);
       }
+      const bonus = this.awardSpendGoals(input.campaigns ?? [], tierId, placedAt, input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
       this.markCodesUsed(codeHashes, input.orderGid);
       if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
-      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points;
+      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points + bonus;
       // Refunds or a cancellation that arrived before the payment are applied now.
-      return points - this.reconcile(input.orderGid, {
+      return points + bonus - this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:late-reversal`,
         note: "refunds or cancellation received before the payment",
       });
     });
+  }
+
+  /**
+   * Goal-spend campaigns (core/campaigns.ts goalSpendReached) that the order placed at `at`
+   * reaches: each awards its points once per customer (key `campaign:<id>:goal`). Returns the
+   * points awarded.
+   */
+  private awardSpendGoals(campaigns: readonly Campaign[], tierId: string | null, at: number, orderGid: string): number {
+    const goals = campaigns.filter((c) => c.kind === "goal_spend");
+    if (goals.length === 0) return 0;
+    const longest = Math.max(...goals.map((c) => (c.kind === "goal_spend" ? c.days : 0)));
+    const orders = this.sql
+      .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
+        `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders
+         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at <= ?`,
+        at - longest * 86_400_000,
+        at,
+      )
+      .toArray()
+      .map((o) => ({ placedAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
+    let awarded = 0;
+    for (const goal of goalSpendCampaignsReached(campaigns, orders, tierId, at)) {
+      if (goal.kind !== "goal_spend") continue;
+      const key = `campaign:${goal.id}:goal`;
+      if (this.sql.exec(`SELECT 1 FROM ledger WHERE idempotency_key = ?`, key).toArray().length > 0) continue;
+      const snapshot: CampaignBonusSnapshot = {
+        campaign_id: goal.id,
+        campaign_version: goal.version,
+        campaign_kind: "goal_spend",
+        points: goal.points,
+        amount: goal.amount,
+        days: goal.days,
+        order_gid: orderGid,
+      };
+      this.append("campaign", goal.points, { sourceType: "campaign", sourceId: goal.id, idempotencyKey: key, note: goal.translations.en.name }, snapshot);
+      awarded += goal.points;
+    }
+    return awarded;
   }
 
   orderCancelled(input: OrderCancelledInput): EffectResult {
@@ -780,12 +825,12 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | null, lotEffect?: LotEffect): number {
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
     const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {
       points_balance: before.points_balance + points,
-      total_points_earned: before.total_points_earned + (points > 0 && (kind === "earn" || kind === "signup" || kind === "adjustment") ? points : 0),
+      total_points_earned: before.total_points_earned + (points > 0 && EARNED_KINDS.has(kind) ? points : 0),
       total_points_redeemed: before.total_points_redeemed + (kind === "redemption" ? -points : kind === "release" ? -points : 0),
       total_points_reversed: before.total_points_reversed + (taken ? -points : 0),
     };
@@ -879,7 +924,7 @@ function toLedgerEntry(row: Row): LedgerEntry {
     balance_after: row.balance_after as number,
     source_type: row.source_type as LedgerEntry["source_type"],
     source_id: row.source_id as string,
-    snapshot: row.snapshot ? (JSON.parse(row.snapshot as string) as EarnSnapshot) : null,
+    snapshot: row.snapshot ? (JSON.parse(row.snapshot as string) as LedgerEntry["snapshot"]) : null,
     note: (row.note as string | null) ?? null,
     created_at: new Date(row.created_at as number).toISOString(),
   };

@@ -12,6 +12,7 @@ import { sessionTokenAuth } from "./auth";
 import { findProfile, UNREACHABLE } from "./known-customer";
 import { registerPointsRoutes } from "./points";
 import { registerRewardRoutes } from "./rewards";
+import { registerCampaignRoutes } from "./campaigns";
 
 const CustomerListItemSchema = z
   .object({
@@ -101,6 +102,7 @@ export const merchant = createSurface([
 
 registerPointsRoutes(merchant);
 registerRewardRoutes(merchant);
+registerCampaignRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
