@@ -19,7 +19,7 @@
 import { z } from "zod";
 import { parseAmountToMills } from "./money";
 import { MultiplierSchema, toBasisPoints } from "./multiplier";
-import { AmountSchema, type AppliedMultiplier } from "./program";
+import { AmountSchema, computeOrderEarn, type AppliedMultiplier, type ProgramSettings } from "./program";
 
 export const CAMPAIGN_KINDS = ["multiplier", "goal_spend", "bonus_action"] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
@@ -149,6 +149,22 @@ export function campaignMultipliers(campaigns: readonly Campaign[], tierId: stri
     .map((c) => ({ source: "campaign" as const, id: c.id, name: c.translations.en.name, multiplier: c.multiplier, bp: toBasisPoints(c.multiplier) }));
 }
 
+/**
+ * What an order earns: the customer's tier multipliers, then the campaigns that apply to that
+ * tier at the order's placed time (stacking above), through computeOrderEarn. The customer's
+ * object and the simulate dry run both call this, so a dry run answers what the object will do.
+ */
+export function earnOrder(
+  program: ProgramSettings,
+  baseMills: number,
+  tierMultipliers: readonly AppliedMultiplier[],
+  campaigns: readonly Campaign[],
+  placedAt: number,
+): ReturnType<typeof computeOrderEarn> & { tierId: string | null } {
+  const tierId = tierMultipliers.find((m) => m.source === "tier")?.id ?? null;
+  return { ...computeOrderEarn(program, baseMills, [...tierMultipliers, ...campaignMultipliers(campaigns, tierId, placedAt)]), tierId };
+}
+
 export interface CampaignBonus {
   campaign_id: string;
   campaign_version: number;
@@ -247,6 +263,17 @@ export function runningCampaignsFor(campaigns: readonly Campaign[], language: st
     if (c.kind === "goal_spend") return { ...base, amount: c.amount, days: c.days, points: c.points };
     return { ...base, action: c.action, points: c.points };
   });
+}
+
+/**
+ * The campaign ended at `now` (ends_at and ended_at set to it), or null when it has already
+ * ended (early, or its ends_at has passed): a campaign is never ended in the past, so what
+ * orders already earned never changes. One not started yet ends too, and so never runs.
+ */
+export function endedAt(campaign: Campaign, now: number): Campaign | null {
+  if (campaign.ended_at !== null || (campaign.ends_at !== null && Date.parse(campaign.ends_at) <= now)) return null;
+  const at = new Date(now).toISOString();
+  return { ...campaign, ends_at: at, ended_at: at };
 }
 
 /** The merchant's fields of a stored campaign (to replace it with a change). */

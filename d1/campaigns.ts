@@ -2,7 +2,8 @@
 // when, the campaign as it then was), written in one batch. Nothing is deleted: an order earned
 // during a campaign can always be traced to it, and ending one is a change like any other.
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
-import { newCampaignId, type Campaign, type CampaignInput } from "../core/campaigns";
+import { campaignInput, endedAt, newCampaignId, type Campaign, type CampaignInput } from "../core/campaigns";
+import { tierIdsOf } from "../core/simulate";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
 import { campaignVersions, campaigns } from "./schema";
@@ -110,8 +111,7 @@ export async function campaignVersionsOf(env: Env, shop: string, id: string) {
  * `tier_…` ids instead, the one place to change.
  */
 export async function knownTierIds(env: Env, shop: string): Promise<Set<string>> {
-  // legacyTierMultiplier names a legacy tier's multiplier by the tier's name.
-  return new Set((await getProgram(env, shop)).tiers.map((tier) => tier.name));
+  return tierIdsOf(await getProgram(env, shop));
 }
 
 async function checkTiers(env: Env, shop: string, input: CampaignInput): Promise<void> {
@@ -164,30 +164,23 @@ export async function updateCampaign(
 }
 
 /**
- * Ends a campaign now: ends_at becomes the moment of the request (a campaign is never ended in
- * the past, which would change what orders already earned). Idempotent: a campaign already
- * ended (early, or because its ends_at has passed) is answered as it is, with no new version.
- * A campaign that has not started yet is ended too, and so never runs.
+ * Ends a campaign now (core/campaigns.ts endedAt): ends_at becomes the moment of the request.
+ * Idempotent: a campaign already ended is answered as it is, with no new version.
  */
 export async function endCampaign(env: Env, shop: string, id: string, changedBy: string, now = Date.now()): Promise<Campaign> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await getCampaign(env, shop, id);
     if (!current) throw new CampaignError("campaign_not_found", `no campaign ${id} in this shop`);
-    if (current.ended_at !== null || (current.ends_at !== null && Date.parse(current.ends_at) <= now)) return current;
-    const input = { ...(current as CampaignInput), ends_at: new Date(now).toISOString() };
+    const ended = endedAt(current, now);
+    if (ended === null) return current;
     try {
-      return await writeVersion(env, shop, current, { ...columns(stripMeta(input)), endedAt: now }, "ended", changedBy, current.version, now);
+      return await writeVersion(env, shop, current, { ...columns(campaignInput(ended)), endedAt: now }, "ended", changedBy, current.version, now);
     } catch (error) {
       // An edit or another end landed in between: read again and decide again.
       if (!(error instanceof CampaignError && error.code === "version_conflict")) throw error;
     }
   }
   throw new CampaignError("version_conflict", `campaign ${id} kept changing while it was being ended; try again`);
-}
-
-function stripMeta(campaign: Campaign | CampaignInput): CampaignInput {
-  const { id: _i, version: _v, ended_at: _e, created_at: _c, updated_at: _u, ...input } = campaign as Campaign;
-  return input as CampaignInput;
 }
 
 async function writeVersion(

@@ -13,8 +13,8 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { campaignMultipliers, goalSpendCampaignsReached, type Campaign } from "../core/campaigns";
-import { actionPoints, computeOrderEarn, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { earnOrder, goalSpendCampaignsReached, type Campaign } from "../core/campaigns";
+import { actionPoints, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
@@ -118,13 +118,14 @@ export class CustomerAccount extends DurableObject<Env> {
       this.rememberPolicy(input.program);
       const account = this.summaryRow();
       const placedAt = input.placedAt ?? Date.now();
-      const tierMultipliers = legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed);
       // Campaigns are judged at the order's placed time, for the tier held before its points.
-      const tierId = tierMultipliers.find((m) => m.source === "tier")?.id ?? null;
-      const { points, snapshot } = computeOrderEarn(input.program, input.baseMills, [
-        ...tierMultipliers,
-        ...campaignMultipliers(input.campaigns ?? [], tierId, placedAt),
-      ]);
+      const { points, snapshot, tierId } = earnOrder(
+        input.program,
+        input.baseMills,
+        legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
+        input.campaigns ?? [],
+        placedAt,
+      );
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
           `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)

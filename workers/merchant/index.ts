@@ -13,6 +13,7 @@ import { findProfile, UNREACHABLE } from "./known-customer";
 import { registerPointsRoutes } from "./points";
 import { registerRewardRoutes } from "./rewards";
 import { registerCampaignRoutes } from "./campaigns";
+import { registerSimulateRoute } from "./simulate";
 
 const CustomerListItemSchema = z
   .object({
@@ -103,6 +104,7 @@ export const merchant = createSurface([
 registerPointsRoutes(merchant);
 registerRewardRoutes(merchant);
 registerCampaignRoutes(merchant);
+registerSimulateRoute(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

@@ -1,0 +1,179 @@
+// The dry run of a program change (POST /v1/api/points-program/simulate), pure: the proposed
+// rules are built from the current ones and the change exactly as saving would build them, and
+// every figure is computed with the functions the customer's object earns with (earnOrder,
+// the tier rule), so the answer is what the saved change then does.
+import { z } from "zod";
+import { CampaignInputSchema, earnOrder, endedAt, type Campaign, type CampaignInput } from "./campaigns";
+import { MILLS_PER_UNIT } from "./money";
+import { DEFAULT_PROGRAM, legacyTierMultiplier, ProgramSettingsSchema, type AppliedMultiplier, type EarnSnapshot, type ProgramSettings } from "./program";
+
+/** The shop-wide figures read the projection's earn entries of the last 90 days. */
+export const SIMULATE_WINDOW_DAYS = 90;
+
+export interface EarnRules {
+  program: ProgramSettings;
+  campaigns: readonly Campaign[];
+}
+
+/**
+ * The tier multipliers of a customer whose lifetime points (earned less reversed) are
+ * `lifetime`: today the object's rule (program.tiers, points basis, lifetime period). VIP tiers
+ * in D1 (spend basis, periods, downgrade policy) replace this with their own evaluation.
+ */
+export function tierMultipliersForLifetime(program: ProgramSettings, lifetime: number): AppliedMultiplier[] {
+  return legacyTierMultiplier(program, lifetime);
+}
+
+/** The tier ids a campaign may name under `program` (legacyTierMultiplier names a tier by its name). */
+export function tierIdsOf(program: ProgramSettings): Set<string> {
+  return new Set(program.tiers.map((tier) => tier.name));
+}
+
+export function tierIdForLifetime(program: ProgramSettings, lifetime: number): string | null {
+  return tierMultipliersForLifetime(program, lifetime).find((m) => m.source === "tier")?.id ?? null;
+}
+
+/**
+ * A partial settings change: top-level fields replace the current ones, except `earning` and
+ * `earn_base`, whose fields replace one by one (each earning rule whole). The result is
+ * validated as a whole, as the next version (saving would number it the same).
+ */
+export const ProgramChangeSchema = z.record(z.string(), z.unknown());
+export type ProgramChange = z.infer<typeof ProgramChangeSchema>;
+
+export type ProgramChangeResult = { ok: true; program: ProgramSettings } | { ok: false; path: string; message: string };
+
+export function applyProgramChange(current: ProgramSettings, change: ProgramChange): ProgramChangeResult {
+  const { version: _ignored, earning, earn_base, ...rest } = change;
+  // The settings object drops fields it does not know; a dry run names them instead, or a
+  // misspelt change would answer "nothing changes".
+  const unknown = Object.keys(rest).find((key) => !(key in DEFAULT_PROGRAM));
+  if (unknown !== undefined) return { ok: false, path: unknown, message: "not a program setting" };
+  const parsed = ProgramSettingsSchema.safeParse({
+    ...current,
+    ...rest,
+    earning: isObject(earning) ? { ...current.earning, ...earning } : (earning ?? current.earning),
+    earn_base: isObject(earn_base) ? { ...current.earn_base, ...earn_base } : (earn_base ?? current.earn_base),
+    version: current.version + 1,
+  });
+  if (parsed.success) return { ok: true, program: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, path: issue?.path.join(".") ?? "", message: issue?.message ?? "invalid" };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const CampaignIdSchema = z.string().regex(/^cmp_[0-9a-f]{32}$/, "a campaign id (cmp_…)");
+
+/** Proposed campaign changes, against the shop's current campaigns. */
+export const CampaignChangesSchema = z
+  .object({
+    create: z.array(CampaignInputSchema).max(20).default([]),
+    update: z.array(z.object({ id: CampaignIdSchema, campaign: CampaignInputSchema }).strict()).max(20).default([]),
+    end: z.array(CampaignIdSchema).max(100).default([]),
+  })
+  .strict();
+export type CampaignChanges = z.infer<typeof CampaignChangesSchema>;
+
+export type CampaignChangeProblem = { code: "unknown_campaign_id" | "campaign_ended"; message: string };
+
+/**
+ * The campaigns as they would be after the changes were saved at `now`: replaced ones keep
+ * their id and creation time, ended ones end at `now` (as POST …/end would), new ones come after
+ * every existing one (created at `now`, in the order given).
+ */
+export function applyCampaignChanges(current: readonly Campaign[], changes: CampaignChanges, now: number): Campaign[] | CampaignChangeProblem {
+  const byId = new Map(current.map((c) => [c.id, c]));
+  const at = new Date(now).toISOString();
+  for (const { id, campaign } of changes.update) {
+    const existing = byId.get(id);
+    if (!existing) return { code: "unknown_campaign_id", message: `campaigns.update: no campaign ${id} in this shop` };
+    if (existing.ended_at !== null) return { code: "campaign_ended", message: `campaigns.update: campaign ${id} was ended; it cannot be edited` };
+    byId.set(id, { ...normalizedInput(campaign), id, version: existing.version + 1, ended_at: null, created_at: existing.created_at, updated_at: at });
+  }
+  for (const id of changes.end) {
+    const existing = byId.get(id);
+    if (!existing) return { code: "unknown_campaign_id", message: `campaigns.end: no campaign ${id} in this shop` };
+    const ended = endedAt(existing, now);
+    if (ended) byId.set(id, { ...ended, version: existing.version + 1, updated_at: at });
+  }
+  const created = changes.create.map((campaign, i) => ({
+    ...normalizedInput(campaign),
+    id: `cmp_proposed_${String(i + 1).padStart(2, "0")}`,
+    version: 1,
+    ended_at: null,
+    created_at: at,
+    updated_at: at,
+  }));
+  return [...byId.values(), ...created];
+}
+
+function normalizedInput(input: CampaignInput): CampaignInput {
+  return { ...input, starts_at: new Date(input.starts_at).toISOString(), ends_at: input.ends_at === null ? null : new Date(input.ends_at).toISOString() };
+}
+
+/** A sample order's amounts, in mills. */
+export interface SampleAmounts {
+  subtotalMills: number;
+  shippingMills: number;
+  taxMills: number;
+}
+
+/** The earn base of an order under the program's earn_base options (subtotal after discounts, plus shipping and tax when included). */
+export function earnBaseMills(program: ProgramSettings, amounts: SampleAmounts): number {
+  return amounts.subtotalMills + (program.earn_base.include_shipping ? amounts.shippingMills : 0) + (program.earn_base.include_tax ? amounts.taxMills : 0);
+}
+
+/** What one order earns under `rules`, for a customer with `lifetime` points, placed at `at`. */
+export function sampleEarn(rules: EarnRules, amounts: SampleAmounts, lifetime: number, at: number): { points: number; base_mills: number; snapshot: EarnSnapshot } {
+  const baseMills = earnBaseMills(rules.program, amounts);
+  const { points, snapshot } = earnOrder(rules.program, baseMills, tierMultipliersForLifetime(rules.program, lifetime), rules.campaigns, at);
+  return { points, base_mills: baseMills, snapshot };
+}
+
+export interface TierMove {
+  from: string | null;
+  to: string | null;
+  count: number;
+}
+
+/** How many customers (grouped by lifetime points) would change tier, from → to. */
+export function tierMoves(groups: readonly { lifetime: number; customers: number }[], now: ProgramSettings, proposed: ProgramSettings): TierMove[] {
+  const moves = new Map<string, TierMove>();
+  for (const { lifetime, customers } of groups) {
+    const from = tierIdForLifetime(now, lifetime);
+    const to = tierIdForLifetime(proposed, lifetime);
+    if (from === to) continue;
+    const key = JSON.stringify([from, to]);
+    const move = moves.get(key) ?? { from, to, count: 0 };
+    move.count += customers;
+    moves.set(key, move);
+  }
+  return [...moves.values()].sort((a, b) => b.count - a.count || String(a.from).localeCompare(String(b.from)) || String(a.to).localeCompare(String(b.to)));
+}
+
+/** Recent paid orders as the projection groups them: the earn base, the customer's lifetime points now, how many. */
+export interface RecentOrders {
+  baseMills: number;
+  lifetime: number;
+  orders: number;
+}
+
+/**
+ * Points issued per 100 units of sales if the recent orders were placed at `at` by their
+ * customers as they stand now, under `rules`: Σ points × 100 / Σ earn base, two decimals
+ * rounded down (null without sales).
+ */
+export function pointsPer100(recent: readonly RecentOrders[], rules: EarnRules, at: number): { points: number; sales_mills: number; per_100: number | null } {
+  let points = 0n;
+  let sales = 0n;
+  for (const group of recent) {
+    const earned = earnOrder(rules.program, group.baseMills, tierMultipliersForLifetime(rules.program, group.lifetime), rules.campaigns, at).points;
+    points += BigInt(earned) * BigInt(group.orders);
+    sales += BigInt(group.baseMills) * BigInt(group.orders);
+  }
+  const per100 = sales === 0n ? null : Number((points * 100n * BigInt(MILLS_PER_UNIT) * 100n) / sales) / 100;
+  return { points: Number(points), sales_mills: Number(sales), per_100: per100 };
+}
