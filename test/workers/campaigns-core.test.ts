@@ -11,6 +11,7 @@ import {
   type SpendOrder,
 } from "../../core/campaigns";
 import { toBasisPoints } from "../../core/multiplier";
+import { applyCampaignChanges, applyProgramChange, pointsPer100, tierMoves } from "../../core/simulate";
 import { computeOrderEarn, DEFAULT_PROGRAM, type AppliedMultiplier } from "../../core/program";
 
 const T0 = Date.parse("2026-12-01T00:00:00Z");
@@ -191,5 +192,56 @@ describe("the widget's running campaigns", () => {
       { id: gold.id, name: "Gold reviews", description: "", kind: "bonus_action", action: "review", points: 5, starts_at: gold.starts_at, ends_at: gold.ends_at },
     ]);
     expect(runningCampaignsFor([later, gold, double], "en", T0, null).map((c) => c.id)).toEqual([double.id]);
+  });
+});
+
+describe("the dry run's rules (core/simulate.ts)", () => {
+  const program = { ...DEFAULT_PROGRAM, tiers: [{ name: "Bronze", threshold: 0, earn_multiplier: 1 }, { name: "Silver", threshold: 1_000, earn_multiplier: 1.5 }] };
+
+  it("merges a partial change as the next version: earning and earn_base field by field, the rest replaced", () => {
+    const result = applyProgramChange(program, { earning: { purchase: { points_per_currency_unit: 3 } }, earn_base: { include_tax: true }, enabled: false });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.program.version).toBe(program.version + 1);
+    expect(result.program.earning).toEqual({ ...program.earning, purchase: { points_per_currency_unit: 3 } });
+    expect(result.program.earn_base).toEqual({ include_shipping: false, include_tax: true });
+    expect(result.program.enabled).toBe(false);
+    expect(result.program.tiers).toEqual(program.tiers);
+  });
+
+  it.each([
+    [{ earning: { purchase: { points_per_currency_unit: -1 } } }, "earning.purchase.points_per_currency_unit"],
+    [{ earnig: {} }, "earnig"],
+    [{ tiers: "gold" }, "tiers"],
+  ])("refuses %j naming %s", (change, path) => {
+    expect(applyProgramChange(program, change)).toMatchObject({ ok: false, path });
+  });
+
+  it("applies campaign changes as saving would: replaced in place, ended now, new ones after the rest", () => {
+    const a = campaign({ kind: "multiplier", multiplier: 2, stackable: false });
+    const b = campaign({ kind: "multiplier", multiplier: 3, stackable: true });
+    const ended = { ...campaign({ kind: "multiplier", multiplier: 4, stackable: true }), ended_at: iso(T0) };
+    const now = T0 + HOUR;
+    const replacement = CampaignInputSchema.parse({ kind: "bonus_action", action: "review", points: 7, translations: { en: { name: "R" } }, starts_at: "2026-12-01T01:00:00+01:00" });
+    const created = CampaignInputSchema.parse({ kind: "multiplier", multiplier: 1.5, stackable: true, translations: { en: { name: "N" } }, starts_at: iso(T0) });
+    const next = applyCampaignChanges([a, b, ended], { create: [created], update: [{ id: a.id, campaign: replacement }], end: [b.id, ended.id] }, now);
+    expect(Array.isArray(next)).toBe(true);
+    const [a2, b2, ended2, n] = next as Campaign[];
+    expect(a2).toMatchObject({ id: a.id, version: 2, kind: "bonus_action", starts_at: "2026-12-01T00:00:00.000Z", created_at: a.created_at });
+    expect(b2).toMatchObject({ id: b.id, version: 2, ends_at: iso(now), ended_at: iso(now) });
+    expect(ended2).toBe(ended);
+    expect(n).toMatchObject({ id: "cmp_proposed_01", version: 1, created_at: iso(now) });
+    expect(applyCampaignChanges([a], { create: [], update: [], end: [b.id] }, now)).toMatchObject({ code: "unknown_campaign_id" });
+    expect(applyCampaignChanges([ended], { create: [], update: [{ id: ended.id, campaign: replacement }], end: [] }, now)).toMatchObject({ code: "campaign_ended" });
+  });
+
+  it("counts tier moves by lifetime group, and points per 100 of sales rounded down to cents", () => {
+    const proposed = { ...program, tiers: [{ name: "Bronze", threshold: 0, earn_multiplier: 1 }, { name: "Silver", threshold: 500, earn_multiplier: 1.5 }] };
+    expect(tierMoves([{ lifetime: 0, customers: 4 }, { lifetime: 499, customers: 1 }, { lifetime: 500, customers: 2 }, { lifetime: 999, customers: 3 }, { lifetime: 1_000, customers: 9 }], program, proposed)).toEqual([
+      { from: "Bronze", to: "Silver", count: 5 },
+    ]);
+    // $3.33 at 10/$ → 33 points; three of them: 99 points on $9.99 → 990.99 per $100.
+    expect(pointsPer100([{ baseMills: 3_330, lifetime: 0, orders: 3 }], { program, campaigns: [] }, T0)).toEqual({ points: 99, sales_mills: 9_990, per_100: 990.99 });
+    expect(pointsPer100([], { program, campaigns: [] }, T0).per_100).toBeNull();
   });
 });
