@@ -1,7 +1,7 @@
 // What a CustomerAccount's ledger holds and what its outbox publishes on the ledger-events
 // queue. Plain types: the object writes them, the queue consumer and the Postgres projection
 // read them, and none of those reaches into another's folder for them.
-import type { EarnSnapshot } from "./program";
+import type { AwardSnapshot } from "./program";
 
 /**
  * earn, signup, adjustment (+): new points, each a lot that may expire. reversal, redemption,
@@ -27,7 +27,7 @@ export interface LedgerEntry {
   balance_after: number;
   source_type: "order" | "refund" | "customer" | "redemption" | "adjustment" | "expiry" | "campaign";
   source_id: string;
-  snapshot: EarnSnapshot | CampaignBonusSnapshot | null;
+  snapshot: AwardSnapshot | CampaignBonusSnapshot | null;
   note: string | null;
   created_at: string;
 }

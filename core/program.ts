@@ -207,6 +207,16 @@ export interface EarnSnapshot {
   base_mills: number;
 }
 
+/** What an action's award remembers: the program version and rule it used. */
+export interface ActionSnapshot {
+  program_version: number;
+  action: ActionName;
+  points: number;
+}
+
+/** The snapshot a ledger entry keeps of the rule that produced it. */
+export type AwardSnapshot = EarnSnapshot | ActionSnapshot;
+
 /**
  * Points for an order's earn base, rounded down: base × rate in whole points, then every
  * applicable multiplier's product, in integers.
@@ -240,6 +250,28 @@ export function legacyTierMultiplier(program: ProgramSettings, lifetime: number)
   const tier = tierFor(program.tiers, lifetime);
   if (!tier) return [];
   return [{ source: "tier", id: tier.name, name: tier.name, multiplier: tier.earn_multiplier, bp: toBasisPoints(tier.earn_multiplier) }];
+}
+
+/** The parts of a paid order the earn base may count, in the shop's currency (mills). */
+export interface OrderAmounts {
+  baseMills: number;
+  shippingMills?: number;
+  taxMills?: number;
+  taxesIncluded?: boolean;
+}
+
+/**
+ * What an order earns on: the subtotal after discounts, plus shipping and tax when the merchant
+ * includes them. Tax is added only when prices exclude it; with prices that include tax the
+ * subtotal already holds the goods' tax, and it is not taken out (Shopify's total_tax also
+ * covers shipping, so no exact share exists). Refunds stay shares of the subtotal alone.
+ */
+export function earnBaseMills(earnBase: EarnBase, order: OrderAmounts): number {
+  return (
+    order.baseMills +
+    (earnBase.include_shipping ? (order.shippingMills ?? 0) : 0) +
+    (earnBase.include_tax && !order.taxesIncluded ? (order.taxMills ?? 0) : 0)
+  );
 }
 
 /**

@@ -5,7 +5,16 @@
 import { z } from "zod";
 import { CampaignInputSchema, earnOrder, endedAt, type Campaign, type CampaignInput } from "./campaigns";
 import { MILLS_PER_UNIT } from "./money";
-import { DEFAULT_PROGRAM, legacyTierMultiplier, ProgramSettingsSchema, type AppliedMultiplier, type EarnSnapshot, type ProgramSettings } from "./program";
+import {
+  earnBaseMills,
+  legacyTierMultiplier,
+  ProgramSettingsSchema,
+  type AppliedMultiplier,
+  type EarnSnapshot,
+  type OrderAmounts,
+  type ProgramSettings,
+} from "./program";
+import { applyProgramPatch, type ProgramPatch } from "./program-api";
 
 /** The shop-wide figures read the projection's earn entries of the last 90 days. */
 export const SIMULATE_WINDOW_DAYS = 90;
@@ -33,36 +42,19 @@ export function tierIdForLifetime(program: ProgramSettings, lifetime: number): s
   return tierMultipliersForLifetime(program, lifetime).find((m) => m.source === "tier")?.id ?? null;
 }
 
-/**
- * A partial settings change: top-level fields replace the current ones, except `earning` and
- * `earn_base`, whose fields replace one by one (each earning rule whole). The result is
- * validated as a whole, as the next version (saving would number it the same).
- */
-export const ProgramChangeSchema = z.record(z.string(), z.unknown());
-export type ProgramChange = z.infer<typeof ProgramChangeSchema>;
-
 export type ProgramChangeResult = { ok: true; program: ProgramSettings } | { ok: false; path: string; message: string };
 
-export function applyProgramChange(current: ProgramSettings, change: ProgramChange): ProgramChangeResult {
-  const { version: _ignored, earning, earn_base, ...rest } = change;
-  // The settings object drops fields it does not know; a dry run names them instead, or a
-  // misspelt change would answer "nothing changes".
-  const unknown = Object.keys(rest).find((key) => !(key in DEFAULT_PROGRAM));
-  if (unknown !== undefined) return { ok: false, path: unknown, message: "not a program setting" };
-  const parsed = ProgramSettingsSchema.safeParse({
-    ...current,
-    ...rest,
-    earning: isObject(earning) ? { ...current.earning, ...earning } : (earning ?? current.earning),
-    earn_base: isObject(earn_base) ? { ...current.earn_base, ...earn_base } : (earn_base ?? current.earn_base),
-    version: current.version + 1,
-  });
+/**
+ * The program as `PUT /v1/api/points-program` with `patch` would save it (applyProgramPatch,
+ * then validated as the next version), with `tiers` (the legacy program tiers) replaced when
+ * given.
+ */
+export function applyProgramChange(current: ProgramSettings, patch: ProgramPatch, tiers?: ProgramSettings["tiers"]): ProgramChangeResult {
+  const patched = applyProgramPatch(current, patch);
+  const parsed = ProgramSettingsSchema.safeParse({ ...patched, ...(tiers ? { tiers } : {}), version: current.version + 1 });
   if (parsed.success) return { ok: true, program: parsed.data };
   const issue = parsed.error.issues[0];
   return { ok: false, path: issue?.path.join(".") ?? "", message: issue?.message ?? "invalid" };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 const CampaignIdSchema = z.string().regex(/^cmp_[0-9a-f]{32}$/, "a campaign id (cmp_…)");
@@ -114,21 +106,9 @@ function normalizedInput(input: CampaignInput): CampaignInput {
   return { ...input, starts_at: new Date(input.starts_at).toISOString(), ends_at: input.ends_at === null ? null : new Date(input.ends_at).toISOString() };
 }
 
-/** A sample order's amounts, in mills. */
-export interface SampleAmounts {
-  subtotalMills: number;
-  shippingMills: number;
-  taxMills: number;
-}
-
-/** The earn base of an order under the program's earn_base options (subtotal after discounts, plus shipping and tax when included). */
-export function earnBaseMills(program: ProgramSettings, amounts: SampleAmounts): number {
-  return amounts.subtotalMills + (program.earn_base.include_shipping ? amounts.shippingMills : 0) + (program.earn_base.include_tax ? amounts.taxMills : 0);
-}
-
 /** What one order earns under `rules`, for a customer with `lifetime` points, placed at `at`. */
-export function sampleEarn(rules: EarnRules, amounts: SampleAmounts, lifetime: number, at: number): { points: number; base_mills: number; snapshot: EarnSnapshot } {
-  const baseMills = earnBaseMills(rules.program, amounts);
+export function sampleEarn(rules: EarnRules, amounts: OrderAmounts, lifetime: number, at: number): { points: number; base_mills: number; snapshot: EarnSnapshot } {
+  const baseMills = earnBaseMills(rules.program.earn_base, amounts);
   const { points, snapshot } = earnOrder(rules.program, baseMills, tierMultipliersForLifetime(rules.program, lifetime), rules.campaigns, at);
   return { points, base_mills: baseMills, snapshot };
 }

@@ -63,6 +63,11 @@ export const OrderPayloadSchema = z.object({
   /** In the shop's currency, after discounts, before shipping and tax. */
   subtotal_price: amount,
   subtotal_price_set: moneySet.optional(),
+  /** Shipping and tax join the earn base only when the merchant says so (program.earn_base). */
+  total_shipping_price_set: moneySet.optional(),
+  total_tax: amount.optional(),
+  total_tax_set: moneySet.optional(),
+  taxes_included: z.boolean().optional(),
   cancelled_at: z.string().nullable().optional(),
   /** When the order was placed: processed_at, else created_at (goal spend and tier periods). */
   processed_at: optionalTimestamp,
@@ -78,8 +83,12 @@ export const OrderPayloadSchema = z.object({
 export interface OrderEvent {
   orderGid: string;
   customerId: string | null;
-  /** The earn base: the subtotal after discounts, in the shop's currency. */
+  /** The subtotal after discounts, in the shop's currency: the earn base, and what refunds are shares of. */
   baseMills: number;
+  shippingMills: number;
+  taxMills: number;
+  /** The shop's prices include tax: the subtotal already holds it. */
+  taxesIncluded: boolean;
   currency: string | null;
   name: string | null;
   discountCodes: string[];
@@ -92,6 +101,9 @@ export function toOrderEvent(payload: z.infer<typeof OrderPayloadSchema>): Order
     orderGid: payload.admin_graphql_api_id,
     customerId: payload.customer ? digitsOfGid(payload.customer.admin_graphql_api_id) : null,
     baseMills: payload.subtotal_price_set?.shop_money.amount ?? payload.subtotal_price,
+    shippingMills: payload.total_shipping_price_set?.shop_money.amount ?? 0,
+    taxMills: payload.total_tax_set?.shop_money.amount ?? payload.total_tax ?? 0,
+    taxesIncluded: payload.taxes_included ?? false,
     currency: payload.currency ?? null,
     name: payload.name ?? null,
     discountCodes: payload.discount_codes.map((d) => d.code),

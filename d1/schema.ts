@@ -35,6 +35,8 @@ export const programSettings = sqliteTable(
     version: integer("version").notNull(),
     settings: text("settings").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** Who saved it: the session token's `sub`, "install", or "system" (older versions). */
+    createdBy: text("created_by").notNull().default("system"),
   },
   (t) => [primaryKey({ columns: [t.shop, t.version] })],
 );

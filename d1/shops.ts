@@ -67,7 +67,7 @@ export async function installShop(env: Env, input: InstallInput, now = Date.now(
       }),
     db
       .insert(programSettings)
-      .values({ shop: input.domain, version: DEFAULT_PROGRAM.version, settings: JSON.stringify(DEFAULT_PROGRAM), createdAt: now })
+      .values({ shop: input.domain, version: DEFAULT_PROGRAM.version, settings: JSON.stringify(DEFAULT_PROGRAM), createdAt: now, createdBy: "install" })
       .onConflictDoNothing(),
     ...defaultRewardStatements(env, input.domain, now),
   ] as const;

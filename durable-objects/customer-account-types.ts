@@ -23,7 +23,12 @@ export type EffectResult =
 export interface OrderPaidInput extends AccountIdentity {
   delivery: Delivery;
   orderGid: string;
+  /** The subtotal after discounts: refunds are shares of it. */
   baseMills: number;
+  /** Shipping and tax, counted when the program's earn base includes them. */
+  shippingMills?: number;
+  taxMills?: number;
+  taxesIncluded?: boolean;
   /** The codes entered on the order: reward codes among them become `used`. */
   discountCodes?: string[];
   /** When the order was placed (epoch ms); null or absent: when it reached us. */

@@ -14,7 +14,7 @@ import {
   type PointsExpiry,
 } from "../core/expiry";
 import { earnOrder, goalSpendCampaignsReached, type Campaign } from "../core/campaigns";
-import { actionPoints, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { actionPoints, earnBaseMills, legacyTierMultiplier, reversalTarget, type AwardSnapshot, type EarnSnapshot, type ProgramSettings } from "../core/program";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
@@ -121,7 +121,7 @@ export class CustomerAccount extends DurableObject<Env> {
       // Campaigns are judged at the order's placed time, for the tier held before its points.
       const { points, snapshot, tierId } = earnOrder(
         input.program,
-        input.baseMills,
+        earnBaseMills(input.program.earn_base, input),
         legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
         input.campaigns ?? [],
         placedAt,
@@ -245,7 +245,7 @@ export class CustomerAccount extends DurableObject<Env> {
           sourceId: input.customerGid,
           idempotencyKey: `${input.customerGid}:signup`,
           note: "signup bonus",
-        }, null);
+        }, { program_version: input.program.version, action: "signup", points });
       }
       return points;
     });
@@ -826,7 +826,7 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: AwardSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
     const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {

@@ -1,7 +1,9 @@
 // A stand-in for the Shopify Admin API in dev and tests, checking requests as Shopify does:
 // token exchange and refresh (client credentials, session token), access tokens on GraphQL,
-// the discount mutations LoyalNest sends and the lookup of a discount by its code, and the
-// cost-based throttle per shop. Faults can be queued per shop (5xx, THROTTLED, a user error,
+// the discount mutations LoyalNest sends and the lookup of a discount by its code, the discount
+// Function's automatic app discount and the app-owned metafields (discountAutomaticAppCreate,
+// discountNodes, discountAutomaticDelete, metafieldsSet, metafieldsDelete), access scopes, and
+// the cost-based throttle per shop. Faults can be queued per shop (5xx, THROTTLED, a user error,
 // a connection dropped without an answer) to drive the app's failure handling.
 // It recognises those operations by name; it is not a GraphQL server.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -22,8 +24,22 @@ const MUTATIONS = {
 };
 const LOOKUP = "codeDiscountNodeByCode";
 const LOOKUP_COST = 1;
-const DISCOUNT_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP];
-const FAULT_MODES = ["http_500", "throttled", "user_error", "timeout"];
+// The discount Function's operations: each with its argument and the scope Shopify requires.
+const FUNCTION_OPERATIONS = {
+  discountAutomaticAppCreate: { argument: "automaticAppDiscount", scope: "write_discounts" },
+  discountAutomaticDelete: { argument: "id", scope: "write_discounts" },
+  discountNodes: { argument: "query", scope: "read_discounts" },
+  metafieldsSet: { argument: "metafields", scope: null }, // the owner's scope, checked per owner
+  metafieldsDelete: { argument: "metafields", scope: null },
+};
+const DISCOUNT_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP, ...Object.keys(FUNCTION_OPERATIONS)];
+// The app's deployed functions (`shopify app deploy`): handle -> id, as shopifyFunctions lists them.
+const DEFAULT_FUNCTIONS = { "loyalnest-vip-discount": "gid://shopify/ShopifyFunction/01JLOYALNESTVIPDISCOUNT0001" };
+const OWNER_SCOPES = { Customer: "write_customers", DiscountAutomaticNode: "write_discounts" };
+const METAFIELD_TYPES = ["json", "single_line_text_field"];
+const MAX_METAFIELDS_PER_SET = 25;
+// stale_search (discountNodes only): Shopify's search index has not caught up, nothing is listed.
+const FAULT_MODES = ["http_500", "throttled", "user_error", "timeout", "stale_search"];
 const DEFAULT_HOLD_MS = 30_000;
 
 /**
@@ -35,13 +51,14 @@ export async function startShopifyEmulator({
   host = "127.0.0.1",
   apiKey,
   apiSecret,
-  scopes = "read_customers,read_orders,write_discounts",
+  scopes = "read_orders,write_customers,write_discounts",
   accessTokens = {},
+  functions = DEFAULT_FUNCTIONS,
   bucket = { maximumAvailable: 1000, restoreRate: 100 },
   mutationCost = 10,
 } = {}) {
   if (!apiKey || !apiSecret) throw new Error("startShopifyEmulator needs apiKey and apiSecret");
-  const tokens = new Map(Object.entries(accessTokens).map(([token, shop]) => [token, { shop, expiresAt: null }]));
+  const tokens = new Map(Object.entries(accessTokens).map(([token, shop]) => [token, { shop, expiresAt: null, scopes }]));
   const refreshTokens = new Map();
   // Refresh tokens already used once: refused like any unknown token, but still attributed to
   // their shop in the request log so a test can see a double spend.
@@ -49,6 +66,11 @@ export async function startShopifyEmulator({
   const buckets = new Map();
   const requests = [];
   const discounts = [];
+  // The discount Function's automatic app discounts and every metafield set, per shop.
+  const automaticDiscounts = [];
+  const metafields = [];
+  // Ids only grow: Shopify never hands out a deleted object's id again.
+  const nextId = { discount: 2_000_000_000, metafield: 3_000_000_000 };
   // shop -> faults still to be met, in order
   const faults = new Map();
   // timers of requests held without an answer (timeout faults)
@@ -56,7 +78,7 @@ export async function startShopifyEmulator({
 
   function issueToken(shop, { expiring = true } = {}) {
     const access_token = `shpat_${randomBytes(16).toString("hex")}`;
-    tokens.set(access_token, { shop, expiresAt: expiring ? Date.now() + ACCESS_TOKEN_TTL_S * 1000 : null });
+    tokens.set(access_token, { shop, expiresAt: expiring ? Date.now() + ACCESS_TOKEN_TTL_S * 1000 : null, scopes });
     if (!expiring) return { access_token, scope: scopes };
     const refresh_token = `shprt_${randomBytes(16).toString("hex")}`;
     refreshTokens.set(refresh_token, { shop, expiresAt: Date.now() + REFRESH_TOKEN_TTL_S * 1000 });
@@ -135,14 +157,14 @@ export async function startShopifyEmulator({
   }
 
   /** The answer `{ status, body, operation, fault?, holdMs? }` to one GraphQL request of `shop`. */
-  function graphql(shop, body) {
+  function graphql(shop, body, granted) {
     if (typeof body?.query !== "string") return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
     const operation = DISCOUNT_OPERATIONS.find((name) => new RegExp(`\\b${name}\\s*\\(`).test(body.query));
     if (!operation) {
       return { status: 200, body: { errors: [{ message: `emulator: only ${DISCOUNT_OPERATIONS.join(", ")} are answered` }] } };
     }
     const fault = takeFault(shop, operation);
-    const run = () => ({ operation, ...(operation === LOOKUP ? lookup(shop, body) : create(shop, operation, body)) });
+    const run = () => ({ operation, ...answerOperation(shop, operation, body, granted) });
     if (!fault) return run();
     const injected = { operation, fault: fault.mode };
     if (fault.mode === "throttled") {
@@ -150,16 +172,196 @@ export async function startShopifyEmulator({
       // Shopify's answer when the bucket is dry: nothing done, the status shows it empty.
       return { ...injected, ...throttledAnswer({ requestedQueryCost: cost, actualQueryCost: null, throttleStatus: { ...bucket, currentlyAvailable: 0 } }) };
     }
+    if (fault.mode === "stale_search") {
+      if (operation !== "discountNodes") return { ...injected, status: 200, body: { errors: [{ message: "emulator: stale_search applies to discountNodes only" }] } };
+      const answered = run();
+      if (answered.body?.data?.discountNodes) answered.body.data.discountNodes.nodes = [];
+      return { ...answered, ...injected };
+    }
     if (fault.mode === "user_error") {
-      if (operation === LOOKUP) return { ...injected, status: 200, body: { errors: [{ message: "Invalid value for code (injected by the emulator)", extensions: { code: "BAD_REQUEST" } }] } };
-      const userErrors = [{ field: [MUTATIONS[operation], "code"], code: "INVALID", message: "Code is invalid (injected by the emulator)" }];
-      return { ...injected, status: 200, body: { data: { [operation]: { codeDiscountNode: null, userErrors } } } };
+      if (operation === LOOKUP || operation === "discountNodes") {
+        return { ...injected, status: 200, body: { errors: [{ message: `Invalid value for ${operation} (injected by the emulator)`, extensions: { code: "BAD_REQUEST" } }] } };
+      }
+      if (MUTATIONS[operation]) {
+        const userErrors = [{ field: [MUTATIONS[operation], "code"], code: "INVALID", message: "Code is invalid (injected by the emulator)" }];
+        return { ...injected, status: 200, body: { data: { [operation]: { codeDiscountNode: null, userErrors } } } };
+      }
+      const userErrors = [{ field: [FUNCTION_OPERATIONS[operation].argument], code: "INVALID", message: "Invalid input (injected by the emulator)" }];
+      return { ...injected, status: 200, body: { data: { [operation]: { ...EMPTY_PAYLOADS[operation], userErrors } } } };
     }
     // http_500 and timeout: with createThenFail the work is done first and only the answer is
     // lost, as when Shopify commits and the response never arrives.
     if (fault.createThenFail) run();
     if (fault.mode === "timeout") return { ...injected, holdMs: fault.holdMs };
     return { ...injected, status: 500, body: { errors: "Internal Server Error" } };
+  }
+
+  function answerOperation(shop, operation, body, granted) {
+    if (operation === LOOKUP) return lookup(shop, body);
+    if (MUTATIONS[operation]) return create(shop, operation, body);
+    const { argument, scope } = FUNCTION_OPERATIONS[operation];
+    if (scope && !hasScope(granted, scope)) return accessDenied(operation, scope);
+    const args = argumentsOf(body, operation);
+    if (!(argument in args)) {
+      return { status: 200, body: { errors: [{ message: `Field '${operation}' is missing required arguments: ${argument} (pass it as a variable)`, extensions: { code: "missingRequiredArguments" } }] } };
+    }
+    if (operation === "discountNodes") return listDiscountNodes(shop, body, args);
+    const { fits, cost } = charge(shop, mutationCost);
+    if (!fits) return throttledAnswer(cost);
+    const payload = {
+      discountAutomaticAppCreate: () => createAutomaticAppDiscount(shop, args.automaticAppDiscount),
+      discountAutomaticDelete: () => deleteAutomaticDiscount(shop, args.id),
+      metafieldsSet: () => setMetafields(shop, args.metafields, granted),
+      metafieldsDelete: () => deleteMetafields(shop, args.metafields, granted),
+    }[operation]();
+    if (payload.denied) return accessDenied(operation, payload.denied);
+    return { status: 200, body: { data: { [operation]: payload }, extensions: { cost } } };
+  }
+
+  function accessDenied(operation, scope) {
+    const message = `Access denied for ${operation} field. Required access: \`${scope}\` access scope.`;
+    return { status: 200, body: { errors: [{ message, extensions: { code: "ACCESS_DENIED", requiredAccess: scope } }] } };
+  }
+
+  function createAutomaticAppDiscount(shop, input) {
+    const errors = [];
+    const error = (path, code, message) => errors.push({ field: ["automaticAppDiscount", ...path.map(String)], code, message });
+    if (!input || typeof input !== "object") {
+      error([], "BLANK", "Automatic app discount can't be blank");
+      return { automaticAppDiscount: null, userErrors: errors };
+    }
+    if (!input.title) error(["title"], "BLANK", "Title can't be blank");
+    if ((input.functionId == null) === (input.functionHandle == null)) {
+      error(["functionHandle"], "INVALID", "Exactly one of functionId or functionHandle must be provided");
+    } else if (input.functionHandle != null && !(input.functionHandle in functions)) {
+      error(["functionHandle"], "INVALID", `Function ${input.functionHandle} not found. Ensure that it is released in the current app and has not been deleted.`);
+    } else if (input.functionId != null && !Object.values(functions).includes(input.functionId)) {
+      error(["functionId"], "INVALID", `Function ${input.functionId} not found.`);
+    }
+    const classes = input.discountClasses;
+    if (!Array.isArray(classes) || classes.length === 0) error(["discountClasses"], "BLANK", "Discount classes can't be blank");
+    else if (classes.some((c) => !["ORDER", "PRODUCT", "SHIPPING"].includes(c)) || new Set(classes).size !== classes.length) {
+      error(["discountClasses"], "INVALID", "Discount classes must be distinct values of ORDER, PRODUCT, SHIPPING");
+    }
+    if (input.startsAt == null) error(["startsAt"], "BLANK", "Starts at can't be blank");
+    validateDates(input, error);
+    if (input.combinesWith != null) {
+      for (const [name, value] of Object.entries(input.combinesWith)) {
+        if (!["productDiscounts", "orderDiscounts", "shippingDiscounts"].includes(name) || typeof value !== "boolean") {
+          error(["combinesWith", name], "INVALID", `combinesWith.${name} must be one of productDiscounts, orderDiscounts, shippingDiscounts with a boolean`);
+        }
+      }
+    }
+    const inline = input.metafields ?? [];
+    if (!Array.isArray(inline)) error(["metafields"], "INVALID", "Metafields must be a list");
+    else inline.forEach((m, i) => validateMetafield(m, (path, code, message) => error(["metafields", i, ...path], code, message), { needsOwner: false }));
+    if (errors.length > 0) return { automaticAppDiscount: null, userErrors: errors };
+    const discountId = `gid://shopify/DiscountAutomaticNode/${++nextId.discount}`;
+    automaticDiscounts.push({ shop, discountId, input, createdAt: new Date().toISOString() });
+    for (const m of inline) writeMetafield(shop, { ...m, ownerId: discountId });
+    return { automaticAppDiscount: { discountId, title: input.title, status: "ACTIVE" }, userErrors: [] };
+  }
+
+  function deleteAutomaticDiscount(shop, id) {
+    const index = automaticDiscounts.findIndex((d) => d.shop === shop && d.discountId === id);
+    if (index === -1) return { deletedAutomaticDiscountId: null, userErrors: [{ field: ["id"], code: "INVALID", message: "Discount does not exist" }] };
+    automaticDiscounts.splice(index, 1);
+    // The discount's metafields go with it.
+    for (let i = metafields.length - 1; i >= 0; i--) if (metafields[i].shop === shop && metafields[i].ownerId === id) metafields.splice(i, 1);
+    return { deletedAutomaticDiscountId: id, userErrors: [] };
+  }
+
+  function listDiscountNodes(shop, body, args) {
+    const first = args.first;
+    if (!Number.isInteger(first) || first < 1 || first > 250) {
+      return { status: 200, body: { errors: [{ message: "discountNodes: first must be between 1 and 250 (pass it as a variable)", extensions: { code: "BAD_REQUEST" } }] } };
+    }
+    const filters = {};
+    for (const term of String(args.query ?? "").split(/\s+(?:AND\s+)?/).filter((t) => t && t !== "AND")) {
+      const match = /^(method|type):(\w+)$/.exec(term);
+      if (!match) return { status: 200, body: { errors: [{ message: `emulator: discountNodes models only method: and type: filters, not ${term}`, extensions: { code: "BAD_REQUEST" } }] } };
+      filters[match[1]] = match[2];
+    }
+    const { fits, cost } = charge(shop, Math.min(first, 50) + 2);
+    if (!fits) return throttledAnswer(cost);
+    const selected = /\bmetafield\s*\(\s*namespace\s*:\s*"([^"]+)"\s*,\s*key\s*:\s*"([^"]+)"\s*\)/.exec(body.query);
+    const automatic = automaticDiscounts
+      .filter((d) => d.shop === shop)
+      .map((d) => ({ id: d.discountId, method: "automatic", type: "app", discount: { __typename: "DiscountAutomaticApp", title: d.input.title, discountClasses: d.input.discountClasses } }));
+    const codes = discounts
+      .filter((d) => d.shop === shop)
+      .map((d) => ({ id: d.id, method: "code", type: d.operation === "discountCodeFreeShippingCreate" ? "free_shipping" : "basic", discount: { __typename: d.operation === "discountCodeFreeShippingCreate" ? "DiscountCodeFreeShipping" : "DiscountCodeBasic", title: d.input.title } }));
+    const nodes = [...automatic, ...codes]
+      .filter((n) => (filters.method ? n.method === filters.method : true) && (filters.type ? n.type === filters.type : true))
+      .slice(0, first)
+      .map(({ id, discount }) => {
+        const found = selected ? metafields.find((m) => m.shop === shop && m.ownerId === id && m.namespace === selected[1] && m.key === selected[2]) : undefined;
+        return { id, discount, ...(selected ? { metafield: found ? { namespace: found.namespace, key: found.key, type: found.type, value: found.value } : null } : {}) };
+      });
+    return { status: 200, body: { data: { discountNodes: { nodes } }, extensions: { cost } } };
+  }
+
+  function ownerError(shop, ownerId, granted) {
+    const type = /^gid:\/\/shopify\/(\w+)\/\d+$/.exec(String(ownerId ?? ""))?.[1];
+    if (!type || !(type in OWNER_SCOPES)) return { code: "INVALID", message: `emulator: owner ${ownerId} is not a Customer or DiscountAutomaticNode gid` };
+    if (!hasScope(granted, OWNER_SCOPES[type])) return { denied: OWNER_SCOPES[type] };
+    if (type === "DiscountAutomaticNode" && !automaticDiscounts.some((d) => d.shop === shop && d.discountId === ownerId)) {
+      return { code: "INVALID", message: "Owner does not exist" };
+    }
+    return null;
+  }
+
+  function setMetafields(shop, list, granted) {
+    const errors = [];
+    if (!Array.isArray(list) || list.length === 0) errors.push({ field: ["metafields"], code: "BLANK", message: "Metafields can't be blank" });
+    else if (list.length > MAX_METAFIELDS_PER_SET) errors.push({ field: ["metafields"], code: "LESS_THAN_OR_EQUAL_TO", message: `Exceeded the maximum metafields input limit of ${MAX_METAFIELDS_PER_SET}` });
+    else {
+      for (const [i, m] of list.entries()) {
+        const error = (path, code, message) => errors.push({ field: ["metafields", String(i), ...path.map(String)], code, message, elementIndex: i });
+        const owner = ownerError(shop, m?.ownerId, granted);
+        if (owner?.denied) return { metafields: null, userErrors: [], denied: owner.denied };
+        if (owner) error(["ownerId"], owner.code, owner.message);
+        validateMetafield(m, error, { needsOwner: true });
+        const existing = metafields.find((x) => x.shop === shop && x.ownerId === m?.ownerId && x.namespace === m?.namespace && x.key === m?.key);
+        if (existing && m?.type && existing.type !== m.type) error(["type"], "INVALID_TYPE", `Type can't be changed from ${existing.type} to ${m.type}`);
+      }
+    }
+    // All or nothing, as Shopify: one invalid metafield means none is written.
+    if (errors.length > 0) return { metafields: null, userErrors: errors };
+    return { metafields: list.map((m) => writeMetafield(shop, m)), userErrors: [] };
+  }
+
+  function deleteMetafields(shop, list, granted) {
+    if (!Array.isArray(list) || list.length === 0) return { deletedMetafields: null, userErrors: [{ field: ["metafields"], code: "BLANK", message: "Metafields can't be blank" }] };
+    const errors = [];
+    for (const [i, m] of list.entries()) {
+      const owner = ownerError(shop, m?.ownerId, granted);
+      if (owner?.denied) return { deletedMetafields: null, userErrors: [], denied: owner.denied };
+      if (owner && owner.message !== "Owner does not exist") errors.push({ field: ["metafields", String(i), "ownerId"], code: owner.code, message: owner.message });
+      if (typeof m?.namespace !== "string" || typeof m?.key !== "string") errors.push({ field: ["metafields", String(i)], code: "BLANK", message: "namespace and key are required" });
+    }
+    if (errors.length > 0) return { deletedMetafields: null, userErrors: errors };
+    // A metafield that is not there is answered null, not an error: deleting is idempotent.
+    const deletedMetafields = list.map((m) => {
+      const index = metafields.findIndex((x) => x.shop === shop && x.ownerId === m.ownerId && x.namespace === m.namespace && x.key === m.key);
+      if (index === -1) return null;
+      metafields.splice(index, 1);
+      return { ownerId: m.ownerId, namespace: m.namespace, key: m.key };
+    });
+    return { deletedMetafields, userErrors: [] };
+  }
+
+  function writeMetafield(shop, m) {
+    const now = new Date().toISOString();
+    const existing = metafields.find((x) => x.shop === shop && x.ownerId === m.ownerId && x.namespace === m.namespace && x.key === m.key);
+    if (existing) {
+      existing.value = m.value;
+      existing.updatedAt = now;
+      return publicMetafield(existing);
+    }
+    const created = { shop, id: `gid://shopify/Metafield/${++nextId.metafield}`, ownerId: m.ownerId, namespace: m.namespace, key: m.key, type: m.type, value: m.value, createdAt: now, updatedAt: now };
+    metafields.push(created);
+    return publicMetafield(created);
   }
 
   function create(shop, operation, body) {
@@ -207,7 +409,7 @@ export async function startShopifyEmulator({
     if (/^\/admin\/api\/(\d{4}-\d{2}|unstable)\/graphql\.json$/.test(path) && method === "POST") {
       const entry = tokens.get(headers["x-shopify-access-token"]);
       if (!entry || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return { status: 401, body: { errors: INVALID_TOKEN }, shop: entry?.shop ?? null };
-      return { ...graphql(entry.shop, body), shop: entry.shop };
+      return { ...graphql(entry.shop, body, entry.scopes), shop: entry.shop };
     }
     return { status: 404, body: { errors: "Not Found" }, shop: null };
   }
@@ -236,13 +438,20 @@ export async function startShopifyEmulator({
    *   (with the operation and any fault injected).
    * - `POST /__emulator/expire-access-tokens`: an hour passes for the shop's access tokens
    *   (Shopify then answers 401).
-   * - `POST /__emulator/faults` with `{ mode: "http_500" | "throttled" | "user_error" | "timeout",
+   * - `POST /__emulator/faults` with `{ mode: "http_500" | "throttled" | "user_error" | "timeout"
+   *   | "stale_search" (discountNodes lists nothing, as before the search index catches up),
    *   times?: 1 (0 = until cleared), operation?: a discount operation's name (default: any),
    *   holdMs?: 30000 (timeout: how long the connection is held before it is dropped),
    *   createThenFail?: false (http_500, timeout: the discount is created, then the answer lost) }`
    *   queues a fault; the shop's matching requests meet queued faults in order.
    *   `DELETE /__emulator/faults` clears the shop's queue.
    * - `GET /__emulator/discounts`: `{ discounts: [{ id, code, operation, input, createdAt }] }`.
+   * - `POST /__emulator/scopes` with `{ scopes: "read_orders,..." }`: the shop's tokens carry
+   *   these scopes from now on (Shopify answers ACCESS_DENIED beyond them).
+   * - `GET /__emulator/automatic-discounts`: `{ discounts: [{ discountId, input, createdAt }] }`
+   *   (discountAutomaticAppCreate's, oldest first).
+   * - `GET /__emulator/metafields`: `{ metafields: [{ id, ownerId, namespace, key, type, value,
+   *   createdAt, updatedAt }] }`, optionally `&ownerId=` for one owner's.
    */
   function control(method, url, text) {
     const shop = url.searchParams.get("shop");
@@ -260,6 +469,24 @@ export async function startShopifyEmulator({
       }
       return [200, { expired }];
     }
+    if (method === "POST" && url.pathname === "/__emulator/scopes") {
+      // The scopes the shop's merchant approved, as on an install from before a scope was added.
+      let scopesGranted;
+      try {
+        scopesGranted = JSON.parse(text || "{}").scopes;
+      } catch {
+        return [400, { errors: "the body must be JSON" }];
+      }
+      if (typeof scopesGranted !== "string") return [400, { errors: "scopes must be a comma-separated string" }];
+      let changed = 0;
+      for (const entry of tokens.values()) {
+        if (entry.shop === shop) {
+          entry.scopes = scopesGranted;
+          changed++;
+        }
+      }
+      return [200, { changed }];
+    }
     if (url.pathname === "/__emulator/faults" && method === "POST") {
       const fault = parseFault(text);
       if (typeof fault === "string") return [400, { errors: fault }];
@@ -272,6 +499,13 @@ export async function startShopifyEmulator({
       const cleared = faults.get(shop)?.length ?? 0;
       faults.delete(shop);
       return [200, { cleared }];
+    }
+    if (method === "GET" && url.pathname === "/__emulator/automatic-discounts") {
+      return [200, { discounts: automaticDiscounts.filter((d) => d.shop === shop).map(({ shop: _s, ...discount }) => discount) }];
+    }
+    if (method === "GET" && url.pathname === "/__emulator/metafields") {
+      const ownerId = url.searchParams.get("ownerId");
+      return [200, { metafields: metafields.filter((m) => m.shop === shop && (ownerId === null || m.ownerId === ownerId)).map(publicMetafield) }];
     }
     if (method === "GET" && url.pathname === "/__emulator/discounts") {
       return [200, { discounts: discounts.filter((d) => d.shop === shop).map(({ shop: _s, ...discount }) => discount) }];
@@ -323,6 +557,8 @@ export async function startShopifyEmulator({
     url: `http://${host}:${server.address().port}`,
     requests,
     discounts,
+    automaticDiscounts,
+    metafields,
     issueToken,
     close: () => new Promise((done) => {
       for (const timer of held) clearTimeout(timer);
@@ -336,6 +572,59 @@ export async function startShopifyEmulator({
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const gid = (type) => new RegExp(`^gid://shopify/${type}/\\d+$`);
 const positiveDecimal = (value) => typeof value === "string" && /^\d+(\.\d+)?$/.test(value) && Number(value) > 0;
+const EMPTY_PAYLOADS = {
+  discountAutomaticAppCreate: { automaticAppDiscount: null },
+  discountAutomaticDelete: { deletedAutomaticDiscountId: null },
+  metafieldsSet: { metafields: null },
+  metafieldsDelete: { deletedMetafields: null },
+};
+
+/** write_x grants read_x too, as Shopify's scopes do. */
+function hasScope(granted, needed) {
+  const list = String(granted ?? "").split(",").map((s) => s.trim());
+  return list.includes(needed) || (needed.startsWith("read_") && list.includes(`write_${needed.slice(5)}`));
+}
+
+/** The operation's arguments, each given as a variable (`name: $var`) or an integer literal. */
+function argumentsOf(body, operation) {
+  const text = new RegExp(`\\b${operation}\\s*\\(([^)]*)\\)`).exec(body.query)?.[1] ?? "";
+  const args = {};
+  for (const [, name, variable, integer] of text.matchAll(/(\w+)\s*:\s*(?:\$(\w+)|(\d+))/g)) {
+    if (variable !== undefined && body.variables && variable in body.variables) args[name] = body.variables[variable];
+    else if (integer !== undefined) args[name] = Number(integer);
+  }
+  return args;
+}
+
+/** Shopify's rules for a metafield input (MetafieldsSetInput, or MetafieldInput inline on a discount). */
+function validateMetafield(m, error, { needsOwner }) {
+  if (!m || typeof m !== "object") {
+    error([], "BLANK", "Metafield can't be blank");
+    return;
+  }
+  if (needsOwner && !m.ownerId) error(["ownerId"], "BLANK", "Owner can't be blank");
+  // An app-reserved namespace ($app or $app:<name>), or 3-255 letters, digits, hyphens, underscores.
+  const namespace = String(m.namespace ?? "");
+  if (!/^\$app(:[A-Za-z0-9_-]{1,250})?$/.test(namespace) && !/^[A-Za-z0-9_-]{3,255}$/.test(namespace)) {
+    error(["namespace"], "INVALID", "Namespace must be 3-255 characters: letters, digits, hyphens and underscores (or $app:<name>)");
+  }
+  if (!/^[A-Za-z0-9_-]{2,64}$/.test(String(m.key ?? ""))) error(["key"], "INVALID", "Key must be 2-64 characters: letters, digits, hyphens and underscores");
+  if (!METAFIELD_TYPES.includes(m.type)) error(["type"], "INVALID_TYPE", `emulator: type must be one of ${METAFIELD_TYPES.join(", ")}`);
+  if (typeof m.value !== "string") error(["value"], "BLANK", "Value can't be blank");
+  else if (m.type === "json") {
+    try {
+      JSON.parse(m.value);
+    } catch {
+      error(["value"], "INVALID_VALUE", "Value is invalid JSON");
+    }
+  } else if (m.type === "single_line_text_field" && (m.value.length === 0 || /[\r\n]/.test(m.value))) {
+    error(["value"], "INVALID_VALUE", "Value must be a single line of text");
+  }
+}
+
+function publicMetafield({ shop: _shop, ...m }) {
+  return m;
+}
 
 /** Shopify's userErrors for a discount input, each with its field path from the argument down. */
 function validateDiscount(operation, argument, input, codeTaken) {

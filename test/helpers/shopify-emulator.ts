@@ -1,6 +1,6 @@
 // The Shopify emulator seen from inside workerd: install a shop through it, read what it was
 // asked and how it answered, let an hour pass for a shop's access tokens, queue faults for a
-// shop's discount requests and list the discounts it holds.
+// shop's discount requests and list the discounts and metafields it holds.
 import { env } from "cloudflare:test";
 import { call } from "./app";
 import { sessionToken, uniqueShop } from "./shopify";
@@ -21,11 +21,20 @@ export interface EmulatorRequest {
 }
 
 export interface EmulatorFault {
-  mode: "http_500" | "throttled" | "user_error" | "timeout";
+  /** stale_search: discountNodes lists nothing, as before Shopify's search index catches up. */
+  mode: "http_500" | "throttled" | "user_error" | "timeout" | "stale_search";
   /** How many matching requests meet it (default 1); 0 = every one until cleared. */
   times?: number;
   /** The mutation or query name it applies to; default: any discount operation. */
-  operation?: "discountCodeBasicCreate" | "discountCodeFreeShippingCreate" | "codeDiscountNodeByCode";
+  operation?:
+    | "discountCodeBasicCreate"
+    | "discountCodeFreeShippingCreate"
+    | "codeDiscountNodeByCode"
+    | "discountAutomaticAppCreate"
+    | "discountAutomaticDelete"
+    | "discountNodes"
+    | "metafieldsSet"
+    | "metafieldsDelete";
   /** timeout: how long the connection is held before it is dropped (default 30 s). */
   holdMs?: number;
   /** http_500, timeout: the discount is created first, and only the answer is lost. */
@@ -66,6 +75,41 @@ export async function clearFaults(shop: string): Promise<void> {
 export async function listDiscounts(shop: string): Promise<EmulatorDiscount[]> {
   const response = await fetch(control("discounts", shop));
   return ((await response.json()) as { discounts: EmulatorDiscount[] }).discounts;
+}
+
+export interface EmulatorAutomaticDiscount {
+  discountId: string;
+  input: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface EmulatorMetafield {
+  id: string;
+  ownerId: string;
+  namespace: string;
+  key: string;
+  type: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The automatic app discounts (discountAutomaticAppCreate) the emulator holds for the shop, oldest first. */
+export async function listAutomaticDiscounts(shop: string): Promise<EmulatorAutomaticDiscount[]> {
+  const response = await fetch(control("automatic-discounts", shop));
+  return ((await response.json()) as { discounts: EmulatorAutomaticDiscount[] }).discounts;
+}
+
+/** The shop's tokens carry only these scopes from now on, as an install from before a scope was asked for. */
+export async function grantScopes(shop: string, scopes: string): Promise<void> {
+  const response = await fetch(control("scopes", shop), { method: "POST", body: JSON.stringify({ scopes }) });
+  if (response.status !== 200) throw new Error(`the emulator refused the scopes: ${await response.text()}`);
+}
+
+/** The shop's metafields at the emulator (all owners, or one owner's). */
+export async function listMetafields(shop: string, ownerId?: string): Promise<EmulatorMetafield[]> {
+  const url = control("metafields", shop) + (ownerId === undefined ? "" : `&ownerId=${encodeURIComponent(ownerId)}`);
+  return ((await (await fetch(url)).json()) as { metafields: EmulatorMetafield[] }).metafields;
 }
 
 /** A new shop installed the way a merchant installs it: the Worker's token exchange. */

@@ -198,23 +198,22 @@ describe("the widget's running campaigns", () => {
 describe("the dry run's rules (core/simulate.ts)", () => {
   const program = { ...DEFAULT_PROGRAM, tiers: [{ name: "Bronze", threshold: 0, earn_multiplier: 1 }, { name: "Silver", threshold: 1_000, earn_multiplier: 1.5 }] };
 
-  it("merges a partial change as the next version: earning and earn_base field by field, the rest replaced", () => {
-    const result = applyProgramChange(program, { earning: { purchase: { points_per_currency_unit: 3 } }, earn_base: { include_tax: true }, enabled: false });
+  it("builds the program as PUT /points-program would save it, as the next version, with the proposed tiers", () => {
+    const tiers = [{ name: "Only", threshold: 0, earn_multiplier: 2 }];
+    const result = applyProgramChange(program, { config: { purchase: 3, earn_base: { include_tax: true }, enabled: false } }, tiers);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.program.version).toBe(program.version + 1);
     expect(result.program.earning).toEqual({ ...program.earning, purchase: { points_per_currency_unit: 3 } });
     expect(result.program.earn_base).toEqual({ include_shipping: false, include_tax: true });
     expect(result.program.enabled).toBe(false);
-    expect(result.program.tiers).toEqual(program.tiers);
+    expect(result.program.tiers).toEqual(tiers);
+    expect(applyProgramChange(program, {})).toMatchObject({ ok: true, program: { ...program, version: program.version + 1 } });
   });
 
-  it.each([
-    [{ earning: { purchase: { points_per_currency_unit: -1 } } }, "earning.purchase.points_per_currency_unit"],
-    [{ earnig: {} }, "earnig"],
-    [{ tiers: "gold" }, "tiers"],
-  ])("refuses %j naming %s", (change, path) => {
-    expect(applyProgramChange(program, change)).toMatchObject({ ok: false, path });
+  it("refuses what saving would refuse, naming the field", () => {
+    expect(applyProgramChange(program, { config: { purchase: -1 } })).toMatchObject({ ok: false, path: "earning.purchase.points_per_currency_unit" });
+    expect(applyProgramChange(program, {}, [{ name: "", threshold: 0, earn_multiplier: 1 }])).toMatchObject({ ok: false, path: "tiers.0.name" });
   });
 
   it("applies campaign changes as saving would: replaced in place, ended now, new ones after the rest", () => {

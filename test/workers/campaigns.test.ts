@@ -156,7 +156,7 @@ describe("earning during campaigns", () => {
     const order = newId();
     expect(await deliver(shop, "orders/paid", paid({ id: order, customerId: "501", subtotal: "50.00" }))).toMatchObject({ outcome: "applied", points: 1_000 });
     await api(shop, "POST", `/campaigns/${id}/end`);
-    await saveProgramChange(env, shop, (p) => ({ ...p, earning: { ...p.earning, purchase: { points_per_currency_unit: 1 } } }));
+    expect((await api(shop, "PUT", "/points-program", { config: { purchase: 1 } })).status).toBe(200);
 
     // The refund applies once the order is indexed (at once, or when the inbox re-drives it).
     await deliver(shop, "refunds/create", refundBody({ id: newId(), orderId: order, lineSubtotals: ["25.00"] }));
@@ -185,7 +185,7 @@ describe("earning during campaigns", () => {
   it("stacks with the tier and other campaigns, and applies tier-only campaigns to that tier alone", async () => {
     const shop = await newShop("cmp-stack");
     // Legacy tiers: Bronze from 0 (1×), Silver from 1,000 lifetime points (1.5×).
-    await saveProgramChange(env, shop, (p) => ({ ...p, tiers: [{ name: "Bronze", threshold: 0, earn_multiplier: 1 }, { name: "Silver", threshold: 1_000, earn_multiplier: 1.5 }] }));
+    await saveProgramChange(env, shop, (p) => ({ ...p, tiers: [{ name: "Bronze", threshold: 0, earn_multiplier: 1 }, { name: "Silver", threshold: 1_000, earn_multiplier: 1.5 }] }), { actor: "test" });
     await create(shop, double({ stackable: true, multiplier: 1.1 }));
     await create(shop, double({ multiplier: 2, eligible_tier_ids: ["Silver"] }));
     await create(shop, double({ multiplier: 1.5 }));

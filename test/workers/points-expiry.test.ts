@@ -16,7 +16,7 @@ const DAY = 86_400_000;
 async function shopWithPolicy(label: string, mode: "after_earning" | "after_inactivity", reminderDays: number | null = 14) {
   const shop = uniqueShop(label);
   await install(shop);
-  await saveProgramChange(env, shop, (p) => ({ ...p, points_expiry: { mode, months: 12, reminder_days: reminderDays } }));
+  await saveProgramChange(env, shop, (p) => ({ ...p, points_expiry: { mode, months: 12, reminder_days: reminderDays } }), { actor: "test" });
   return shop;
 }
 

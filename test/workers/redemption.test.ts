@@ -354,7 +354,7 @@ describe("a code's life", () => {
 
   it("keeps the points of an expired code when the shop says so", async () => {
     const { shop, customerId, fiveOff } = await shopWithShopper("expired-kept", 500);
-    await saveProgramChange(env, shop, (p) => ({ ...p, return_points_on_code_expiry: false }));
+    await saveProgramChange(env, shop, (p) => ({ ...p, return_points_on_code_expiry: false }), { actor: "test" });
     await redeem(shop, customerId, { reward_id: fiveOff.reward_id });
     await inAccount(shop, customerId, (sql) => sql.exec(`UPDATE redemptions SET ends_at = ?`, Date.now() - 4 * 86_400_000));
     await runDurableObjectAlarm(customerAccount(env, shop, customerId));

@@ -11,6 +11,7 @@ import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "./auth";
 import { findProfile, UNREACHABLE } from "./known-customer";
 import { registerPointsRoutes } from "./points";
+import { registerProgramRoutes } from "./program";
 import { registerRewardRoutes } from "./rewards";
 import { registerCampaignRoutes } from "./campaigns";
 import { registerSimulateRoute } from "./simulate";
@@ -102,6 +103,7 @@ export const merchant = createSurface([
 ]);
 
 registerPointsRoutes(merchant);
+registerProgramRoutes(merchant);
 registerRewardRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);

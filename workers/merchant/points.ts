@@ -116,7 +116,8 @@ export function registerPointsRoutes(merchant: OpenAPIHono<App>): void {
 
   merchant.openapi(writeExpiryRoute, async (c) => {
     const settings = c.req.valid("json");
-    const program = await saveProgramChange(c.env, c.get("session").shop, (current) => ({ ...current, ...settings }));
+    const { shop, userId } = c.get("session");
+    const program = await saveProgramChange(c.env, shop, (current) => ({ ...current, ...settings }), { actor: userId ?? "unknown" });
     return c.json(ok({ settings: expirySettings(program), version: program.version }), 200);
   });
 }

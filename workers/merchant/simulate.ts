@@ -3,13 +3,13 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { formatMills, parseAmountToMills } from "../../core/money";
+import { ProgramPatchSchema } from "../../core/program-api";
 import { TierSchema } from "../../core/tiers";
 import {
   applyCampaignChanges,
   applyProgramChange,
   CampaignChangesSchema,
   pointsPer100,
-  ProgramChangeSchema,
   sampleEarn,
   SIMULATE_WINDOW_DAYS,
   tierIdsOf,
@@ -30,8 +30,8 @@ const Instant = z.iso.datetime({ offset: true });
 
 const SimulateRequestSchema = z
   .object({
-    /** A partial settings change (core/simulate.ts applyProgramChange). */
-    program: ProgramChangeSchema.optional(),
+    /** A program change: the body PUT /v1/api/points-program would take. */
+    program: ProgramPatchSchema.optional(),
     /** The proposed tier set (today the program's tiers: name, threshold in lifetime points, earn_multiplier). */
     tiers: z.array(TierSchema).max(20).optional(),
     campaigns: CampaignChangesSchema.optional(),
@@ -40,6 +40,8 @@ const SimulateRequestSchema = z
         subtotal: Amount,
         shipping: Amount.optional(),
         tax: Amount.optional(),
+        /** Prices include tax (the tax is then never added to the earn base). */
+        taxes_included: z.boolean().optional(),
         /** When it is placed (campaigns are judged then); default: now. */
         placed_at: Instant.optional(),
         /** The customer placing it (their tier); default: a new customer. */
@@ -132,8 +134,7 @@ type SimulateRequest = z.infer<typeof SimulateRequestSchema>;
 
 /** The rules as saving the change would leave them; a change that would not save answers 400. */
 function proposedRules(current: EarnRules, body: SimulateRequest, now: number): EarnRules {
-  const change = { ...body.program, ...(body.tiers ? { tiers: body.tiers } : {}) };
-  const parsed = applyProgramChange(current.program, change);
+  const parsed = applyProgramChange(current.program, body.program ?? {}, body.tiers);
   if (!parsed.ok) throw new ApiError(400, "invalid_program", `program.${parsed.path}: ${parsed.message}`);
   const program = parsed.program;
   const campaigns = body.campaigns ? applyCampaignChanges(current.campaigns, body.campaigns, now) : [...current.campaigns];
@@ -155,9 +156,10 @@ async function sample(
   now: number,
 ) {
   const amounts = {
-    subtotalMills: parseAmountToMills(order.subtotal)!,
+    baseMills: parseAmountToMills(order.subtotal)!,
     shippingMills: parseAmountToMills(order.shipping ?? "0")!,
     taxMills: parseAmountToMills(order.tax ?? "0")!,
+    taxesIncluded: order.taxes_included ?? false,
   };
   let lifetime = 0;
   if (order.customer_id) {

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
 import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
 import { actionPoints } from "../../core/program";
+import { StorefrontProgramSchema, WayToEarnSchema, storefrontProgram, waysToEarn } from "../../core/ways-to-earn";
 import { tierProgress } from "../../core/tiers";
 import { enabledRewards } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
@@ -54,6 +55,8 @@ const configRoute = createRoute({
             translations: z.record(z.string(), z.string()),
             rewards: z.array(StorefrontRewardSchema),
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
+            program: StorefrontProgramSchema,
+            ways_to_earn: z.array(WayToEarnSchema),
           }),
         },
       },
@@ -103,6 +106,8 @@ storefront.openapi(configRoute, async (c) => {
       translations: { ...WIDGET_TRANSLATIONS[language] },
       rewards,
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
+      program: storefrontProgram(program, language),
+      ways_to_earn: waysToEarn(program),
     }),
     200,
   );

@@ -1,0 +1,1 @@
+ALTER TABLE `program_settings` ADD `created_by` text DEFAULT 'system' NOT NULL;

@@ -1,0 +1,85 @@
+// The merchant's program: read it in the seed's shape, change any part of it (each change a
+// new version with who and when), and list the versions.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { applyProgramPatch, ProgramBrandingSchema, ProgramConfigSchema, ProgramPatchSchema, programView } from "../../core/program-api";
+import type { ProgramSettings } from "../../core/program";
+import { ProgramChangeError, programVersions, saveProgramChange } from "../../d1/program";
+import { getProgram } from "../../d1/shops";
+import type { App } from "../http/context";
+import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+
+const programFields = { version: z.number().int(), config: ProgramConfigSchema, branding: ProgramBrandingSchema };
+const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
+  description,
+  content: { "application/json": { schema: okEnvelope(fields) } },
+});
+const shown = (program: ProgramSettings) => ({ version: program.version, ...programView(program) });
+
+export function registerProgramRoutes(merchant: OpenAPIHono<App>): void {
+  merchant.openapi(
+    createRoute({
+      method: "get",
+      path: "/points-program",
+      summary: "The points program: earning rules and limits, tier policy, expiry, the points currency's name",
+      responses: { 200: answer("The current version", programFields), ...errorResponses(401, 403, 429) },
+    }),
+    async (c) => c.json(ok(shown(await getProgram(c.env, c.get("session").shop))), 200),
+  );
+
+  merchant.openapi(
+    createRoute({
+      method: "put",
+      path: "/points-program",
+      summary: "Change any part of the program (a new version); send expected_version to refuse a stale edit",
+      description:
+        "Fields left out keep their values. Orders already paid keep the rules they earned under: a refund reverses the share of what the order earned, whatever the program says now.",
+      request: {
+        query: z.object({ expected_version: z.coerce.number().int().min(1).optional() }),
+        body: { required: true, content: { "application/json": { schema: ProgramPatchSchema } } },
+      },
+      responses: { 200: answer("Saved as a new version", programFields), ...errorResponses(400, 401, 403, 409, 429) },
+    }),
+    async (c) => {
+      const { shop, userId } = c.get("session");
+      const patch = c.req.valid("json");
+      try {
+        const program = await saveProgramChange(c.env, shop, (current) => applyProgramPatch(current, patch), {
+          actor: userId ?? "unknown",
+          expectedVersion: c.req.valid("query").expected_version,
+        });
+        return c.json(ok(shown(program)), 200);
+      } catch (error) {
+        if (error instanceof ProgramChangeError) throw new ApiError(error.code === "version_conflict" ? 409 : 400, error.code, error.message);
+        throw error;
+      }
+    },
+  );
+
+  merchant.openapi(
+    createRoute({
+      method: "get",
+      path: "/points-program/versions",
+      summary: "Every version of the program, newest first, with who saved it and when",
+      request: {
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          before: z.coerce.number().int().min(1).optional(),
+        }),
+      },
+      responses: {
+        200: answer("Versions", {
+          versions: z.array(z.object({ version: z.number().int(), created_at: z.string(), created_by: z.string(), config: ProgramConfigSchema, branding: ProgramBrandingSchema })),
+        }),
+        ...errorResponses(400, 401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const { limit, before } = c.req.valid("query");
+      const versions = await programVersions(c.env, c.get("session").shop, limit, before);
+      return c.json(
+        ok({ versions: versions.map((v) => ({ version: v.version, created_at: v.created_at, created_by: v.created_by, ...programView(v.settings) })) }),
+        200,
+      );
+    },
+  );
+}
