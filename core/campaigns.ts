@@ -17,6 +17,7 @@
 // - Bonus actions: every running eligible bonus_action campaign for the action adds its points.
 // - Goal spend: see goalSpendReached.
 import { z } from "zod";
+import { DiscountPerkSchema, type CampaignDiscountInput } from "./discount-function-config";
 import { parseAmountToMills } from "./money";
 import { MultiplierSchema, toBasisPoints } from "./multiplier";
 import { AmountSchema, computeOrderEarn, type AppliedMultiplier, type ProgramSettings } from "./program";
@@ -49,10 +50,12 @@ const CampaignFields = {
   /** RFM segments do not exist yet: only null (everyone) is accepted. */
   eligible_segments: z.null().default(null),
   /**
-   * A storefront discount (percent off) the discount Shopify Function gives eligible customers
-   * while the campaign runs; null: none. Read by the function's configuration, not by earning.
+   * A storefront discount ({ percentage: "15" }) the discount Shopify Function gives eligible
+   * customers while the campaign runs; null: none. Not part of earning.
    */
-  discount: z.object({ percentage: z.number().int().min(1).max(100) }).strict().nullable().default(null),
+  discount: DiscountPerkSchema.strict().nullable().default(null),
+  /** Free shipping from the discount Shopify Function for eligible customers while it runs. */
+  free_shipping: z.boolean().default(false),
 };
 
 const MultiplierCampaign = z
@@ -274,6 +277,23 @@ export function endedAt(campaign: Campaign, now: number): Campaign | null {
   if (campaign.ended_at !== null || (campaign.ends_at !== null && Date.parse(campaign.ends_at) <= now)) return null;
   const at = new Date(now).toISOString();
   return { ...campaign, ends_at: at, ended_at: at };
+}
+
+/**
+ * What the discount Function's configuration needs of the campaigns
+ * (core/discount-function-config.ts buildDiscountFunctionConfig keeps those running now and
+ * giving a perk): every campaign, any kind, by its English name.
+ */
+export function campaignDiscountInputs(campaigns: readonly Campaign[]): CampaignDiscountInput[] {
+  return campaigns.map((c) => ({
+    id: c.id,
+    name: c.translations.en.name,
+    discount: c.discount,
+    free_shipping: c.free_shipping,
+    eligible_tier_ids: c.eligible_tier_ids,
+    starts_at: c.starts_at,
+    ends_at: c.ends_at,
+  }));
 }
 
 /** The merchant's fields of a stored campaign (to replace it with a change). */

@@ -1,8 +1,10 @@
 // Bonus campaigns, pure: when a campaign runs, who it applies to, how multipliers stack (and the
 // exact integers they give), bonus actions and goal spend.
 import { describe, expect, it } from "vitest";
+import { buildDiscountFunctionConfig } from "../../core/discount-function-config";
 import {
   campaignActionBonus,
+  campaignDiscountInputs,
   campaignMultipliers,
   CampaignInputSchema,
   goalSpendCampaignsReached,
@@ -118,6 +120,8 @@ describe("the campaign schema", () => {
     ["a date without an offset", { starts_at: "2026-12-01T00:00:00" }, "starts_at"],
     ["no English name", { translations: { fr: { name: "Double" } } }, "translations"],
     ["a field of another kind", { points: 5 }, ""],
+    ["a discount over 100%", { discount: { percentage: "150" } }, "discount"],
+    ["a discount as a number", { discount: { percentage: 10 } }, "discount"],
   ])("refuses %s", (_name, change, field) => {
     const result = CampaignInputSchema.safeParse({ ...base, ...change });
     expect(result.success).toBe(false);
@@ -125,7 +129,7 @@ describe("the campaign schema", () => {
   });
 
   it("fills the defaults: open-ended, everyone, no discount", () => {
-    expect(CampaignInputSchema.parse(base)).toMatchObject({ ends_at: null, eligible_tier_ids: null, eligible_segments: null, discount: null });
+    expect(CampaignInputSchema.parse(base)).toMatchObject({ ends_at: null, eligible_tier_ids: null, eligible_segments: null, discount: null, free_shipping: false });
   });
 });
 
@@ -179,6 +183,20 @@ describe("goal spend", () => {
     const goldGoal = campaign({ kind: "goal_spend", amount: "10.00", days: 3, points: 10, eligible_tier_ids: ["tier_gold"] });
     expect(goalSpendCampaignsReached([goldGoal], [order(T0, "20.00")], null, T0)).toEqual([]);
     expect(goalSpendCampaignsReached([goldGoal], [order(T0, "20.00")], "tier_gold", T0).map((c) => c.id)).toEqual([goldGoal.id]);
+  });
+});
+
+describe("the discount Function's configuration", () => {
+  it("carries the perks of the campaigns running now, for the tiers they name", () => {
+    const perk = campaign({ kind: "multiplier", multiplier: 2, stackable: true, discount: { percentage: "15" }, eligible_tier_ids: ["tier_gold"] });
+    const shipping = campaign({ kind: "goal_spend", amount: "50.00", days: 7, points: 5, free_shipping: true });
+    const none = campaign({ kind: "bonus_action", action: "review", points: 5 });
+    const over = campaign({ kind: "multiplier", multiplier: 2, stackable: true, discount: { percentage: "50" }, ends_at: iso(T0 + HOUR) });
+    const config = buildDiscountFunctionConfig({ tiers: [], campaigns: campaignDiscountInputs([perk, shipping, none, over]), now: T0 + HOUR });
+    expect(config.campaigns).toEqual([
+      { id: perk.id, name: perk.translations.en.name, percentage: "15", free_shipping: false, eligible_tier_ids: ["tier_gold"], starts_at: perk.starts_at, ends_at: perk.ends_at },
+      { id: shipping.id, name: shipping.translations.en.name, percentage: null, free_shipping: true, eligible_tier_ids: null, starts_at: shipping.starts_at, ends_at: shipping.ends_at },
+    ]);
   });
 });
 
