@@ -18,7 +18,7 @@
 // - Goal spend: see goalSpendReached.
 import { z } from "zod";
 import { DiscountPerkSchema, type CampaignDiscountInput } from "./discount-function-config";
-import { parseAmountToMills } from "./money";
+import { goalReachedAt, type PaidOrderSpend } from "./goal-spend";
 import { MultiplierSchema, toBasisPoints } from "./multiplier";
 import { AmountSchema, computeOrderEarn, type AppliedMultiplier, type ProgramSettings } from "./program";
 
@@ -28,8 +28,6 @@ export const CAMPAIGN_ACTIONS = ["signup", "newsletter", "review", "birthday", "
 export type CampaignAction = (typeof CAMPAIGN_ACTIONS)[number];
 export const CAMPAIGN_LANGUAGES = ["en", "es", "fr", "de"] as const;
 export type CampaignLanguage = (typeof CAMPAIGN_LANGUAGES)[number];
-
-const DAY_MS = 86_400_000;
 
 const CampaignTextSchema = z
   .object({ name: z.string().trim().min(1).max(120), description: z.string().trim().max(500).default("") })
@@ -192,42 +190,31 @@ export function campaignActionBonus(
   return { points: bonuses.reduce((sum, b) => sum + b.points, 0), bonuses };
 }
 
-/** A paid order as goal spend counts it. */
-export interface SpendOrder {
-  placedAt: number;
-  baseMills: number;
-  refundedMills: number;
-  cancelled: boolean;
-}
-
 /**
- * Whether a goal_spend campaign's goal is reached by an order placed at `at`: the earn bases
- * (less what was refunded so far; cancelled orders count nothing) of the customer's paid
- * orders placed while the campaign ran and within the `days` days up to `at` — at - days×24h <
- * placedAt <= at — add up to at least `amount`. The order placed at `at` must itself fall in
- * the campaign, and the customer must be eligible then. Reached once, the bonus stays: a later
- * refund does not take it back (it rewarded the spending as it was when the goal was met).
+ * Whether a goal_spend campaign's goal is reached with the order placed at `at`
+ * (core/goal-spend.ts, the program's goal-spend arithmetic): counting only the customer's paid
+ * orders placed while the campaign ran, net of refunds (cancelled ones count nothing), some
+ * window of `days` days — (t − days×24h, t] — that holds the order placed at `at` reaches
+ * `amount` (t is `at` or a later order's time, so an order that reaches us after later ones
+ * still completes their windows). The order placed at `at` must itself fall in the campaign,
+ * and the customer must be eligible then. Reached once, the bonus stays: a later refund does
+ * not take it back (it rewarded the spending as it was when the goal was met).
  */
 export function goalSpendReached(
   campaign: Extract<Campaign, { kind: "goal_spend" }>,
-  orders: readonly SpendOrder[],
+  orders: readonly PaidOrderSpend[],
   tierId: string | null,
   at: number,
 ): boolean {
   if (!campaignRunsAt(campaign, at) || !campaignEligible(campaign, tierId)) return false;
-  const windowStart = at - campaign.days * DAY_MS;
-  let spent = 0;
-  for (const order of orders) {
-    if (order.cancelled || order.placedAt > at || order.placedAt <= windowStart || !campaignRunsAt(campaign, order.placedAt)) continue;
-    spent += Math.max(0, order.baseMills - order.refundedMills);
-  }
-  return spent >= (parseAmountToMills(campaign.amount) ?? Number.MAX_SAFE_INTEGER);
+  const during = orders.filter((order) => campaignRunsAt(campaign, order.paidAt));
+  return goalReachedAt(during, campaign, at) !== null;
 }
 
 /** The goal_spend campaigns an order placed at `at` reaches (callers award each once). */
 export function goalSpendCampaignsReached(
   campaigns: readonly Campaign[],
-  orders: readonly SpendOrder[],
+  orders: readonly PaidOrderSpend[],
   tierId: string | null,
   at: number,
 ): Extract<Campaign, { kind: "goal_spend" }>[] {

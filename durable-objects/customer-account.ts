@@ -175,12 +175,12 @@ export class CustomerAccount extends DurableObject<Env> {
     const orders = this.sql
       .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
         `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders
-         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at <= ?`,
+         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at < ?`,
         at - longest * 86_400_000,
-        at,
+        at + longest * 86_400_000,
       )
       .toArray()
-      .map((o) => ({ placedAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
+      .map((o) => ({ paidAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
     let awarded = 0;
     for (const goal of goalSpendCampaignsReached(campaigns, orders, tierId, at)) {
       if (goal.kind !== "goal_spend") continue;

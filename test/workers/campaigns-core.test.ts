@@ -10,8 +10,8 @@ import {
   goalSpendCampaignsReached,
   runningCampaignsFor,
   type Campaign,
-  type SpendOrder,
 } from "../../core/campaigns";
+import type { PaidOrderSpend } from "../../core/goal-spend";
 import { toBasisPoints } from "../../core/multiplier";
 import { applyCampaignChanges, applyProgramChange, pointsPer100, tierMoves } from "../../core/simulate";
 import { computeOrderEarn, DEFAULT_PROGRAM, type AppliedMultiplier } from "../../core/program";
@@ -154,8 +154,8 @@ describe("bonus actions", () => {
 
 describe("goal spend", () => {
   const goal = campaign({ kind: "goal_spend", amount: "150.00", days: 3, points: 300 });
-  const order = (placedAt: number, base: string, extra: Partial<SpendOrder> = {}): SpendOrder => ({
-    placedAt,
+  const order = (paidAt: number, base: string, extra: Partial<PaidOrderSpend> = {}): PaidOrderSpend => ({
+    paidAt,
     baseMills: Math.round(Number(base) * 1000),
     refundedMills: 0,
     cancelled: false,
@@ -175,6 +175,15 @@ describe("goal spend", () => {
     // 60 + 80 + 9.99 = 149.99: one cent short.
     expect(goalSpendCampaignsReached([goal], orders, null, at)).toEqual([]);
     expect(goalSpendCampaignsReached([goal], [...orders, order(at - HOUR, "0.01")], null, at).map((c) => c.id)).toEqual([goal.id]);
+  });
+
+  it("completes a later order's window when an earlier-placed order arrives last", () => {
+    const at = T0 + 2 * DAY;
+    // $100 placed later is already recorded; $50 placed 2 days before it arrives now.
+    const orders = [order(at + 2 * DAY, "100.00"), order(at, "50.00")];
+    expect(goalSpendCampaignsReached([goal], orders, null, at).map((c) => c.id)).toEqual([goal.id]);
+    // 3 days apart: no window of 3 days holds both.
+    expect(goalSpendCampaignsReached([goal], [order(at + 3 * DAY, "100.00"), order(at, "50.00")], null, at)).toEqual([]);
   });
 
   it("only for an order placed while the campaign runs, by an eligible customer", () => {

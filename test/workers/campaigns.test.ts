@@ -212,4 +212,16 @@ describe("earning during campaigns", () => {
     expect(state.balance).toBe(600 + 500 + 450 + 2_000 + 300);
     expect(state.balance).toBe(state.ledgerSum);
   });
+
+  it("reaches the goal when the order that completes it was placed before one already recorded", async () => {
+    const shop = await newShop("cmp-goal-late");
+    const now = Date.now();
+    await create(shop, { ...double({ starts_at: iso(now - 5 * HOUR) }), kind: "goal_spend", multiplier: undefined, stackable: undefined, amount: "100.00", days: 1, points: 250 });
+    expect((await deliver(shop, "orders/paid", paid({ id: newId(), customerId: "505", subtotal: "60.00", placedAt: now - HOUR }))).points).toBe(600);
+    // Placed before the campaign began: it counts toward nothing.
+    expect((await deliver(shop, "orders/paid", paid({ id: newId(), customerId: "505", subtotal: "90.00", placedAt: now - 6 * HOUR }))).points).toBe(900);
+    // Placed two hours before the $60 order, delivered after it: $110 within a day.
+    expect((await deliver(shop, "orders/paid", paid({ id: newId(), customerId: "505", subtotal: "50.00", placedAt: now - 3 * HOUR }))).points).toBe(500 + 250);
+    expect((await accountState(shop, "505")).ledger.filter((e) => e.kind === "campaign").map((e) => e.points)).toEqual([250]);
+  });
 });
