@@ -223,6 +223,28 @@ export function goalSpendCampaignsReached(
     .filter((c) => goalSpendReached(c, orders, tierId, at));
 }
 
+/**
+ * The goal-spend bonuses an order placed at `at` awards: the campaigns it reaches whose bonus
+ * the customer has not had yet (`awarded`: campaign ids), each once.
+ */
+export function spendGoalBonuses(
+  campaigns: readonly Campaign[],
+  orders: readonly PaidOrderSpend[],
+  tierId: string | null,
+  at: number,
+  awarded: ReadonlySet<string>,
+): CampaignBonus[] {
+  return goalSpendCampaignsReached(campaigns, orders, tierId, at)
+    .filter((c) => !awarded.has(c.id))
+    .map((c) => ({ campaign_id: c.id, campaign_version: c.version, points: c.points }));
+}
+
+/** The orders goal-spend campaigns can count for an order placed at `at`: those placed within their longest window either side. */
+export function goalSpendLookaround(campaigns: readonly Campaign[], at: number): { after: number; before: number } | null {
+  const days = Math.max(0, ...campaigns.map((c) => (c.kind === "goal_spend" ? c.days : 0)));
+  return days === 0 ? null : { after: at - days * 86_400_000, before: at + days * 86_400_000 };
+}
+
 /** A running campaign as the storefront widget shows it, in `language` (English fallback). */
 export interface WidgetCampaign {
   id: string;

@@ -3,7 +3,8 @@
 // every figure is computed with the functions the customer's object earns with (earnOrder,
 // the tier rule), so the answer is what the saved change then does.
 import { z } from "zod";
-import { CampaignInputSchema, earnOrder, endedAt, type Campaign, type CampaignInput } from "./campaigns";
+import { CampaignInputSchema, earnOrder, endedAt, spendGoalBonuses, type Campaign, type CampaignBonus, type CampaignInput } from "./campaigns";
+import type { PaidOrderSpend } from "./goal-spend";
 import { MILLS_PER_UNIT } from "./money";
 import {
   earnBaseMills,
@@ -107,10 +108,29 @@ function normalizedInput(input: CampaignInput): CampaignInput {
 }
 
 /** What one order earns under `rules`, for a customer with `lifetime` points, placed at `at`. */
-export function sampleEarn(rules: EarnRules, amounts: OrderAmounts, lifetime: number, at: number): { points: number; base_mills: number; snapshot: EarnSnapshot } {
+/** The customer's goal-spend state for an order placed at `at` (the object's goalSpendState). */
+export interface GoalSpendState {
+  orders: PaidOrderSpend[];
+  awarded: string[];
+}
+
+/**
+ * What one order earns under `rules`, for a customer with `lifetime` points and goal-spend
+ * `state` (null: no orders, no bonus yet), placed at `at`: the order's points, and the
+ * goal-spend bonuses it would award (as the object's orders/paid does: points + bonuses).
+ */
+export function sampleEarn(
+  rules: EarnRules,
+  amounts: OrderAmounts,
+  lifetime: number,
+  at: number,
+  state: GoalSpendState | null,
+): { points: number; bonuses: CampaignBonus[]; base_mills: number; snapshot: EarnSnapshot } {
   const baseMills = earnBaseMills(rules.program.earn_base, amounts);
-  const { points, snapshot } = earnOrder(rules.program, baseMills, tierMultipliersForLifetime(rules.program, lifetime), rules.campaigns, at);
-  return { points, base_mills: baseMills, snapshot };
+  const { points, snapshot, tierId } = earnOrder(rules.program, baseMills, tierMultipliersForLifetime(rules.program, lifetime), rules.campaigns, at);
+  const orders = [...(state?.orders ?? []), { paidAt: at, baseMills, refundedMills: 0, cancelled: false }];
+  const bonuses = spendGoalBonuses(rules.campaigns, orders, tierId, at, new Set(state?.awarded ?? []));
+  return { points, bonuses, base_mills: baseMills, snapshot };
 }
 
 export interface TierMove {

@@ -13,7 +13,8 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { earnOrder, goalSpendCampaignsReached, type Campaign } from "../core/campaigns";
+import { earnOrder, goalSpendLookaround, spendGoalBonuses, type Campaign } from "../core/campaigns";
+import type { PaidOrderSpend } from "../core/goal-spend";
 import { actionPoints, earnBaseMills, legacyTierMultiplier, reversalTarget, type AwardSnapshot, type EarnSnapshot, type ProgramSettings } from "../core/program";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
@@ -169,23 +170,13 @@ export class CustomerAccount extends DurableObject<Env> {
    * points awarded.
    */
   private awardSpendGoals(campaigns: readonly Campaign[], tierId: string | null, at: number, orderGid: string): number {
-    const goals = campaigns.filter((c) => c.kind === "goal_spend");
-    if (goals.length === 0) return 0;
-    const longest = Math.max(...goals.map((c) => (c.kind === "goal_spend" ? c.days : 0)));
-    const orders = this.sql
-      .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
-        `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders
-         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at < ?`,
-        at - longest * 86_400_000,
-        at + longest * 86_400_000,
-      )
-      .toArray()
-      .map((o) => ({ paidAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
+    const state = this.goalSpendState(campaigns, at);
+    if (!state) return 0;
     let awarded = 0;
-    for (const goal of goalSpendCampaignsReached(campaigns, orders, tierId, at)) {
-      if (goal.kind !== "goal_spend") continue;
+    for (const bonus of spendGoalBonuses(campaigns, state.orders, tierId, at, new Set(state.awarded))) {
+      const goal = campaigns.find((c) => c.id === bonus.campaign_id);
+      if (goal?.kind !== "goal_spend") continue;
       const key = `campaign:${goal.id}:goal`;
-      if (this.sql.exec(`SELECT 1 FROM ledger WHERE idempotency_key = ?`, key).toArray().length > 0) continue;
       const snapshot: CampaignBonusSnapshot = {
         campaign_id: goal.id,
         campaign_version: goal.version,
@@ -199,6 +190,30 @@ export class CustomerAccount extends DurableObject<Env> {
       awarded += goal.points;
     }
     return awarded;
+  }
+
+  /**
+   * What goal-spend campaigns judge an order placed at `at` by: the paid orders placed within
+   * their longest window either side, and the campaigns whose bonus this customer already has.
+   * Null when no campaign is a goal-spend one. (Read by the simulate dry run too.)
+   */
+  goalSpendState(campaigns: readonly Campaign[], at: number): { orders: PaidOrderSpend[]; awarded: string[] } | null {
+    const around = goalSpendLookaround(campaigns, at);
+    if (!around) return null;
+    const orders = this.sql
+      .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
+        `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders
+         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at < ?`,
+        around.after,
+        around.before,
+      )
+      .toArray()
+      .map((o) => ({ paidAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
+    const awarded = this.sql
+      .exec<{ source_id: string }>(`SELECT source_id FROM ledger WHERE kind = 'campaign' AND idempotency_key LIKE 'campaign:%:goal'`)
+      .toArray()
+      .map((r) => r.source_id);
+    return { orders, awarded };
   }
 
   orderCancelled(input: OrderCancelledInput): EffectResult {

@@ -9,6 +9,7 @@ import {
   CampaignInputSchema,
   goalSpendCampaignsReached,
   runningCampaignsFor,
+  spendGoalBonuses,
   type Campaign,
 } from "../../core/campaigns";
 import type { PaidOrderSpend } from "../../core/goal-spend";
@@ -175,6 +176,16 @@ describe("goal spend", () => {
     // 60 + 80 + 9.99 = 149.99: one cent short.
     expect(goalSpendCampaignsReached([goal], orders, null, at)).toEqual([]);
     expect(goalSpendCampaignsReached([goal], [...orders, order(at - HOUR, "0.01")], null, at).map((c) => c.id)).toEqual([goal.id]);
+  });
+
+  it("awards each reached campaign once: a campaign already awarded gives nothing more", () => {
+    const other = campaign({ kind: "goal_spend", amount: "10.00", days: 3, points: 40 });
+    const orders = [order(T0 + HOUR, "200.00")];
+    expect(spendGoalBonuses([goal, other], orders, null, T0 + HOUR, new Set())).toEqual([
+      { campaign_id: goal.id, campaign_version: 1, points: 300 },
+      { campaign_id: other.id, campaign_version: 1, points: 40 },
+    ]);
+    expect(spendGoalBonuses([goal, other], orders, null, T0 + HOUR, new Set([goal.id])).map((b) => b.campaign_id)).toEqual([other.id]);
   });
 
   it("completes a later order's window when an earlier-placed order arrives last", () => {

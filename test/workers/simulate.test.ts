@@ -36,6 +36,13 @@ async function snapshotOf(shop: string, customerId: string, orderGid: string): P
   );
 }
 
+/** What an order itself earned (orders.earned), goal-spend bonuses apart. */
+async function earnedBy(shop: string, customerId: string, orderGid: string): Promise<number> {
+  return runInDurableObject(customerAccount(env, shop, customerId), (_o, state) =>
+    state.storage.sql.exec<{ earned: number }>(`SELECT earned FROM orders WHERE order_gid = ?`, orderGid).one().earned,
+  );
+}
+
 /** The tier the object gives a customer now: a $0.00 order earns nothing but records it. */
 async function tierNow(shop: string, customerId: string): Promise<string | null> {
   const { orderGid } = await pay(shop, customerId, "0.00");
@@ -90,10 +97,12 @@ describe("simulate, then save", () => {
     const from = new Map<string, string | null>();
     for (const [customerId] of SEEDED) from.set(customerId, await tierNow(shop, customerId));
 
+    // From now: only orders placed from here on count toward the goal.
+    const goal = { kind: "goal_spend", translations: { en: { name: "Spend $25" } }, starts_at: new Date().toISOString(), ends_at: null, amount: "25.00", days: 7, points: 150 };
     const request = {
       program: { config: { purchase: 12 } },
       tiers: PROPOSED_TIERS,
-      campaigns: { create: [SILVER_DOUBLE, EVERYONE_TEN_PERCENT] },
+      campaigns: { create: [SILVER_DOUBLE, EVERYONE_TEN_PERCENT, goal] },
       sample_order: { subtotal: "30.00", shipping: "5.00", tax: "2.40", customer_id: "602" },
     };
     const response = await api(shop, "POST", "/points-program/simulate", request);
@@ -105,12 +114,13 @@ describe("simulate, then save", () => {
     expect((await json(await api(shop, "GET", "/campaigns"))).campaigns).toEqual([]);
 
     // "now": a twin of the sample's customer (same history) pays the sample order before the save.
-    expect((await pay(shop, "606", "30.00")).points).toBe(answer.sample.now.points);
+    expect(answer.sample.now.campaign_bonuses).toEqual([]);
+    expect((await pay(shop, "606", "30.00")).points).toBe(answer.sample.now.total_points);
 
     // Save the same change, as a merchant would (the legacy tiers have no route: they are saved directly).
     expect((await api(shop, "PUT", "/points-program", request.program)).status).toBe(200);
     await saveProgramChange(env, shop, (p) => ({ ...p, tiers: PROPOSED_TIERS }), { actor: "test" });
-    for (const body of [SILVER_DOUBLE, EVERYONE_TEN_PERCENT]) expect((await api(shop, "POST", "/campaigns", body)).status).toBe(201);
+    for (const body of [SILVER_DOUBLE, EVERYONE_TEN_PERCENT, goal]) expect((await api(shop, "POST", "/campaigns", body)).status).toBe(201);
 
     // Tier moves: observed from the objects after the save, against the prediction.
     const observed = new Map<string, number>();
@@ -127,8 +137,10 @@ describe("simulate, then save", () => {
 
     // The sample order, paid by the same customer after the save, earns what was predicted, by the same multipliers.
     const { points, orderGid } = await pay(shop, "602", "30.00");
-    expect(points).toBe(answer.sample.proposed.points);
-    expect(points).not.toBe(answer.sample.now.points);
+    expect(answer.sample.proposed.campaign_bonuses).toMatchObject([{ campaign_id: "cmp_proposed_03", points: 150 }]);
+    expect(points).toBe(answer.sample.proposed.total_points);
+    expect(points).not.toBe(answer.sample.now.total_points);
+    expect((await earnedBy(shop, "602", orderGid))).toBe(answer.sample.proposed.points);
     const recorded = await snapshotOf(shop, "602", orderGid);
     // The same but for the campaigns' ids (proposed ones are named cmp_proposed_…) and the version
     // number (the test saves the program and the legacy tiers as two versions).
@@ -144,7 +156,10 @@ describe("simulate, then save", () => {
     expect(answer.points_per_100).toMatchObject({ window_days: 90, orders: SEEDED.length, sales: (seededSales / 100).toFixed(2) });
     // (602 and 606 have paid $30 since, which keeps them in Silver, the tier they were judged in.)
     let earnedAfter = 0;
-    for (const [customerId, subtotal] of SEEDED) earnedAfter += (await pay(shop, customerId, subtotal)).points;
+    for (const [customerId, subtotal] of SEEDED) {
+      const replay = await pay(shop, customerId, subtotal);
+      earnedAfter += await earnedBy(shop, customerId, replay.orderGid); // the order's own points, without goal bonuses
+    }
     expect(answer.points_per_100.proposed).toBe(Math.floor((earnedAfter * 100 * 100 * 100) / seededSales) / 100);
     expect(answer.points_per_100.proposed).toBeGreaterThan(answer.points_per_100.now);
   });

@@ -15,6 +15,7 @@ import {
   tierIdsOf,
   tierMoves,
   type EarnRules,
+  type GoalSpendState,
 } from "../../core/simulate";
 import { campaignsForEarning } from "../../d1/campaigns";
 import { getProgram } from "../../d1/shops";
@@ -54,7 +55,13 @@ const SimulateRequestSchema = z
   })
   .strict();
 
-const Breakdown = z.object({ points: z.number().int(), snapshot: z.record(z.string(), z.unknown()) });
+/** points: the order's own (its snapshot); campaign_bonuses: goal-spend bonuses it reaches; total_points: what orders/paid answers. */
+const Breakdown = z.object({
+  points: z.number().int(),
+  campaign_bonuses: z.array(z.object({ campaign_id: z.string(), campaign_version: z.number().int(), points: z.number().int() })),
+  total_points: z.number().int(),
+  snapshot: z.record(z.string(), z.unknown()),
+});
 const Per100 = z.number().nullable();
 
 const simulateRoute = createRoute({
@@ -62,9 +69,9 @@ const simulateRoute = createRoute({
   path: "/points-program/simulate",
   summary: "Dry run: what a proposed program, tier or campaign change would earn, before it is saved",
   description:
-    `sample: the sample order's points now and as proposed, with the rule snapshot each would record. customers: tier moves over the ` +
+    `sample: the sample order's points now and as proposed, with the rule snapshot each would record, and the goal-spend campaign bonuses it would reach. customers: tier moves over the ` +
     `projection's customers (lifetime points). points_per_100: points per 100 units of the earn base over the earn entries of the last ` +
-    `${SIMULATE_WINDOW_DAYS} days, each order judged at \`at\` for its customer as they stand now. Goal-spend bonuses are not included.`,
+    `${SIMULATE_WINDOW_DAYS} days, each order judged at \`at\` for its customer as they stand now (goal-spend bonuses not included there).`,
   request: { body: { required: true, content: { "application/json": { schema: SimulateRequestSchema } } } },
   responses: {
     200: {
@@ -161,24 +168,33 @@ async function sample(
     taxMills: parseAmountToMills(order.tax ?? "0")!,
     taxesIncluded: order.taxes_included ?? false,
   };
+  const placedAt = order.placed_at ? Date.parse(order.placed_at) : now;
   let lifetime = 0;
+  let states: [GoalSpendState | null, GoalSpendState | null] = [null, null];
   if (order.customer_id) {
     // Asked of the projection first: calling an object creates it (workers/merchant/index.ts).
     const profile = await findProfile(c, shop, order.customer_id);
     if (profile === null) throw new ApiError(404, "customer_not_found", `no customer ${order.customer_id} in this shop`);
     if (profile === UNREACHABLE) throw new ApiError(503, "reporting_unavailable", "customer reporting is temporarily unavailable", { "retry-after": "5" });
-    const account = await customerAccount(c.env, shop, order.customer_id).summary();
-    lifetime = account.total_points_earned - account.total_points_reversed;
+    const account = customerAccount(c.env, shop, order.customer_id);
+    const summary = await account.summary();
+    lifetime = summary.total_points_earned - summary.total_points_reversed;
+    states = await Promise.all([account.goalSpendState([...current.campaigns], placedAt), account.goalSpendState([...proposed.campaigns], placedAt)]);
   }
-  const placedAt = order.placed_at ? Date.parse(order.placed_at) : now;
-  const before = sampleEarn(current, amounts, lifetime, placedAt);
-  const after = sampleEarn(proposed, amounts, lifetime, placedAt);
+  const before = sampleEarn(current, amounts, lifetime, placedAt, states[0]);
+  const after = sampleEarn(proposed, amounts, lifetime, placedAt, states[1]);
+  const breakdown = (earn: typeof before) => ({
+    points: earn.points,
+    campaign_bonuses: earn.bonuses,
+    total_points: earn.points + earn.bonuses.reduce((sum, b) => sum + b.points, 0),
+    snapshot: { ...earn.snapshot } as Record<string, unknown>,
+  });
   return {
     customer_id: order.customer_id ?? null,
     placed_at: new Date(placedAt).toISOString(),
     earn_base: formatMills(after.base_mills),
-    now: { points: before.points, snapshot: { ...before.snapshot } as Record<string, unknown> },
-    proposed: { points: after.points, snapshot: { ...after.snapshot } as Record<string, unknown> },
+    now: breakdown(before),
+    proposed: breakdown(after),
   };
 }
 
