@@ -104,6 +104,11 @@ export function tokenContext(shop: string, kind: "access" | "refresh"): CipherCo
   return context("token", shop, kind);
 }
 
+/** The secret a shop's review provider signs its webhooks with (review_integrations.secret_encrypted). */
+export function reviewSecretContext(shop: string, provider: string): CipherContext {
+  return context("review-secret", shop, provider);
+}
+
 const dataKeyCache = new Map<string, Promise<DataKeys>>();
 
 /**

@@ -1,15 +1,46 @@
 // What a CustomerAccount's ledger holds and what its outbox publishes on the ledger-events
 // queue. Plain types: the object writes them, the queue consumer and the Postgres projection
 // read them, and none of those reaches into another's folder for them.
-import type { AwardSnapshot } from "./program";
+import type { EarnLimit, EarnSnapshot } from "./program";
 
 /**
- * earn, signup, adjustment (+): new points, each a lot that may expire. reversal, redemption,
- * expiry, adjustment (−): points taken. release: a redemption's points given back (Shopify
- * refused the code, the code expired unused, or the order that used it was cancelled).
- * campaign (+): a bonus campaign's points (a spend goal reached, a bonus action).
+ * earn, signup and the other earning actions, adjustment (+): new points, each a lot that may
+ * expire. reversal, redemption, expiry, adjustment (−): points taken. release: a redemption's
+ * points given back (Shopify refused the code, the code expired unused, or the order that used
+ * it was cancelled). campaign (+): a bonus campaign's points (a spend goal reached, a bonus
+ * action).
  */
-export type LedgerKind = "earn" | "reversal" | "signup" | "redemption" | "release" | "expiry" | "adjustment" | "campaign";
+export type LedgerKind =
+  | "earn"
+  | "reversal"
+  | "signup"
+  | "newsletter"
+  | "review"
+  | "birthday"
+  | "social_follow"
+  | "goal_spend"
+  | "redemption"
+  | "release"
+  | "expiry"
+  | "adjustment"
+  | "campaign";
+
+/** Points earned from an action other than an order's purchase (a lot, counted as earned). */
+export const ACTION_KINDS = ["signup", "newsletter", "review", "birthday", "social_follow", "goal_spend"] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+/** What an action's award remembers of the rule that gave it. */
+export interface ActionSnapshot {
+  program_version: number;
+  action: ActionKind;
+  points: number;
+  limit: EarnLimit;
+}
+
+/** Kinds whose points add to total_points_earned (when positive). */
+export function countsAsEarned(kind: LedgerKind): boolean {
+  return kind === "earn" || kind === "adjustment" || kind === "campaign" || (ACTION_KINDS as readonly string[]).includes(kind);
+}
 
 export interface AccountSummary {
   customer_id: string;
@@ -25,9 +56,9 @@ export interface LedgerEntry {
   kind: LedgerKind;
   points: number;
   balance_after: number;
-  source_type: "order" | "refund" | "customer" | "redemption" | "adjustment" | "expiry" | "campaign";
+  source_type: "order" | "refund" | "customer" | "review" | "redemption" | "adjustment" | "expiry" | "campaign";
   source_id: string;
-  snapshot: AwardSnapshot | CampaignBonusSnapshot | null;
+  snapshot: EarnSnapshot | ActionSnapshot | CampaignBonusSnapshot | null;
   note: string | null;
   created_at: string;
 }

@@ -207,16 +207,6 @@ export interface EarnSnapshot {
   base_mills: number;
 }
 
-/** What an action's award remembers: the program version and rule it used. */
-export interface ActionSnapshot {
-  program_version: number;
-  action: ActionName;
-  points: number;
-}
-
-/** The snapshot a ledger entry keeps of the rule that produced it. */
-export type AwardSnapshot = EarnSnapshot | ActionSnapshot;
-
 /**
  * Points for an order's earn base, rounded down: base × rate in whole points, then every
  * applicable multiplier's product, in integers.

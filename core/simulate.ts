@@ -128,7 +128,8 @@ export function sampleEarn(
 ): { points: number; bonuses: CampaignBonus[]; base_mills: number; snapshot: EarnSnapshot } {
   const baseMills = earnBaseMills(rules.program.earn_base, amounts);
   const { points, snapshot, tierId } = earnOrder(rules.program, baseMills, tierMultipliersForLifetime(rules.program, lifetime), rules.campaigns, at);
-  const orders = [...(state?.orders ?? []), { paidAt: at, baseMills, refundedMills: 0, cancelled: false }];
+  // Goal spend counts the subtotal, as the object records it (orders.base_mills), whatever the earn base.
+  const orders = [...(state?.orders ?? []), { paidAt: at, baseMills: amounts.baseMills, refundedMills: 0, cancelled: false }];
   const bonuses = spendGoalBonuses(rules.campaigns, orders, tierId, at, new Set(state?.awarded ?? []));
   return { points, bonuses, base_mills: baseMills, snapshot };
 }

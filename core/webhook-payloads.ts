@@ -189,13 +189,41 @@ export function shopDomainsNamedIn(body: Record<string, unknown>): string[] {
   return named;
 }
 
+/**
+ * A customer's email marketing consent. Webhooks of API versions before 2025-01 carry it on the
+ * customer; later ones only on customers_email_marketing_consent/update.
+ */
+const EmailMarketingConsentSchema = z
+  .object({
+    state: z.string().max(40).nullable().optional(),
+    opt_in_level: z.string().max(40).nullable().optional(),
+    consent_updated_at: optionalTimestamp,
+  })
+  .passthrough();
+
 export const CustomerPayloadSchema = z.object({
   admin_graphql_api_id: gid("Customer"),
   email: storedText(320).nullable().optional(),
   first_name: storedText(255).nullable().optional(),
   last_name: storedText(255).nullable().optional(),
   created_at: optionalTimestamp,
+  email_marketing_consent: EmailMarketingConsentSchema.nullable().optional(),
 });
+
+/** customers_email_marketing_consent/update. */
+export const EmailConsentPayloadSchema = z.object({
+  customer_id: numericId,
+  email_address: storedText(320).nullable().optional(),
+  email_marketing_consent: EmailMarketingConsentSchema,
+});
+
+/** The consent when it is `subscribed` (the newsletter award), else null. */
+export function subscribedConsent(
+  consent: z.infer<typeof EmailMarketingConsentSchema> | null | undefined,
+): { consentedAt: number | null } | null {
+  if (consent?.state !== "subscribed") return null;
+  return { consentedAt: consent.consent_updated_at ? Date.parse(consent.consent_updated_at) : null };
+}
 
 /**
  * X-Shopify-Triggered-At ("2026-11-30T18:00:27.877041743Z": up to nanoseconds) as epoch ms;

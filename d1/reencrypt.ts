@@ -1,7 +1,7 @@
-// Re-encrypts the shops' Admin API tokens still in v1 or under a retired key to v2 under the
+// Re-encrypts the shops' Admin API tokens (and review providers' secrets) still in v1 or under a retired key to v2 under the
 // current key. Resumable and idempotent: the rows themselves say what is left, and each write
 // is a compare-and-set on the old ciphertext, so a concurrent install (a new token) wins.
-import { encryptText, isCurrent, openForReencryption, tokenContext, type Keyring } from "../core/crypto";
+import { decryptText, encryptText, isCurrent, openForReencryption, reviewSecretContext, tokenContext, type Keyring } from "../core/crypto";
 
 export interface ReencryptPage {
   rewritten: number;
@@ -51,4 +51,33 @@ export async function reencryptShopTokens(env: Pick<Env, "DB">, ring: Keyring, l
     }
   }
   return { rewritten, unreadable, next: results.length === limit ? results[results.length - 1]!.domain : null };
+}
+
+/** The review providers' webhook secrets (review_integrations) under a retired key, rewritten under the current one. */
+export async function reencryptReviewSecrets(env: Pick<Env, "DB">, ring: Keyring, limit: number, after = ""): Promise<ReencryptPage> {
+  const prefix = `v2.${ring.current.kid}.`;
+  const { results } = await env.DB.prepare(
+    `SELECT shop, provider, secret_encrypted FROM review_integrations
+      WHERE shop > ?1 AND substr(secret_encrypted, 1, ?2) <> ?3 ORDER BY shop LIMIT ?4`,
+  )
+    .bind(after, prefix.length, prefix, limit)
+    .all<{ shop: string; provider: string; secret_encrypted: string }>();
+  let rewritten = 0;
+  let unreadable = 0;
+  for (const row of results) {
+    const context = reviewSecretContext(row.shop, row.provider);
+    let sealed: string;
+    try {
+      sealed = await encryptText(ring.current, await decryptText(ring, row.secret_encrypted, context), context);
+    } catch (error) {
+      unreadable++;
+      console.warn("reencrypt: a review secret opens under no configured key", row.shop, String(error));
+      continue;
+    }
+    const result = await env.DB.prepare(`UPDATE review_integrations SET secret_encrypted = ?1 WHERE shop = ?2 AND secret_encrypted = ?3`)
+      .bind(sealed, row.shop, row.secret_encrypted)
+      .run();
+    rewritten += result.meta.changes;
+  }
+  return { rewritten, unreadable, next: results.length === limit ? results[results.length - 1]!.shop : null };
 }

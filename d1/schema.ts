@@ -195,3 +195,19 @@ export const deadLetters = sqliteTable(
     uniqueIndex("dead_letters_message").on(t.queue, t.bodyHash),
   ],
 );
+
+/**
+ * A shop's review provider and the secret its webhooks are signed with (sealed: core/crypto
+ * encryptText with reviewSecretContext). One provider per shop.
+ */
+export const reviewIntegrations = sqliteTable(
+  "review_integrations",
+  {
+    shop: text("shop").primaryKey(),
+    provider: text("provider", { enum: ["judgeme"] }).notNull(),
+    secretEncrypted: text("secret_encrypted").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [check("review_integrations_provider", sql`${t.provider} IN ('judgeme')`)],
+);

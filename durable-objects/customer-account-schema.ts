@@ -132,4 +132,31 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
     `ALTER TABLE orders ADD COLUMN paid_at INTEGER`,
     `UPDATE orders SET paid_at = updated_at WHERE paid = 1`,
   ],
+  // 5: earning actions. Each award (signup, newsletter, review, birthday, social follow, goal
+  // spend) with its idempotency key and the time its limit counts it at; the shopper's birthday.
+  [
+    `CREATE TABLE action_awards (
+       key TEXT PRIMARY KEY,
+       action TEXT NOT NULL,
+       -- what the limit is counted per within the action: the network of a social follow, else ''
+       scope TEXT NOT NULL DEFAULT '',
+       awarded_for INTEGER NOT NULL,
+       points INTEGER NOT NULL CHECK (points > 0),
+       ledger_seq INTEGER NOT NULL,
+       created_at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX action_awards_by_action ON action_awards (action, scope, awarded_for)`,
+    // Signup bonuses awarded before this table count toward the signup limit.
+    `INSERT INTO action_awards (key, action, scope, awarded_for, points, ledger_seq, created_at)
+       SELECT idempotency_key, 'signup', '', created_at, points, seq, created_at FROM ledger WHERE kind = 'signup' AND points > 0`,
+    `CREATE TABLE birthday (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       month INTEGER NOT NULL,
+       day INTEGER NOT NULL,
+       year INTEGER,
+       set_at INTEGER NOT NULL,
+       -- 00:00 UTC of the next birthday to award; the alarm wakes for it
+       next_award_at INTEGER NOT NULL
+     )`,
+  ],
 ];

@@ -1,5 +1,6 @@
 import type { Campaign } from "../core/campaigns";
-import type { ProgramSettings } from "../core/program";
+import type { ProgramSettings, SocialNetwork } from "../core/program";
+import type { AwardOutcome } from "./earning-actions";
 import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
 import type { RedemptionTerms } from "../core/rewards";
 import type { RewardSnapshot, ShopperRedemption } from "./redemptions";
@@ -55,6 +56,55 @@ export interface CustomerCreatedInput extends AccountIdentity {
   customerGid: string;
   profile: CustomerProfile;
   program: ProgramSettings;
+  /** Set when the customer's email marketing consent is `subscribed`. */
+  newsletter?: NewsletterConsent | null;
+}
+
+/** An email marketing consent that is `subscribed`. */
+export interface NewsletterConsent {
+  /** consent_updated_at (epoch ms): one subscription, whatever the redeliveries; null if Shopify sent none. */
+  consentedAt: number | null;
+  /** When the delivery says it happened: the limit counts it then when consentedAt is null. */
+  triggeredAt: number;
+}
+
+export interface NewsletterInput extends AccountIdentity {
+  delivery: Delivery;
+  customerGid: string;
+  program: ProgramSettings;
+  newsletter: NewsletterConsent;
+}
+
+export interface ReviewInput extends AccountIdentity {
+  /** The provider's review id: the award's idempotency key. */
+  reviewId: string;
+  /** When the review was written (the limit counts it then); absent: now. */
+  at?: number;
+  program: ProgramSettings;
+}
+
+export interface SocialFollowInput extends AccountIdentity {
+  network: SocialNetwork;
+  /** The request's Idempotency-Key, or a fresh id. */
+  requestKey: string;
+  /** The limit counts it at this time; absent: now (tests pass a fixed clock). */
+  at?: number;
+  program: ProgramSettings;
+}
+
+export type ActionResult = AwardOutcome & { balance: number };
+
+export interface SetBirthdayInput extends AccountIdentity {
+  month: number;
+  day: number;
+  year?: number;
+  /** Absent: now. */
+  at?: number;
+}
+
+export interface CustomerActions {
+  birthday: { month: number; day: number } | null;
+  social_follows: string[];
 }
 
 export interface RedeemInput extends AccountIdentity {

@@ -15,7 +15,10 @@ import {
 } from "../core/expiry";
 import { earnOrder, goalSpendLookaround, spendGoalBonuses, type Campaign } from "../core/campaigns";
 import type { PaidOrderSpend } from "../core/goal-spend";
-import { actionPoints, earnBaseMills, legacyTierMultiplier, reversalTarget, type AwardSnapshot, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { earnBaseMills, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { goalSpendRule } from "../core/earn-limits";
+import { getProgram } from "../d1/shops";
+import * as earning from "./earning-actions";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
@@ -33,13 +36,20 @@ import {
   type RedemptionRow,
   type ShopperRedemption,
 } from "./redemptions";
-import type { AccountSummary, CampaignBonusSnapshot, LedgerEntry, LedgerEvent, LedgerKind } from "../core/ledger-events";
+import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type CampaignBonusSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
 import type {
   AccountHistory,
   AccountIdentity,
   AdjustInput,
   AdjustResult,
+  ActionResult,
+  CustomerActions,
   CustomerCreatedInput,
+  NewsletterInput,
+  NewsletterConsent,
+  ReviewInput,
+  SetBirthdayInput,
+  SocialFollowInput,
   Delivery,
   EffectResult,
   OrderCancelledInput,
@@ -88,9 +98,7 @@ interface Trigger {
 type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lots.OpenLot[] };
 
 /** Kinds that count as the customer's activity (after_inactivity expiry). */
-const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", "signup", "redemption", "adjustment", "campaign"]);
-/** Kinds whose points count as earned (lifetime points, tiers). */
-const EARNED_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", "signup", "adjustment", "campaign"]);
+const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", ...ACTION_KINDS, "redemption", "adjustment", "campaign"]);
 
 export function customerAccountName(shop: string, customerId: string): string {
   return `${shop}:${customerId}`;
@@ -151,11 +159,12 @@ export class CustomerAccount extends DurableObject<Env> {
       }
       const bonus = this.awardSpendGoals(input.campaigns ?? [], tierId, placedAt, input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
+      const goal = this.awardGoalSpend(input.program, input.orderGid, input.placedAt ?? Date.now());
       this.markCodesUsed(codeHashes, input.orderGid);
       if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
-      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points + bonus;
+      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points + goal + bonus;
       // Refunds or a cancellation that arrived before the payment are applied now.
-      return points + bonus - this.reconcile(input.orderGid, {
+      return points + goal + bonus - this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:late-reversal`,
@@ -253,17 +262,103 @@ export class CustomerAccount extends DurableObject<Env> {
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
-      const points = actionPoints(input.program, "signup");
-      if (points > 0) {
-        this.append("signup", points, {
-          sourceType: "customer",
-          sourceId: input.customerGid,
-          idempotencyKey: `${input.customerGid}:signup`,
-          note: "signup bonus",
-        }, { program_version: input.program.version, action: "signup", points });
-      }
-      return points;
+      const signup = this.awardAction(earning.signupAward(input.program, input.customerGid, Date.now()));
+      const newsletter = input.newsletter ? this.awardNewsletter(input.program, input.customerGid, input.newsletter) : null;
+      return (signup.outcome === "applied" ? signup.points : 0) + (newsletter?.outcome === "applied" ? newsletter.points : 0);
     });
+  }
+
+  // --- Earning actions (RPC); the rules live in earning-actions.ts ------------------------------
+
+  /** Email marketing consent became `subscribed`: the newsletter award. */
+  newsletterSubscribed(input: NewsletterInput): ActionResult {
+    this.bindIdentity(input);
+    this.recordDelivery(input.delivery);
+    const result = this.transaction(() => {
+      this.rememberPolicy(input.program);
+      return this.awardNewsletter(input.program, input.customerGid, input.newsletter);
+    });
+    if (result.outcome === "applied") this.afterCommit();
+    return { ...result, balance: this.summaryRow().points_balance };
+  }
+
+  /** A review published through the shop's review provider: once per review id, within the limit. */
+  reviewPublished(input: ReviewInput): ActionResult {
+    this.bindIdentity(input);
+    return this.awardOnce(input.program, earning.reviewAward(input.program, input.reviewId, input.at ?? Date.now()));
+  }
+
+  /** A follow from the widget: counted per network; a retried request (same key) answers the same. */
+  socialFollow(input: SocialFollowInput): ActionResult {
+    this.bindIdentity(input);
+    return this.awardOnce(input.program, earning.socialFollowAward(input.program, input.network, input.requestKey, input.at ?? Date.now()));
+  }
+
+  /** The shopper's birthday, given once (earning-actions.ts setBirthday). */
+  setBirthday(input: SetBirthdayInput): { outcome: earning.SetBirthdayOutcome; birthday: { month: number; day: number } } {
+    this.bindIdentity(input);
+    const outcome = this.transaction(() => earning.setBirthday(this.sql, input, input.at ?? Date.now()));
+    if (outcome === "set") this.armAlarm();
+    const stored = earning.storedBirthday(this.sql)!;
+    return { outcome, birthday: { month: stored.month, day: stored.day } };
+  }
+
+  /** What the shopper already did, for the widget. */
+  actions(): CustomerActions {
+    const birthday = earning.storedBirthday(this.sql);
+    return { birthday: birthday ? { month: birthday.month, day: birthday.day } : null, social_follows: earning.followedNetworks(this.sql) };
+  }
+
+  /** The one award path of every earning action (campaign bonuses hook in here). Inside a transaction. */
+  private awardAction(award: earning.ActionAward): earning.AwardOutcome {
+    return earning.awardAction(this.sql, award, (a, points, snapshot) =>
+      this.append(a.action, points, { sourceType: a.sourceType, sourceId: a.sourceId, idempotencyKey: a.key, note: a.note }, snapshot),
+    );
+  }
+
+  private awardOnce(program: ProgramSettings, award: earning.ActionAward): ActionResult {
+    const result = this.transaction(() => {
+      this.rememberPolicy(program);
+      return this.awardAction(award);
+    });
+    if (result.outcome === "applied") this.afterCommit();
+    return { ...result, balance: this.summaryRow().points_balance };
+  }
+
+  private awardNewsletter(program: ProgramSettings, customerGid: string, consent: NewsletterConsent): earning.AwardOutcome {
+    return this.awardAction(earning.newsletterAward(program, customerGid, consent));
+  }
+
+  /** After an order is paid: the goal-spend award when its window's spend reaches the amount. */
+  private awardGoalSpend(program: ProgramSettings, orderGid: string, at: number): number {
+    const rule = goalSpendRule(program);
+    const reachedAt = rule ? earning.goalSpendReachedAt(this.sql, rule, at) : null;
+    if (!rule || reachedAt === null) return 0;
+    const result = this.awardAction(earning.goalSpendAward(program, rule, orderGid, reachedAt));
+    return result.outcome === "applied" ? result.points : 0;
+  }
+
+  /**
+   * The alarm: the birthday due by `now`, once (key birthday:<year>), under the shop's program
+   * then. False when the program could not be read (the alarm tries again in a minute).
+   */
+  private async awardDueBirthday(now: number): Promise<boolean> {
+    const due = earning.dueBirthday(this.sql, now);
+    if (!due) return true;
+    const { shop } = this.identity()!;
+    let program: ProgramSettings;
+    try {
+      program = await getProgram(this.env, shop);
+    } catch (error) {
+      console.warn("birthday: program unavailable, the alarm will retry", String(error));
+      return false;
+    }
+    this.transaction(() => {
+      if (earning.dueBirthday(this.sql, now)?.at !== due.at) return; // handled meanwhile
+      this.awardAction(earning.birthdayAward(program, due));
+      earning.birthdayHandled(this.sql, due.at);
+    });
+    return true;
   }
 
   // --- Redemption: the saga of money rule 4 (RPC) ---------------------------------------------
@@ -665,13 +760,16 @@ export class CustomerAccount extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // The alarm is spent: whatever is still to do after this run needs the next one.
     const now = Date.now();
+    let birthdayDone = true;
     if (this.identity()) {
       await this.settleDueRedemptions(now);
       this.expireDueCodes(now);
+      birthdayDone = await this.awardDueBirthday(now);
       this.expireAndRemind(now);
     }
     await this.flushOutbox();
-    this.armAlarm(Date.now() + 1_000);
+    // A birthday still due (D1 unreadable) waits a minute rather than spinning every second.
+    this.armAlarm(Date.now() + (birthdayDone ? 1_000 : 60_000));
   }
 
   /** Sends unsent rows (and rows sent long ago but never confirmed). */
@@ -729,12 +827,7 @@ export class CustomerAccount extends DurableObject<Env> {
     apply: () => number,
   ): EffectResult {
     this.bindIdentity(identity);
-    this.sql.exec(
-      `INSERT OR IGNORE INTO deliveries (delivery_id, topic, received_at) VALUES (?, ?, ?)`,
-      delivery.id,
-      delivery.topic,
-      Date.now(),
-    );
+    this.recordDelivery(delivery);
     const seen = this.sql
       .exec<{ result: string }>(`SELECT result FROM effects WHERE idempotency_key = ?`, idempotencyKey)
       .toArray()[0];
@@ -755,6 +848,15 @@ export class CustomerAccount extends DurableObject<Env> {
     this.afterCommit();
     const balance = this.summaryRow().points_balance;
     return points === 0 ? { outcome: "recorded", points: 0, balance } : { outcome: "applied", points, balance };
+  }
+
+  private recordDelivery(delivery: Delivery): void {
+    this.sql.exec(
+      `INSERT OR IGNORE INTO deliveries (delivery_id, topic, received_at) VALUES (?, ?, ?)`,
+      delivery.id,
+      delivery.topic,
+      Date.now(),
+    );
   }
 
   /** One storage transaction; the in-memory copy of the account row is dropped if it rolls back. */
@@ -841,12 +943,12 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: AwardSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | ActionSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
     const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {
       points_balance: before.points_balance + points,
-      total_points_earned: before.total_points_earned + (points > 0 && EARNED_KINDS.has(kind) ? points : 0),
+      total_points_earned: before.total_points_earned + (points > 0 && countsAsEarned(kind) ? points : 0),
       total_points_redeemed: before.total_points_redeemed + (kind === "redemption" ? -points : kind === "release" ? -points : 0),
       total_points_reversed: before.total_points_reversed + (taken ? -points : 0),
     };

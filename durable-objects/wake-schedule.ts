@@ -1,7 +1,8 @@
 // When a CustomerAccount's alarm must next run: the earliest of an outbox resend, a redemption
 // to settle, an issued code to expire, a lot to expire or remind of, and the balance's
-// inactivity expiry and its reminder. Each account arms its own alarm; nothing scans customers.
+// inactivity expiry and its reminder, the birthday award. Each account arms its own alarm; nothing scans customers.
 import { CODE_EXPIRY_GRACE_MS, inactivityExpiresAt, reminderAt, type PointsExpiry } from "../core/expiry";
+import { nextBirthdayWake } from "./earning-actions";
 import { nextLotExpiry, nextUnremindedExpiry } from "./lots";
 
 export interface AccountClock {
@@ -22,6 +23,7 @@ export function nextWakeAt(sql: SqlStorage, account: AccountClock): number | nul
     at(`SELECT min(resolve_after) AS at FROM redemptions WHERE status = 'pending'`),
     after(at(`SELECT min(ends_at) AS at FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL`), CODE_EXPIRY_GRACE_MS),
     nextLotExpiry(sql),
+    nextBirthdayWake(sql),
   ];
   const unreminded = nextUnremindedExpiry(sql);
   if (unreminded !== null) candidates.push(reminderAt(account.policy, unreminded));

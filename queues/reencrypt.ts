@@ -1,4 +1,5 @@
-// The encryption migration, one bounded step per sweep: shop tokens in D1 and customer emails
+// The encryption migration, one bounded step per sweep: shop tokens and review providers'
+// secrets in D1 and customer emails
 // in Postgres still in v1 or under a retired key are rewritten as v2 under the current key,
 // until none remain. Safe to run any number of times, concurrently with normal writes.
 //
@@ -11,7 +12,7 @@
 // before the migration (or before a rotation). The projection stores them as they come; the
 // next sweep finds and rewrites them.
 import { keyring, type KeySource } from "../core/crypto";
-import { reencryptShopTokens } from "../d1/reencrypt";
+import { reencryptReviewSecrets, reencryptShopTokens } from "../d1/reencrypt";
 import { withReporting } from "../postgres/client";
 import { reencryptEmails, type EmailCursor } from "../postgres/reencrypt";
 
@@ -19,6 +20,8 @@ const MAX_PAGES = 5;
 
 export interface ReencryptResult {
   tokens: number;
+  /** Review providers' webhook secrets (review_integrations). */
+  reviewSecrets: number;
   emails: number;
   unreadable: number;
   /** False when Postgres could not be reached; the next sweep tries again. */
@@ -30,7 +33,7 @@ export async function reencryptBatch(
   limit: number,
 ): Promise<ReencryptResult> {
   const ring = await keyring(env);
-  const result: ReencryptResult = { tokens: 0, emails: 0, unreadable: 0, emailsReachable: true };
+  const result: ReencryptResult = { tokens: 0, reviewSecrets: 0, emails: 0, unreadable: 0, emailsReachable: true };
 
   let afterShop: string | null = "";
   for (let page = 0; page < MAX_PAGES && afterShop !== null && result.tokens < limit; page++) {
@@ -38,6 +41,14 @@ export async function reencryptBatch(
     result.tokens += step.rewritten;
     result.unreadable += step.unreadable;
     afterShop = step.next;
+  }
+
+  let afterSecret: string | null = "";
+  for (let page = 0; page < MAX_PAGES && afterSecret !== null && result.reviewSecrets < limit; page++) {
+    const step = await reencryptReviewSecrets(env, ring, limit, afterSecret);
+    result.reviewSecrets += step.rewritten;
+    result.unreadable += step.unreadable;
+    afterSecret = step.next;
   }
 
   try {

@@ -1,26 +1,30 @@
-// Customers: the signup bonus and the customer's profile (email encrypted, blind-indexed).
+// Customers: the signup bonus, the customer's profile (email encrypted, blind-indexed) and the
+// newsletter award when their email marketing consent becomes `subscribed`.
 import { dataKeys, emailBlindIndex, emailContext, encryptText } from "../core/crypto";
-import { CustomerPayloadSchema, digitsOfGid } from "../core/webhook-payloads";
+import { CustomerPayloadSchema, digitsOfGid, EmailConsentPayloadSchema, subscribedConsent } from "../core/webhook-payloads";
 import { getProgram } from "../d1/shops";
 import { customerAccount } from "../durable-objects/stubs";
-import { topic } from "./topic";
+import { topic, type TopicOutcome } from "./topic";
 
 export const customerTopics = {
-  // customers/create → signup bonus and the customer's profile
+  // customers/create → signup bonus, the customer's profile (and the newsletter award if the
+  // payload says they subscribed: API versions before 2025-01 carry the consent here)
   "customers/create": topic({
     schema: CustomerPayloadSchema,
     needsInstalledShop: true,
-    async apply({ env, shop, delivery }, payload) {
+    async apply({ env, shop, delivery, triggeredAt }, payload) {
       const customerId = digitsOfGid(payload.admin_graphql_api_id);
       const keys = await dataKeys(env.ENCRYPTION_KEY);
       const email = payload.email?.trim() || null;
       const program = await getProgram(env, shop);
+      const consent = subscribedConsent(payload.email_marketing_consent);
       return customerAccount(env, shop, customerId).customerCreated({
         shop,
         customerId,
         delivery,
         customerGid: payload.admin_graphql_api_id,
         program,
+        newsletter: consent ? { ...consent, triggeredAt } : null,
         profile: {
           email_encrypted: email ? await encryptText(keys, email, emailContext(shop, customerId)) : null,
           email_blind_index: email ? await emailBlindIndex(keys, shop, email) : null,
@@ -29,6 +33,29 @@ export const customerTopics = {
           shopify_created_at: payload.created_at ?? null,
         },
       });
+    },
+  }),
+  // customers_email_marketing_consent/update → the newsletter award when the state is
+  // `subscribed`; each subscription (its consent_updated_at) once, within the limit
+  "customers_email_marketing_consent/update": topic({
+    schema: EmailConsentPayloadSchema,
+    needsInstalledShop: true,
+    async apply({ env, shop, delivery, triggeredAt }, payload): Promise<TopicOutcome> {
+      const consent = subscribedConsent(payload.email_marketing_consent);
+      if (!consent) return { outcome: "ignored", reason: "not_subscribed" };
+      const customerId = payload.customer_id;
+      const program = await getProgram(env, shop);
+      const result = await customerAccount(env, shop, customerId).newsletterSubscribed({
+        shop,
+        customerId,
+        delivery,
+        customerGid: `gid://shopify/Customer/${customerId}`,
+        program,
+        newsletter: { ...consent, triggeredAt },
+      });
+      if (result.outcome === "applied") return { outcome: "applied", points: result.points, balance: result.balance };
+      if (result.outcome === "duplicate") return { outcome: "duplicate", points: result.points, balance: result.balance };
+      return { outcome: "ignored", reason: result.outcome };
     },
   }),
 };

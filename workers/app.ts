@@ -6,6 +6,7 @@ import { errorBody } from "./http/envelope";
 import { merchant } from "./merchant";
 import { storefront } from "./storefront";
 import { webhooks } from "./webhooks";
+import { integrations } from "./integrations";
 import { benchFloor } from "./bench-floor";
 import { auth } from "./auth";
 import { requireConfig } from "./http/require-config";
@@ -15,6 +16,7 @@ export const app = new OpenAPIHono<App>();
 app.use(requireConfig());
 
 app.route("/", webhooks);
+app.route("/", integrations);
 app.route("/proxy/v1/api", storefront);
 app.route("/v1/api", merchant);
 app.route("/auth", auth);

@@ -78,6 +78,9 @@ const doc = (await (await call(`${F.ORIGIN}/openapi.json`)).json()) as OpenApiDo
 
 function authOf(path: string, operation: OpenApiOperation): Auth {
   if (operation.parameters?.some((p) => p.in === "header" && p.name.toLowerCase() === "x-shopify-hmac-sha256")) return "webhook";
+  // A review provider's webhook is signed over its body with the shop's provider secret, which
+  // the fuzzer does not hold: no credentials to forge, but every answer must still be a 4xx.
+  if (operation.parameters?.some((p) => p.in === "header" && p.name.toLowerCase() === "judgeme-hmac-sha256")) return "none";
   if (path.startsWith("/proxy/")) return "proxy";
   if (path.startsWith("/admin/")) return "admin";
   // The dashboard API and the install (token exchange) both take the App Bridge session token.

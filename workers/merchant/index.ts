@@ -10,6 +10,7 @@ import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "./auth";
 import { findProfile, UNREACHABLE } from "./known-customer";
+import { registerIntegrationRoutes } from "./integrations";
 import { registerPointsRoutes } from "./points";
 import { registerProgramRoutes } from "./program";
 import { registerRewardRoutes } from "./rewards";
@@ -105,6 +106,7 @@ export const merchant = createSurface([
 registerPointsRoutes(merchant);
 registerProgramRoutes(merchant);
 registerRewardRoutes(merchant);
+registerIntegrationRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
 

@@ -14,6 +14,7 @@ import { rateLimit } from "../http/rate-limit";
 import { createSurface } from "../http/surface";
 import { appProxyAuth, requireCustomer } from "./auth";
 import { proxyQuery } from "./proxy-query";
+import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 
 
@@ -114,3 +115,4 @@ storefront.openapi(configRoute, async (c) => {
 });
 
 registerRedemptionRoutes(storefront);
+registerEarningRoutes(storefront);
