@@ -3,6 +3,7 @@
 // migration in d1/migrations from it, and `npm test` fails when a change has no migration.
 import { sql } from "drizzle-orm";
 import { check, integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { CAMPAIGN_KINDS, type CampaignInput } from "../core/campaigns";
 import { REWARD_TYPES, type Reward } from "../core/rewards";
 import type { VipTier } from "../core/tiers";
 
@@ -138,6 +139,50 @@ export const vipTierVersions = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.shop, t.tierId, t.version] })],
+);
+
+/**
+ * Bonus campaigns (core/campaigns.ts), one row each in its current state: the merchant's fields
+ * as JSON, with the times earning selects by as columns. Every change also writes a row in
+ * campaign_versions, in the same batch.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    /** `cmp_…` */
+    id: text("id").primaryKey(),
+    shop: text("shop").notNull(),
+    kind: text("kind", { enum: CAMPAIGN_KINDS }).notNull(),
+    campaign: text("campaign", { mode: "json" }).$type<CampaignInput>().notNull(),
+    startsAt: integer("starts_at").notNull(),
+    /** null: open-ended. */
+    endsAt: integer("ends_at"),
+    /** When the merchant ended it early (ends_at was set to the same moment). */
+    endedAt: integer("ended_at"),
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("campaigns_shop_ends").on(t.shop, t.endsAt),
+    check("campaigns_kind", sql`${t.kind} IN (${sql.raw(CAMPAIGN_KINDS.map((kind) => `'${kind}'`).join(", "))})`),
+  ],
+);
+
+/** Append-only: each campaign as it was after every change, with who made it. */
+export const campaignVersions = sqliteTable(
+  "campaign_versions",
+  {
+    campaignId: text("campaign_id").notNull(),
+    version: integer("version").notNull(),
+    shop: text("shop").notNull(),
+    change: text("change", { enum: ["created", "updated", "ended"] }).notNull(),
+    /** The merchant user (session token `sub`). */
+    changedBy: text("changed_by").notNull(),
+    campaign: text("campaign").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.version] }), index("campaign_versions_shop").on(t.shop, t.createdAt)],
 );
 
 export const webhookInbox = sqliteTable(

@@ -1,3 +1,4 @@
+import type { Campaign } from "../core/campaigns";
 import type { ProgramSettings, SocialNetwork } from "../core/program";
 import type { AwardOutcome } from "./earning-actions";
 import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
@@ -37,6 +38,8 @@ export interface OrderPaidInput extends AccountIdentity {
   program: ProgramSettings;
   /** The shop's VIP tiers (all, disabled included); absent: the object reads them from D1. */
   tiers?: VipTier[];
+  /** The shop's campaigns (d1/campaigns.ts campaignsForEarning), judged at the placed time. */
+  campaigns?: Campaign[];
 }
 
 /** The shop's tier configuration, when the caller has it; the object reads what is absent from D1. */

@@ -13,7 +13,9 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { computeOrderEarn, earnBaseMills, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
+import { earnOrder, goalSpendLookaround, spendGoalBonuses, type Campaign } from "../core/campaigns";
+import type { PaidOrderSpend } from "../core/goal-spend";
+import { earnBaseMills, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
 import { goalSpendRule } from "../core/earn-limits";
 import { evaluateCustomerTier, pointsContribution, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
 import { redemptionTerms } from "../core/rewards";
@@ -39,7 +41,7 @@ import {
   type RedemptionRow,
   type ShopperRedemption,
 } from "./redemptions";
-import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
+import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type CampaignBonusSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
 import type {
   AccountHistory,
   AccountIdentity,
@@ -114,7 +116,7 @@ interface Trigger {
 type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lots.OpenLot[] };
 
 /** Kinds that count as the customer's activity (after_inactivity expiry). */
-const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", ...ACTION_KINDS, "redemption", "adjustment"]);
+const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", ...ACTION_KINDS, "redemption", "adjustment", "campaign"]);
 
 export function customerAccountName(shop: string, customerId: string): string {
   return `${shop}:${customerId}`;
@@ -150,9 +152,17 @@ export class CustomerAccount extends DurableObject<Env> {
     const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
       this.rememberPolicy(input.program);
-      // The order earns at the tier held when it is paid, before it counts towards one.
+      // The order earns at the tier held when it is paid, before it counts towards one; campaigns
+      // are judged at the order's placed time, for that tier.
       const { held } = this.evaluateTiers(tiers);
-      const { points, snapshot } = computeOrderEarn(input.program, earnBaseMills(input.program.earn_base, input), tierMultiplier(held));
+      const placedAt = input.placedAt ?? Date.now();
+      const { points, snapshot, tierId } = earnOrder(
+        input.program,
+        earnBaseMills(input.program.earn_base, input),
+        tierMultiplier(held),
+        input.campaigns ?? [],
+        placedAt,
+      );
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
           `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)
@@ -163,7 +173,7 @@ export class CustomerAccount extends DurableObject<Env> {
           input.baseMills,
           points,
           JSON.stringify(snapshot),
-          input.placedAt ?? Date.now(),
+          placedAt,
           Date.now(),
         )
         .one();
@@ -175,8 +185,9 @@ export class CustomerAccount extends DurableObject<Env> {
           note: null,
         }, snapshot);
       }
+      const bonus = this.awardSpendGoals(input.campaigns ?? [], tierId, placedAt, input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
-      const goal = this.awardGoalSpend(input.program, input.orderGid, input.placedAt ?? Date.now());
+      const goal = this.awardGoalSpend(input.program, input.orderGid, placedAt);
       this.markCodesUsed(codeHashes, input.orderGid);
       if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
       // Refunds or a cancellation that arrived before the payment are applied now.
@@ -187,8 +198,60 @@ export class CustomerAccount extends DurableObject<Env> {
         note: "refunds or cancellation received before the payment",
       });
       this.evaluateTiers(tiers);
-      return points + goal - late;
+      return points + goal + bonus - late;
     });
+  }
+
+  /**
+   * Goal-spend campaigns (core/campaigns.ts goalSpendReached) that the order placed at `at`
+   * reaches: each awards its points once per customer (key `campaign:<id>:goal`). Returns the
+   * points awarded.
+   */
+  private awardSpendGoals(campaigns: readonly Campaign[], tierId: string | null, at: number, orderGid: string): number {
+    const state = this.goalSpendState(campaigns, at);
+    if (!state) return 0;
+    let awarded = 0;
+    for (const bonus of spendGoalBonuses(campaigns, state.orders, tierId, at, new Set(state.awarded))) {
+      const goal = campaigns.find((c) => c.id === bonus.campaign_id);
+      if (goal?.kind !== "goal_spend") continue;
+      const key = `campaign:${goal.id}:goal`;
+      const snapshot: CampaignBonusSnapshot = {
+        campaign_id: goal.id,
+        campaign_version: goal.version,
+        campaign_kind: "goal_spend",
+        points: goal.points,
+        amount: goal.amount,
+        days: goal.days,
+        order_gid: orderGid,
+      };
+      this.append("campaign", goal.points, { sourceType: "campaign", sourceId: goal.id, idempotencyKey: key, note: goal.translations.en.name }, snapshot);
+      awarded += goal.points;
+    }
+    return awarded;
+  }
+
+  /**
+   * What goal-spend campaigns judge an order placed at `at` by: the paid orders placed within
+   * their longest window either side, and the campaigns whose bonus this customer already has.
+   * Null when no campaign is a goal-spend one. (Read by the simulate dry run too.)
+   */
+  goalSpendState(campaigns: readonly Campaign[], at: number): { orders: PaidOrderSpend[]; awarded: string[] } | null {
+    const around = goalSpendLookaround(campaigns, at);
+    if (!around) return null;
+    const orders = this.sql
+      .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
+        `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders
+         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at < ?`,
+        around.after,
+        around.before,
+      )
+      .toArray()
+      .map((o) => ({ paidAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
+    const awarded = this.sql
+      .exec<{ source_id: string }>(`SELECT source_id FROM ledger WHERE kind = 'campaign' AND idempotency_key LIKE 'campaign:%:goal'`)
+      .toArray()
+      .map((r) => r.source_id);
+    return { orders, awarded };
   }
 
   async orderCancelled(input: OrderCancelledInput): Promise<EffectResult> {
@@ -1056,7 +1119,7 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | ActionSnapshot | null, lotEffect?: LotEffect): number {
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | ActionSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
     const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {
@@ -1156,7 +1219,7 @@ function toLedgerEntry(row: Row): LedgerEntry {
     balance_after: row.balance_after as number,
     source_type: row.source_type as LedgerEntry["source_type"],
     source_id: row.source_id as string,
-    snapshot: row.snapshot ? (JSON.parse(row.snapshot as string) as EarnSnapshot) : null,
+    snapshot: row.snapshot ? (JSON.parse(row.snapshot as string) as LedgerEntry["snapshot"]) : null,
     note: (row.note as string | null) ?? null,
     created_at: new Date(row.created_at as number).toISOString(),
   };

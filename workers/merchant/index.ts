@@ -15,6 +15,8 @@ import { registerPointsRoutes } from "./points";
 import { registerProgramRoutes } from "./program";
 import { registerRewardRoutes } from "./rewards";
 import { registerVipTierRoutes } from "./vip-tiers";
+import { registerCampaignRoutes } from "./campaigns";
+import { registerSimulateRoute } from "./simulate";
 
 const CustomerListItemSchema = z
   .object({
@@ -107,6 +109,8 @@ registerProgramRoutes(merchant);
 registerRewardRoutes(merchant);
 registerIntegrationRoutes(merchant);
 registerVipTierRoutes(merchant);
+registerCampaignRoutes(merchant);
+registerSimulateRoute(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
