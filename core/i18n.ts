@@ -67,6 +67,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_release: "Points returned",
     kind_expiry: "Points expired",
     kind_adjustment: "Adjusted by the store",
+    kind_campaign: "Campaign bonus",
     points_delta: "{{points}} points",
     points_delta_one: "{{points}} point",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.
@@ -197,6 +198,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_release: "Points rendus",
     kind_expiry: "Points expirés",
     kind_adjustment: "Ajustement par la boutique",
+    kind_campaign: "Bonus de campagne",
     points_delta: "{{points}} points",
     points_delta_one: "{{points}} point",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.
@@ -327,6 +329,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_release: "Puntos devueltos",
     kind_expiry: "Puntos caducados",
     kind_adjustment: "Ajuste de la tienda",
+    kind_campaign: "Bono de campaña",
     points_delta: "{{points}} puntos",
     points_delta_one: "{{points}} punto",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.
@@ -457,6 +460,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_release: "Punkte zurückgebucht",
     kind_expiry: "Punkte verfallen",
     kind_adjustment: "Korrektur durch den Shop",
+    kind_campaign: "Aktionsbonus",
     points_delta: "{{points}} Punkte",
     points_delta_one: "{{points}} Punkt",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.

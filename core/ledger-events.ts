@@ -7,7 +7,8 @@ import type { EarnLimit, EarnSnapshot } from "./program";
  * earn, signup and the other earning actions, adjustment (+): new points, each a lot that may
  * expire. reversal, redemption, expiry, adjustment (−): points taken. release: a redemption's
  * points given back (Shopify refused the code, the code expired unused, or the order that used
- * it was cancelled).
+ * it was cancelled). campaign (+): a bonus campaign's points (a spend goal reached, a bonus
+ * action).
  */
 export type LedgerKind =
   | "earn"
@@ -21,7 +22,8 @@ export type LedgerKind =
   | "redemption"
   | "release"
   | "expiry"
-  | "adjustment";
+  | "adjustment"
+  | "campaign";
 
 /** Points earned from an action other than an order's purchase (a lot, counted as earned). */
 export const ACTION_KINDS = ["signup", "newsletter", "review", "birthday", "social_follow", "goal_spend"] as const;
@@ -37,7 +39,7 @@ export interface ActionSnapshot {
 
 /** Kinds whose points add to total_points_earned (when positive). */
 export function countsAsEarned(kind: LedgerKind): boolean {
-  return kind === "earn" || kind === "adjustment" || (ACTION_KINDS as readonly string[]).includes(kind);
+  return kind === "earn" || kind === "adjustment" || kind === "campaign" || (ACTION_KINDS as readonly string[]).includes(kind);
 }
 
 export interface AccountSummary {
@@ -54,11 +56,23 @@ export interface LedgerEntry {
   kind: LedgerKind;
   points: number;
   balance_after: number;
-  source_type: "order" | "refund" | "customer" | "review" | "redemption" | "adjustment" | "expiry";
+  source_type: "order" | "refund" | "customer" | "review" | "redemption" | "adjustment" | "expiry" | "campaign";
   source_id: string;
-  snapshot: EarnSnapshot | ActionSnapshot | null;
+  snapshot: EarnSnapshot | ActionSnapshot | CampaignBonusSnapshot | null;
   note: string | null;
   created_at: string;
+}
+
+/** What a campaign bonus (kind `campaign`) remembers of the campaign that gave it. */
+export interface CampaignBonusSnapshot {
+  campaign_id: string;
+  campaign_version: number;
+  campaign_kind: "goal_spend" | "bonus_action";
+  points: number;
+  /** goal_spend: the goal and its window, and the order that reached it. */
+  amount?: string;
+  days?: number;
+  order_gid?: string;
 }
 
 export interface CustomerProfile {
@@ -99,6 +113,22 @@ export interface AuditRecord {
   points: number;
   reason: string;
   created_at: string;
+}
+
+/**
+ * A change of the VIP tier a customer holds (ledger-adjacent: no points move). `from`/`to` are
+ * tier ids (null: no tier); `value` is what they had in the tier basis then (points, or mills
+ * of spend). Rules and reasons: core/tiers.ts.
+ */
+export interface TierChangeRecord {
+  id: string;
+  seq: number;
+  from: string | null;
+  to: string | null;
+  reason: "qualified" | "grace_ended" | "period_ended" | "tier_removed";
+  basis: "points" | "spend";
+  value: number;
+  at: string;
 }
 
 /** What the ledger-events queue carries from an account's outbox. */
@@ -146,4 +176,11 @@ export type LedgerEvent =
       outbox_seq: number;
       points: number;
       expires_at: string;
+    }
+  | {
+      type: "tier_changed";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      change: TierChangeRecord;
     };

@@ -2,9 +2,8 @@
 // arithmetic of earning and reversing. Pure: every surface and object calls these.
 import { z } from "zod";
 import { MILLS_PER_UNIT, parseAmountToMills } from "./money";
-import { applyBasisPoints, BASIS_POINTS, combineBasisPoints, toBasisPoints } from "./multiplier";
+import { applyBasisPoints, BASIS_POINTS, combineBasisPoints } from "./multiplier";
 import { NO_EXPIRY, PointsExpirySchema } from "./expiry";
-import { TierSchema, tierFor } from "./tiers";
 
 /** How often one customer may earn from one action: `count` times per `period`. */
 export const LIMIT_PERIODS = ["lifetime", "day", "week", "month", "year"] as const;
@@ -89,9 +88,10 @@ export const TierPolicySchema = z
     basis: z.enum(["points", "spend"]).default("points"),
     period: z.enum(["lifetime", "calendar_year", "rolling_12_months"]).default("lifetime"),
     /**
-     * never: a tier once reached is kept; period_end: kept until the end of the calendar year
-     * (or, for rolling_12_months, 12 months after it was reached) ; grace: kept `grace_days`
-     * after the customer fell below it.
+     * Below the tier they hold, a customer keeps it — never: always; period_end: until the end
+     * of the period in which they fell below it (the next 1 January UTC; for rolling_12_months
+     * the next anniversary of reaching it); grace: `grace_days` after they fell below it.
+     * The exact rules: core/tiers.ts.
      */
     downgrade: z.enum(["never", "period_end", "grace"]).default("never"),
     grace_days: z.number().int().min(1).max(730).default(30),
@@ -113,8 +113,6 @@ export const ProgramSettingsSchema = z.preprocess(
       referrer: Points,
       referee: Points,
     }),
-    /** Legacy: tiers now live in D1 (vip_tiers); kept until that lands. */
-    tiers: z.array(TierSchema).max(20),
     tier_policy: TierPolicySchema.default({ basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 }),
     default_language: z.string().min(2).max(10).default("en"),
     points_expiry: PointsExpirySchema.default(NO_EXPIRY),
@@ -166,11 +164,6 @@ export const DEFAULT_PROGRAM: ProgramSettings = {
   earning: DEFAULT_EARNING,
   currency: { en: { singular: "point", plural: "points" }, es: { singular: "punto", plural: "puntos" }, fr: { singular: "point", plural: "points" }, de: { singular: "Punkt", plural: "Punkte" } },
   referral_points: { referrer: 50, referee: 50 },
-  tiers: [
-    { name: "Bronze", threshold: 0, earn_multiplier: 1 },
-    { name: "Silver", threshold: 1_000, earn_multiplier: 1 },
-    { name: "Gold", threshold: 5_000, earn_multiplier: 1 },
-  ],
   tier_policy: { basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 },
   default_language: "en",
   points_expiry: NO_EXPIRY,
@@ -233,13 +226,6 @@ export function computeOrderEarn(
       base_mills: baseMills,
     },
   };
-}
-
-/** Legacy tiers (program.tiers): the tier `lifetime` points reach, as a multiplier. */
-export function legacyTierMultiplier(program: ProgramSettings, lifetime: number): AppliedMultiplier[] {
-  const tier = tierFor(program.tiers, lifetime);
-  if (!tier) return [];
-  return [{ source: "tier", id: tier.name, name: tier.name, multiplier: tier.earn_multiplier, bp: toBasisPoints(tier.earn_multiplier) }];
 }
 
 /** The parts of a paid order the earn base may count, in the shop's currency (mills). */

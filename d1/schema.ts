@@ -3,7 +3,9 @@
 // migration in d1/migrations from it, and `npm test` fails when a change has no migration.
 import { sql } from "drizzle-orm";
 import { check, integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { CAMPAIGN_KINDS, type CampaignInput } from "../core/campaigns";
 import { REWARD_TYPES, type Reward } from "../core/rewards";
+import type { VipTier } from "../core/tiers";
 
 export const shops = sqliteTable(
   "shops",
@@ -86,6 +88,101 @@ export const rewardVersions = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.rewardId, t.version] }), index("reward_versions_shop").on(t.shop, t.createdAt)],
+);
+
+/**
+ * VIP tiers, one row per tier in the shape of core/tiers.ts's `VipTier`; every edit also writes
+ * a row in vip_tier_versions, in the same batch. Ids are per shop (`tier_…`).
+ */
+export const vipTiers = sqliteTable(
+  "vip_tiers",
+  {
+    shop: text("shop").notNull(),
+    id: text("id").notNull(),
+    /** The unit of `threshold`: points, or mills of spend (program.tier_policy.basis). */
+    basis: text("basis", { enum: ["points", "spend"] }).notNull(),
+    threshold: integer("threshold").notNull(),
+    /** The earn multiplier in basis points (1.25× is 12,500): exact, as awards use it. */
+    earnMultiplierBp: integer("earn_multiplier_bp").notNull(),
+    /** A rewards-catalog reward issued free, once per customer, on entering the tier. */
+    entryRewardId: text("entry_reward_id"),
+    /** { en: { name, perks }, es?, fr?, de? } */
+    translations: text("translations", { mode: "json" }).$type<VipTier["translations"]>().notNull(),
+    discountPercentage: text("discount_percentage"),
+    freeShipping: integer("free_shipping", { mode: "boolean" }).notNull().default(false),
+    sort: integer("sort").notNull().default(0),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.shop, t.id] }),
+    // Two enabled tiers never share a threshold: which one a customer reaches must be certain.
+    uniqueIndex("vip_tiers_threshold").on(t.shop, t.basis, t.threshold).where(sql`${t.enabled} = 1`),
+    check("vip_tiers_basis", sql`${t.basis} IN ('points', 'spend')`),
+    check("vip_tiers_threshold_min", sql`${t.threshold} >= 0`),
+  ],
+);
+
+/** Append-only: each tier as it was after every edit, with who made it. */
+export const vipTierVersions = sqliteTable(
+  "vip_tier_versions",
+  {
+    shop: text("shop").notNull(),
+    tierId: text("tier_id").notNull(),
+    version: integer("version").notNull(),
+    change: text("change", { enum: ["created", "updated", "disabled"] }).notNull(),
+    /** The merchant user (session token `sub`), or "system" for the defaults. */
+    changedBy: text("changed_by").notNull(),
+    tier: text("tier").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shop, t.tierId, t.version] })],
+);
+
+/**
+ * Bonus campaigns (core/campaigns.ts), one row each in its current state: the merchant's fields
+ * as JSON, with the times earning selects by as columns. Every change also writes a row in
+ * campaign_versions, in the same batch.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    /** `cmp_…` */
+    id: text("id").primaryKey(),
+    shop: text("shop").notNull(),
+    kind: text("kind", { enum: CAMPAIGN_KINDS }).notNull(),
+    campaign: text("campaign", { mode: "json" }).$type<CampaignInput>().notNull(),
+    startsAt: integer("starts_at").notNull(),
+    /** null: open-ended. */
+    endsAt: integer("ends_at"),
+    /** When the merchant ended it early (ends_at was set to the same moment). */
+    endedAt: integer("ended_at"),
+    version: integer("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("campaigns_shop_ends").on(t.shop, t.endsAt),
+    check("campaigns_kind", sql`${t.kind} IN (${sql.raw(CAMPAIGN_KINDS.map((kind) => `'${kind}'`).join(", "))})`),
+  ],
+);
+
+/** Append-only: each campaign as it was after every change, with who made it. */
+export const campaignVersions = sqliteTable(
+  "campaign_versions",
+  {
+    campaignId: text("campaign_id").notNull(),
+    version: integer("version").notNull(),
+    shop: text("shop").notNull(),
+    change: text("change", { enum: ["created", "updated", "ended"] }).notNull(),
+    /** The merchant user (session token `sub`). */
+    changedBy: text("changed_by").notNull(),
+    campaign: text("campaign").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.version] }), index("campaign_versions_shop").on(t.shop, t.createdAt)],
 );
 
 export const webhookInbox = sqliteTable(

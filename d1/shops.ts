@@ -6,6 +6,7 @@ import { d1 } from "./client";
 import { redriveParked } from "./inbox";
 import { defaultRewardStatements, forgetRewards } from "./rewards";
 import { programSettings, shops } from "./schema";
+import { defaultTierStatements, forgetTiers } from "./vip-tiers";
 
 const CONFIG_TTL_MS = 10_000;
 const shopCache = new TtlCache<typeof shops.$inferSelect | null>(CONFIG_TTL_MS);
@@ -41,8 +42,8 @@ export interface InstallInput {
 }
 
 /**
- * Installs (or re-installs) a shop: the shop row, program version 1 and the default rewards
- * when the shop has none. One D1 batch, so a half-installed shop cannot exist. Every call is
+ * Installs (or re-installs) a shop: the shop row, program version 1, the default rewards and
+ * the default VIP tiers when the shop has none. One D1 batch, so a half-installed shop cannot exist. Every call is
  * proof the app is installed now (`install_confirmed_at`); a reinstall starts a new
  * installation (`installed_at`). Webhooks parked while the shop was not installed go again.
  */
@@ -70,6 +71,7 @@ export async function installShop(env: Env, input: InstallInput, now = Date.now(
       .values({ shop: input.domain, version: DEFAULT_PROGRAM.version, settings: JSON.stringify(DEFAULT_PROGRAM), createdAt: now, createdBy: "install" })
       .onConflictDoNothing(),
     ...defaultRewardStatements(env, input.domain, now),
+    ...defaultTierStatements(env, input.domain, now),
   ] as const;
   await db.batch(statements);
   forgetShop(input.domain);
@@ -137,4 +139,5 @@ function forgetShop(domain: string): void {
   shopCache.delete(domain);
   programCache.delete(domain);
   forgetRewards(domain);
+  forgetTiers(domain);
 }

@@ -159,4 +159,74 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
        next_award_at INTEGER NOT NULL
      )`,
   ],
+  // 6: the VIP tier held and every change of it.
+  [
+    // One row: the tier held (core/tiers.ts TierState) and when it must be evaluated again.
+    `CREATE TABLE tier_state (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       tier_id TEXT,
+       since INTEGER,
+       below_since INTEGER,
+       wake_at INTEGER
+     )`,
+    `INSERT INTO tier_state (singleton) VALUES (1)`,
+    // Append-only, like the ledger; each row is also published as a tier_changed event.
+    `CREATE TABLE tier_changes (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT,
+       id TEXT NOT NULL UNIQUE,
+       from_tier TEXT,
+       to_tier TEXT,
+       reason TEXT NOT NULL,
+       basis TEXT NOT NULL,
+       value INTEGER NOT NULL,
+       at INTEGER NOT NULL
+     )`,
+    // Entry rewards: one row per tier ever entered that names one, so it is issued once.
+    `CREATE TABLE tier_entry_rewards (
+       tier_id TEXT PRIMARY KEY,
+       reward_id TEXT NOT NULL,
+       status TEXT NOT NULL CHECK (status IN ('due', 'done', 'skipped', 'failed')),
+       attempts INTEGER NOT NULL DEFAULT 0,
+       -- when the alarm issues it if nothing did before (a crash after the commit)
+       due_at INTEGER,
+       redemption_id TEXT,
+       note TEXT,
+       created_at INTEGER NOT NULL
+     )`,
+    `CREATE INDEX tier_entry_rewards_due ON tier_entry_rewards (due_at) WHERE status = 'due'`,
+    // An entry reward is a redemption of 0 points: the points check becomes >= 0 (a rebuild:
+    // SQLite cannot alter a CHECK). Same columns, same order, same indexes.
+    `CREATE TABLE redemptions_v6 (
+       id TEXT PRIMARY KEY,
+       request_key TEXT NOT NULL UNIQUE,
+       request_hash TEXT NOT NULL,
+       reward_id TEXT NOT NULL,
+       reward_version INTEGER NOT NULL,
+       reward_type TEXT NOT NULL,
+       title TEXT NOT NULL,
+       points INTEGER NOT NULL CHECK (points >= 0),
+       spec TEXT NOT NULL,
+       code_encrypted TEXT NOT NULL,
+       code_hash TEXT NOT NULL UNIQUE,
+       status TEXT NOT NULL CHECK (status IN ('pending', 'issued', 'used', 'expired', 'failed', 'cancelled')),
+       revision INTEGER NOT NULL DEFAULT 1,
+       reserve_seq INTEGER NOT NULL,
+       discount_gid TEXT,
+       ends_at INTEGER,
+       return_on_expiry INTEGER NOT NULL,
+       failure_reason TEXT,
+       resolve_after INTEGER,
+       order_gid TEXT,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL
+     )`,
+    `INSERT INTO redemptions_v6 SELECT id, request_key, request_hash, reward_id, reward_version, reward_type, title, points, spec,
+       code_encrypted, code_hash, status, revision, reserve_seq, discount_gid, ends_at, return_on_expiry, failure_reason,
+       resolve_after, order_gid, created_at, updated_at FROM redemptions`,
+    `DROP TABLE redemptions`,
+    `ALTER TABLE redemptions_v6 RENAME TO redemptions`,
+    `CREATE INDEX redemptions_pending ON redemptions (resolve_after) WHERE status = 'pending'`,
+    `CREATE INDEX redemptions_issued ON redemptions (ends_at) WHERE status = 'issued'`,
+    `CREATE INDEX redemptions_order ON redemptions (order_gid)`,
+  ],
 ];

@@ -1,8 +1,10 @@
+import type { Campaign } from "../core/campaigns";
 import type { ProgramSettings, SocialNetwork } from "../core/program";
 import type { AwardOutcome } from "./earning-actions";
 import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
 import type { RedemptionTerms } from "../core/rewards";
 import type { RewardSnapshot, ShopperRedemption } from "./redemptions";
+import type { VipTier } from "../core/tiers";
 
 export interface Delivery {
   /** X-Shopify-Event-Id, else X-Shopify-Webhook-Id, else an internal id. */
@@ -34,14 +36,24 @@ export interface OrderPaidInput extends AccountIdentity {
   /** When the order was placed (epoch ms); null or absent: when it reached us. */
   placedAt?: number | null;
   program: ProgramSettings;
+  /** The shop's VIP tiers (all, disabled included); absent: the object reads them from D1. */
+  tiers?: VipTier[];
+  /** The shop's campaigns (d1/campaigns.ts campaignsForEarning), judged at the placed time. */
+  campaigns?: Campaign[];
 }
 
-export interface OrderCancelledInput extends AccountIdentity {
+/** The shop's tier configuration, when the caller has it; the object reads what is absent from D1. */
+export interface TierConfigInput {
+  tiers?: VipTier[];
+  program?: ProgramSettings;
+}
+
+export interface OrderCancelledInput extends AccountIdentity, TierConfigInput {
   delivery: Delivery;
   orderGid: string;
 }
 
-export interface RefundInput extends AccountIdentity {
+export interface RefundInput extends AccountIdentity, TierConfigInput {
   delivery: Delivery;
   orderGid: string;
   refundGid: string;
@@ -134,4 +146,14 @@ export type AdjustResult =
 export interface AccountHistory {
   redemptions: ShopperRedemption[];
   transactions: LedgerEntry[];
+}
+
+export interface TierStatusInput extends AccountIdentity, TierConfigInput {}
+
+/** The tier a customer holds now (core/tiers.ts rules), as the object evaluated it. */
+export interface HeldTier {
+  tier_id: string | null;
+  /** Points, or mills of spend, in the program's basis and period. */
+  value: number;
+  keeps_until: string | null;
 }

@@ -13,15 +13,22 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { computeOrderEarn, earnBaseMills, legacyTierMultiplier, reversalTarget, type EarnSnapshot, type ProgramSettings } from "../core/program";
+import { earnOrder, goalSpendLookaround, spendGoalBonuses, type Campaign } from "../core/campaigns";
+import type { PaidOrderSpend } from "../core/goal-spend";
+import { earnBaseMills, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
 import { goalSpendRule } from "../core/earn-limits";
+import { evaluateCustomerTier, pointsContribution, tierMultiplier, type TierEvaluation, type VipTier } from "../core/tiers";
+import { redemptionTerms } from "../core/rewards";
+import { getReward } from "../d1/rewards";
 import { getProgram } from "../d1/shops";
+import { shopTiers } from "../d1/vip-tiers";
 import * as earning from "./earning-actions";
 import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } from "../workers/shopify/discounts";
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
 import * as lots from "./lots";
 import * as redemptionRows from "./redemption-rows";
+import * as tierRows from "./tier-rows";
 import { nextWakeAt } from "./wake-schedule";
 import {
   codeHash,
@@ -34,7 +41,7 @@ import {
   type RedemptionRow,
   type ShopperRedemption,
 } from "./redemptions";
-import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
+import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type CampaignBonusSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
 import type {
   AccountHistory,
   AccountIdentity,
@@ -50,11 +57,13 @@ import type {
   SocialFollowInput,
   Delivery,
   EffectResult,
+  HeldTier,
   OrderCancelledInput,
   OrderPaidInput,
   RedeemInput,
   RedeemResult,
   RefundInput,
+  TierStatusInput,
 } from "./customer-account-types";
 
 /** An unconfirmed outbox row is sent again after 15 s, then 30 s, … at most every 10 minutes. */
@@ -72,6 +81,17 @@ const REDEEM_ATTEMPT_TIMEOUT_MS = 3_000;
 export const REDEMPTION_SETTLE: BackoffPolicy = { baseMs: 30_000, maxMs: 600_000 };
 
 type Row = Record<string, SqlStorageValue>;
+
+/** What tier evaluation needs of the shop: its tiers (disabled included) and the policy. */
+interface TierConfig {
+  tiers: VipTier[];
+  policy: TierPolicy;
+}
+
+/** A failed read of the tier configuration in the alarm is tried again this much later. */
+const TIER_CONFIG_RETRY_MS = 60_000;
+/** An entry reward not issued right after its commit (the process died) is issued by the alarm this much later. */
+const ENTRY_REWARD_BACKSTOP_MS = 30_000;
 
 type OrderRow = {
   order_gid: string;
@@ -96,7 +116,7 @@ interface Trigger {
 type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lots.OpenLot[] };
 
 /** Kinds that count as the customer's activity (after_inactivity expiry). */
-const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", ...ACTION_KINDS, "redemption", "adjustment"]);
+const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", ...ACTION_KINDS, "redemption", "adjustment", "campaign"]);
 
 export function customerAccountName(shop: string, customerId: string): string {
   return `${shop}:${customerId}`;
@@ -107,6 +127,14 @@ export class CustomerAccount extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
   /** Redemptions waiting on Shopify in this instance: a retried request joins the same call. */
   private readonly inflight = new Map<string, Promise<RedeemResult>>();
+  /**
+   * A committed entry moved the tier value and no evaluation followed it in its transaction
+   * (an effect that does not evaluate tiers itself): afterCommit evaluates them then.
+   */
+  private tierValueMoved = false;
+  /** Entry rewards were recorded as due in the committed transaction: issue them after it. */
+  private entryRewardsDue = false;
+  private issuingEntryRewards: Promise<void> | null = null;
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
@@ -121,13 +149,19 @@ export class CustomerAccount extends DurableObject<Env> {
 
   async orderPaid(input: OrderPaidInput): Promise<EffectResult> {
     const codeHashes = await Promise.all((input.discountCodes ?? []).map(codeHash));
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
       this.rememberPolicy(input.program);
-      const account = this.summaryRow();
-      const { points, snapshot } = computeOrderEarn(
+      // The order earns at the tier held when it is paid, before it counts towards one; campaigns
+      // are judged at the order's placed time, for that tier.
+      const { held } = this.evaluateTiers(tiers);
+      const placedAt = input.placedAt ?? Date.now();
+      const { points, snapshot, tierId } = earnOrder(
         input.program,
         earnBaseMills(input.program.earn_base, input),
-        legacyTierMultiplier(input.program, account.total_points_earned - account.total_points_reversed),
+        tierMultiplier(held),
+        input.campaigns ?? [],
+        placedAt,
       );
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
@@ -139,7 +173,7 @@ export class CustomerAccount extends DurableObject<Env> {
           input.baseMills,
           points,
           JSON.stringify(snapshot),
-          input.placedAt ?? Date.now(),
+          placedAt,
           Date.now(),
         )
         .one();
@@ -151,37 +185,95 @@ export class CustomerAccount extends DurableObject<Env> {
           note: null,
         }, snapshot);
       }
+      const bonus = this.awardSpendGoals(input.campaigns ?? [], tierId, placedAt, input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
-      const goal = this.awardGoalSpend(input.program, input.orderGid, input.placedAt ?? Date.now());
+      const goal = this.awardGoalSpend(input.program, input.orderGid, placedAt);
       this.markCodesUsed(codeHashes, input.orderGid);
       if (prior.cancelled === 1) this.returnCodesOfCancelledOrder(input.orderGid);
-      if (prior.refunded_mills === 0 && prior.cancelled === 0) return points + goal;
       // Refunds or a cancellation that arrived before the payment are applied now.
-      return points + goal - this.reconcile(input.orderGid, {
+      const late = prior.refunded_mills === 0 && prior.cancelled === 0 ? 0 : this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:late-reversal`,
         note: "refunds or cancellation received before the payment",
       });
+      this.evaluateTiers(tiers);
+      return points + goal + bonus - late;
     });
   }
 
-  orderCancelled(input: OrderCancelledInput): EffectResult {
+  /**
+   * Goal-spend campaigns (core/campaigns.ts goalSpendReached) that the order placed at `at`
+   * reaches: each awards its points once per customer (key `campaign:<id>:goal`). Returns the
+   * points awarded.
+   */
+  private awardSpendGoals(campaigns: readonly Campaign[], tierId: string | null, at: number, orderGid: string): number {
+    const state = this.goalSpendState(campaigns, at);
+    if (!state) return 0;
+    let awarded = 0;
+    for (const bonus of spendGoalBonuses(campaigns, state.orders, tierId, at, new Set(state.awarded))) {
+      const goal = campaigns.find((c) => c.id === bonus.campaign_id);
+      if (goal?.kind !== "goal_spend") continue;
+      const key = `campaign:${goal.id}:goal`;
+      const snapshot: CampaignBonusSnapshot = {
+        campaign_id: goal.id,
+        campaign_version: goal.version,
+        campaign_kind: "goal_spend",
+        points: goal.points,
+        amount: goal.amount,
+        days: goal.days,
+        order_gid: orderGid,
+      };
+      this.append("campaign", goal.points, { sourceType: "campaign", sourceId: goal.id, idempotencyKey: key, note: goal.translations.en.name }, snapshot);
+      awarded += goal.points;
+    }
+    return awarded;
+  }
+
+  /**
+   * What goal-spend campaigns judge an order placed at `at` by: the paid orders placed within
+   * their longest window either side, and the campaigns whose bonus this customer already has.
+   * Null when no campaign is a goal-spend one. (Read by the simulate dry run too.)
+   */
+  goalSpendState(campaigns: readonly Campaign[], at: number): { orders: PaidOrderSpend[]; awarded: string[] } | null {
+    const around = goalSpendLookaround(campaigns, at);
+    if (!around) return null;
+    const orders = this.sql
+      .exec<{ paid_at: number; base_mills: number; refunded_mills: number; cancelled: number }>(
+        `SELECT paid_at, base_mills, refunded_mills, cancelled FROM orders
+         WHERE paid = 1 AND base_mills IS NOT NULL AND paid_at > ? AND paid_at < ?`,
+        around.after,
+        around.before,
+      )
+      .toArray()
+      .map((o) => ({ paidAt: o.paid_at, baseMills: o.base_mills, refundedMills: o.refunded_mills, cancelled: o.cancelled === 1 }));
+    const awarded = this.sql
+      .exec<{ source_id: string }>(`SELECT source_id FROM ledger WHERE kind = 'campaign' AND idempotency_key LIKE 'campaign:%:goal'`)
+      .toArray()
+      .map((r) => r.source_id);
+    return { orders, awarded };
+  }
+
+  async orderCancelled(input: OrderCancelledInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:cancel`, () => {
       this.touchOrder(input.orderGid);
       this.sql.exec(`UPDATE orders SET cancelled = 1, updated_at = ? WHERE order_gid = ?`, Date.now(), input.orderGid);
       this.enqueue({ type: "order_seen", order_gid: input.orderGid });
       this.returnCodesOfCancelledOrder(input.orderGid);
-      return -this.reconcile(input.orderGid, {
+      const taken = this.reconcile(input.orderGid, {
         sourceType: "order",
         sourceId: input.orderGid,
         idempotencyKey: `${input.orderGid}:cancel`,
         note: "order cancelled",
       });
+      this.evaluateTiers(tiers);
+      return -taken;
     });
   }
 
-  refundCreated(input: RefundInput): EffectResult {
+  async refundCreated(input: RefundInput): Promise<EffectResult> {
+    const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.refundGid}:refund`, () => {
       this.touchOrder(input.orderGid);
       this.sql.exec(
@@ -190,12 +282,14 @@ export class CustomerAccount extends DurableObject<Env> {
         Date.now(),
         input.orderGid,
       );
-      return -this.reconcile(input.orderGid, {
+      const taken = this.reconcile(input.orderGid, {
         sourceType: "refund",
         sourceId: input.refundGid,
         idempotencyKey: `${input.refundGid}:refund`,
         note: "order refunded",
       });
+      this.evaluateTiers(tiers);
+      return -taken;
     });
   }
 
@@ -649,6 +743,140 @@ export class CustomerAccount extends DurableObject<Env> {
     else void this.ctx.storage.setAlarm(Math.max(next, floor));
   }
 
+  // --- VIP tiers ----------------------------------------------------------------------------
+
+  /** The shop's tiers and policy: as the caller sent them, else read (isolate-cached) from D1. */
+  private async tierConfig(shop: string, given: { tiers?: VipTier[]; program?: ProgramSettings } = {}): Promise<TierConfig> {
+    const [tiers, program] = await Promise.all([given.tiers ?? shopTiers(this.env, shop), given.program ?? getProgram(this.env, shop)]);
+    return { tiers, policy: program.tier_policy };
+  }
+
+  /**
+   * Inside a transaction: the tier held now (core/tiers.ts), stored with when to look again,
+   * each change appended to tier_changes and published as a tier_changed event.
+   */
+  private evaluateTiers(config: TierConfig, now = Date.now()): TierEvaluation {
+    const stored = tierRows.readState(this.sql);
+    const evaluation = evaluateCustomerTier(config.tiers, config.policy, stored, tierRows.facts(this.sql, config.policy, now), now);
+    const { state, wake_at } = evaluation;
+    // A read that changes nothing writes nothing.
+    if (state.tier_id !== stored.tier_id || state.since !== stored.since || state.below_since !== stored.below_since || wake_at !== stored.wake_at) {
+      tierRows.writeState(this.sql, state, wake_at);
+    }
+    for (const change of evaluation.changes) {
+      this.enqueue({ type: "tier_changed", change: tierRows.insertChange(this.sql, change, config.policy.basis, evaluation.value) });
+      const entered = change.reason === "qualified" ? config.tiers.find((t) => t.id === change.to) : undefined;
+      if (entered?.entry_reward_id && tierRows.recordEntryReward(this.sql, entered.id, entered.entry_reward_id, now + ENTRY_REWARD_BACKSTOP_MS)) {
+        this.entryRewardsDue = true;
+      }
+    }
+    this.tierValueMoved = false;
+    return evaluation;
+  }
+
+  private async reevaluateTierAfterEffect(): Promise<void> {
+    this.tierValueMoved = false;
+    const identity = this.identity();
+    if (!identity) return;
+    try {
+      const config = await this.tierConfig(identity.shop);
+      const { changes } = this.transaction(() => this.evaluateTiers(config));
+      if (changes.length > 0) {
+        this.armAlarm();
+        await this.flushOutbox();
+      }
+    } catch (error) {
+      // The next effect, read or alarm evaluates again; nothing is lost meanwhile.
+      console.warn("tiers: evaluation after an effect failed", String(error));
+    }
+  }
+
+  /** The alarm: a grace or period running out, a new year, an entry leaving the rolling window. */
+  private async reevaluateTierIfDue(now: number): Promise<void> {
+    const { wake_at } = tierRows.readState(this.sql);
+    if (wake_at === null || wake_at > now) return;
+    let config: TierConfig;
+    try {
+      config = await this.tierConfig(this.identity()!.shop);
+    } catch (error) {
+      console.warn("tiers: configuration unreadable, evaluating later", String(error));
+      tierRows.setWakeAt(this.sql, now + TIER_CONFIG_RETRY_MS);
+      return;
+    }
+    this.transaction(() => this.evaluateTiers(config, Date.now()));
+  }
+
+  /**
+   * Issues due entry rewards through the redemption saga at 0 points (idempotency key
+   * `tier-entry:<tierId>`, then `:<attempt>` after a failed try): after the commit that recorded
+   * them (`dueBy` null: all due), or from the alarm (those due by `dueBy`). One run at a time.
+   */
+  private issueEntryRewards(dueBy: number | null): Promise<void> {
+    this.issuingEntryRewards ??= this.issueEntryRewardsNow(dueBy).finally(() => {
+      this.issuingEntryRewards = null;
+    });
+    return this.issuingEntryRewards;
+  }
+
+  private async issueEntryRewardsNow(dueBy: number | null): Promise<void> {
+    const identity = this.identity();
+    if (!identity) return;
+    for (const due of tierRows.dueEntryRewards(this.sql, dueBy ?? Number.MAX_SAFE_INTEGER)) {
+      try {
+        const [reward, program] = await Promise.all([getReward(this.env, identity.shop, due.reward_id), getProgram(this.env, identity.shop)]);
+        const terms = reward ? redemptionTerms(reward, undefined) : null;
+        if (!reward || !reward.enabled || !terms || "code" in terms) {
+          tierRows.finishEntryReward(this.sql, due.tier_id, "skipped", null, reward ? "the reward is disabled or has no fixed value" : "the reward no longer exists");
+          continue;
+        }
+        const result = await this.redeem({
+          shop: identity.shop,
+          customerId: identity.customerId,
+          requestKey: due.attempts === 0 ? `tier-entry:${due.tier_id}` : `tier-entry:${due.tier_id}:${due.attempts}`,
+          reward: {
+            reward_id: reward.reward_id,
+            version: reward.version,
+            type: reward.type,
+            title: reward.translations.en.title,
+            code_expiry_days: reward.code_expiry_days,
+            min_order_subtotal: reward.min_order_subtotal,
+          },
+          terms: { ...terms, points: 0 },
+          program,
+        });
+        if (result.outcome === "issued" || result.outcome === "pending") {
+          // A pending code is the saga's to settle (its own alarm), like any redemption.
+          tierRows.finishEntryReward(this.sql, due.tier_id, "done", result.redemption.redemption_id, null);
+        } else {
+          const reason = result.outcome === "failed" ? (result.redemption.failure_reason ?? "failed") : result.outcome;
+          tierRows.retryEntryReward(this.sql, due.tier_id, Date.now(), reason);
+        }
+      } catch (error) {
+        tierRows.retryEntryReward(this.sql, due.tier_id, Date.now(), String(error));
+      }
+    }
+    this.armAlarm();
+  }
+
+  /** The tier held now; a change due by time (or by an edit of the tiers) is applied and recorded first. */
+  async heldTier(input: TierStatusInput): Promise<HeldTier> {
+    const config = await this.tierConfig(input.shop, input);
+    this.bindIdentity(input);
+    const stored = tierRows.readState(this.sql);
+    const evaluation = this.transaction(() => this.evaluateTiers(config));
+    if (evaluation.changes.length > 0 || stored.wake_at !== tierRows.readState(this.sql).wake_at) this.afterCommit();
+    return {
+      tier_id: evaluation.held?.id ?? null,
+      value: evaluation.value,
+      keeps_until: evaluation.keeps_until === null ? null : new Date(evaluation.keeps_until).toISOString(),
+    };
+  }
+
+  /** Every change of the customer's tier, oldest first. */
+  tierChanges() {
+    return tierRows.changes(this.sql);
+  }
+
   // --- Reads (RPC) --------------------------------------------------------------------------
 
   summary(): Omit<AccountSummary, "customer_id"> {
@@ -707,6 +935,8 @@ export class CustomerAccount extends DurableObject<Env> {
       this.expireDueCodes(now);
       birthdayDone = await this.awardDueBirthday(now);
       this.expireAndRemind(now);
+      await this.reevaluateTierIfDue(now);
+      await this.issueEntryRewards(now);
     }
     await this.flushOutbox();
     // A birthday still due (D1 unreadable) waits a minute rather than spinning every second.
@@ -815,6 +1045,11 @@ export class CustomerAccount extends DurableObject<Env> {
    * dies before the outbox is sent, the alarm sends it), and the outbox goes now.
    */
   private afterCommit(): void {
+    if (this.tierValueMoved) this.ctx.waitUntil(this.reevaluateTierAfterEffect());
+    if (this.entryRewardsDue) {
+      this.entryRewardsDue = false;
+      this.ctx.waitUntil(this.issueEntryRewards(null));
+    }
     this.armAlarm();
     this.ctx.waitUntil(this.flushOutbox());
   }
@@ -884,7 +1119,7 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
-  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | ActionSnapshot | null, lotEffect?: LotEffect): number {
+  private append(kind: LedgerKind, points: number, trigger: Trigger, snapshot: EarnSnapshot | ActionSnapshot | CampaignBonusSnapshot | null, lotEffect?: LotEffect): number {
     const before = this.summaryRow();
     const taken = points < 0 && (kind === "reversal" || kind === "adjustment");
     const after = {
@@ -907,6 +1142,7 @@ export class CustomerAccount extends DurableObject<Env> {
       createdAt,
     );
     this.accountRow = after;
+    if (pointsContribution(kind, points) !== 0) this.tierValueMoved = true;
     const id = crypto.randomUUID();
     const seq = this.sql
       .exec<{ seq: number }>(
@@ -983,7 +1219,7 @@ function toLedgerEntry(row: Row): LedgerEntry {
     balance_after: row.balance_after as number,
     source_type: row.source_type as LedgerEntry["source_type"],
     source_id: row.source_id as string,
-    snapshot: row.snapshot ? (JSON.parse(row.snapshot as string) as EarnSnapshot) : null,
+    snapshot: row.snapshot ? (JSON.parse(row.snapshot as string) as LedgerEntry["snapshot"]) : null,
     note: (row.note as string | null) ?? null,
     created_at: new Date(row.created_at as number).toISOString(),
   };

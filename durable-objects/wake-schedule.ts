@@ -1,6 +1,6 @@
 // When a CustomerAccount's alarm must next run: the earliest of an outbox resend, a redemption
 // to settle, an issued code to expire, a lot to expire or remind of, and the balance's
-// inactivity expiry and its reminder, the birthday award. Each account arms its own alarm; nothing scans customers.
+// inactivity expiry and its reminder, the birthday award, and the next evaluation of the VIP tier held. Each account arms its own alarm; nothing scans customers.
 import { CODE_EXPIRY_GRACE_MS, inactivityExpiresAt, reminderAt, type PointsExpiry } from "../core/expiry";
 import { nextBirthdayWake } from "./earning-actions";
 import { nextLotExpiry, nextUnremindedExpiry } from "./lots";
@@ -24,6 +24,9 @@ export function nextWakeAt(sql: SqlStorage, account: AccountClock): number | nul
     after(at(`SELECT min(ends_at) AS at FROM redemptions WHERE status = 'issued' AND ends_at IS NOT NULL`), CODE_EXPIRY_GRACE_MS),
     nextLotExpiry(sql),
     nextBirthdayWake(sql),
+    // VIP tiers: a grace or period running out, a new year, an entry leaving the window.
+    at(`SELECT wake_at AS at FROM tier_state`),
+    at(`SELECT min(due_at) AS at FROM tier_entry_rewards WHERE status = 'due'`),
   ];
   const unreminded = nextUnremindedExpiry(sql);
   if (unreminded !== null) candidates.push(reminderAt(account.policy, unreminded));

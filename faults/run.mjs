@@ -21,6 +21,7 @@ import { waitForRedemptionsSettled } from "./redemptions-settled.mjs";
 import { printChecks, printRun, printSpending, printSpendingPlan, printWorkload } from "./report.mjs";
 import { defaultSchedule, runSchedule } from "./schedule.mjs";
 import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
+import { flattenTierMultipliers } from "./flat-tiers.mjs";
 import { createEmulatorFaults, faultsMet, startShopifyWeather } from "./shopify-weather.mjs";
 import { createSigner } from "./shopify-signing.mjs";
 import { CLIENT_GIVE_UP_MS, createSpendingBook, planSpending, startSpending } from "./spending.mjs";
@@ -67,6 +68,7 @@ try {
   const vars = readDevVars();
   const signer = createSigner({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: app.url });
   await installProbeShop({ url: app.url, signer });
+  await flattenTierMultipliers({ url: app.url, signer, shop: DEMO_SHOP });
   console.log(`serving ${app.url}; delivering…`);
 
   const stats = createDeliveryStats();

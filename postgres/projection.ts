@@ -8,6 +8,7 @@ type EntryEvent = Extract<LedgerEvent, { type: "ledger_entry" }>;
 type ProfileEvent = Extract<LedgerEvent, { type: "customer_profile" }>;
 type RedemptionEvent = Extract<LedgerEvent, { type: "redemption" }>;
 type AuditEvent = Extract<LedgerEvent, { type: "audit" }>;
+type TierEvent = Extract<LedgerEvent, { type: "tier_changed" }>;
 
 /** Every event type but order_seen (D1's) comes here; points_expiring is for notifications only. */
 export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<void> {
@@ -15,7 +16,8 @@ export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<vo
   const profiles = events.filter((e): e is ProfileEvent => e.type === "customer_profile");
   const redemptions = events.filter((e): e is RedemptionEvent => e.type === "redemption");
   const audits = events.filter((e): e is AuditEvent => e.type === "audit");
-  if (entries.length + profiles.length + redemptions.length + audits.length === 0) return;
+  const tierChanges = events.filter((e): e is TierEvent => e.type === "tier_changed");
+  if (entries.length + profiles.length + redemptions.length + audits.length + tierChanges.length === 0) return;
   await sql.begin(async (tx) => {
     if (profiles.length) await upsertProfiles(tx, profiles);
     if (entries.length) {
@@ -24,7 +26,26 @@ export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<vo
     }
     if (redemptions.length) await upsertRedemptions(tx, redemptions);
     if (audits.length) await insertAudits(tx, audits);
+    if (tierChanges.length) await insertTierChanges(tx, tierChanges);
   });
+}
+
+async function insertTierChanges(sql: TransactionSql, events: TierEvent[]): Promise<void> {
+  const rows = events.map(({ shop, customer_id, change: c }) => ({
+    shop,
+    change_id: c.id,
+    customer_id,
+    seq: c.seq,
+    from_tier: c.from,
+    to_tier: c.to,
+    reason: c.reason,
+    basis: c.basis,
+    value: c.value,
+    changed_at: c.at,
+  }));
+  await sql`
+    INSERT INTO tier_changes ${sql(rows, "shop", "change_id", "customer_id", "seq", "from_tier", "to_tier", "reason", "basis", "value", "changed_at")}
+    ON CONFLICT (shop, change_id) DO NOTHING`;
 }
 
 /** The highest revision of each redemption wins, whatever order its events arrive in. */

@@ -1,8 +1,10 @@
 // Orders and refunds: earn on payment, reverse on refund or cancellation (money rule 3).
 import { OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
 import { redriveWaitingFor } from "../d1/inbox";
+import { campaignsForEarning } from "../d1/campaigns";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
 import { getProgram } from "../d1/shops";
+import { shopTiers } from "../d1/vip-tiers";
 import { customerAccount } from "../durable-objects/stubs";
 import { topic } from "./topic";
 
@@ -20,7 +22,7 @@ export const orderTopics = {
         if ((await indexOrders(env, [guestOrder])).length > 0) await redriveWaitingFor(env, [guestOrder]);
         return { outcome: "ignored", reason: "guest_order" };
       }
-      const program = await getProgram(env, shop);
+      const [program, tiers, campaigns] = await Promise.all([getProgram(env, shop), shopTiers(env, shop), campaignsForEarning(env, shop)]);
       return customerAccount(env, shop, order.customerId).orderPaid({
         shop,
         customerId: order.customerId,
@@ -33,6 +35,8 @@ export const orderTopics = {
         discountCodes: order.discountCodes,
         placedAt: order.placedAt,
         program,
+        tiers,
+        campaigns,
       });
     },
   }),

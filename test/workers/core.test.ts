@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { dataKeys, emailBlindIndex, hmacBase64 } from "../../core/crypto";
 import { parseJsonLossless } from "../../core/json";
 import { parseAmountToMills } from "../../core/money";
-import { computeOrderEarn, DEFAULT_PROGRAM, legacyTierMultiplier, ProgramSettingsSchema, reversalTarget } from "../../core/program";
+import { computeOrderEarn, DEFAULT_PROGRAM, ProgramSettingsSchema, reversalTarget } from "../../core/program";
 import { appProxyMessage, signAppProxy, verifyAppProxy, verifyWebhook } from "../../core/shopify-auth";
 import { applyBasisPoints, combineBasisPoints, toBasisPoints } from "../../core/multiplier";
-import { TierSchema, tierFor, tierProgress } from "../../core/tiers";
+import { DEFAULT_TIERS, VipTierInputSchema, tierFromInput, tierMultiplier } from "../../core/tiers";
 import {
   OrderPayloadSchema,
   parseTriggeredAt,
@@ -90,7 +90,7 @@ describe("earning and reversing", () => {
     expect(program.earning.newsletter.points).toBe(0);
     expect(program.earning.review.points).toBe(20);
     expect(program.earning.birthday).toMatchObject({ points: 10, limit: { count: 1, period: "year" } });
-    expect(computeOrderEarn(program, parseAmountToMills("10.00")!, legacyTierMultiplier(program, 0)).points).toBe(70);
+    expect(computeOrderEarn(program, parseAmountToMills("10.00")!, []).points).toBe(70);
   });
 
   it("earns nothing while the program is off", () => {
@@ -98,7 +98,8 @@ describe("earning and reversing", () => {
   });
 
   it("earns 10 points per $1 of subtotal, rounded down, with the rule snapshot", () => {
-    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, parseAmountToMills("25.99")!, legacyTierMultiplier(DEFAULT_PROGRAM, 0));
+    const bronze = tierFromInput(DEFAULT_TIERS[0]!.id, DEFAULT_TIERS[0]!);
+    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, parseAmountToMills("25.99")!, tierMultiplier(bronze));
     expect(points).toBe(259);
     expect(snapshot).toMatchObject({ program_version: 1, points_per_currency_unit: 10, tier: "Bronze", base_mills: 25_990 });
   });
@@ -111,12 +112,6 @@ describe("earning and reversing", () => {
     expect(reversalTarget(1_000_000_000, 9_000_000_000_000, 4_500_000_000_000, false)).toBe(500_000_000);
   });
 
-  it("picks the highest tier reached", () => {
-    expect(tierFor(DEFAULT_PROGRAM.tiers, 999)?.name).toBe("Bronze");
-    expect(tierFor(DEFAULT_PROGRAM.tiers, 1_000)?.name).toBe("Silver");
-    expect(tierFor(DEFAULT_PROGRAM.tiers, 50_000)?.name).toBe("Gold");
-  });
-
   it("counts refunded line subtotals (bare strings when no set is sent)", () => {
     const lines = RefundPayloadSchema.parse(
       parseJsonLossless(`{"admin_graphql_api_id":"gid://shopify/Refund/1","order_id":5,"refund_line_items":[{"subtotal":"3.00"},{"subtotal":"2.50"}],"transactions":[{"kind":"refund","status":"success","amount":"9.99"}]}`),
@@ -125,10 +120,11 @@ describe("earning and reversing", () => {
   });
 
   it("applies tier multipliers in integers: 100 points × 2.3 is 230", () => {
-    const program = { ...DEFAULT_PROGRAM, tiers: [{ name: "Gold", threshold: 0, earn_multiplier: 2.3 }] };
-    const { points, snapshot } = computeOrderEarn(program, parseAmountToMills("10.00")!, legacyTierMultiplier(program, 0));
+    const gold = tierFromInput("tier_gold", VipTierInputSchema.parse({ translations: { en: { name: "Gold" } }, threshold: 0, earn_multiplier: 2.3 }));
+    const { points, snapshot } = computeOrderEarn(DEFAULT_PROGRAM, parseAmountToMills("10.00")!, tierMultiplier(gold));
     expect(points).toBe(230);
-    expect(snapshot).toMatchObject({ tier_multiplier: 2.3, tier_multiplier_bp: 23_000 });
+    expect(snapshot).toMatchObject({ tier: "Gold", tier_multiplier: 2.3, tier_multiplier_bp: 23_000 });
+    expect(snapshot.multipliers).toEqual([{ source: "tier", id: "tier_gold", name: "Gold", multiplier: 2.3, bp: 23_000 }]);
     expect(Math.floor(100 * 2.3)).toBe(229); // what float arithmetic gave
     expect(applyBasisPoints(1_001, toBasisPoints(1.15))).toBe(1_151);
     expect(applyBasisPoints(9_007_199_254_740, toBasisPoints(9.9999))).toBe(90_071_091_827_474);
@@ -147,14 +143,11 @@ describe("earning and reversing", () => {
   });
 
   it("refuses a multiplier it cannot hold exactly in basis points", () => {
-    expect(TierSchema.safeParse({ name: "X", threshold: 0, earn_multiplier: 1.23456 }).success).toBe(false);
-    expect(TierSchema.safeParse({ name: "X", threshold: 0, earn_multiplier: 1.2345 }).success).toBe(true);
+    const tier = (earn_multiplier: number) => VipTierInputSchema.safeParse({ translations: { en: { name: "X" } }, threshold: 0, earn_multiplier });
+    expect(tier(1.23456).success).toBe(false);
+    expect(tier(1.2345).success).toBe(true);
   });
 
-  it("says how far the next tier is", () => {
-    expect(tierProgress(DEFAULT_PROGRAM.tiers, 400)).toMatchObject({ tier: { name: "Bronze" }, next: { name: "Silver", points_needed: 600 } });
-    expect(tierProgress(DEFAULT_PROGRAM.tiers, 5_000)).toMatchObject({ tier: { name: "Gold" }, next: null });
-  });
 });
 
 describe("the earn base and the refunded share, from payloads shaped as Shopify sends them", () => {

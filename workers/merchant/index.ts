@@ -14,6 +14,9 @@ import { registerIntegrationRoutes } from "./integrations";
 import { registerPointsRoutes } from "./points";
 import { registerProgramRoutes } from "./program";
 import { registerRewardRoutes } from "./rewards";
+import { registerVipTierRoutes } from "./vip-tiers";
+import { registerCampaignRoutes } from "./campaigns";
+import { registerSimulateRoute } from "./simulate";
 
 const CustomerListItemSchema = z
   .object({
@@ -105,6 +108,9 @@ registerPointsRoutes(merchant);
 registerProgramRoutes(merchant);
 registerRewardRoutes(merchant);
 registerIntegrationRoutes(merchant);
+registerVipTierRoutes(merchant);
+registerCampaignRoutes(merchant);
+registerSimulateRoute(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

@@ -4,9 +4,10 @@ import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
 import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
 import { actionPoints } from "../../core/program";
 import { StorefrontProgramSchema, WayToEarnSchema, storefrontProgram, waysToEarn } from "../../core/ways-to-earn";
-import { tierProgress } from "../../core/tiers";
+import { nextTier } from "../../core/tiers";
 import { enabledRewards } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
+import { customerTier, registerVipTierStatusRoute } from "./vip-tiers";
 import { customerAccount } from "../../durable-objects/stubs";
 import { RATE_LIMITS } from "../../core/rate-limits";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
@@ -25,7 +26,9 @@ export const StorefrontCustomerSchema = z
     total_points_earned: z.number().int(),
     total_points_redeemed: z.number().int(),
     total_points_reversed: z.number().int(),
+    /** The held tier's name (English; /vip-tiers/status gives it localized). */
     vip_tier: z.string().nullable(),
+    /** Points basis only (null when tiers count spend: see /vip-tiers/status). */
     next_tier: z.object({ name: z.string(), points_needed: z.number().int() }).nullable(),
   })
   .openapi("StorefrontCustomer");
@@ -77,19 +80,20 @@ export const storefront = createSurface([
 storefront.openapi(customerRoute, async (c) => {
   const proxy = c.get("proxy");
   const customerId = requireCustomer(proxy);
-  const [summary, program] = await Promise.all([
+  const [summary, { program, tiers, held }] = await Promise.all([
     customerAccount(c.env, proxy.shop, customerId).summary(),
-    getProgram(c.env, proxy.shop),
+    customerTier(c.env, proxy.shop, customerId),
   ]);
-  const lifetime = summary.total_points_earned - summary.total_points_reversed;
-  const { tier, next } = tierProgress(program.tiers, lifetime);
+  const basis = program.tier_policy.basis;
+  const tier = tiers.find((t) => t.id === held.tier_id) ?? null;
+  const next = basis === "points" ? nextTier(tiers, basis, tier, held.value) : null;
   return c.json(
     ok({
       customer: {
         id: customerId,
         ...summary,
-        vip_tier: tier?.name ?? null,
-        next_tier: next,
+        vip_tier: tier?.translations.en.name ?? null,
+        next_tier: next && { name: next.tier.translations.en.name, points_needed: next.remaining },
       },
     }),
     200,
@@ -116,3 +120,4 @@ storefront.openapi(configRoute, async (c) => {
 
 registerRedemptionRoutes(storefront);
 registerEarningRoutes(storefront);
+registerVipTierStatusRoute(storefront);
