@@ -12,7 +12,7 @@ import { DEMO_SHOP, startDevStack } from "../../scripts/dev.mjs";
 import { ensureChromium } from "../../scripts/ensure-chromium.mjs";
 import { buildWidget } from "../../widget/build.mjs";
 import type { RewardInput } from "../../core/rewards";
-import { orderBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
+import { orderBody, refundBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
 import { CUSTOMER_COOKIE, PROXY_PREFIX, startStorefront } from "./storefront";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/browser");
@@ -888,6 +888,97 @@ describe("earning in the widget", () => {
     expect(keys[0], "the retry is the same follow").toBe(keys[1]);
     expect(await balanceOf(shopper)).toBe(50);
     await tab.close();
+  });
+});
+
+describe("VIP tier", () => {
+  type Status = { keeps_until: string | null; current: { name: string } | null; progress: { value: number } };
+  /** The demo shop's Silver (core/tiers.ts DEFAULT_TIERS), its perks written by the merchant. */
+  const silverTier = (perks: { en: string[]; fr: string[] }) => ({
+    translations: { en: { name: "Silver", perks: perks.en }, es: { name: "Plata" }, fr: { name: "Argent", perks: perks.fr }, de: { name: "Silber" } },
+    threshold: 1_000,
+    earn_multiplier: 1,
+    sort: 1,
+  });
+  async function putSilver(perks: { en: string[]; fr: string[] }) {
+    const response = await fetch(`${stack.url}/v1/api/vip-tiers/tier_silver`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${await sessionToken(DEMO_SHOP)}`, "content-type": "application/json" },
+      body: JSON.stringify(silverTier(perks)),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+  beforeAll(() => putSilver({ en: ["Free shipping on every order", "Early access to sales"], fr: ["Livraison offerte sur chaque commande"] }));
+  afterAll(() => putSilver({ en: [], fr: [] }));
+
+  const tierView = async (tab: Awaited<ReturnType<typeof visit>>, label: string) => {
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    const button = tab.dialog.getByRole("button", { name: label });
+    await button.click();
+    expect(await button.getAttribute("aria-pressed")).toBe("true");
+    return tab.dialog.locator(".ln-tier-card");
+  };
+  /** The All tiers list, each row as its texts. */
+  const tierRows = (dialog: Locator) =>
+    dialog
+      .locator(".ln-tier-card ~ ul > li")
+      .evaluateAll((items) => items.map((item) => [item.getAttribute("aria-current"), ...Array.from(item.children).map((child) => child.textContent)]));
+
+  it("shows the tier held, its perks, progress to the next with what remains, and every tier", async () => {
+    const tab = await visit({ customerId: silver });
+    const card = await tierView(tab, "VIP tier");
+    await card.getByText("Your tier: Silver", { exact: true }).waitFor();
+    await card.getByRole("heading", { name: "Your perks" }).waitFor();
+    expect(await card.getByRole("listitem").allTextContents()).toEqual(["Free shipping on every order", "Early access to sales"]);
+    const bar = card.getByRole("progressbar", { name: "3750 more points to reach Gold" });
+    expect([await bar.getAttribute("aria-valuenow"), await bar.getAttribute("aria-valuemax"), await bar.getAttribute("aria-valuetext")]).toEqual(["1250", "5000", "1250 points"]);
+    expect(await card.getByText(/You keep/).count(), "no policy holds the tier").toBe(0);
+    expect(await tierRows(tab.dialog)).toEqual([
+      [null, "Bronze", "From 0 points"],
+      ["true", "Silver", "From 1000 points", "Free shipping on every order · Early access to sales"],
+      [null, "Gold", "From 5000 points"],
+    ]);
+    expect(tab.requests.filter((url) => url.includes("/vip-tiers/status"))).toHaveLength(1);
+    await shot(tab.page, "tier-en");
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it("speaks the shopper's language: tier names as the merchant translated them", async () => {
+    const tab = await visit({ customerId: silver, query: "?lang=fr" });
+    const card = await tierView(tab, "Niveau VIP");
+    await card.getByText("Votre niveau : Argent", { exact: true }).waitFor();
+    expect(await card.getByRole("listitem").allTextContents()).toEqual(["Livraison offerte sur chaque commande"]);
+    await card.getByRole("progressbar", { name: "Encore 3750 points pour atteindre Or" }).waitFor();
+    await tab.close();
+  });
+
+  it("a shopper whose points fell below their tier keeps it while the grace policy holds it, and is told until when", async () => {
+    await changeProgram({ config: { tiers: { downgrade: "grace", grace_days: 30 } } });
+    try {
+      const shopper = newCustomerId();
+      const orderId = String(nextOrderId);
+      await earn(shopper, "120.00"); // 1,200 points: Silver
+      const refund = refundBody({ id: String(nextOrderId++), orderId, lineSubtotals: ["50.00"] });
+      expect((await fetch(await webhookRequest("refunds/create", DEMO_SHOP, refund))).status).toBe(200);
+      // Refunds are applied from the queue: 500 points reversed, 700 left, under Silver's 1,000.
+      await expect.poll(() => balanceOf(shopper), { timeout: 30_000 }).toBe(700);
+      const status = await asShopper<Status>(shopper, "/vip-tiers/status");
+      expect(status.current?.name).toBe("Silver");
+      expect(status.keeps_until).not.toBeNull();
+
+      const tab = await visit({ customerId: shopper });
+      const card = await tierView(tab, "VIP tier");
+      await card.getByText("Your tier: Silver", { exact: true }).waitFor();
+      const until = await tab.page.evaluate((iso) => new Intl.DateTimeFormat("en", { dateStyle: "medium" }).format(new Date(iso)), status.keeps_until!);
+      await card.getByText(`You keep Silver until ${until}.`, { exact: true }).waitFor();
+      await card.getByRole("progressbar", { name: `${5000 - status.progress.value} more points to reach Gold` }).waitFor();
+      await shot(tab.page, "tier-grace");
+      await tab.close();
+    } finally {
+      await changeProgram({ config: { tiers: { downgrade: "never" } } });
+    }
   });
 });
 
