@@ -807,6 +807,7 @@ describe("earning in the widget", () => {
     await row.getByRole("button", { name: "Save my birthday" }).click();
     await row.getByRole("alert").getByText("Choose a month, and a day that exists in it.").waitFor();
     expect(await month.getAttribute("aria-invalid")).toBe("true");
+    expect(await month.getAttribute("aria-describedby"), "the fields name their error").toBe("ln-birthday-error");
     expect(await focusedText(tab.page)).toContain("February");
     expect(posts(tab, "/customer/birthday"), "nothing sent").toEqual([]);
 

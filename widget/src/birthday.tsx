@@ -55,12 +55,13 @@ export function BirthdayForm({ store }: { store: PanelStore }) {
   };
   const saving = step.kind === "saving";
   const error = invalid.value ? t("birthday_invalid") : failed;
+  const described = error ? "ln-birthday-error" : undefined;
   return (
-    <form class="ln-birthday" onSubmit={submit} noValidate aria-describedby={error ? "ln-birthday-error" : undefined}>
+    <form class="ln-birthday" onSubmit={submit} noValidate>
       <label>
         {t("birthday_month")}
-        <select ref={monthField} value={month.value} aria-invalid={invalid.value} disabled={saving} onChange={(event) => (month.value = event.currentTarget.value)}>
-          <option value="" />
+        <select ref={monthField} value={month.value} aria-invalid={invalid.value} aria-describedby={described} disabled={saving} onChange={(event) => (month.value = event.currentTarget.value)}>
+          <option value="">–</option>
           {MONTHS.map((m) => (
             <option key={m} value={m}>
               {format.month(m)}
@@ -70,8 +71,8 @@ export function BirthdayForm({ store }: { store: PanelStore }) {
       </label>
       <label>
         {t("birthday_day")}
-        <select value={day.value} aria-invalid={invalid.value} disabled={saving} onChange={(event) => (day.value = event.currentTarget.value)}>
-          <option value="" />
+        <select value={day.value} aria-invalid={invalid.value} aria-describedby={described} disabled={saving} onChange={(event) => (day.value = event.currentTarget.value)}>
+          <option value="">–</option>
           {Array.from({ length: 31 }, (_, i) => (
             <option key={i} value={i + 1}>
               {i + 1}
