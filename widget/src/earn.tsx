@@ -11,7 +11,7 @@ const NETWORKS: Record<string, string> = {
   youtube: "YouTube",
   pinterest: "Pinterest",
 };
-export const networkName = (network: string) => NETWORKS[network] ?? network;
+const networkName = (network: string) => NETWORKS[network] ?? network;
 
 /** Ways to earn (with the birthday form and follow buttons for a signed-in shopper), then running campaigns. */
 export function EarnView({ store, signedIn }: { store: PanelStore; signedIn: boolean }) {
