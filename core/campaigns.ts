@@ -26,6 +26,10 @@ export const CAMPAIGN_KINDS = ["multiplier", "goal_spend", "bonus_action"] as co
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 export const CAMPAIGN_ACTIONS = ["signup", "newsletter", "review", "birthday", "social_follow"] as const;
 export type CampaignAction = (typeof CAMPAIGN_ACTIONS)[number];
+
+export function isCampaignAction(action: string): action is CampaignAction {
+  return (CAMPAIGN_ACTIONS as readonly string[]).includes(action);
+}
 export const CAMPAIGN_LANGUAGES = ["en", "es", "fr", "de"] as const;
 export type CampaignLanguage = (typeof CAMPAIGN_LANGUAGES)[number];
 
@@ -270,7 +274,9 @@ export function runningCampaignsFor(campaigns: readonly Campaign[], language: st
   const lang = (CAMPAIGN_LANGUAGES as readonly string[]).includes(language.slice(0, 2)) ? (language.slice(0, 2) as CampaignLanguage) : "en";
   return running.map((c) => {
     const text = c.translations[lang] ?? c.translations.en;
-    const base = { id: c.id, name: text.name, description: text.description, kind: c.kind, starts_at: c.starts_at, ends_at: c.ends_at };
+    // A translation without its description reads the English one.
+    const description = text.description || c.translations.en.description;
+    const base = { id: c.id, name: text.name, description, kind: c.kind, starts_at: c.starts_at, ends_at: c.ends_at };
     if (c.kind === "multiplier") return { ...base, multiplier: c.multiplier };
     if (c.kind === "goal_spend") return { ...base, amount: c.amount, days: c.days, points: c.points };
     return { ...base, action: c.action, points: c.points };

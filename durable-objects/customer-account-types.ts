@@ -61,6 +61,8 @@ export interface RefundInput extends AccountIdentity, TierConfigInput {
 }
 
 export interface CustomerCreatedInput extends AccountIdentity {
+  /** Running bonus-action campaigns add their points to the award (d1/campaigns.ts campaignsForEarning). */
+  campaigns?: Campaign[];
   delivery: Delivery;
   customerGid: string;
   profile: CustomerProfile;
@@ -78,6 +80,8 @@ export interface NewsletterConsent {
 }
 
 export interface NewsletterInput extends AccountIdentity {
+  /** Running bonus-action campaigns add their points to the award (d1/campaigns.ts campaignsForEarning). */
+  campaigns?: Campaign[];
   delivery: Delivery;
   customerGid: string;
   program: ProgramSettings;
@@ -85,6 +89,8 @@ export interface NewsletterInput extends AccountIdentity {
 }
 
 export interface ReviewInput extends AccountIdentity {
+  /** Running bonus-action campaigns add their points to the award (d1/campaigns.ts campaignsForEarning). */
+  campaigns?: Campaign[];
   /** The provider's review id: the award's idempotency key. */
   reviewId: string;
   /** When the review was written (the limit counts it then); absent: now. */
@@ -93,6 +99,8 @@ export interface ReviewInput extends AccountIdentity {
 }
 
 export interface SocialFollowInput extends AccountIdentity {
+  /** Running bonus-action campaigns add their points to the award (d1/campaigns.ts campaignsForEarning). */
+  campaigns?: Campaign[];
   network: SocialNetwork;
   /** The request's Idempotency-Key, or a fresh id. */
   requestKey: string;

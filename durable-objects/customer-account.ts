@@ -13,7 +13,8 @@ import {
   reminderAt,
   type PointsExpiry,
 } from "../core/expiry";
-import { earnOrder, goalSpendLookaround, spendGoalBonuses, type Campaign } from "../core/campaigns";
+import { campaignActionBonus, earnOrder, goalSpendLookaround, isCampaignAction, spendGoalBonuses, type Campaign } from "../core/campaigns";
+import { campaignsForEarning } from "../d1/campaigns";
 import type { PaidOrderSpend } from "../core/goal-spend";
 import { earnBaseMills, reversalTarget, type EarnSnapshot, type ProgramSettings, type TierPolicy } from "../core/program";
 import { goalSpendRule } from "../core/earn-limits";
@@ -297,8 +298,9 @@ export class CustomerAccount extends DurableObject<Env> {
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
-      const signup = this.awardAction(earning.signupAward(input.program, input.customerGid, Date.now()));
-      const newsletter = input.newsletter ? this.awardNewsletter(input.program, input.customerGid, input.newsletter) : null;
+      const campaigns = input.campaigns ?? [];
+      const signup = this.awardAction(earning.signupAward(input.program, input.customerGid, Date.now()), campaigns);
+      const newsletter = input.newsletter ? this.awardNewsletter(input.program, input.customerGid, input.newsletter, campaigns) : null;
       return (signup.outcome === "applied" ? signup.points : 0) + (newsletter?.outcome === "applied" ? newsletter.points : 0);
     });
   }
@@ -311,7 +313,7 @@ export class CustomerAccount extends DurableObject<Env> {
     this.recordDelivery(input.delivery);
     const result = this.transaction(() => {
       this.rememberPolicy(input.program);
-      return this.awardNewsletter(input.program, input.customerGid, input.newsletter);
+      return this.awardNewsletter(input.program, input.customerGid, input.newsletter, input.campaigns ?? []);
     });
     if (result.outcome === "applied") this.afterCommit();
     return { ...result, balance: this.summaryRow().points_balance };
@@ -320,13 +322,13 @@ export class CustomerAccount extends DurableObject<Env> {
   /** A review published through the shop's review provider: once per review id, within the limit. */
   reviewPublished(input: ReviewInput): ActionResult {
     this.bindIdentity(input);
-    return this.awardOnce(input.program, earning.reviewAward(input.program, input.reviewId, input.at ?? Date.now()));
+    return this.awardOnce(input.program, earning.reviewAward(input.program, input.reviewId, input.at ?? Date.now()), input.campaigns ?? []);
   }
 
   /** A follow from the widget: counted per network; a retried request (same key) answers the same. */
   socialFollow(input: SocialFollowInput): ActionResult {
     this.bindIdentity(input);
-    return this.awardOnce(input.program, earning.socialFollowAward(input.program, input.network, input.requestKey, input.at ?? Date.now()));
+    return this.awardOnce(input.program, earning.socialFollowAward(input.program, input.network, input.requestKey, input.at ?? Date.now()), input.campaigns ?? []);
   }
 
   /** The shopper's birthday, given once (earning-actions.ts setBirthday). */
@@ -344,24 +346,53 @@ export class CustomerAccount extends DurableObject<Env> {
     return { birthday: birthday ? { month: birthday.month, day: birthday.day } : null, social_follows: earning.followedNetworks(this.sql) };
   }
 
-  /** The one award path of every earning action (campaign bonuses hook in here). Inside a transaction. */
-  private awardAction(award: earning.ActionAward): earning.AwardOutcome {
-    return earning.awardAction(this.sql, award, (a, points, snapshot) =>
+  /**
+   * The one award path of every earning action. Inside a transaction. An award that applies
+   * also earns every running bonus-action campaign for that action that the customer's tier
+   * (as held) may join: one `campaign` entry each, keyed `campaign:<id>:<award key>`, so the
+   * award and its bonuses commit together and a repeat of the award repeats neither.
+   */
+  private awardAction(award: earning.ActionAward, campaigns: readonly Campaign[] = []): earning.AwardOutcome {
+    const outcome = earning.awardAction(this.sql, award, (a, points, snapshot) =>
       this.append(a.action, points, { sourceType: a.sourceType, sourceId: a.sourceId, idempotencyKey: a.key, note: a.note }, snapshot),
     );
+    if (outcome.outcome === "duplicate") {
+      // A repeat answers what the award brought, bonuses included.
+      const bonus = this.sql
+        .exec<{ points: number | null }>(
+          `SELECT sum(points) AS points FROM ledger WHERE kind = 'campaign' AND substr(idempotency_key, -?) = ?`,
+          award.key.length + 1,
+          `:${award.key}`,
+        )
+        .one().points;
+      return bonus ? { ...outcome, campaign_points: bonus } : outcome;
+    }
+    if (outcome.outcome !== "applied" || !isCampaignAction(award.action) || campaigns.length === 0) return outcome;
+    const { bonuses } = campaignActionBonus(campaigns, award.action, tierRows.readState(this.sql).tier_id, award.at);
+    for (const bonus of bonuses) {
+      const campaign = campaigns.find((c) => c.id === bonus.campaign_id)!;
+      const snapshot: CampaignBonusSnapshot = { campaign_id: bonus.campaign_id, campaign_version: bonus.campaign_version, campaign_kind: "bonus_action", points: bonus.points };
+      this.append("campaign", bonus.points, {
+        sourceType: "campaign",
+        sourceId: bonus.campaign_id,
+        idempotencyKey: `campaign:${bonus.campaign_id}:${award.key}`,
+        note: campaign.translations.en.name,
+      }, snapshot);
+    }
+    return { ...outcome, campaign_points: bonuses.reduce((sum, b) => sum + b.points, 0) };
   }
 
-  private awardOnce(program: ProgramSettings, award: earning.ActionAward): ActionResult {
+  private awardOnce(program: ProgramSettings, award: earning.ActionAward, campaigns: readonly Campaign[]): ActionResult {
     const result = this.transaction(() => {
       this.rememberPolicy(program);
-      return this.awardAction(award);
+      return this.awardAction(award, campaigns);
     });
     if (result.outcome === "applied") this.afterCommit();
     return { ...result, balance: this.summaryRow().points_balance };
   }
 
-  private awardNewsletter(program: ProgramSettings, customerGid: string, consent: NewsletterConsent): earning.AwardOutcome {
-    return this.awardAction(earning.newsletterAward(program, customerGid, consent));
+  private awardNewsletter(program: ProgramSettings, customerGid: string, consent: NewsletterConsent, campaigns: readonly Campaign[]): earning.AwardOutcome {
+    return this.awardAction(earning.newsletterAward(program, customerGid, consent), campaigns);
   }
 
   /** After an order is paid: the goal-spend award when its window's spend reaches the amount. */
@@ -382,15 +413,16 @@ export class CustomerAccount extends DurableObject<Env> {
     if (!due) return true;
     const { shop } = this.identity()!;
     let program: ProgramSettings;
+    let campaigns: Campaign[];
     try {
-      program = await getProgram(this.env, shop);
+      [program, campaigns] = await Promise.all([getProgram(this.env, shop), campaignsForEarning(this.env, shop)]);
     } catch (error) {
       console.warn("birthday: program unavailable, the alarm will retry", String(error));
       return false;
     }
     this.transaction(() => {
       if (earning.dueBirthday(this.sql, now)?.at !== due.at) return; // handled meanwhile
-      this.awardAction(earning.birthdayAward(program, due));
+      this.awardAction(earning.birthdayAward(program, due), campaigns);
       earning.birthdayHandled(this.sql, due.at);
     });
     return true;

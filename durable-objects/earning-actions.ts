@@ -28,7 +28,8 @@ export interface ActionAward {
 }
 
 export type AwardOutcome =
-  | { outcome: "applied" | "duplicate"; points: number }
+  /** campaign_points: the bonus-action campaigns' points that came with the award. */
+  | { outcome: "applied" | "duplicate"; points: number; campaign_points?: number }
   | { outcome: "limit_reached" | "not_offered"; points: 0 };
 
 /** Appends the award's ledger entry (kind = the action) and returns its seq. */

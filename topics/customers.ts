@@ -2,6 +2,7 @@
 // newsletter award when their email marketing consent becomes `subscribed`.
 import { dataKeys, emailBlindIndex, emailContext, encryptText } from "../core/crypto";
 import { CustomerPayloadSchema, digitsOfGid, EmailConsentPayloadSchema, subscribedConsent } from "../core/webhook-payloads";
+import { campaignsForEarning } from "../d1/campaigns";
 import { getProgram } from "../d1/shops";
 import { customerAccount } from "../durable-objects/stubs";
 import { topic, type TopicOutcome } from "./topic";
@@ -16,7 +17,7 @@ export const customerTopics = {
       const customerId = digitsOfGid(payload.admin_graphql_api_id);
       const keys = await dataKeys(env.ENCRYPTION_KEY);
       const email = payload.email?.trim() || null;
-      const program = await getProgram(env, shop);
+      const [program, campaigns] = await Promise.all([getProgram(env, shop), campaignsForEarning(env, shop)]);
       const consent = subscribedConsent(payload.email_marketing_consent);
       return customerAccount(env, shop, customerId).customerCreated({
         shop,
@@ -24,6 +25,7 @@ export const customerTopics = {
         delivery,
         customerGid: payload.admin_graphql_api_id,
         program,
+        campaigns,
         newsletter: consent ? { ...consent, triggeredAt } : null,
         profile: {
           email_encrypted: email ? await encryptText(keys, email, emailContext(shop, customerId)) : null,
@@ -44,13 +46,14 @@ export const customerTopics = {
       const consent = subscribedConsent(payload.email_marketing_consent);
       if (!consent) return { outcome: "ignored", reason: "not_subscribed" };
       const customerId = payload.customer_id;
-      const program = await getProgram(env, shop);
+      const [program, campaigns] = await Promise.all([getProgram(env, shop), campaignsForEarning(env, shop)]);
       const result = await customerAccount(env, shop, customerId).newsletterSubscribed({
         shop,
         customerId,
         delivery,
         customerGid: `gid://shopify/Customer/${customerId}`,
         program,
+        campaigns,
         newsletter: { ...consent, triggeredAt },
       });
       if (result.outcome === "applied") return { outcome: "applied", points: result.points, balance: result.balance };

@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { saveProgramChange } from "../../d1/program";
 import { accountState, call, eventually, install, json } from "../helpers/app";
-import { orderBody, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
+import { orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -223,5 +223,59 @@ describe("earning during campaigns", () => {
     // Placed two hours before the $60 order, delivered after it: $110 within a day.
     expect((await deliver(shop, "orders/paid", paid({ id: newId(), customerId: "505", subtotal: "50.00", placedAt: now - 3 * HOUR }))).points).toBe(500 + 250);
     expect((await accountState(shop, "505")).ledger.filter((e) => e.kind === "campaign").map((e) => e.points)).toEqual([250]);
+  });
+});
+
+describe("bonus-action campaigns", () => {
+  const follow = async (shop: string, customerId: string, network: string, key: string) => {
+    const url = await proxyUrl("/actions/social-follow", { shop, customerId });
+    const response = await call(new Request(url, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": key }, body: JSON.stringify({ network }) }));
+    expect(response.status, await response.clone().text()).toBe(200);
+    return json(response);
+  };
+  const bonus = (action: string, points: number, overrides: Record<string, unknown> = {}) =>
+    ({ ...double(), kind: "bonus_action", multiplier: undefined, stackable: undefined, action, points, ...overrides });
+
+  it("add their points to the action, once with it, for the tiers they name, while they run", async () => {
+    const shop = await newShop("cmp-bonus");
+    const created = await api(shop, "POST", "/campaigns", bonus("social_follow", 30));
+    expect(created.status, await created.clone().text()).toBe(201);
+    const everyone = (await json(created)).campaign;
+    await create(shop, bonus("social_follow", 7, { translations: { en: { name: "Gold only" } }, eligible_tier_ids: ["tier_gold"] }));
+    await create(shop, bonus("review", 99));
+
+    const answers = await Promise.all([follow(shop, "701", "instagram", "follow-key-1"), follow(shop, "701", "instagram", "follow-key-1")]);
+    expect(answers.map((a) => [a.outcome, a.points, a.campaign_points]).sort()).toEqual([
+      ["applied", 50, 30],
+      ["duplicate", 50, 30],
+    ]);
+    expect((await follow(shop, "701", "instagram", "follow-key-2")).outcome).toBe("limit_reached");
+    const state = await eventually(() => accountState(shop, "701"), (s) => s.ledger.length === 2);
+    expect(state.ledger.map((e) => [e.kind, e.points])).toEqual([
+      ["social_follow", 50],
+      ["campaign", 30],
+    ]);
+    expect(state.balance).toBe(80);
+
+    expect((await api(shop, "POST", `/campaigns/${everyone.id}/end`)).status).toBe(200);
+    const after = await follow(shop, "701", "facebook", "follow-key-3");
+    expect([after.outcome, after.campaign_points, after.balance]).toEqual(["applied", 0, 130]);
+  });
+});
+
+describe("the widget's running campaigns", () => {
+  it("lists the campaigns running now in the shopper's language, none once ended or while the program is off", async () => {
+    const shop = await newShop("cmp-widget");
+    const running = await create(shop, double());
+    await create(shop, double({ starts_at: iso(Date.now() + 24 * HOUR), translations: { en: { name: "Later" } } }));
+    const config = async (locale = "en") => json(await call(await proxyUrl("/widget/config", { shop, customerId: null, extra: { locale } })));
+    expect((await config("fr")).campaigns).toEqual([
+      { id: running.id, name: "Points doublés", description: "2x all weekend", kind: "multiplier", multiplier: 2, starts_at: running.starts_at, ends_at: null },
+    ]);
+    await api(shop, "PUT", "/points-program", { config: { enabled: false } });
+    expect((await config()).campaigns).toEqual([]);
+    await api(shop, "PUT", "/points-program", { config: { enabled: true } });
+    await api(shop, "POST", `/campaigns/${running.id}/end`);
+    expect((await config()).campaigns).toEqual([]);
   });
 });

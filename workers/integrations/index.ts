@@ -7,6 +7,7 @@ import { parseJsonLossless } from "../../core/json";
 import { JUDGEME_REVIEW_EVENTS, JudgeMePayloadSchema, reviewNotEarning, verifyJudgeMeWebhook } from "../../core/judgeme";
 import { SHOP_DOMAIN } from "../../core/shopify-auth";
 import { reviewIntegration } from "../../d1/review-integrations";
+import { campaignsForEarning } from "../../d1/campaigns";
 import { getProgram, isInstalled } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import { withReporting } from "../../postgres/client";
@@ -88,7 +89,7 @@ integrations.post(route.path, async (c) => {
   const customerId = await reviewerCustomer(c, shop, payload.review.reviewer);
   if (!customerId) return c.json(ok({ outcome: "ignored" as const, reason: "unknown_customer" }), 200);
 
-  const program = await getProgram(c.env, shop);
+  const [program, campaigns] = await Promise.all([getProgram(c.env, shop), campaignsForEarning(c.env, shop)]);
   const written = payload.review.created_at ? Date.parse(payload.review.created_at) : Number.NaN;
   const result = await customerAccount(c.env, shop, customerId).reviewPublished({
     shop,
@@ -97,6 +98,7 @@ integrations.post(route.path, async (c) => {
     // The limit counts the review when it was written (never later than now).
     at: Number.isNaN(written) ? Date.now() : Math.min(written, Date.now()),
     program,
+    campaigns,
   });
   return c.json(ok({ outcome: result.outcome, points: result.points }), 200);
 });

@@ -4,6 +4,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { BirthdayInputSchema, birthdayProblem } from "../../core/birthday";
 import { offeredNetworks } from "../../core/earn-limits";
 import type { SocialNetwork } from "../../core/program";
+import { campaignsForEarning } from "../../d1/campaigns";
 import { getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import type { App } from "../http/context";
@@ -87,6 +88,8 @@ export function registerEarningRoutes(storefront: OpenAPIHono<App>): void {
               schema: okEnvelope({
                 outcome: z.enum(["applied", "duplicate", "limit_reached"]),
                 points: z.number().int(),
+                /** Running bonus-action campaigns' points that came with it. */
+                campaign_points: z.number().int(),
                 balance: z.number().int(),
               }),
             },
@@ -112,10 +115,12 @@ export function registerEarningRoutes(storefront: OpenAPIHono<App>): void {
         network: network as SocialNetwork,
         requestKey,
         program,
+        campaigns: await campaignsForEarning(c.env, proxy.shop),
       });
       // not_offered: the rule changed between the check above and the award.
       if (result.outcome === "not_offered") throw new ApiError(400, "network_not_offered", `${network} is not offered`);
-      return c.json(ok({ outcome: result.outcome, points: result.points, balance: result.balance }), 200);
+      const campaignPoints = "campaign_points" in result ? (result.campaign_points ?? 0) : 0;
+      return c.json(ok({ outcome: result.outcome, points: result.points, campaign_points: campaignPoints, balance: result.balance }), 200);
     },
   );
 }

@@ -3,6 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
 import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
 import { actionPoints } from "../../core/program";
+import { runningCampaignsFor } from "../../core/campaigns";
+import { campaignsForEarning } from "../../d1/campaigns";
 import { StorefrontProgramSchema, WayToEarnSchema, storefrontProgram, waysToEarn } from "../../core/ways-to-earn";
 import { nextTier } from "../../core/tiers";
 import { enabledRewards } from "../../d1/rewards";
@@ -61,6 +63,22 @@ const configRoute = createRoute({
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
             program: StorefrontProgramSchema,
             ways_to_earn: z.array(WayToEarnSchema),
+            /** Campaigns running now (every one, whatever tiers it is for), localized. */
+            campaigns: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                description: z.string(),
+                kind: z.string(),
+                multiplier: z.number().optional(),
+                action: z.string().optional(),
+                points: z.number().int().optional(),
+                amount: z.string().optional(),
+                days: z.number().int().optional(),
+                starts_at: z.string(),
+                ends_at: z.string().nullable(),
+              }),
+            ),
           }),
         },
       },
@@ -102,7 +120,7 @@ storefront.openapi(customerRoute, async (c) => {
 
 storefront.openapi(configRoute, async (c) => {
   const { shop } = c.get("proxy");
-  const [program, catalog] = await Promise.all([getProgram(c.env, shop), enabledRewards(c.env, shop)]);
+  const [program, catalog, campaigns] = await Promise.all([getProgram(c.env, shop), enabledRewards(c.env, shop), campaignsForEarning(c.env, shop)]);
   const language = pickLanguage(c.req.valid("query").locale, program.default_language);
   const rewards = catalog.map((reward) => localizeReward(reward, language));
   return c.json(
@@ -113,6 +131,7 @@ storefront.openapi(configRoute, async (c) => {
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
       program: storefrontProgram(program, language),
       ways_to_earn: waysToEarn(program),
+      campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
     }),
     200,
   );
