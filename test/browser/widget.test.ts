@@ -983,6 +983,76 @@ describe("VIP tier", () => {
   });
 });
 
+describe("running campaigns", () => {
+  // For Gold holders only (no shopper of these tests holds Gold), so nobody's earning changes; a
+  // signed-out visitor is shown every running campaign.
+  const forGold = { eligible_tier_ids: ["tier_gold"], starts_at: new Date(Date.now() - 3_600_000).toISOString() };
+  const endsAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
+  const created: string[] = [];
+
+  async function merchant(method: string, path: string, body?: unknown) {
+    return fetch(`${stack.url}/v1/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await sessionToken(DEMO_SHOP)}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+  async function addCampaign(campaign: Record<string, unknown>) {
+    const response = await merchant("POST", "/campaigns", { ...forGold, ...campaign });
+    expect(response.status, await response.clone().text()).toBe(201);
+    created.push(((await response.json()) as { campaign: { id: string } }).campaign.id);
+  }
+  afterAll(async () => {
+    for (const id of created.slice(1)) expect((await merchant("POST", `/campaigns/${id}/end`)).status).toBe(200);
+  });
+
+  it("lists each campaign running now: its name, what it gives, when it ends; one ended early goes", async () => {
+    await addCampaign({
+      kind: "multiplier",
+      multiplier: 2,
+      stackable: false,
+      ends_at: endsAt,
+      translations: { en: { name: "Double points week", description: "Every order earns double." }, fr: { name: "Semaine des points doublés" } },
+    });
+    await addCampaign({ kind: "goal_spend", amount: "100.00", days: 7, points: 250, ends_at: null, translations: { en: { name: "Big week" } } });
+    await addCampaign({ kind: "bonus_action", action: "review", points: 100, ends_at: endsAt, translations: { en: { name: "Review bonus" } } });
+    await addCampaign({ kind: "bonus_action", action: "review", points: 5, starts_at: new Date(Date.now() + 86_400_000).toISOString(), translations: { en: { name: "Not yet" } } });
+
+    const tab = await visit();
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByRole("button", { name: "Earn points" }).click();
+    await tab.dialog.getByRole("heading", { name: "Bonus campaigns" }).waitFor();
+    const ends = await tab.page.evaluate((iso) => new Intl.DateTimeFormat("en", { dateStyle: "medium" }).format(new Date(iso)), endsAt);
+    const rows = await tab.dialog
+      .locator("h3:has-text('Bonus campaigns') + ul > li")
+      .evaluateAll((items) => items.map((item) => Array.from(item.children).map((child) => child.textContent)));
+    expect(rows).toEqual([
+      ["Double points week", "Every order earns double.", "2× points on orders", `Ends ${ends}`],
+      ["Big week", "Spend $100 within 7 days: +250 points"],
+      ["Review bonus", "Review a product: +100 points", `Ends ${ends}`],
+    ]);
+    await shot(tab.page, "campaigns-en");
+
+    const french = await visit({ query: "?lang=fr" });
+    await french.go();
+    await openPanel(french.launcher, french.dialog);
+    await french.dialog.getByRole("button", { name: "Gagner des points" }).click();
+    await french.dialog.getByText("Semaine des points doublés", { exact: true }).waitFor();
+    await french.dialog.getByText("points ×2 sur les commandes", { exact: true }).waitFor();
+
+    // Ended early: no longer shown.
+    expect((await merchant("POST", `/campaigns/${created[0]}/end`)).status).toBe(200);
+    const after = await visit();
+    await after.go();
+    await openPanel(after.launcher, after.dialog);
+    await after.dialog.getByRole("button", { name: "Earn points" }).click();
+    await after.dialog.getByText("Big week", { exact: true }).waitFor();
+    expect(await after.dialog.getByText("Double points week").count()).toBe(0);
+    await Promise.all([tab.close(), french.close(), after.close()]);
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
