@@ -13,32 +13,33 @@ const NETWORKS: Record<string, string> = {
 };
 const networkName = (network: string) => NETWORKS[network] ?? network;
 
-/** Ways to earn (with the birthday form and follow buttons for a signed-in shopper), then running campaigns. */
+/** Running campaigns, then the ways to earn (with the birthday form and follow buttons for a signed-in shopper). */
 export function EarnView({ store, signedIn }: { store: PanelStore; signedIn: boolean }) {
   const t = store.t.value;
   const { ways_to_earn: ways = [], campaigns = [] } = store.config.value;
   const known = ways.filter((way) => t(`way_${way.action}`) !== `way_${way.action}`);
+  // Campaigns first: they end.
   return (
     <>
+      {campaigns.length > 0 && (
+        <>
+          <h3 class="ln-subhead">{t("campaigns")}</h3>
+          <ul class="ln-list ln-campaigns">
+            {campaigns.map((campaign) => (
+              <CampaignItem key={campaign.id} campaign={campaign} store={store} />
+            ))}
+          </ul>
+        </>
+      )}
       <h3 class="ln-subhead">{t("ways_to_earn")}</h3>
       {known.length ? (
-        <ul class="ln-list">
+        <ul class="ln-list ln-ways">
           {known.map((way) => (
             <WayItem key={way.action + (way.network ?? "")} way={way} store={store} signedIn={signedIn} />
           ))}
         </ul>
       ) : (
         <p class="ln-muted">{t("no_ways")}</p>
-      )}
-      {campaigns.length > 0 && (
-        <>
-          <h3 class="ln-subhead">{t("campaigns")}</h3>
-          <ul class="ln-list">
-            {campaigns.map((campaign) => (
-              <CampaignItem key={campaign.id} campaign={campaign} store={store} />
-            ))}
-          </ul>
-        </>
       )}
     </>
   );
