@@ -25,8 +25,12 @@ export const POISON_AFTER_ATTEMPTS = 3;
 
 export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: Env): Promise<void> {
   const orders = batch.messages.filter((m) => m.body.type === "order_seen");
-  const reporting = await withTierPublishesQueued(env, batch.messages.filter((m) => m.body.type !== "order_seen"));
-  const [indexed, projected] = await Promise.all([indexAndRelease(env, orders), project(env, reporting)]);
+  const others = batch.messages.filter((m) => m.body.type !== "order_seen");
+  // The order index (and the refunds it releases) waits on nothing else: not Postgres, not the jobs queue.
+  const [indexed, projected] = await Promise.all([
+    indexAndRelease(env, orders),
+    withTierPublishesQueued(env, others).then((reporting) => project(env, reporting)),
+  ]);
   const done = [...indexed, ...projected];
   try {
     await confirmDelivered(env, done.map((m) => m.body));
