@@ -22,6 +22,7 @@
 //   whose threshold ≤ the removed one's (`tier_removed`), kept under the same clock; with no
 //   such tier, or a threshold in the other basis, by the tier they reach.
 import { z } from "zod";
+import type { TierDiscountInput } from "./discount-function-config";
 import { formatMills, parseAmountToMills } from "./money";
 import { MultiplierSchema, toBasisPoints } from "./multiplier";
 import type { AppliedMultiplier, TierPolicy } from "./program";
@@ -335,4 +336,13 @@ export function evaluateCustomerTier(tiers: readonly VipTier[], policy: TierPoli
 export function nextTier(tiers: readonly VipTier[], basis: TierBasis, held: VipTier | null, value: number): { tier: VipTier; remaining: number } | null {
   const next = ladder(tiers, basis).find((t) => (held ? t.threshold > held.threshold : t.threshold > value));
   return next ? { tier: next, remaining: Math.max(0, next.threshold - value) } : null;
+}
+
+/**
+ * What the discount Function's configuration needs of the tiers (core/discount-function-config.ts
+ * keeps those giving a perk): the enabled ones, by their English name. A disabled tier gives no
+ * perk, even to a customer whose metafield still names it until their object moves them.
+ */
+export function tierDiscountInputs(tiers: readonly VipTier[]): TierDiscountInput[] {
+  return tiers.filter((t) => t.enabled).map((t) => ({ id: t.id, name: t.translations.en.name, discount: t.discount, free_shipping: t.free_shipping }));
 }

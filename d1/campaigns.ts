@@ -1,12 +1,12 @@
 // Bonus campaigns in D1: the current row of each campaign and every change as a version (who,
 // when, the campaign as it then was), written in one batch. Nothing is deleted: an order earned
 // during a campaign can always be traced to it, and ending one is a change like any other.
-import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { campaignInput, endedAt, newCampaignId, type Campaign, type CampaignInput } from "../core/campaigns";
 import { tierIdsOf } from "../core/simulate";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
-import { campaignVersions, campaigns } from "./schema";
+import { campaignVersions, campaigns, shops } from "./schema";
 import { shopTiers } from "./vip-tiers";
 
 const CACHE_TTL_MS = 10_000;
@@ -82,6 +82,35 @@ export function campaignsForEarning(env: Env, shop: string): Promise<Campaign[]>
     const rows = await d1(env).select().from(campaigns).where(and(eq(campaigns.shop, shop), liveSince(Date.now()))).all();
     return rows.map(toCampaign);
   });
+}
+
+/**
+ * The shop's campaigns not over at `now` (open-ended, or ending after it), read fresh rather
+ * than through the cache: what the discount Function's configuration is built from.
+ */
+export async function campaignsNotOverAt(env: Env, shop: string, now: number): Promise<Campaign[]> {
+  const rows = await d1(env)
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.shop, shop), or(isNull(campaigns.endsAt), gt(campaigns.endsAt, now))))
+    .all();
+  return rows.map(toCampaign);
+}
+
+/**
+ * Campaigns of installed shops that start, end or were changed in (from, to], across every shop,
+ * in one query (indexes campaigns_starts_at, campaigns_ends_at, campaigns_updated_at): what the
+ * cron republishes the discount Function's configuration for.
+ */
+export async function campaignsTouchedBetween(env: Env, from: number, to: number): Promise<(Campaign & { shop: string })[]> {
+  const between = (column: typeof campaigns.startsAt | typeof campaigns.endsAt | typeof campaigns.updatedAt) => and(gt(column, from), lte(column, to));
+  const rows = await d1(env)
+    .select({ campaign: campaigns })
+    .from(campaigns)
+    .innerJoin(shops, and(eq(shops.domain, campaigns.shop), eq(shops.status, "installed")))
+    .where(or(between(campaigns.startsAt), between(campaigns.endsAt), between(campaigns.updatedAt)))
+    .all();
+  return rows.map((row) => ({ ...toCampaign(row.campaign), shop: row.campaign.shop }));
 }
 
 export async function getCampaign(env: Env, shop: string, id: string): Promise<Campaign | null> {

@@ -120,6 +120,8 @@ export const vipTiers = sqliteTable(
     primaryKey({ columns: [t.shop, t.id] }),
     // Two enabled tiers never share a threshold: which one a customer reaches must be certain.
     uniqueIndex("vip_tiers_threshold").on(t.shop, t.basis, t.threshold).where(sql`${t.enabled} = 1`),
+    // The cron's search for tiers changed in the last minute (a discount publish to repeat).
+    index("vip_tiers_updated_at").on(t.updatedAt),
     check("vip_tiers_basis", sql`${t.basis} IN ('points', 'spend')`),
     check("vip_tiers_threshold_min", sql`${t.threshold} >= 0`),
   ],
@@ -165,6 +167,10 @@ export const campaigns = sqliteTable(
   },
   (t) => [
     index("campaigns_shop_ends").on(t.shop, t.endsAt),
+    // The cron's search for campaigns starting, ending or changed in the last minute, across shops.
+    index("campaigns_starts_at").on(t.startsAt),
+    index("campaigns_ends_at").on(t.endsAt),
+    index("campaigns_updated_at").on(t.updatedAt),
     check("campaigns_kind", sql`${t.kind} IN (${sql.raw(CAMPAIGN_KINDS.map((kind) => `'${kind}'`).join(", "))})`),
   ],
 );

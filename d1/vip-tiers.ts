@@ -1,12 +1,12 @@
 // VIP tiers in D1: the current row of each tier and every edit as a version (who, when, the tier
 // as it then was), written in one batch. Disabling is the only deletion: customers holding a
 // disabled tier are moved by the rules of core/tiers.ts, never by a row vanishing.
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lte } from "drizzle-orm";
 import { BASIS_POINTS, toBasisPoints } from "../core/multiplier";
 import { DEFAULT_TIERS, MAX_TIERS_PER_SHOP, displayThreshold, storedThreshold, type VipTier, type VipTierInput } from "../core/tiers";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
-import { vipTierVersions, vipTiers } from "./schema";
+import { shops, vipTierVersions, vipTiers } from "./schema";
 
 const TIERS_TTL_MS = 10_000;
 const cache = new TtlCache<VipTier[]>(TIERS_TTL_MS);
@@ -173,6 +173,17 @@ export function defaultTierStatements(env: Env, shop: string, now: number) {
       db.insert(vipTierVersions).values(versionRow(toTier(row), shop, "created", "system", now)).onConflictDoNothing(),
     ];
   });
+}
+
+/** Installed shops whose tiers were written in (from, to] (index vip_tiers_updated_at). */
+export async function shopsWithTiersChangedBetween(env: Env, from: number, to: number): Promise<string[]> {
+  const rows = await d1(env)
+    .selectDistinct({ shop: vipTiers.shop })
+    .from(vipTiers)
+    .innerJoin(shops, and(eq(shops.domain, vipTiers.shop), eq(shops.status, "installed")))
+    .where(and(gt(vipTiers.updatedAt, from), lte(vipTiers.updatedAt, to)))
+    .all();
+  return rows.map((row) => row.shop);
 }
 
 export function forgetTiers(shop: string): void {

@@ -1,6 +1,7 @@
 import type { LedgerEvent } from "../core/ledger-events";
 import { DEAD_LETTER_QUEUES, handleDeadLetters } from "./dead-letters";
 import { handleIngest, type IngestMessage } from "./ingest";
+import { handleJobs, type JobMessage } from "./jobs";
 import { handleLedgerEvents } from "./ledger-events";
 
 /** One Worker consumes every queue; the batch's queue name picks the consumer. */
@@ -11,8 +12,10 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       return handleIngest(batch as MessageBatch<IngestMessage>, env);
     case "ledger-events":
       return handleLedgerEvents(batch as MessageBatch<LedgerEvent>, env);
+    case "jobs":
+      return handleJobs(batch as MessageBatch<JobMessage>, env);
     default:
-      // notifications and jobs have no producers yet: keep the messages (retry → DLQ → D1).
+      // notifications have no producers yet: keep the messages (retry → DLQ → D1).
       console.error(`queue ${batch.queue}: no consumer yet, retrying towards the dead-letter queue`);
       batch.retryAll({ delaySeconds: 60 });
   }

@@ -4,6 +4,10 @@
 // - Postgres: the reporting projection (ledger entries and profiles; idempotent upserts).
 // Neither waits on the other: with Postgres down, orders are still indexed and their refunds
 // released, and only the events Postgres must hold stay in the queue and the outbox.
+// A tier_changed event also queues a publish_customer_tier job (queues/jobs.ts) before it is
+// projected: the outbox delivers every event at least once, so the customer's tier metafield
+// follows every change without a second delivery path; repeats are harmless, since the job
+// publishes the tier held when it runs, not the one in the event.
 import { queueRetryDelaySeconds } from "../core/backoff";
 import type { LedgerEvent } from "../core/ledger-events";
 import { redriveWaitingFor } from "../d1/inbox";
@@ -12,6 +16,7 @@ import { customerAccount } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
 import { parkMessage } from "./dead-letters";
+import { sendJobs } from "./jobs";
 
 type LedgerMessage = Message<LedgerEvent>;
 
@@ -20,8 +25,12 @@ export const POISON_AFTER_ATTEMPTS = 3;
 
 export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: Env): Promise<void> {
   const orders = batch.messages.filter((m) => m.body.type === "order_seen");
-  const reporting = batch.messages.filter((m) => m.body.type !== "order_seen");
-  const [indexed, projected] = await Promise.all([indexAndRelease(env, orders), project(env, reporting)]);
+  const others = batch.messages.filter((m) => m.body.type !== "order_seen");
+  // The order index (and the refunds it releases) waits on nothing else: not Postgres, not the jobs queue.
+  const [indexed, projected] = await Promise.all([
+    indexAndRelease(env, orders),
+    withTierPublishesQueued(env, others).then((reporting) => project(env, reporting)),
+  ]);
   const done = [...indexed, ...projected];
   try {
     await confirmDelivered(env, done.map((m) => m.body));
@@ -31,6 +40,25 @@ export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: 
     return;
   }
   for (const message of done) message.ack();
+}
+
+/**
+ * Queues one publish_customer_tier job per customer whose tier changed in these messages.
+ * Returns the messages to go on with; if the send failed, the tier_changed ones are retried
+ * instead (and projected when they come back).
+ */
+async function withTierPublishesQueued(env: Env, messages: LedgerMessage[]): Promise<LedgerMessage[]> {
+  const tierChanges = messages.filter((m) => m.body.type === "tier_changed");
+  if (tierChanges.length === 0) return messages;
+  const customers = new Map(tierChanges.map((m) => [`${m.body.shop}:${m.body.customer_id}`, { shop: m.body.shop, customerId: m.body.customer_id }]));
+  try {
+    await sendJobs(env, [...customers.values()].map((c) => ({ type: "publish_customer_tier" as const, ...c })));
+    return messages;
+  } catch (error) {
+    console.warn(`ledger-events: could not queue ${customers.size} tier publishes, retrying their events`, String(error));
+    retry(tierChanges);
+    return messages.filter((m) => m.body.type !== "tier_changed");
+  }
 }
 
 /** order_seen → D1. Returns the messages done; the rest are retried. */

@@ -1,13 +1,23 @@
 // The cron sweeper: re-drives inbox entries left unprocessed (their queue message lost or
 // still parked) and dead letters, gives up on inbox entries that never applied, and purges
-// what is past its retention. Cron does not fire under `wrangler dev`: the dev script calls
+// what is past its retention, and asks for the discount Function's configuration to be
+// published again where a campaign started or ended since the last tick (the configuration
+// holds only the campaigns running at publish time) or where tiers or campaigns changed (a
+// repeat of the publish their write asked for, should that send have been lost). Cron does not fire under `wrangler dev`: the dev script calls
 // /cdn-cgi/local/scheduled on a timer.
+import { campaignDiscountInputs } from "../core/campaigns";
+import { campaignBoundaryBetween } from "../core/discount-function-config";
+import { campaignsTouchedBetween } from "../d1/campaigns";
 import { claimDue, giveUpStale, purgeInbox, sendToIngest } from "../d1/inbox";
+import { shopsWithTiersChangedBetween } from "../d1/vip-tiers";
 import { purgeDeadLetters, redriveDeadLetters } from "./dead-letters";
+import { sendJobs } from "./jobs";
 import { reencryptBatch, type ReencryptResult } from "./reencrypt";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
+/** The cron runs every minute: each tick covers (scheduledTime − 60 s, scheduledTime]. */
+export const TICK_MS = 60_000;
 
 export interface SweepResult {
   inbox: number;
@@ -15,6 +25,8 @@ export interface SweepResult {
   givenUp: number;
   purged: number;
   reencrypted: ReencryptResult;
+  /** Shops whose discount configuration this tick asked to publish. */
+  discountPublishes: number;
 }
 
 export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
@@ -24,5 +36,27 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const deadLetters = await redriveDeadLetters(env, DEAD_LETTER_MIN_AGE_MS, 100, now);
   const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now));
   const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted };
+  const discountPublishes = await requestDiscountPublishes(env, now - TICK_MS, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes };
+}
+
+/**
+ * The shops whose discount configuration changes or may be stale in (from, to]: a campaign
+ * giving a discount perk started or ended, or a tier or campaign was written. One job each.
+ */
+export async function shopsToRepublish(env: Env, from: number, to: number): Promise<string[]> {
+  const [campaigns, tierShops] = await Promise.all([campaignsTouchedBetween(env, from, to), shopsWithTiersChangedBetween(env, from, to)]);
+  const shops = new Set(tierShops);
+  for (const campaign of campaigns) {
+    const changed = from < Date.parse(campaign.updated_at) && Date.parse(campaign.updated_at) <= to;
+    const givesPerk = campaign.discount !== null || campaign.free_shipping;
+    if (changed || (givesPerk && campaignBoundaryBetween(campaignDiscountInputs([campaign]), from, to))) shops.add(campaign.shop);
+  }
+  return [...shops].sort();
+}
+
+async function requestDiscountPublishes(env: Env, from: number, to: number): Promise<number> {
+  const shops = await shopsToRepublish(env, from, to);
+  await sendJobs(env, shops.map((shop) => ({ type: "publish_discount_config", shop })));
+  return shops.length;
 }

@@ -32,7 +32,8 @@ const FUNCTION_OPERATIONS = {
   metafieldsSet: { argument: "metafields", scope: null }, // the owner's scope, checked per owner
   metafieldsDelete: { argument: "metafields", scope: null },
 };
-const DISCOUNT_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP, ...Object.keys(FUNCTION_OPERATIONS)];
+const CODE_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP];
+const DISCOUNT_OPERATIONS = [...CODE_OPERATIONS, ...Object.keys(FUNCTION_OPERATIONS)];
 // The app's deployed functions (`shopify app deploy`): handle -> id, as shopifyFunctions lists them.
 const DEFAULT_FUNCTIONS = { "loyalnest-vip-discount": "gid://shopify/ShopifyFunction/01JLOYALNESTVIPDISCOUNT0001" };
 const OWNER_SCOPES = { Customer: "write_customers", DiscountAutomaticNode: "write_discounts" };
@@ -148,7 +149,9 @@ export async function startShopifyEmulator({
   /** The queued fault the shop's next `operation` request meets, if any (consumed in order). */
   function takeFault(shop, operation) {
     const queue = faults.get(shop) ?? [];
-    const index = queue.findIndex((fault) => (fault.operation ? fault.operation === operation : DISCOUNT_OPERATIONS.includes(operation)));
+    // A fault that names no operation meets the next discount-code request (a redemption's create
+    // or lookup), never the discount Function's publishing, which gets only the faults naming it.
+    const index = queue.findIndex((fault) => (fault.operation ? fault.operation === operation : CODE_OPERATIONS.includes(operation)));
     if (index === -1) return null;
     const fault = queue[index];
     fault.remaining--;

@@ -1,8 +1,8 @@
 // The merchant's bonus campaigns: list, create, replace, end early, and each campaign's versions.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { CampaignInputSchema } from "../../core/campaigns";
 import { CampaignError, campaignVersionsOf, createCampaign, endCampaign, getCampaign, listCampaigns, updateCampaign } from "../../d1/campaigns";
+import { requestDiscountConfigPublish } from "../../queues/jobs";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
@@ -58,7 +58,7 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const campaign = await campaignWrite(() => createCampaign(c.env, shop, c.req.valid("json"), userId ?? "unknown"));
-      campaignsChanged(c, shop);
+      await campaignsChanged(c.env, shop);
       return c.json(ok({ campaign }), 201);
     },
     campaignBodyHook,
@@ -83,7 +83,7 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
       const campaign = await campaignWrite(() =>
         updateCampaign(c.env, shop, c.req.valid("param").id, c.req.valid("json"), userId ?? "unknown", { expectedVersion: expected_version }),
       );
-      campaignsChanged(c, shop);
+      await campaignsChanged(c.env, shop);
       return c.json(ok({ campaign }), 200);
     },
     campaignBodyHook,
@@ -100,7 +100,7 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const campaign = await campaignWrite(() => endCampaign(c.env, shop, c.req.valid("param").id, userId ?? "unknown"));
-      campaignsChanged(c, shop);
+      await campaignsChanged(c.env, shop);
       return c.json(ok({ campaign }), 200);
     },
   );
@@ -128,12 +128,12 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
 }
 
 /**
- * After any campaign change: the discount Shopify Function's configuration (campaign discounts
- * for eligible customers) is published again.
+ * After any campaign change, once the write committed: the discount Shopify Function's
+ * configuration (campaign discounts for eligible customers) is published again by a job
+ * (queues/jobs.ts). A lost send leaves the write standing; the next cron tick repeats it.
  */
-function campaignsChanged(_c: Context<App>, _shop: string): void {
-  // TODO(lead, with the tiers' part): _c.executionCtx.waitUntil(publishDiscountConfig(_c.env, _shop,
-  //   buildDiscountFunctionConfig({ tiers, campaigns: campaignDiscountInputs(await listCampaigns(_c.env, _shop)), now: Date.now() })));
+async function campaignsChanged(env: Env, shop: string): Promise<void> {
+  await requestDiscountConfigPublish(env, shop);
 }
 
 async function campaignWrite<T>(write: () => Promise<T>): Promise<T> {

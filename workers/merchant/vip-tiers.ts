@@ -4,6 +4,7 @@ import { TIER_LANGUAGES, VipTierInputSchema, displayThreshold, storedThreshold, 
 import { getReward } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
 import { TierError, createTier, disableTier, getTier, listTiers, tierVersionsOf, updateTier } from "../../d1/vip-tiers";
+import { requestDiscountConfigPublish } from "../../queues/jobs";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
@@ -159,12 +160,12 @@ async function requireEntryReward(env: Env, shop: string, input: VipTierInput): 
 }
 
 /**
- * Every change of the shop's tiers ends here. The discount Function reads the tiers' discount
- * and free-shipping perks from a metafield, which must be written again after each change.
+ * Every change of the shop's tiers ends here, after the write committed. The discount Function
+ * reads the tiers' discount and free-shipping perks from a metafield: a job publishes it again
+ * (queues/jobs.ts). A lost send leaves the write standing; the next cron tick repeats it.
  */
-async function afterTiersChanged(_env: Env, _shop: string): Promise<void> {
-  // TODO(lead, at merge): await publishDiscountConfig(env, shop) — the function helper's
-  // metafield writer (core/discount-function-config.ts); nothing publishes it until then.
+async function afterTiersChanged(env: Env, shop: string): Promise<void> {
+  await requestDiscountConfigPublish(env, shop);
 }
 
 async function tiers<T>(write: () => Promise<T>): Promise<T> {

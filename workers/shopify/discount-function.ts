@@ -35,7 +35,8 @@ export const COMBINES_WITH = { productDiscounts: true, orderDiscounts: false, sh
 const LIST_FIRST = 50;
 
 export type PublishOutcome<A extends string> =
-  | { kind: "published"; action: A; discountGid: string; removedDuplicates: string[] }
+  /** discountGid null: nothing to give and no discount made (action "unchanged"). */
+  | { kind: "published"; action: A; discountGid: string | null; removedDuplicates: string[] }
   | { kind: "rejected"; reason: string; userErrors: ShopifyUserError[] } // definitive: Shopify refused the input
   | { kind: "unavailable"; reason: string; ambiguous: boolean }; // try again later; ambiguous: a write may have happened
 
@@ -82,12 +83,20 @@ class Refused extends Error {
   }
 }
 
+/** Whether any tier or campaign of the config gives a discount or free shipping. */
+function givesPerks(config: DiscountFunctionConfig): boolean {
+  return [...config.tiers, ...config.campaigns].some((perk) => perk.percentage !== null || perk.free_shipping);
+}
+
 export async function publishDiscountConfig(env: Env, shop: string, config: DiscountFunctionConfig, options: AdminGraphqlOptions = {}): Promise<PublishConfigOutcome> {
   const value = serializeDiscountFunctionConfig(config);
   try {
     let ours = await listOurDiscounts(env, shop, options);
     let action: "created" | "updated" | "unchanged" | null = null;
     if (ours.length === 0) {
+      // Nothing to give and nothing published before: no discount is made (it would run the
+      // function at every checkout of a shop with no perks).
+      if (!givesPerks(config)) return { kind: "published", action: "unchanged", discountGid: null, removedDuplicates: [] };
       const created = await createDiscount(env, shop, value, options);
       action = "created";
       // Listed again: a racing publish may have created one too. The answer's id is kept even

@@ -1,0 +1,109 @@
+// jobs: work for Shopify that follows a change here, each message naming what to bring up to
+// date rather than carrying the new value. The consumer reads the current state and publishes
+// it, so a job is idempotent by construction: a repeat, a redelivery or an old job that arrives
+// late publishes what is true now, never what was true when it was sent.
+// - publish_discount_config: the discount Function's configuration (the shop's enabled tiers and
+//   the campaigns running now) → publishDiscountConfig. Sent after every tier or campaign write
+//   and by the cron when a campaign starts or ends.
+// - publish_customer_tier: the tier the customer holds now (their object's heldTier) →
+//   publishCustomerTier. Sent by the ledger-events consumer for each tier_changed event.
+// Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
+// with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
+// → parked with its reason for an operator, since the same input is refused every time (a
+// merchant-visible failure is not built yet); a shop not installed, or without an offline
+// token → ack, there is nowhere to publish.
+import { queueRetryDelaySeconds } from "../core/backoff";
+import { buildDiscountFunctionConfig } from "../core/discount-function-config";
+import { campaignDiscountInputs } from "../core/campaigns";
+import { tierDiscountInputs } from "../core/tiers";
+import { campaignsNotOverAt } from "../d1/campaigns";
+import { getProgram, getShopTokenColumns } from "../d1/shops";
+import { listTiers } from "../d1/vip-tiers";
+import { customerAccount } from "../durable-objects/stubs";
+import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
+import { parkMessage } from "./dead-letters";
+
+export type JobMessage = { type: "publish_discount_config"; shop: string } | { type: "publish_customer_tier"; shop: string; customerId: string };
+
+/** How long one Admin API attempt may take inside a job before it counts as a timeout. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+type Outcome = "published" | "unavailable" | "rejected" | "not_installed";
+
+export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Promise<void> {
+  // The same job twice in one batch (several edits in a row) is done once: it publishes the
+  // current state either way.
+  const byKey = new Map<string, Message<JobMessage>[]>();
+  for (const message of batch.messages) {
+    const key = JSON.stringify(message.body);
+    byKey.set(key, [...(byKey.get(key) ?? []), message]);
+  }
+  for (const messages of byKey.values()) {
+    const job = messages[0]!.body;
+    const attempts = Math.max(...messages.map((m) => m.attempts));
+    let outcome: { kind: Outcome; reason?: string };
+    try {
+      outcome = await run(env, job);
+    } catch (error) {
+      // D1 or the customer's object failed us: passing, like Shopify being unavailable.
+      outcome = { kind: "unavailable", reason: String(error) };
+    }
+    if (outcome.kind === "unavailable") {
+      console.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
+      for (const m of messages) m.retry({ delaySeconds: queueRetryDelaySeconds(attempts) });
+      continue;
+    }
+    if (outcome.kind === "rejected") await parkMessage(env, "jobs", job, attempts, `Shopify refused ${job.type}: ${outcome.reason}`);
+    if (outcome.kind === "not_installed") console.log(`jobs: ${job.type} for ${job.shop} dropped: the shop is not installed`);
+    for (const m of messages) m.ack();
+  }
+}
+
+async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {
+  // Uninstalled, or installed without an offline token (never by a token exchange): no Admin API.
+  if (!(await getShopTokenColumns(env, job.shop))?.accessTokenEncrypted) return { kind: "not_installed" };
+  const options = { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS };
+  switch (job.type) {
+    case "publish_discount_config": {
+      const now = Date.now();
+      const [tiers, campaigns] = await Promise.all([listTiers(env, job.shop), campaignsNotOverAt(env, job.shop, now)]);
+      const config = buildDiscountFunctionConfig({ tiers: tierDiscountInputs(tiers), campaigns: campaignDiscountInputs(campaigns), now });
+      const outcome = await publishDiscountConfig(env, job.shop, config, options);
+      return outcome.kind === "published" ? { kind: "published" } : { kind: outcome.kind, reason: outcome.reason };
+    }
+    case "publish_customer_tier": {
+      try {
+        customerGid(job.customerId);
+      } catch (error) {
+        return { kind: "rejected", reason: String(error) };
+      }
+      const [program, tiers] = await Promise.all([getProgram(env, job.shop), listTiers(env, job.shop)]);
+      // Read now, not taken from the event: a late or repeated event cannot put an old tier back.
+      const held = await customerAccount(env, job.shop, job.customerId).heldTier({ shop: job.shop, customerId: job.customerId, tiers, program });
+      const outcome = await publishCustomerTier(env, job.shop, job.customerId, held.tier_id, options);
+      return outcome.kind === "published" ? { kind: "published" } : { kind: outcome.kind, reason: outcome.reason };
+    }
+  }
+}
+
+/**
+ * Asks for the shop's discount configuration to be published, after a committed write of its
+ * tiers or campaigns. Never throws: a lost send leaves the write standing (logged); the next
+ * change or campaign boundary publishes again.
+ */
+export async function requestDiscountConfigPublish(env: Env, shop: string): Promise<boolean> {
+  try {
+    await env.JOBS.send({ type: "publish_discount_config", shop } satisfies JobMessage, { contentType: "json" });
+    return true;
+  } catch (error) {
+    console.error(`jobs: could not queue publish_discount_config for ${shop}; the write stands`, String(error));
+    return false;
+  }
+}
+
+/** Sends the jobs in batches of at most 100 (a queue's sendBatch limit); throws when a send fails. */
+export async function sendJobs(env: Env, jobs: readonly JobMessage[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 100) {
+    await env.JOBS.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
+  }
+}
