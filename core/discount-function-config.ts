@@ -121,3 +121,14 @@ export function campaignBoundaryBetween(campaigns: readonly Pick<CampaignDiscoun
     return (from < starts && starts <= to) || (ends !== null && from < ends && ends <= to);
   });
 }
+
+/**
+ * Whether the configuration reads customers' tiers: a tier gives a perk, or a campaign with a
+ * perk is for some tiers only. Until it does, the app writes no customer's tier metafield (a
+ * write per customer that nothing reads); when it starts to, every member's tier is written
+ * (queues/jobs.ts, publish_tier_members).
+ */
+export function readsCustomerTiers(config: DiscountFunctionConfig): boolean {
+  const perk = (p: { percentage: string | null; free_shipping: boolean }) => p.percentage !== null || p.free_shipping;
+  return config.tiers.some(perk) || config.campaigns.some((c) => c.eligible_tier_ids !== null && perk(c));
+}

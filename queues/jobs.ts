@@ -6,24 +6,37 @@
 //   the campaigns running now) → publishDiscountConfig. Sent after every tier or campaign write
 //   and by the cron when a campaign starts or ends.
 // - publish_customer_tier: the tier the customer holds now (their object's heldTier) →
-//   publishCustomerTier. Sent by the ledger-events consumer for each tier_changed event.
+//   publishCustomerTier. Sent by the ledger-events consumer for each tier_changed event, while
+//   the configuration reads customers' tiers (customerTiersPublished).
+// - publish_tier_members: when the configuration starts reading customers' tiers, a
+//   publish_customer_tier job for every customer holding one (the projection's tier_changes),
+//   a page at a time.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
 // merchant-visible failure is not built yet); a shop not installed, or without an offline
 // token → ack, there is nowhere to publish.
 import { queueRetryDelaySeconds } from "../core/backoff";
-import { buildDiscountFunctionConfig } from "../core/discount-function-config";
+import { buildDiscountFunctionConfig, DiscountFunctionConfigSchema, readsCustomerTiers } from "../core/discount-function-config";
 import { campaignDiscountInputs } from "../core/campaigns";
 import { tierDiscountInputs } from "../core/tiers";
-import { campaignsNotOverAt } from "../d1/campaigns";
+import { campaignsForEarning, campaignsNotOverAt } from "../d1/campaigns";
 import { getProgram, getShopTokenColumns } from "../d1/shops";
-import { listTiers } from "../d1/vip-tiers";
+import { listTiers, shopTiers } from "../d1/vip-tiers";
+import { withReporting } from "../postgres/client";
+import { tierMembersAfter } from "../postgres/tier-members";
 import { customerAccount } from "../durable-objects/stubs";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
 import { parkMessage } from "./dead-letters";
 
-export type JobMessage = { type: "publish_discount_config"; shop: string } | { type: "publish_customer_tier"; shop: string; customerId: string };
+export type JobMessage =
+  | { type: "publish_discount_config"; shop: string }
+  | { type: "publish_customer_tier"; shop: string; customerId: string }
+  /** Every customer holding a tier, a page at a time (customer ids after `after`), from the projection. */
+  | { type: "publish_tier_members"; shop: string; after: string | null };
+
+/** Customers per publish_tier_members page. */
+const MEMBERS_PAGE = 500;
 
 /** How long one Admin API attempt may take inside a job before it counts as a timeout. */
 const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -69,7 +82,17 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
       const [tiers, campaigns] = await Promise.all([listTiers(env, job.shop), campaignsNotOverAt(env, job.shop, now)]);
       const config = buildDiscountFunctionConfig({ tiers: tierDiscountInputs(tiers), campaigns: campaignDiscountInputs(campaigns), now });
       const outcome = await publishDiscountConfig(env, job.shop, config, options);
-      return outcome.kind === "published" ? { kind: "published" } : { kind: outcome.kind, reason: outcome.reason };
+      if (outcome.kind !== "published") return { kind: outcome.kind, reason: outcome.reason };
+      // The configuration starts reading customers' tiers: those written so far were skipped.
+      if (readsCustomerTiers(config) && !previouslyReadTiers(outcome.previous ?? null)) await sendJobs(env, [{ type: "publish_tier_members", shop: job.shop, after: null }]);
+      return { kind: "published" };
+    }
+    case "publish_tier_members": {
+      const page = await withReporting(env, null, (sql) => tierMembersAfter(sql, job.shop, job.after, MEMBERS_PAGE));
+      const next: JobMessage[] = page.members.map((customerId) => ({ type: "publish_customer_tier", shop: job.shop, customerId }));
+      if (page.next !== null) next.push({ type: "publish_tier_members", shop: job.shop, after: page.next });
+      await sendJobs(env, next);
+      return { kind: "published" };
     }
     case "publish_customer_tier": {
       try {
@@ -84,6 +107,25 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
       return outcome.kind === "published" ? { kind: "published" } : { kind: outcome.kind, reason: outcome.reason };
     }
   }
+}
+
+function previouslyReadTiers(previous: string | null): boolean {
+  if (previous === null) return false;
+  try {
+    return readsCustomerTiers(DiscountFunctionConfigSchema.parse(JSON.parse(previous)));
+  } catch {
+    return false; // unreadable: written again in full
+  }
+}
+
+/**
+ * Whether customers' tier changes in `shop` need publishing: only while the discount Function's
+ * configuration reads them (core/discount-function-config.ts readsCustomerTiers). Read through
+ * the isolate caches of tiers and campaigns.
+ */
+export async function customerTiersPublished(env: Env, shop: string, now = Date.now()): Promise<boolean> {
+  const [tiers, campaigns] = await Promise.all([shopTiers(env, shop), campaignsForEarning(env, shop)]);
+  return readsCustomerTiers(buildDiscountFunctionConfig({ tiers: tierDiscountInputs(tiers), campaigns: campaignDiscountInputs(campaigns), now }));
 }
 
 /**

@@ -16,7 +16,7 @@ import { customerAccount } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
 import { parkMessage } from "./dead-letters";
-import { sendJobs } from "./jobs";
+import { customerTiersPublished, sendJobs } from "./jobs";
 
 type LedgerMessage = Message<LedgerEvent>;
 
@@ -52,6 +52,11 @@ async function withTierPublishesQueued(env: Env, messages: LedgerMessage[]): Pro
   if (tierChanges.length === 0) return messages;
   const customers = new Map(tierChanges.map((m) => [`${m.body.shop}:${m.body.customer_id}`, { shop: m.body.shop, customerId: m.body.customer_id }]));
   try {
+    // Only shops whose discount Function reads customers' tiers (a job per change otherwise
+    // writes a metafield nothing reads); one that starts to reads them all (publish_tier_members).
+    const shops = [...new Set([...customers.values()].map((c) => c.shop))];
+    const published = new Set((await Promise.all(shops.map(async (shop) => ((await customerTiersPublished(env, shop)) ? shop : null)))).filter(Boolean));
+    for (const [key, c] of customers) if (!published.has(c.shop)) customers.delete(key);
     await sendJobs(env, [...customers.values()].map((c) => ({ type: "publish_customer_tier" as const, ...c })));
     return messages;
   } catch (error) {

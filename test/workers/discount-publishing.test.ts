@@ -5,7 +5,7 @@
 // a customer reaching Silver gets tier_silver in their metafield and an old event cannot take it
 // back, and a Shopify outage is retried until published. Every test installs its own shop.
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { LedgerEvent } from "../../core/ledger-events";
 import { DEFAULT_RETRY } from "../../core/retry";
 import { createCampaign } from "../../d1/campaigns";
@@ -14,11 +14,14 @@ import { customerAccount } from "../../durable-objects/stubs";
 import { handleJobs, requestDiscountConfigPublish, type JobMessage } from "../../queues/jobs";
 import { shopsToRepublish } from "../../queues/sweeper";
 import worker from "../../workers/index";
+import { connectReporting } from "../../postgres/client";
 import { call, eventually, install } from "../helpers/app";
 import { emulatorRequests, grantScopes, graphqlCalls, injectFault, installedShop, listAutomaticDiscounts, listMetafields } from "../helpers/shopify-emulator";
 import { orderBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const MINUTE = 60_000;
+const sql = connectReporting(env);
+afterAll(() => sql.end({ timeout: 1 }));
 const iso = (ms: number) => new Date(ms).toISOString();
 let nextId = 9_300_000_000;
 
@@ -159,6 +162,7 @@ describe("publishing the discount configuration", () => {
 describe("publishing the customer's tier", () => {
   it("a customer reaching Silver gets tier_silver in their vip-tier metafield, and a redelivered old event does not take Gold back", async () => {
     const shop = await installedShop("pub-customer");
+    expect((await api(shop, "PUT", "/vip-tiers/tier_gold", gold("10"))).status).toBe(200); // tiers now matter to the Function
     const customerId = "930000001";
     await pay(shop, customerId, "100.00"); // 1,000 points: Silver
     expect(await eventually(() => customerTierMetafield(shop, customerId), (v) => v === "tier_silver")).toBe("tier_silver");
@@ -174,6 +178,21 @@ describe("publishing the customer's tier", () => {
     await env.LEDGER_EVENTS.send(event, { contentType: "json" });
     await eventually(sets, (n) => n > before);
     expect(await customerTierMetafield(shop, customerId)).toBe("tier_gold");
+  });
+
+  it("writes no customer's tier while the Function reads none, and every member's once it starts to", async () => {
+    const shop = await installedShop("pub-backfill");
+    await pay(shop, "930000011", "100.00"); // Silver
+    await pay(shop, "930000012", "500.00"); // Gold
+    await pay(shop, "930000013", "10.00"); // Bronze
+    // Their tier changes reach the projection (the backfill's source), and no tier was written.
+    await eventually(async () => (await sql`SELECT count(DISTINCT customer_id)::int AS n FROM tier_changes WHERE shop = ${shop}`)[0]!.n, (n) => n === 3);
+    expect(graphqlCalls(await emulatorRequests(shop)).filter((r) => r.operation === "metafieldsSet")).toEqual([]);
+
+    expect((await api(shop, "PUT", "/vip-tiers/tier_gold", gold("10"))).status).toBe(200);
+    for (const [customerId, tier] of [["930000011", "tier_silver"], ["930000012", "tier_gold"], ["930000013", "tier_bronze"]] as const) {
+      expect(await eventually(() => customerTierMetafield(shop, customerId), (v) => v === tier)).toBe(tier);
+    }
   });
 
   it("the consumer acks a shop it cannot publish to, parks a publish Shopify refuses, and retries one Shopify cannot take", async () => {

@@ -35,8 +35,11 @@ export const COMBINES_WITH = { productDiscounts: true, orderDiscounts: false, sh
 const LIST_FIRST = 50;
 
 export type PublishOutcome<A extends string> =
-  /** discountGid null: nothing to give and no discount made (action "unchanged"). */
-  | { kind: "published"; action: A; discountGid: string | null; removedDuplicates: string[] }
+  /**
+   * discountGid null: nothing to give and no discount made (action "unchanged"). previous: the
+   * configuration the discount held before (null when there was none).
+   */
+  | { kind: "published"; action: A; discountGid: string | null; removedDuplicates: string[]; previous?: string | null }
   | { kind: "rejected"; reason: string; userErrors: ShopifyUserError[] } // definitive: Shopify refused the input
   | { kind: "unavailable"; reason: string; ambiguous: boolean }; // try again later; ambiguous: a write may have happened
 
@@ -96,7 +99,7 @@ export async function publishDiscountConfig(env: Env, shop: string, config: Disc
     if (ours.length === 0) {
       // Nothing to give and nothing published before: no discount is made (it would run the
       // function at every checkout of a shop with no perks).
-      if (!givesPerks(config)) return { kind: "published", action: "unchanged", discountGid: null, removedDuplicates: [] };
+      if (!givesPerks(config)) return { kind: "published", action: "unchanged", discountGid: null, removedDuplicates: [], previous: null };
       const created = await createDiscount(env, shop, value, options);
       action = "created";
       // Listed again: a racing publish may have created one too. The answer's id is kept even
@@ -107,8 +110,9 @@ export async function publishDiscountConfig(env: Env, shop: string, config: Disc
     const [kept, ...duplicates] = ours as [OurDiscount, ...OurDiscount[]];
     for (const duplicate of duplicates) await deleteDiscount(env, shop, duplicate.id, options);
     if (kept.value !== value) await setMetafield(env, shop, { ownerId: kept.id, ...DISCOUNT_CONFIG_METAFIELD, value }, options);
+    const previous = action === "created" ? null : kept.value;
     action ??= kept.value === value ? "unchanged" : "updated";
-    return { kind: "published", action, discountGid: kept.id, removedDuplicates: duplicates.map((d) => d.id) };
+    return { kind: "published", action, discountGid: kept.id, removedDuplicates: duplicates.map((d) => d.id), previous };
   } catch (error) {
     return failed(error);
   }
