@@ -6,7 +6,15 @@ import { sendWebhook } from "../scripts/send-webhook.mjs";
 import { orderJson, refundJson } from "./shopify-payloads.mjs";
 
 export const PROBE_SHOP = "faults-probe.myshopify.com";
-const APPLY_WITHIN_MS = 10_000;
+/**
+ * How long a refund may take while Postgres is down. The claim is that it applies before
+ * Postgres returns (the probe checks Postgres stayed down throughout), not a latency budget:
+ * under the run's full load its time is that of two trips through the local queues (order_seen
+ * → index → the refund re-driven), and miniflare's broker slows with every message retried
+ * while Postgres is down (measured in issue 7). Issue 8's tier_changed events (one per
+ * customer's first order) made those trips 10–20 s instead of ~5 s here, so 10 s became 30 s.
+ */
+const APPLY_WITHIN_MS = 30_000;
 
 export async function installProbeShop({ url, signer }) {
   const response = await fetch(`${url}/auth/token-exchange`, {
