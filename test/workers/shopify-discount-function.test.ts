@@ -42,7 +42,7 @@ describe("publishDiscountConfig", () => {
 
     const [discount, ...others] = await listAutomaticDiscounts(shop);
     expect(others).toEqual([]);
-    expect(outcome).toEqual({ kind: "published", action: "created", discountGid: discount!.discountId, removedDuplicates: [] });
+    expect(outcome).toEqual({ kind: "published", action: "created", discountGid: discount!.discountId, removedDuplicates: [], previous: null });
     expect(discount!.input).toMatchObject({
       title: DISCOUNT_TITLE,
       functionHandle: FUNCTION_HANDLE,
@@ -69,7 +69,8 @@ describe("publishDiscountConfig", () => {
     expect((await operations(shop)).slice(-1)).toEqual(["discountNodes"]);
 
     const changed = await publishDiscountConfig(env, shop, config("12.5"));
-    expect(changed).toMatchObject({ kind: "published", action: "updated" });
+    // `previous`: what the discount held before, from which a publish learns a change of kind.
+    expect(changed).toMatchObject({ kind: "published", action: "updated", previous: before[0]!.value });
     expect(created.kind === "published" && changed.kind === "published" && changed.discountGid === created.discountGid).toBe(true);
     expect((await operations(shop)).slice(-2)).toEqual(["discountNodes", "metafieldsSet"]);
     const after = await configMetafields(shop);
@@ -128,7 +129,7 @@ describe("publishDiscountConfig", () => {
     await injectFault(shop, { mode: "stale_search", operation: "discountNodes", times: 2 });
     const first = await publishDiscountConfig(env, shop, config("10"));
     const [discount] = await listAutomaticDiscounts(shop);
-    expect(first).toEqual({ kind: "published", action: "created", discountGid: discount!.discountId, removedDuplicates: [] });
+    expect(first).toEqual({ kind: "published", action: "created", discountGid: discount!.discountId, removedDuplicates: [], previous: null });
 
     // Still not indexed: a second discount is created; once listed, the next publish keeps the oldest.
     await injectFault(shop, { mode: "stale_search", operation: "discountNodes", times: 2 });
