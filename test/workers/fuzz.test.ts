@@ -187,10 +187,14 @@ async function pendingWork(watch: F.Watch): Promise<number> {
   return pending + (inbox?.n ?? 0);
 }
 
-/** An accepted request on a watched shop: wait for its effects so the next snapshot is clean. */
+/**
+ * An accepted request on a watched shop: wait for its effects so the next snapshot is clean.
+ * 30 s: an effect now may publish twice (its entries, then a tier change evaluated after its
+ * commit), and with every test file running at once on two cores a queue trip took over 12 s.
+ */
 async function settle(watch: F.Watch, failures: string[], what: string): Promise<void> {
-  const left = await eventually(() => pendingWork(watch), (n) => n === 0, 12_000);
-  if (left !== 0) failures.push(`${what} — accepted, but ${left} outbox/inbox entries were still pending after 12 s`);
+  const left = await eventually(() => pendingWork(watch), (n) => n === 0, 30_000);
+  if (left !== 0) failures.push(`${what} — accepted, but ${left} outbox/inbox entries were still pending after 30 s`);
   for (const shop of [MAIN, OTHER]) {
     const row = await env.DB.prepare(`SELECT status FROM shops WHERE domain = ?`).bind(shop).first<{ status: string }>();
     if (row?.status !== "installed") await install(shop);
