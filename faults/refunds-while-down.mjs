@@ -8,13 +8,15 @@ import { orderJson, refundJson } from "./shopify-payloads.mjs";
 export const PROBE_SHOP = "faults-probe.myshopify.com";
 /**
  * How long a refund may take while Postgres is down. The claim is that it applies before
- * Postgres returns (the probe checks Postgres stayed down throughout), not a latency budget:
- * under the run's full load its time is that of two trips through the local queues (order_seen
- * → index → the refund re-driven), and miniflare's broker slows with every message retried
- * while Postgres is down (measured in issue 7). Issue 8's tier_changed events (one per
- * customer's first order) made those trips 10–20 s instead of ~5 s here, so 10 s became 30 s.
+ * Postgres returns (the probe checks Postgres stayed down throughout; the schedule restarts it
+ * only after the probe), not a latency budget: its time is two trips through the local queues
+ * (order_seen → the order index → the refund re-driven), and miniflare's broker slows with every
+ * message retried while Postgres is down (measured in issue 7). Issue 8's tier_changed events
+ * (one per customer's first order, Postgres-bound) made those trips 10–64 s here instead of
+ * ~5 s. A known regression, noted on issue 8, to be removed by letting the outbox resend
+ * Postgres-bound events during an outage instead of the queue retrying each one.
  */
-const APPLY_WITHIN_MS = 30_000;
+const APPLY_WITHIN_MS = 120_000;
 
 export async function installProbeShop({ url, signer }) {
   const response = await fetch(`${url}/auth/token-exchange`, {
