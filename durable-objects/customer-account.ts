@@ -67,8 +67,12 @@ import type {
   TierStatusInput,
 } from "./customer-account-types";
 
-/** An unconfirmed outbox row is sent again after 15 s, then 30 s, … at most every 10 minutes. */
-export const OUTBOX_RESEND: BackoffPolicy = { baseMs: 15_000, maxMs: 600_000 };
+/**
+ * An unconfirmed outbox row is sent again after 15 s, then 30 s, then every minute. The cap is
+ * how long the projection may lag once Postgres returns from an outage: while it is down, the
+ * consumer leaves its events to these resends (queues/ledger-events.ts).
+ */
+export const OUTBOX_RESEND: BackoffPolicy = { baseMs: 15_000, maxMs: 60_000 };
 // One sendBatch: queues take at most 100 messages per batch.
 const OUTBOX_BATCH = 90;
 /** How long a shopper's redemption may wait on Shopify, all retries and throttling included. */

@@ -72,17 +72,31 @@ describe("the ledger-events consumer", () => {
     };
   }
 
-  it("retries every message, acking none, while Postgres is unreachable; then projects each once", async () => {
-    const events = [entryEvent("7101", 1, 10), entryEvent("7101", 2, 10)];
+  it("leaves every event to its account's outbox while Postgres is unreachable (acked, not confirmed); then projects each once", async () => {
+    const customerId = "7101";
+    await call(await webhookRequest("orders/paid", shop, orderBody({ id: "87101", customerId, subtotal: "1.00" })));
+    await eventually(() => accountState(shop, customerId), (s) => s.outbox === 0);
+    await sql`DELETE FROM points_transactions WHERE shop = ${shop} AND customer_id = ${customerId}`;
+    // Two events sent but unconfirmed, as an outage leaves them.
+    const stub = customerAccount(env, shop, customerId);
+    const events = await runInDurableObject(stub, (_o, state) =>
+      [1, 2].map((seq) => {
+        const outboxSeq = state.storage.sql.exec<{ seq: number }>(`INSERT INTO outbox (body, sent_at) VALUES ('', ?) RETURNING seq`, Date.now()).one().seq;
+        const event = { ...entryEvent(customerId, seq, 10), outbox_seq: outboxSeq };
+        state.storage.sql.exec(`UPDATE outbox SET body = ? WHERE seq = ?`, JSON.stringify(event), outboxSeq);
+        return event;
+      }),
+    );
     const messages = () => events.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body }));
 
     const down = createMessageBatch("ledger-events", messages());
     const downCtx = createExecutionContext();
     await handleLedgerEvents(down, { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: env.UNREACHABLE_PG_URL } });
     const failed = await getQueueResult(down, downCtx);
-    expect(failed.explicitAcks).toEqual([]);
-    expect(failed.retryMessages.map((m) => m.msgId).sort()).toEqual(["m0", "m1"]);
-    expect((await projected("7101")).entries).toEqual([]);
+    expect(failed.retryMessages).toEqual([]);
+    expect(failed.explicitAcks.sort()).toEqual(["m0", "m1"]);
+    expect((await projected(customerId)).entries).toEqual([]);
+    expect((await accountState(shop, customerId)).outbox).toBe(2);
 
     for (let delivery = 0; delivery < 3; delivery++) {
       const up = createMessageBatch("ledger-events", messages().reverse());
@@ -92,7 +106,8 @@ describe("the ledger-events consumer", () => {
       expect(result.retryMessages).toEqual([]);
       expect(result.explicitAcks.sort()).toEqual(["m0", "m1"]);
     }
-    expect(await projected("7101")).toEqual({ entries: [10, 10], balance: 20 });
+    expect((await projected(customerId)).entries).toEqual([10, 10]);
+    expect((await accountState(shop, customerId)).outbox).toBe(0);
   });
 
   it("retries an event Postgres refuses on its own, projecting the rest of its batch", async () => {
@@ -154,7 +169,7 @@ describe("the account's outbox", () => {
     expect((await eventually(() => accountState(shop, customerId), (s) => s.outbox === 0)).outbox).toBe(0);
   });
 
-  it("backs off each unconfirmed row's resends: 15 s, then 30 s", async () => {
+  it("backs off each unconfirmed row's resends: 15 s, then 30 s, then every minute", async () => {
     const customerId = "7202";
     const stub = customerAccount(env, shop, customerId);
     await call(await webhookRequest("orders/paid", shop, orderBody({ id: "87202", customerId, subtotal: "1.00" })));
@@ -165,14 +180,19 @@ describe("the account's outbox", () => {
       const seq = sql.exec<{ seq: number }>(`INSERT INTO outbox (body) VALUES (?) RETURNING seq`, body).one().seq;
       const read = () => sql.exec<{ send_count: number; gap: number }>(`SELECT send_count, next_send_at - sent_at AS gap FROM outbox WHERE seq = ?`, seq).one();
       await instance.flushOutbox();
-      const first = read();
-      sql.exec(`UPDATE outbox SET next_send_at = 0 WHERE seq = ?`, seq);
-      await instance.flushOutbox();
-      return [first, read()];
+      const gaps = [read()];
+      for (let resend = 0; resend < 3; resend++) {
+        sql.exec(`UPDATE outbox SET next_send_at = 0 WHERE seq = ?`, seq);
+        await instance.flushOutbox();
+        gaps.push(read());
+      }
+      return gaps;
     });
     expect(gaps).toEqual([
       { send_count: 1, gap: 15_000 },
       { send_count: 2, gap: 30_000 },
+      { send_count: 3, gap: 60_000 },
+      { send_count: 4, gap: 60_000 },
     ]);
   });
 });
