@@ -269,3 +269,22 @@ export const reviewIntegrations = sqliteTable(
   },
   (t) => [check("review_integrations_provider", sql`${t.provider} IN ('judgeme')`)],
 );
+
+/**
+ * What the shop's merchant must be told (a plan limit near, a data bundle ready, …): shown in
+ * the dashboard until read. One row per dedupe key, so a condition noticed twice is told once.
+ */
+export const merchantNotices = sqliteTable(
+  "merchant_notices",
+  {
+    id: text("id").primaryKey(),
+    shop: text("shop").notNull(),
+    kind: text("kind").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    /** Plain facts for the dashboard to phrase in the merchant's language (no personal data). */
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    readAt: integer("read_at"),
+  },
+  (t) => [uniqueIndex("merchant_notices_dedupe").on(t.shop, t.dedupeKey), index("merchant_notices_shop").on(t.shop, t.createdAt)],
+);

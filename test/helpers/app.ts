@@ -4,9 +4,17 @@ import { exports } from "cloudflare:workers";
 import { installShop } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import type { CustomerAccount } from "../../durable-objects/customer-account";
+import { sessionToken } from "./shopify";
 
 export function call(request: Request | string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(typeof request === "string" ? new Request(request, init) : request);
+}
+
+/** A merchant API call (/v1/api…) as staff member `sub` of `shop`, with a JSON body if given. */
+export async function merchantApi(shop: string, method: string, path: string, body?: unknown, sub = "42"): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub })}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
 }
 
 export async function json<T = Record<string, any>>(response: Response): Promise<T> {

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { saveProgramChange } from "../../d1/program";
-import { accountState, call, eventually, install, json } from "../helpers/app";
+import { accountState, call, eventually, install, json, merchantApi } from "../helpers/app";
 import { orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const HOUR = 3_600_000;
@@ -13,11 +13,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 let nextId = 7_100_000_000_000n;
 const newId = () => String(nextId++);
 
-async function api(shop: string, method: string, path: string, body?: unknown, sub = "42") {
-  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub })}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-}
+const api = merchantApi;
 
 async function newShop(label: string) {
   const shop = uniqueShop(label);

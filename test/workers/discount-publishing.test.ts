@@ -15,7 +15,7 @@ import { handleJobs, requestDiscountConfigPublish, type JobMessage } from "../..
 import { shopsToRepublish } from "../../queues/sweeper";
 import worker from "../../workers/index";
 import { connectReporting } from "../../postgres/client";
-import { call, eventually, install } from "../helpers/app";
+import { call, eventually, install, merchantApi } from "../helpers/app";
 import { emulatorRequests, grantScopes, graphqlCalls, injectFault, installedShop, listAutomaticDiscounts, listMetafields } from "../helpers/shopify-emulator";
 import { orderBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
@@ -25,11 +25,7 @@ afterAll(() => sql.end({ timeout: 1 }));
 const iso = (ms: number) => new Date(ms).toISOString();
 let nextId = 9_300_000_000;
 
-async function api(shop: string, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub: "42" })}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-}
+const api = merchantApi;
 
 const gold = (percentage: string) => ({ translations: { en: { name: "Gold", perks: [] } }, threshold: 5_000, discount: { percentage }, free_shipping: true, sort: 2 });
 

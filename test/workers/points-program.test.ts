@@ -1,15 +1,11 @@
 // The merchant's program API: the seed's shape, partial changes as new versions with who and
 // when, stale edits refused, bad input named, and awards that keep the rules they used.
 import { describe, expect, it } from "vitest";
-import { accountState, call, eventually, install, json } from "../helpers/app";
+import { accountState, call, eventually, install, json, merchantApi } from "../helpers/app";
 import { inAccount } from "../helpers/redemption";
 import { customerBody, orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
-async function api(shop: string, method: string, path: string, body?: unknown, sub = "staff-1") {
-  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub })}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-}
+const api = (shop: string, method: string, path: string, body?: unknown, sub = "staff-1") => merchantApi(shop, method, path, body, sub);
 
 async function newShop(label: string) {
   const shop = uniqueShop(label);

@@ -4,15 +4,11 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_REWARDS, rewardInput, type Reward, type RewardInput } from "../../core/rewards";
 import { MAX_REWARDS_PER_SHOP, listRewards } from "../../d1/rewards";
-import { call, install, json } from "../helpers/app";
+import { call, install, json, merchantApi } from "../helpers/app";
 import { storefrontRewards } from "../helpers/redemption";
 import { sessionToken, uniqueShop } from "../helpers/shopify";
 
-async function api(shop: string, method: string, path: string, body?: unknown, sub = "42") {
-  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub })}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-}
+const api = merchantApi;
 
 const tenOff = (overrides: Partial<RewardInput> = {}): RewardInput => ({
   type: "percentage",

@@ -6,7 +6,7 @@ import type { EarnSnapshot } from "../../core/program";
 import { getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
-import { call, eventually, install, json } from "../helpers/app";
+import { call, eventually, install, json, merchantApi } from "../helpers/app";
 import { orderBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const sql = connectReporting(env);
@@ -15,11 +15,7 @@ afterAll(() => sql.end({ timeout: 1 }));
 let nextId = 7_300_000_000_000n;
 const newId = () => String(nextId++);
 
-async function api(shop: string, method: string, path: string, body?: unknown) {
-  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop)}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-}
+const api = merchantApi;
 
 async function pay(shop: string, customerId: string, subtotal: string): Promise<{ points: number; orderGid: string }> {
   const id = newId();

@@ -9,7 +9,7 @@ import { customerForOrder } from "../../d1/order-index";
 import { saveProgramChange } from "../../d1/program";
 import { customerAccount } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
-import { call, eventually, install, json } from "../helpers/app";
+import { call, eventually, install, json, merchantApi } from "../helpers/app";
 import { history, inAccount } from "../helpers/redemption";
 import { clearFaults, injectFault, installedShop, listDiscounts } from "../helpers/shopify-emulator";
 import { customerBody, orderBody, proxyUrl, refundBody, sessionToken, uniqueShop, webhookRequest } from "../helpers/shopify";
@@ -19,11 +19,7 @@ let nextId = 8_800_000_000;
 const sql = connectReporting(env);
 afterAll(() => sql.end({ timeout: 1 }));
 
-async function api(shop: string, method: string, path: string, body?: unknown, sub = "42") {
-  const headers: Record<string, string> = { authorization: `Bearer ${await sessionToken(shop, { sub })}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return call(new Request(`https://loyalnest.test/v1/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }));
-}
+const api = merchantApi;
 
 async function newShop(label: string, policy?: Partial<TierPolicy>) {
   const shop = uniqueShop(label);

@@ -17,6 +17,7 @@ import { registerRewardRoutes } from "./rewards";
 import { registerVipTierRoutes } from "./vip-tiers";
 import { registerCampaignRoutes } from "./campaigns";
 import { registerSimulateRoute } from "./simulate";
+import { registerNoticeRoutes } from "./notices";
 
 const CustomerListItemSchema = z
   .object({
@@ -111,6 +112,7 @@ registerIntegrationRoutes(merchant);
 registerVipTierRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
+registerNoticeRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
