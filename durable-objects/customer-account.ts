@@ -908,6 +908,15 @@ export class CustomerAccount extends DurableObject<Env> {
     };
   }
 
+  /**
+   * The storefront's read in one call: the balance and the tier held (evaluated as heldTier
+   * does, writing only when a change is due).
+   */
+  async standing(input: TierStatusInput): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
+    const held = await this.heldTier(input);
+    return { summary: this.summary(), held };
+  }
+
   /** Every change of the customer's tier, oldest first. */
   tierChanges() {
     return tierRows.changes(this.sql);

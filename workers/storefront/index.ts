@@ -9,8 +9,7 @@ import { StorefrontProgramSchema, WayToEarnSchema, storefrontProgram, waysToEarn
 import { nextTier } from "../../core/tiers";
 import { enabledRewards } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
-import { customerTier, registerVipTierStatusRoute } from "./vip-tiers";
-import { customerAccount } from "../../durable-objects/stubs";
+import { customerStanding, registerVipTierStatusRoute } from "./vip-tiers";
 import { RATE_LIMITS } from "../../core/rate-limits";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
 import { rateLimit } from "../http/rate-limit";
@@ -98,10 +97,7 @@ export const storefront = createSurface([
 storefront.openapi(customerRoute, async (c) => {
   const proxy = c.get("proxy");
   const customerId = requireCustomer(proxy);
-  const [summary, { program, tiers, held }] = await Promise.all([
-    customerAccount(c.env, proxy.shop, customerId).summary(),
-    customerTier(c.env, proxy.shop, customerId),
-  ]);
+  const { summary, program, tiers, held } = await customerStanding(c.env, proxy.shop, customerId);
   const basis = program.tier_policy.basis;
   const tier = tiers.find((t) => t.id === held.tier_id) ?? null;
   const next = basis === "points" ? nextTier(tiers, basis, tier, held.value) : null;

@@ -1,11 +1,9 @@
 // The shopper's VIP tier: what they hold, what is next and how far, in their language.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { pickLanguage } from "../../core/i18n";
-import type { ProgramSettings } from "../../core/program";
 import { displayThreshold, ladder, nextTier, periodStart, tierText, type VipTier } from "../../core/tiers";
 import { getProgram } from "../../d1/shops";
 import { shopTiers } from "../../d1/vip-tiers";
-import type { HeldTier } from "../../durable-objects/customer-account-types";
 import { customerAccount } from "../../durable-objects/stubs";
 import type { App } from "../http/context";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
@@ -36,17 +34,18 @@ const statusRoute = createRoute({
 });
 
 /** The shop's configuration and the tier the customer holds now (evaluated by their object). */
-export async function customerTier(env: Env, shop: string, customerId: string): Promise<{ program: ProgramSettings; tiers: VipTier[]; held: HeldTier }> {
+/** The shop's program and tiers, and the customer's balance and tier held: one call to their account. */
+export async function customerStanding(env: Env, shop: string, customerId: string) {
   const [program, tiers] = await Promise.all([getProgram(env, shop), shopTiers(env, shop)]);
-  const held = await customerAccount(env, shop, customerId).heldTier({ shop, customerId, tiers, program });
-  return { program, tiers, held };
+  const { summary, held } = await customerAccount(env, shop, customerId).standing({ shop, customerId, tiers, program });
+  return { program, tiers, held, summary };
 }
 
 export function registerVipTierStatusRoute(storefront: OpenAPIHono<App>): void {
   storefront.openapi(statusRoute, async (c) => {
     const proxy = c.get("proxy");
     const customerId = requireCustomer(proxy);
-    const { program, tiers, held } = await customerTier(c.env, proxy.shop, customerId);
+    const { program, tiers, held } = await customerStanding(c.env, proxy.shop, customerId);
     const { basis, period } = program.tier_policy;
     const language = pickLanguage(c.req.valid("query").locale, program.default_language);
     const amount = (value: number) => displayThreshold(basis, value);
