@@ -80,7 +80,7 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
     case "publish_discount_config": {
       const now = Date.now();
       const [tiers, campaigns] = await Promise.all([listTiers(env, job.shop), campaignsNotOverAt(env, job.shop, now)]);
-      const config = buildDiscountFunctionConfig({ tiers: tierDiscountInputs(tiers), campaigns: campaignDiscountInputs(campaigns), now });
+      const config = functionConfigFor(tiers, campaigns, now);
       const outcome = await publishDiscountConfig(env, job.shop, config, options);
       if (outcome.kind !== "published") return { kind: outcome.kind, reason: outcome.reason };
       // The configuration starts reading customers' tiers: those written so far were skipped.
@@ -125,7 +125,11 @@ function previouslyReadTiers(previous: string | null): boolean {
  */
 export async function customerTiersPublished(env: Env, shop: string, now = Date.now()): Promise<boolean> {
   const [tiers, campaigns] = await Promise.all([shopTiers(env, shop), campaignsForEarning(env, shop)]);
-  return readsCustomerTiers(buildDiscountFunctionConfig({ tiers: tierDiscountInputs(tiers), campaigns: campaignDiscountInputs(campaigns), now }));
+  return readsCustomerTiers(functionConfigFor(tiers, campaigns, now));
+}
+
+function functionConfigFor(tiers: Parameters<typeof tierDiscountInputs>[0], campaigns: Parameters<typeof campaignDiscountInputs>[0], now: number) {
+  return buildDiscountFunctionConfig({ tiers: tierDiscountInputs(tiers), campaigns: campaignDiscountInputs(campaigns), now });
 }
 
 /**
