@@ -266,7 +266,7 @@ describe("the widget's running campaigns", () => {
     await create(shop, double({ starts_at: iso(Date.now() + 24 * HOUR), translations: { en: { name: "Later" } } }));
     const config = async (locale = "en") => json(await call(await proxyUrl("/widget/config", { shop, customerId: null, extra: { locale } })));
     expect((await config("fr")).campaigns).toEqual([
-      { id: running.id, name: "Points doublés", description: "2x all weekend", kind: "multiplier", multiplier: 2, starts_at: running.starts_at, ends_at: null },
+      { id: running.id, name: "Points doublés", description: "2x all weekend", kind: "multiplier", multiplier: 2, starts_at: running.starts_at, ends_at: null, eligible_tier_ids: null },
     ]);
     await api(shop, "PUT", "/points-program", { config: { enabled: false } });
     expect((await config()).campaigns).toEqual([]);
