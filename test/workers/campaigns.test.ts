@@ -102,6 +102,21 @@ describe("the merchant's campaigns", () => {
     expect(statuses.sort()).toEqual([200, 409]);
   });
 
+  it("lists a page at a time, newest first, with the total; a bad page is a 400", async () => {
+    const shop = await newShop("cmp-pages");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await create(shop, double({ translations: { en: { name: `C${i}` } } }))).id);
+    const page = async (query: string) => json(await api(shop, "GET", `/campaigns${query}`));
+    const first = await page("?per_page=2");
+    expect([first.total, first.page, first.per_page, first.campaigns.map((c: { id: string }) => c.id)]).toEqual([5, 1, 2, [ids[4], ids[3]]]);
+    expect((await page("?per_page=2&page=3")).campaigns.map((c: { id: string }) => c.id)).toEqual([ids[0]]);
+    expect((await page("?per_page=2&page=4")).campaigns).toEqual([]);
+    const bad = await api(shop, "GET", "/campaigns?per_page=251");
+    const { error } = await json(bad);
+    expect([bad.status, error.code]).toEqual([400, "invalid_request"]);
+    expect(error.message).toContain("per_page");
+  });
+
   it.each([
     ["ends before it starts", double({ starts_at: "2026-12-02T00:00:00Z", ends_at: "2026-12-01T00:00:00Z" }), "invalid_ends_at"],
     ["a multiplier under 1", double({ multiplier: 0.5 }), "invalid_multiplier"],
