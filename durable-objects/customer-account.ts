@@ -910,10 +910,11 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /**
    * The storefront's read in one call: the balance and the tier held (evaluated as heldTier
-   * does, writing only when a change is due).
+   * does, writing only when a change is due). The shop's tiers and program come from this
+   * isolate's caches, not the call: cloning them into every read cost more than the read.
    */
-  async standing(input: TierStatusInput): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
-    const held = await this.heldTier(input);
+  async standing(input: AccountIdentity): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
+    const held = await this.heldTier({ shop: input.shop, customerId: input.customerId });
     return { summary: this.summary(), held };
   }
 
