@@ -47,6 +47,7 @@ function shown(current: StoreSettingsVersion, userId: string | null) {
     ...current.settings,
     you: { user_id: userId, role, permissions: role === null ? ROLE_PERMISSIONS.owner : ROLE_PERMISSIONS[role] },
     role_permissions: ROLE_PERMISSIONS,
+    // usage: added at merge (plans: the month's net paid orders against the plan's limit)
   };
 }
 
