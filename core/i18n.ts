@@ -527,12 +527,3 @@ export const WIDGET_TRANSLATIONS = {
 } as const;
 
 export type WidgetLanguage = keyof typeof WIDGET_TRANSLATIONS;
-
-/** "fr-CA" → "fr"; anything unsupported → the shop's default, then English. */
-export function pickLanguage(requested: string | null | undefined, fallback: string): WidgetLanguage {
-  for (const candidate of [requested, fallback, "en"]) {
-    const base = candidate?.toLowerCase().split(/[-_]/)[0];
-    if (base && base in WIDGET_TRANSLATIONS) return base as WidgetLanguage;
-  }
-  return "en";
-}

@@ -43,6 +43,22 @@ export const programSettings = sqliteTable(
 );
 
 /**
+ * Store settings (core/store-settings.ts), append-only like the program: each change is a new
+ * version with who saved it (the session token's `sub`) and when. No row: the defaults.
+ */
+export const storeSettings = sqliteTable(
+  "store_settings",
+  {
+    shop: text("shop").notNull(),
+    version: integer("version").notNull(),
+    settings: text("settings").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shop, t.version] })],
+);
+
+/**
  * The rewards catalog's current state, one row per reward in the shape of core/rewards.ts's
  * `Reward`. Every edit also writes a row in reward_versions, in the same batch.
  */

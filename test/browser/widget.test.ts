@@ -1064,6 +1064,72 @@ describe("running campaigns", () => {
   });
 });
 
+/** The demo shop's store settings, changed as its merchant would (PUT /v1/api/settings). */
+async function changeSettings(patch: Record<string, unknown>) {
+  const response = await fetch(`${stack.url}/v1/api/settings`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${await sessionToken(DEMO_SHOP)}`, "content-type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+// Last in the file: the second test uninstalls the demo shop (and installs it again after).
+describe("store settings and uninstall", () => {
+  it("places and labels the launcher as the store settings say, in an offered language only", async () => {
+    await changeSettings({
+      languages: ["en", "fr"],
+      branding: { primary_color: "#aa3300", launcher_position: "bottom-left", launcher_label: { en: "Perks", fr: "Avantages" } },
+    });
+    const tab = await visit({ viewport: { width: 1100, height: 760 } });
+    await tab.go();
+    const launcher = tab.page.locator("#loyalnest-widget").getByRole("button", { name: "Perks" });
+    await launcher.waitFor();
+    const box = (await launcher.boundingBox())!;
+    expect(box.x).toBeLessThan(100);
+    expect(await launcher.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(170, 51, 0)");
+    await shot(tab.page, "settings-launcher-left");
+    // Spanish is not offered: an es storefront gets the default language (English).
+    const spanish = await visit({ query: "?lang=es" });
+    await spanish.go();
+    await spanish.page.locator("#loyalnest-widget").getByRole("button", { name: "Perks" }).waitFor();
+    await openPanel(spanish.launcher, spanish.dialog);
+    await spanish.dialog.getByRole("heading", { name: "Rewards" }).waitFor();
+    expect(tab.errors).toEqual([]);
+    await Promise.all([tab.close(), spanish.close()]);
+    await changeSettings({
+      languages: ["en", "es", "fr", "de"],
+      branding: { primary_color: "#1d6b52", launcher_position: "bottom-right", launcher_label: { en: null, fr: null } },
+    });
+  });
+
+  it("shows nothing once the shop has uninstalled the app (the proxy says shop_not_installed), and returns on reinstall", async () => {
+    const uninstall = await fetch(
+      await webhookRequest("app/uninstalled", DEMO_SHOP, JSON.stringify({ myshopify_domain: DEMO_SHOP }), { "x-shopify-triggered-at": new Date().toISOString() }),
+    );
+    expect(uninstall.status).toBe(200);
+    await expect
+      .poll(async () => (await asShopper<{ error: { code: string } | null }>(silver, "/widget/config")).error?.code, { timeout: 30_000, interval: 250 })
+      .toBe("shop_not_installed");
+
+    const tab = await visit({ customerId: silver });
+    await tab.go();
+    await expect.poll(() => tab.page.locator("#loyalnest-widget .ln").count()).toBe(0);
+    expect(await tab.launcher.count()).toBe(0);
+    expect(tab.errors).toEqual([]);
+    await shot(tab.page, "uninstalled-nothing-shown");
+    await tab.close();
+
+    const reinstall = await fetch(`${stack.url}/auth/token-exchange`, { method: "POST", headers: { authorization: `Bearer ${await sessionToken(DEMO_SHOP)}` } });
+    expect(reinstall.status, await reinstall.clone().text()).toBe(200);
+    const back = await visit({ customerId: silver });
+    await back.go();
+    await openPanel(back.launcher, back.dialog);
+    await back.dialog.getByText("You have 1250 points", { exact: true }).waitFor();
+    await back.close();
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {

@@ -72,6 +72,16 @@ export interface WidgetConfig {
   program?: { enabled: boolean; currency: { singular: string; plural: string } };
   ways_to_earn?: WayToEarn[];
   campaigns?: Campaign[];
+  /** Absent from configs served before store settings: the widget's own look. */
+  branding?: Branding;
+}
+
+/** The store's settings for the widget; `launcher_label` is in the config's language. */
+export interface Branding {
+  primary_color: string;
+  accent_color: string;
+  launcher_position: "bottom-right" | "bottom-left";
+  launcher_label: string | null;
 }
 
 /** A threshold or progress: whole points, or spend as a decimal string ("250.00"). */

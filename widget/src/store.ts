@@ -9,13 +9,15 @@ import { chromeLanguage, chromeStrings } from "./strings";
 import { translator } from "./translate";
 
 export type Load<T> = { state: "loading" } | { state: "error" } | { state: "ready"; data: T };
+/** `off`: the shop has not installed LoyalNest (uninstalled): the widget shows nothing. */
+type ConfigLoad = Load<WidgetConfig> | { state: "off" };
 
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(settings: Settings, libs: Record<string, unknown>, api: Api = createApi(settings.base, settings.locale)) {
   const { locale } = settings;
   const open = signal(false);
-  const config = signal<Load<WidgetConfig>>({ state: "loading" });
+  const config = signal<ConfigLoad>({ state: "loading" });
   const panel = signal<Load<PanelModule>>({ state: "loading" });
   let panelRequest: Promise<PanelModule | null> | null = null;
 
@@ -29,7 +31,7 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, a
   async function loadConfig() {
     config.value = { state: "loading" };
     const result = await api.config();
-    config.value = result.ok ? { state: "ready", data: result.data } : { state: "error" };
+    config.value = result.ok ? { state: "ready", data: result.data } : result.code === "shop_not_installed" ? { state: "off" } : { state: "error" };
   }
 
   /** Adds widget-panel.js to the page once; again only after it failed. */

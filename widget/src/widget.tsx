@@ -6,6 +6,8 @@ export function Widget({ store }: { store: Store }) {
   const dialog = useRef<HTMLElement>(null);
   const open = store.open.value;
   const t = store.t.value;
+  const config = store.config.value;
+  const branding = config.state === "ready" ? config.data.branding : undefined;
 
   useEffect(() => {
     if (open) dialog.current?.focus();
@@ -24,8 +26,14 @@ export function Widget({ store }: { store: Store }) {
   // The panel's script is fetched as soon as the shopper reaches for the launcher.
   const prefetch = () => void store.loadPanel();
 
+  // Uninstalled: no launcher, no panel (the proxy answered shop_not_installed).
+  if (config.state === "off") return null;
   return (
-    <div class="ln" onKeyDown={onKeyDown}>
+    <div
+      class={branding?.launcher_position === "bottom-left" ? "ln ln-left" : "ln"}
+      style={branding && { "--primary": branding.primary_color, "--accent": branding.accent_color }}
+      onKeyDown={onKeyDown}
+    >
       <section id="ln-dialog" class="ln-dialog" role="dialog" aria-labelledby="ln-title" tabIndex={-1} ref={dialog} hidden={!open}>
         <header class="ln-head">
           <h2 id="ln-title">{t("title")}</h2>
@@ -49,7 +57,7 @@ export function Widget({ store }: { store: Store }) {
         <svg viewBox="0 0 24 24" aria-hidden="true">
           <path d="M4 11h16v9H4zM2 7h20v4H2zM12 7v13M12 7c-2-4-6-4-6-1.5S9 7 12 7zm0 0c2-4 6-4 6-1.5S15 7 12 7z" />
         </svg>
-        {t("title")}
+        {branding?.launcher_label || t("title")}
       </button>
     </div>
   );

@@ -18,6 +18,8 @@ import { registerVipTierRoutes } from "./vip-tiers";
 import { registerCampaignRoutes } from "./campaigns";
 import { registerSimulateRoute } from "./simulate";
 import { registerNoticeRoutes } from "./notices";
+import { registerSettingsRoutes } from "./settings";
+import { staffRoleGuard } from "./staff-roles";
 
 const CustomerListItemSchema = z
   .object({
@@ -103,6 +105,7 @@ export const merchant = createSurface([
     { rule: RATE_LIMITS.merchantUser, key: (c) => (c.get("session").userId ? `${c.get("session").shop}:${c.get("session").userId}` : null) },
     { rule: RATE_LIMITS.merchantShop, key: (c) => c.get("session").shop },
   ]),
+  staffRoleGuard(),
 ]);
 
 registerPointsRoutes(merchant);
@@ -113,6 +116,7 @@ registerVipTierRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
 registerNoticeRoutes(merchant);
+registerSettingsRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

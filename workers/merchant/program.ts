@@ -5,6 +5,8 @@ import { applyProgramPatch, ProgramBrandingSchema, ProgramConfigSchema, ProgramP
 import type { ProgramSettings } from "../../core/program";
 import { ProgramChangeError, programVersions, saveProgramChange } from "../../d1/program";
 import { getProgram } from "../../d1/shops";
+import type { StoreSettings } from "../../core/store-settings";
+import { currentStoreSettings } from "../../d1/store-settings";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
@@ -13,7 +15,14 @@ const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
   description,
   content: { "application/json": { schema: okEnvelope(fields) } },
 });
-const shown = (program: ProgramSettings) => ({ version: program.version, ...programView(program) });
+/**
+ * The default language lives in the store settings (PUT /v1/api/settings); the program shows
+ * it and accepts it only unchanged, so a form that sends back what it read still saves.
+ */
+const shown = (program: ProgramSettings, settings: StoreSettings) => {
+  const view = programView(program);
+  return { version: program.version, ...view, config: { ...view.config, default_language: settings.default_language } };
+};
 
 export function registerProgramRoutes(merchant: OpenAPIHono<App>): void {
   merchant.openapi(
@@ -23,7 +32,11 @@ export function registerProgramRoutes(merchant: OpenAPIHono<App>): void {
       summary: "The points program: earning rules and limits, tier policy, expiry, the points currency's name",
       responses: { 200: answer("The current version", programFields), ...errorResponses(401, 403, 429) },
     }),
-    async (c) => c.json(ok(shown(await getProgram(c.env, c.get("session").shop))), 200),
+    async (c) => {
+      const { shop } = c.get("session");
+      const [program, settings] = await Promise.all([getProgram(c.env, shop), currentStoreSettings(c.env, shop)]);
+      return c.json(ok(shown(program, settings.settings)), 200);
+    },
   );
 
   merchant.openapi(
@@ -42,12 +55,17 @@ export function registerProgramRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const patch = c.req.valid("json");
+      const { settings } = await currentStoreSettings(c.env, shop);
+      const language = patch.config?.default_language;
+      if (language !== undefined && language !== settings.default_language) {
+        throw new ApiError(400, "default_language_moved", `config.default_language: set the default language with PUT /v1/api/settings (it is ${settings.default_language})`);
+      }
       try {
         const program = await saveProgramChange(c.env, shop, (current) => applyProgramPatch(current, patch), {
           actor: userId ?? "unknown",
           expectedVersion: c.req.valid("query").expected_version,
         });
-        return c.json(ok(shown(program)), 200);
+        return c.json(ok(shown(program, settings)), 200);
       } catch (error) {
         if (error instanceof ProgramChangeError) throw new ApiError(error.code === "version_conflict" ? 409 : 400, error.code, error.message);
         throw error;

@@ -1,6 +1,8 @@
 // The widget's API behind Shopify's App Proxy: /proxy/v1/api/... Postgres is never called here.
 import { createRoute, z } from "@hono/zod-openapi";
-import { WIDGET_TRANSLATIONS, pickLanguage } from "../../core/i18n";
+import { WIDGET_TRANSLATIONS } from "../../core/i18n";
+import { STORE_LANGUAGES, StoreBrandingSchema, shopperLanguage, storefrontBranding } from "../../core/store-settings";
+import { getStoreSettings } from "../../d1/store-settings";
 import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
 import { actionPoints } from "../../core/program";
 import { runningCampaignsFor } from "../../core/campaigns";
@@ -50,7 +52,7 @@ const customerRoute = createRoute({
 const configRoute = createRoute({
   method: "get",
   path: "/widget/config",
-  summary: "Widget configuration: language, strings and the rewards catalog",
+  summary: "Widget configuration: language (among those the shop offers), branding, strings and the rewards catalog",
   request: { query: proxyQuery.extend({ locale: z.string().max(20).optional() }) },
   responses: {
     200: {
@@ -58,7 +60,13 @@ const configRoute = createRoute({
       content: {
         "application/json": {
           schema: okEnvelope({
+            /** The shopper's `locale` when the shop offers it, else the shop's default language. */
             language: z.string(),
+            languages: z.array(z.enum(STORE_LANGUAGES)),
+            default_language: z.enum(STORE_LANGUAGES),
+            store_name: z.string().nullable(),
+            /** The launcher's label in `language`, null for the widget's own. */
+            branding: StoreBrandingSchema.omit({ launcher_label: true }).extend({ launcher_label: z.string().nullable() }),
             translations: z.record(z.string(), z.string()),
             rewards: z.array(StorefrontRewardSchema),
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
@@ -120,12 +128,21 @@ storefront.openapi(customerRoute, async (c) => {
 
 storefront.openapi(configRoute, async (c) => {
   const { shop } = c.get("proxy");
-  const [program, catalog, campaigns] = await Promise.all([getProgram(c.env, shop), enabledRewards(c.env, shop), campaignsForEarning(c.env, shop)]);
-  const language = pickLanguage(c.req.valid("query").locale, program.default_language);
+  const [program, catalog, campaigns, settings] = await Promise.all([
+    getProgram(c.env, shop),
+    enabledRewards(c.env, shop),
+    campaignsForEarning(c.env, shop),
+    getStoreSettings(c.env, shop),
+  ]);
+  const language = shopperLanguage(settings, c.req.valid("query").locale);
   const rewards = catalog.map((reward) => localizeReward(reward, language));
   return c.json(
     ok({
       language,
+      languages: settings.languages,
+      default_language: settings.default_language,
+      store_name: settings.store_name,
+      branding: storefrontBranding(settings, language),
       translations: { ...WIDGET_TRANSLATIONS[language] },
       rewards,
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },

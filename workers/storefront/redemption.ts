@@ -2,7 +2,7 @@
 // one's codes and history. The saga itself runs in the customer's object; this surface checks
 // the request, resolves the reward from the catalog and turns outcomes into answers.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { pickLanguage } from "../../core/i18n";
+import { storefrontLanguage } from "./language";
 import { localizeReward, redemptionTerms } from "../../core/rewards";
 import { getReward } from "../../d1/rewards";
 import { getProgram } from "../../d1/shops";
@@ -96,12 +96,15 @@ export function registerRedemptionRoutes(storefront: OpenAPIHono<App>): void {
     const customerId = requireCustomer(proxy);
     const requestKey = idempotencyKey(c.req.header("idempotency-key") ?? c.req.valid("query").idempotency_key);
     const { reward_id, points } = c.req.valid("json");
-    const [reward, program] = await Promise.all([getReward(c.env, proxy.shop, reward_id), getProgram(c.env, proxy.shop)]);
+    const [reward, program, language] = await Promise.all([
+      getReward(c.env, proxy.shop, reward_id),
+      getProgram(c.env, proxy.shop),
+      storefrontLanguage(c.env, proxy.shop, c.req.valid("query").locale),
+    ]);
     if (!reward) throw new ApiError(404, "reward_not_found", `no reward ${reward_id} in this shop`);
     if (!reward.enabled) throw new ApiError(409, "reward_disabled", "this reward is no longer offered");
     const terms = redemptionTerms(reward, points);
     if ("code" in terms) throw new ApiError(422, terms.code, terms.message);
-    const language = pickLanguage(c.req.valid("query").locale, program.default_language);
     const result = await customerAccount(c.env, proxy.shop, customerId).redeem({
       shop: proxy.shop,
       customerId,

@@ -1,6 +1,6 @@
 // The shopper's VIP tier: what they hold, what is next and how far, in their language.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { pickLanguage } from "../../core/i18n";
+import { storefrontLanguage } from "./language";
 import { displayThreshold, ladder, nextTier, periodStart, tierText, type VipTier } from "../../core/tiers";
 import { getProgram } from "../../d1/shops";
 import { shopTiers } from "../../d1/vip-tiers";
@@ -50,7 +50,7 @@ export function registerVipTierStatusRoute(storefront: OpenAPIHono<App>): void {
     const customerId = requireCustomer(proxy);
     const { program, tiers, held } = await customerStanding(c.env, proxy.shop, customerId);
     const { basis, period } = program.tier_policy;
-    const language = pickLanguage(c.req.valid("query").locale, program.default_language);
+    const language = await storefrontLanguage(c.env, proxy.shop, c.req.valid("query").locale);
     const amount = (value: number) => displayThreshold(basis, value);
     // Always an enabled tier: evaluation replaces a disabled one before answering.
     const current = tiers.find((t) => t.id === held.tier_id) ?? null;

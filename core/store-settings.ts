@@ -1,0 +1,207 @@
+// Store settings (GET/PUT /v1/api/settings): the store's name, the languages the widget offers
+// and its default, the widget's branding, and the staff roles of a multi-user store. Pure: the
+// D1 module versions them, the merchant surface enforces the roles, the storefront reads them.
+import { z } from "zod";
+
+/** Every language the widget has strings for (core/i18n.ts); a shop offers a subset. */
+export const STORE_LANGUAGES = ["en", "es", "fr", "de"] as const;
+export type StoreLanguage = (typeof STORE_LANGUAGES)[number];
+
+export const STAFF_ROLES = ["owner", "manager", "viewer"] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/**
+ * What each role may do under /v1/api. `write`: any PUT, POST, PATCH or DELETE (program,
+ * settings, rewards, tiers, campaigns, adjustments, integrations, notices, simulations);
+ * `change_roles`: add, change or remove staff roles; `grant_owner`: make someone an owner or
+ * take the role away (a manager could otherwise promote themselves). Every role reads.
+ * A shop with no roles configured lets every staff member do everything.
+ */
+export const ROLE_PERMISSIONS: Record<StaffRole, { write: boolean; change_roles: boolean; grant_owner: boolean }> = {
+  owner: { write: true, change_roles: true, grant_owner: true },
+  manager: { write: true, change_roles: true, grant_owner: false },
+  viewer: { write: false, change_roles: false, grant_owner: false },
+};
+
+/** Methods that change nothing: every role may send them. */
+export const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The role of staff member `userId` (the session token's `sub`): null when the shop has no
+ * roles configured (everyone may do everything); once some are, a member not listed (or a
+ * token without `sub`) is a viewer until an owner or manager adds them.
+ */
+export function roleOf(roles: StaffRoles, userId: string | null): StaffRole | null {
+  if (Object.keys(roles).length === 0) return null;
+  return (userId !== null && roles[userId]) || "viewer";
+}
+
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const Colour = z
+  .string()
+  .regex(/^#[0-9a-fA-F]{6}$/, "must be a colour written #rrggbb")
+  .transform((value) => value.toLowerCase());
+const Label = z.string().trim().min(1, "must not be empty").max(40).regex(NO_CONTROL, "must not contain control characters");
+/** Shopify user ids, as the session token's `sub` carries them. */
+const StaffUserId = z.string().regex(/^\d{1,20}$/, "staff members are keyed on the session token's sub (a Shopify user id: digits)");
+
+export const LauncherLabelSchema = z
+  .object({ en: Label.optional(), es: Label.optional(), fr: Label.optional(), de: Label.optional() })
+  .strict();
+
+export const StoreBrandingSchema = z
+  .object({
+    /** The launcher and the panel's header. */
+    primary_color: Colour,
+    /** Buttons, links and focus rings inside the panel. */
+    accent_color: Colour,
+    launcher_position: z.enum(["bottom-right", "bottom-left"]),
+    /** The launcher's text per language; a language left out shows the widget's own ("Rewards"). */
+    launcher_label: LauncherLabelSchema,
+  })
+  .strict();
+export type StoreBranding = z.infer<typeof StoreBrandingSchema>;
+
+export const StaffRolesSchema = z.record(StaffUserId, z.enum(STAFF_ROLES));
+export type StaffRoles = Record<string, StaffRole>;
+
+export const StoreSettingsSchema = z
+  .object({
+    store_name: z.string().trim().min(1).max(100).regex(NO_CONTROL, "must not contain control characters").nullable(),
+    languages: z.array(z.enum(STORE_LANGUAGES)).min(1, "offer at least one language"),
+    default_language: z.enum(STORE_LANGUAGES),
+    branding: StoreBrandingSchema,
+    staff_roles: StaffRolesSchema,
+  })
+  .strict();
+export type StoreSettings = z.infer<typeof StoreSettingsSchema>;
+
+export const MAX_STAFF_ROLES = 200;
+
+export const DEFAULT_BRANDING: StoreBranding = {
+  primary_color: "#1d6b52",
+  accent_color: "#1d6b52",
+  launcher_position: "bottom-right",
+  launcher_label: {},
+};
+
+/**
+ * A shop that never saved settings: every language offered, the program's default language
+ * (where shops chose one before settings existed), the widget's own look, no roles.
+ */
+export function defaultStoreSettings(programDefaultLanguage: string): StoreSettings {
+  const language = STORE_LANGUAGES.find((l) => l === programDefaultLanguage.toLowerCase().split(/[-_]/)[0]) ?? "en";
+  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {} };
+}
+
+/** A PUT: any part; what it leaves out keeps its value. A role set to null is removed. */
+export const StoreSettingsPatchSchema = z
+  .object({
+    store_name: StoreSettingsSchema.shape.store_name.optional(),
+    languages: StoreSettingsSchema.shape.languages.optional(),
+    default_language: StoreSettingsSchema.shape.default_language.optional(),
+    branding: z
+      .object({
+        primary_color: Colour.optional(),
+        accent_color: Colour.optional(),
+        launcher_position: StoreBrandingSchema.shape.launcher_position.optional(),
+        /** Merged per language; null removes that language's label. */
+        launcher_label: z
+          .object({ en: Label.nullable().optional(), es: Label.nullable().optional(), fr: Label.nullable().optional(), de: Label.nullable().optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** Merged per staff member; null removes their role. */
+    staff_roles: z.record(StaffUserId, z.enum(STAFF_ROLES).nullable()).optional(),
+  })
+  .strict();
+export type StoreSettingsPatch = z.infer<typeof StoreSettingsPatchSchema>;
+
+/** A change refused; `field` is what the message names, `status` the answer (400 or 403). */
+export class StoreSettingsError extends Error {
+  constructor(
+    readonly status: 400 | 403,
+    readonly code: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/**
+ * `current` with `patch` applied by staff member `actor`, checked whole: the default language
+ * must be offered, and roles change only as the actor's role allows, never leaving a store with
+ * roles but no owner. Throws StoreSettingsError; returns the next settings otherwise.
+ */
+export function applyStoreSettingsPatch(current: StoreSettings, patch: StoreSettingsPatch, actor: string | null): StoreSettings {
+  const labels: Record<string, string | null | undefined> = { ...current.branding.launcher_label, ...patch.branding?.launcher_label };
+  const next: StoreSettings = {
+    store_name: patch.store_name !== undefined ? patch.store_name : current.store_name,
+    languages: patch.languages ? STORE_LANGUAGES.filter((l) => patch.languages!.includes(l)) : current.languages,
+    default_language: patch.default_language ?? current.default_language,
+    branding: {
+      primary_color: patch.branding?.primary_color ?? current.branding.primary_color,
+      accent_color: patch.branding?.accent_color ?? current.branding.accent_color,
+      launcher_position: patch.branding?.launcher_position ?? current.branding.launcher_position,
+      launcher_label: Object.fromEntries(Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
+    },
+    staff_roles: current.staff_roles,
+  };
+  if (patch.languages && new Set(patch.languages).size !== patch.languages.length) {
+    throw new StoreSettingsError(400, "invalid_languages", "languages", "a language is listed twice");
+  }
+  if (!next.languages.includes(next.default_language)) {
+    throw new StoreSettingsError(
+      400,
+      "default_language_not_offered",
+      "default_language",
+      `${next.default_language} is not among the languages offered (${next.languages.join(", ")})`,
+    );
+  }
+  if (patch.staff_roles && Object.keys(patch.staff_roles).length > 0) next.staff_roles = changeRoles(current.staff_roles, patch.staff_roles, actor);
+  return next;
+}
+
+function changeRoles(current: StaffRoles, changes: Record<string, StaffRole | null>, actor: string | null): StaffRoles {
+  const actorRole = roleOf(current, actor);
+  // With no roles yet, whoever sets the first ones acts as an owner (everyone may do everything).
+  const may = actorRole === null ? ROLE_PERMISSIONS.owner : ROLE_PERMISSIONS[actorRole];
+  if (!may.change_roles) throw new StoreSettingsError(403, "role_not_allowed", "staff_roles", `the ${actorRole} role may not change staff roles`);
+  const next: StaffRoles = { ...current };
+  for (const [userId, role] of Object.entries(changes)) {
+    const touchesOwner = current[userId] === "owner" || role === "owner";
+    if (touchesOwner && current[userId] !== role && !may.grant_owner) {
+      throw new StoreSettingsError(403, "role_not_allowed", `staff_roles.${userId}`, `only an owner may grant or take away the owner role (you are ${actorRole})`);
+    }
+    if (role === null) delete next[userId];
+    else next[userId] = role;
+  }
+  if (Object.keys(next).length > MAX_STAFF_ROLES) {
+    throw new StoreSettingsError(400, "too_many_staff_roles", "staff_roles", `at most ${MAX_STAFF_ROLES} staff members`);
+  }
+  if (!Object.values(next).includes("owner")) {
+    const hadOwner = Object.values(current).includes("owner");
+    throw new StoreSettingsError(
+      400,
+      hadOwner ? "last_owner" : "owner_required",
+      "staff_roles",
+      hadOwner ? "the last owner cannot be removed or demoted: make someone else an owner first" : "staff roles need at least one owner",
+    );
+  }
+  return next;
+}
+
+/** The language the widget speaks: the shopper's when the shop offers it, else the shop's default. */
+export function shopperLanguage(settings: Pick<StoreSettings, "languages" | "default_language">, requested: string | null | undefined): StoreLanguage {
+  const base = requested?.toLowerCase().split(/[-_]/)[0];
+  return settings.languages.find((l) => l === base) ?? settings.default_language;
+}
+
+/** What the storefront's widget config carries: the branding with the label in `language`. */
+export function storefrontBranding(settings: StoreSettings, language: StoreLanguage) {
+  const { launcher_label, ...rest } = settings.branding;
+  return { ...rest, launcher_label: launcher_label[language] ?? null };
+}

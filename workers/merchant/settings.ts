@@ -1,0 +1,125 @@
+// Store settings: GET/PUT /v1/api/settings (any part; each change a new version with who and
+// when; expected_version refuses a stale form) and GET /v1/api/settings/versions.
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import {
+  applyStoreSettingsPatch,
+  ROLE_PERMISSIONS,
+  roleOf,
+  STAFF_ROLES,
+  StoreBrandingSchema,
+  StoreSettingsError,
+  StoreSettingsPatchSchema,
+  StoreSettingsSchema,
+  type StoreSettings,
+} from "../../core/store-settings";
+import { currentStoreSettings, saveStoreSettingsChange, StoreSettingsConflict, storeSettingsVersions, type StoreSettingsVersion } from "../../d1/store-settings";
+import type { App } from "../http/context";
+import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+
+const PermissionsSchema = z.object({ write: z.boolean(), change_roles: z.boolean(), grant_owner: z.boolean() });
+const settingsFields = {
+  /** 0 until the shop first saves (the defaults). */
+  version: z.number().int(),
+  updated_at: z.string().nullable(),
+  updated_by: z.string().nullable(),
+  store_name: z.string().nullable(),
+  languages: StoreSettingsSchema.shape.languages,
+  default_language: StoreSettingsSchema.shape.default_language,
+  branding: StoreBrandingSchema,
+  staff_roles: z.record(z.string(), z.enum(STAFF_ROLES)),
+  /** The caller: their role (null while the shop has no roles: everyone may do everything) and what it allows. */
+  you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
+  /** What each role may do. */
+  role_permissions: z.record(z.enum(STAFF_ROLES), PermissionsSchema),
+  // usage: added at merge (plans)
+};
+const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
+  description,
+  content: { "application/json": { schema: okEnvelope(fields) } },
+});
+
+function shown(current: StoreSettingsVersion, userId: string | null) {
+  const role = roleOf(current.settings.staff_roles, userId);
+  return {
+    version: current.version,
+    updated_at: current.created_at,
+    updated_by: current.created_by,
+    ...current.settings,
+    you: { user_id: userId, role, permissions: role === null ? ROLE_PERMISSIONS.owner : ROLE_PERMISSIONS[role] },
+    role_permissions: ROLE_PERMISSIONS,
+    // usage: added at merge (plans: the month's net paid orders against the plan's limit)
+  };
+}
+
+export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
+  merchant.openapi(
+    createRoute({
+      method: "get",
+      path: "/settings",
+      summary: "Store settings: name, languages, default language, widget branding, staff roles",
+      responses: { 200: answer("The current version", settingsFields), ...errorResponses(401, 403, 429) },
+    }),
+    async (c) => {
+      const { shop, userId } = c.get("session");
+      return c.json(ok(shown(await currentStoreSettings(c.env, shop), userId)), 200);
+    },
+  );
+
+  merchant.openapi(
+    createRoute({
+      method: "put",
+      path: "/settings",
+      summary: "Change any part of the store settings (a new version); send expected_version to refuse a stale edit",
+      description:
+        "Fields left out keep their values; launcher labels and staff roles merge per key, null removing one. The default language must be offered. " +
+        "Roles: owners and managers change them, only owners grant or take away the owner role, and a store with roles keeps at least one owner.",
+      request: {
+        query: z.object({ expected_version: z.coerce.number().int().min(0).optional() }),
+        body: { required: true, content: { "application/json": { schema: StoreSettingsPatchSchema } } },
+      },
+      responses: { 200: answer("Saved as a new version", settingsFields), ...errorResponses(400, 401, 403, 409, 429) },
+    }),
+    async (c) => {
+      const { shop, userId } = c.get("session");
+      const patch = c.req.valid("json");
+      try {
+        const saved = await saveStoreSettingsChange(c.env, shop, (current: StoreSettings) => applyStoreSettingsPatch(current, patch, userId), {
+          actor: userId ?? "unknown",
+          expectedVersion: c.req.valid("query").expected_version,
+        });
+        return c.json(ok(shown(saved, userId)), 200);
+      } catch (error) {
+        if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message);
+        if (error instanceof StoreSettingsConflict) throw new ApiError(409, "version_conflict", error.message);
+        throw error;
+      }
+    },
+  );
+
+  merchant.openapi(
+    createRoute({
+      method: "get",
+      path: "/settings/versions",
+      summary: "Every saved version of the store settings, newest first, with who saved it and when",
+      request: {
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          before: z.coerce.number().int().min(1).optional(),
+        }),
+      },
+      responses: {
+        200: answer("Versions", {
+          versions: z.array(
+            z.object({ version: z.number().int(), created_at: z.string().nullable(), created_by: z.string().nullable(), settings: StoreSettingsSchema }),
+          ),
+        }),
+        ...errorResponses(400, 401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const { limit, before } = c.req.valid("query");
+      const versions = await storeSettingsVersions(c.env, c.get("session").shop, limit, before);
+      return c.json(ok({ versions }), 200);
+    },
+  );
+}
