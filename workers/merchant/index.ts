@@ -18,6 +18,7 @@ import { registerVipTierRoutes } from "./vip-tiers";
 import { registerCampaignRoutes } from "./campaigns";
 import { registerSimulateRoute } from "./simulate";
 import { registerNoticeRoutes } from "./notices";
+import { registerPlanRoutes } from "./plan";
 
 const CustomerListItemSchema = z
   .object({
@@ -113,6 +114,7 @@ registerVipTierRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
 registerNoticeRoutes(merchant);
+registerPlanRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
