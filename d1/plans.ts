@@ -48,6 +48,11 @@ export function forgetPlans(): void {
   plansCache.delete("plans");
 }
 
+/** Forgets this isolate's copy of a shop's usage this month (after an operator's or a test's direct write). */
+export function forgetPlanUsage(shop: string, now = Date.now()): void {
+  usageCache.delete(`${shop}|${usageMonth(now)}`);
+}
+
 async function readUsage(env: Pick<Env, "DB">, shop: string, month: string): Promise<UsageRow | null> {
   const row = await d1(env)
     .select({ netOrders: planUsage.netOrders, limitReachedAt: planUsage.limitReachedAt })
