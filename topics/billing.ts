@@ -2,7 +2,7 @@
 // (workers/shopify/plan-billing.ts). Applied at once, whether or not the shop is installed
 // (Shopify cancels subscriptions at uninstall, and that must reach the plan too).
 import { z } from "zod";
-import { isInstalled } from "../d1/shops";
+import { getShop } from "../d1/shops";
 import { applySubscriptionUpdate } from "../workers/shopify/plan-billing";
 import { topic } from "./topic";
 
@@ -21,7 +21,10 @@ export const billingTopics = {
     needsInstalledShop: false,
     async apply({ env, shop }, payload) {
       const s = payload.app_subscription;
-      const result = await applySubscriptionUpdate(env, shop, { gid: s.admin_graphql_api_id, name: s.name, status: s.status }, await isInstalled(env, shop));
+      const known = await getShop(env, shop);
+      // A shop that never installed has no plan to change (and Shopify would retry a failure for days).
+      if (!known) return { outcome: "ignored", reason: "unknown_shop" };
+      const result = await applySubscriptionUpdate(env, shop, { gid: s.admin_graphql_api_id, name: s.name, status: s.status }, known.status === "installed");
       if (result.kind === "ignored") return { outcome: "ignored", reason: result.reason };
       return { outcome: "recorded", points: 0, balance: 0 };
     },

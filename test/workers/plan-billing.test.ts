@@ -9,7 +9,7 @@ import { planChangesFor } from "../../d1/plans";
 import { createPlanSubscription } from "../../workers/shopify/billing";
 import { call, json, merchantApi } from "../helpers/app";
 import { decideSubscription, emulatorRequests, graphqlCalls, injectFault, installedShop, listSubscriptions, type EmulatorSubscription } from "../helpers/shopify-emulator";
-import { webhookRequest } from "../helpers/shopify";
+import { uniqueShop, webhookRequest } from "../helpers/shopify";
 
 async function subscriptionWebhook(shop: string, subscription: Pick<EmulatorSubscription, "id" | "name" | "status">, overrides: Record<string, string | null> = {}): Promise<Response> {
   const body = JSON.stringify({
@@ -115,6 +115,9 @@ describe("plan changes through Shopify's billing", () => {
     expect(await json(stray)).toMatchObject({ outcome: "ignored" });
     expect(await planOf(shop)).toBe("free");
     expect(await planChangesFor(env, shop)).toEqual([]);
+    // A shop that never installed: acknowledged, nothing written.
+    const stranger = uniqueShop("billing-stranger");
+    expect(await json(await subscriptionWebhook(stranger, { id: "gid://shopify/AppSubscription/5", name: "LoyalNest Plus", status: "ACTIVE" }))).toMatchObject({ outcome: "ignored", reason: "unknown_shop" });
   });
 
   it("the emulator checks appSubscriptionCreate as Shopify does", async () => {
