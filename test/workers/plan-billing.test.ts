@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { merchantNoticesFor } from "../../d1/merchant-notices";
 import { planChangesFor } from "../../d1/plans";
 import { createPlanSubscription } from "../../workers/shopify/billing";
-import { call, json, merchantApi } from "../helpers/app";
+import { call, install, json, merchantApi } from "../helpers/app";
 import { decideSubscription, emulatorRequests, graphqlCalls, injectFault, installedShop, listSubscriptions, type EmulatorSubscription } from "../helpers/shopify-emulator";
 import { uniqueShop, webhookRequest } from "../helpers/shopify";
 
@@ -118,6 +118,16 @@ describe("plan changes through Shopify's billing", () => {
     // A shop that never installed: acknowledged, nothing written.
     const stranger = uniqueShop("billing-stranger");
     expect(await json(await subscriptionWebhook(stranger, { id: "gid://shopify/AppSubscription/5", name: "LoyalNest Plus", status: "ACTIVE" }))).toMatchObject({ outcome: "ignored", reason: "unknown_shop" });
+  });
+
+  it("a shop whose Admin API token is missing answers 409 shopify_not_connected, not a server error", async () => {
+    const shop = uniqueShop("billing-no-token");
+    await install(shop); // installed without an offline token
+    const asked = await merchantApi(shop, "POST", "/plan", { plan: "growth" });
+    expect(asked.status).toBe(409);
+    expect((await json(asked)).error.code).toBe("shopify_not_connected");
+    expect((await merchantApi(shop, "POST", "/plan/sync")).status).toBe(409);
+    expect(await planOf(shop)).toBe("free");
   });
 
   it("the emulator checks appSubscriptionCreate as Shopify does", async () => {

@@ -61,7 +61,7 @@ export function registerPlanRoutes(merchant: OpenAPIHono<App>): void {
           description: "confirmation_url set: approve it at Shopify, the plan changes on activation. Otherwise the plan now held.",
           content: { "application/json": { schema: okEnvelope({ plan: z.string(), changed: z.boolean(), confirmation_url: z.string().nullable(), subscription_id: z.string().nullable() }) } },
         },
-        ...errorResponses(400, 401, 403, 429, 502, 503),
+        ...errorResponses(400, 401, 403, 409, 429, 502, 503),
       },
     }),
     async (c) => {
@@ -75,6 +75,8 @@ export function registerPlanRoutes(merchant: OpenAPIHono<App>): void {
           throw new ApiError(502, "billing_rejected", `Shopify's billing refused the change: ${result.reason}`);
         case "unavailable":
           throw new ApiError(503, "shopify_unavailable", `Shopify's billing could not be reached; nothing changed: ${result.reason}`);
+        case "not_connected":
+          throw new ApiError(409, "shopify_not_connected", `the app has no Admin API access to this shop (reinstall it); nothing changed: ${result.reason}`);
         case "unchanged":
           return c.json(ok({ plan: result.plan, changed: false, confirmation_url: null, subscription_id: null }), 200);
         case "confirm":
@@ -92,13 +94,14 @@ export function registerPlanRoutes(merchant: OpenAPIHono<App>): void {
       summary: "After the merchant approves a subscription: the plan follows what Shopify holds active",
       responses: {
         200: { description: "The plan now held", content: { "application/json": { schema: okEnvelope({ plan: z.string(), changed: z.boolean() }) } } },
-        ...errorResponses(401, 403, 429, 502, 503),
+        ...errorResponses(401, 403, 409, 429, 502, 503),
       },
     }),
     async (c) => {
       const result = await syncPlanFromShopify(c.env, c.get("session").shop);
       if (result.kind === "unavailable") throw new ApiError(503, "shopify_unavailable", `Shopify's billing could not be reached: ${result.reason}`);
       if (result.kind === "rejected") throw new ApiError(502, "billing_rejected", `Shopify refused the query: ${result.reason}`);
+      if (result.kind === "not_connected") throw new ApiError(409, "shopify_not_connected", `the app has no Admin API access to this shop (reinstall it): ${result.reason}`);
       if (result.kind === "unchanged") return c.json(ok({ plan: result.plan, changed: false }), 200);
       return c.json(ok({ plan: result.change.changed ? result.change.to : result.change.plan, changed: result.change.changed }), 200);
     },

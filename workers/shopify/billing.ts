@@ -5,6 +5,7 @@
 import type { Plan } from "../../core/plans";
 import { subscriptionName } from "../../core/plans";
 import { AdminApiError, adminGraphql } from "./admin-graphql";
+import { ShopifyTokenError } from "./admin-token";
 import type { ShopifyUserError } from "./discounts";
 
 const CREATE = `mutation CreatePlanSubscription($name: String!, $returnUrl: URL!, $lineItems: [AppSubscriptionLineItemInput!]!, $test: Boolean) {
@@ -29,7 +30,12 @@ const ACTIVE = `query ActivePlanSubscriptions {
 /** How long one billing attempt may take before it counts as a timeout (retried). */
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
-export type BillingOutcome<T> = { kind: "ok"; value: T } | { kind: "rejected"; reason: string } | { kind: "unavailable"; reason: string };
+/** not_connected: the app holds no usable Admin API token for the shop (installed without one, or its refresh was refused). */
+export type BillingOutcome<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "rejected"; reason: string }
+  | { kind: "unavailable"; reason: string }
+  | { kind: "not_connected"; reason: string };
 
 export interface ActiveSubscription {
   id: string;
@@ -90,6 +96,7 @@ async function call<D, T>(env: Env, shop: string, query: string, variables: Reco
   } catch (error) {
     // GraphQL errors are Shopify refusing the request as sent; the rest may pass.
     if (error instanceof AdminApiError && error.kind === "graphql") return { kind: "rejected", reason: error.message };
+    if (error instanceof ShopifyTokenError && error.reason !== "shopify_unreachable") return { kind: "not_connected", reason: error.message };
     return { kind: "unavailable", reason: error instanceof Error ? error.message : String(error) };
   }
 }

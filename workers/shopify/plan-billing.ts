@@ -21,7 +21,8 @@ export type PlanRequestResult =
   | { kind: "changed"; change: PlanChangeResult }
   | { kind: "unknown_plan"; plan: string }
   | { kind: "rejected"; reason: string }
-  | { kind: "unavailable"; reason: string };
+  | { kind: "unavailable"; reason: string }
+  | { kind: "not_connected"; reason: string };
 
 /**
  * A merchant asks for `planId`. Paid: a subscription is created at Shopify and the merchant is
@@ -89,13 +90,20 @@ export async function applySubscriptionUpdate(env: Env, shop: string, update: Su
   const currentPlan = (await d1(env).select({ plan: shops.plan }).from(shops).where(eq(shops.domain, shop)).get())?.plan;
   if (currentPlan !== plan.id || !row?.activatedAt) return { kind: "ignored", reason: `subscription ${update.gid} is not the shop's current one` };
   // Without a token (uninstalled: Shopify cancels at uninstall) there is nothing else to ask.
-  if (!installed) return { kind: "applied", change: await changePlan(env, shop, FREE_PLAN, { changedBy: BILLING_ACTOR, subscriptionGid: update.gid }) };
-  const synced = await syncPlanFromShopify(env, shop, { downgradeIfNone: true });
+  const synced = installed ? await syncPlanFromShopify(env, shop, { downgradeIfNone: true }) : null;
+  if (synced === null || synced.kind === "not_connected") {
+    return { kind: "applied", change: await changePlan(env, shop, FREE_PLAN, { changedBy: BILLING_ACTOR, subscriptionGid: update.gid }) };
+  }
   if (synced.kind === "unavailable") throw new Error(`could not read the shop's subscriptions: ${synced.reason}`);
   return synced.kind === "changed" ? { kind: "applied", change: synced.change } : { kind: "ignored", reason: "the plan already follows Shopify" };
 }
 
-export type SyncResult = { kind: "changed"; change: PlanChangeResult } | { kind: "unchanged"; plan: string } | { kind: "unavailable"; reason: string } | { kind: "rejected"; reason: string };
+export type SyncResult =
+  | { kind: "changed"; change: PlanChangeResult }
+  | { kind: "unchanged"; plan: string }
+  | { kind: "unavailable"; reason: string }
+  | { kind: "rejected"; reason: string }
+  | { kind: "not_connected"; reason: string };
 
 /**
  * The shop's plan brought in line with Shopify's active subscriptions (the merchant's return
