@@ -183,4 +183,21 @@ export type LedgerEvent =
       customer_id: string;
       outbox_seq: number;
       change: TierChangeRecord;
+    }
+  | {
+      /**
+       * For the plan's usage count (no projection): a paid order started or stopped counting
+       * (core/plans.ts orderCounts), or its points were held or released. Each carries the
+       * order's whole state; the consumer keeps the one with the highest outbox_seq.
+       */
+      type: "order_usage";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      order_gid: string;
+      /** The calendar month (UTC) of the payment: "2026-12". */
+      month: string;
+      counts: boolean;
+      /** The points held for it (0: none held). */
+      held_points: number;
     };

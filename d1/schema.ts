@@ -304,3 +304,96 @@ export const merchantNotices = sqliteTable(
   },
   (t) => [uniqueIndex("merchant_notices_dedupe").on(t.shop, t.dedupeKey), index("merchant_notices_shop").on(t.shop, t.createdAt)],
 );
+
+/**
+ * The plans a shop can be on (core/plans.ts): seeded by migration 0012_plans_seed.sql. `shops.plan`
+ * names one. A limit of null is unlimited.
+ */
+export const plans = sqliteTable(
+  "plans",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** USD per 30 days, a decimal string as Shopify's billing takes it. */
+    price: text("price").notNull(),
+    /** Net paid orders per calendar month (UTC); null: unlimited. */
+    monthlyOrderLimit: integer("monthly_order_limit"),
+    sort: integer("sort").notNull().default(0),
+  },
+  (t) => [check("plans_limit", sql`${t.monthlyOrderLimit} IS NULL OR ${t.monthlyOrderLimit} > 0`)],
+);
+
+/**
+ * One row per (shop, month, order) the shop's customers paid: whether it counts now (not fully
+ * refunded nor cancelled) and whether its points are held. Written by the ledger-events
+ * consumer from each account's `order_usage` events; `revision` (the account's outbox seq)
+ * keeps a late or repeated event from undoing a newer one.
+ */
+export const planUsageOrders = sqliteTable(
+  "plan_usage_orders",
+  {
+    shop: text("shop").notNull(),
+    month: text("month").notNull(),
+    orderGid: text("order_gid").notNull(),
+    customerId: text("customer_id").notNull(),
+    counts: integer("counts", { mode: "boolean" }).notNull(),
+    held: integer("held", { mode: "boolean" }).notNull(),
+    heldPoints: integer("held_points").notNull().default(0),
+    revision: integer("revision").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.shop, t.month, t.orderGid] }),
+    index("plan_usage_orders_counting").on(t.shop, t.month, t.counts),
+    index("plan_usage_orders_held").on(t.shop, t.customerId).where(sql`${t.held} = 1`),
+  ],
+);
+
+/** A shop's count for a month (recounted from plan_usage_orders) and when it reached the limit. */
+export const planUsage = sqliteTable(
+  "plan_usage",
+  {
+    shop: text("shop").notNull(),
+    month: text("month").notNull(),
+    netOrders: integer("net_orders").notNull(),
+    /** When the count first reached the plan's limit this month (the grace runs from it); reset by a plan change. */
+    limitReachedAt: integer("limit_reached_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shop, t.month] })],
+);
+
+/** Append-only: every change of a shop's plan, who made it and through what. */
+export const planChanges = sqliteTable(
+  "plan_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    shop: text("shop").notNull(),
+    fromPlan: text("from_plan").notNull(),
+    toPlan: text("to_plan").notNull(),
+    /** "merchant:<session sub>", "admin:<id>", "shopify:billing", "seed". */
+    changedBy: text("changed_by").notNull(),
+    /** The Shopify subscription that made it, when billing did. */
+    subscriptionGid: text("subscription_gid"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("plan_changes_shop").on(t.shop, t.createdAt)],
+);
+
+/** The app subscriptions asked of Shopify's billing API, and their status as Shopify last told it. */
+export const planSubscriptions = sqliteTable(
+  "plan_subscriptions",
+  {
+    /** gid://shopify/AppSubscription/… */
+    gid: text("gid").primaryKey(),
+    shop: text("shop").notNull(),
+    plan: text("plan").notNull(),
+    /** Shopify's AppSubscriptionStatus: PENDING, ACTIVE, CANCELLED, DECLINED, EXPIRED, FROZEN. */
+    status: text("status").notNull(),
+    requestedBy: text("requested_by").notNull(),
+    activatedAt: integer("activated_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("plan_subscriptions_shop").on(t.shop, t.status)],
+);

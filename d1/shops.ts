@@ -135,7 +135,8 @@ export function forgetProgram(domain: string): void {
   programCache.delete(domain);
 }
 
-function forgetShop(domain: string): void {
+/** After a write to the shop's row: this isolate reads it anew (others within the TTL). */
+export function forgetShop(domain: string): void {
   shopCache.delete(domain);
   programCache.delete(domain);
   forgetRewards(domain);

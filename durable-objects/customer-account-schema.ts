@@ -229,4 +229,14 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
     `CREATE INDEX redemptions_issued ON redemptions (ends_at) WHERE status = 'issued'`,
     `CREATE INDEX redemptions_order ON redemptions (order_gid)`,
   ],
+  // 7: plans and fair limits. The month (UTC) a paid order counts in, what the plan usage was
+  // last told of it ('<counts>:<held points>', order_usage events), and whether its points are
+  // held: NULL (awarded as usual), 'held' (recorded with its snapshot, not yet given),
+  // 'released' (given later), 'dropped' (fully refunded or cancelled while held: nothing to give).
+  [
+    `ALTER TABLE orders ADD COLUMN usage_month TEXT`,
+    `ALTER TABLE orders ADD COLUMN usage_reported TEXT`,
+    `ALTER TABLE orders ADD COLUMN hold TEXT CHECK (hold IN ('held', 'released', 'dropped'))`,
+    `CREATE INDEX orders_held ON orders (paid_at) WHERE hold = 'held'`,
+  ],
 ];

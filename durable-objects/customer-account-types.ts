@@ -40,6 +40,20 @@ export interface OrderPaidInput extends AccountIdentity {
   tiers?: VipTier[];
   /** The shop's campaigns (d1/campaigns.ts campaignsForEarning), judged at the placed time. */
   campaigns?: Campaign[];
+  /**
+   * The shop is past its plan's grace (core/plans.ts): the order is recorded with its earn
+   * snapshot but its points are held until releaseHeldAwards.
+   */
+  holdAward?: boolean;
+}
+
+/** Held awards go out (the shop upgraded, or a new month began). */
+export type ReleaseHeldInput = AccountIdentity;
+
+export interface ReleaseHeldResult {
+  /** Orders whose held points were given now, in payment order. */
+  released: number;
+  points: number;
 }
 
 /** The shop's tier configuration, when the caller has it; the object reads what is absent from D1. */

@@ -31,6 +31,7 @@ import * as lots from "./lots";
 import * as redemptionRows from "./redemption-rows";
 import * as tierRows from "./tier-rows";
 import { nextWakeAt } from "./wake-schedule";
+import { orderCounts, usageMonth } from "../core/plans";
 import {
   codeHash,
   discountSpec,
@@ -64,6 +65,8 @@ import type {
   RedeemInput,
   RedeemResult,
   RefundInput,
+  ReleaseHeldInput,
+  ReleaseHeldResult,
   TierStatusInput,
 } from "./customer-account-types";
 
@@ -114,6 +117,10 @@ type OrderRow = {
   cancelled: number;
   reversed: number;
   forgiven: number;
+  paid_at: number | null;
+  usage_month: string | null;
+  usage_reported: string | null;
+  hold: "held" | "released" | "dropped" | null;
 };
 
 interface Trigger {
@@ -177,21 +184,27 @@ export class CustomerAccount extends DurableObject<Env> {
         input.campaigns ?? [],
         placedAt,
       );
+      // Past the plan's grace the points are held: the order keeps its snapshot (the rules at
+      // payment time) and releaseHeldAwards gives them later. Nothing to give, nothing held.
+      const hold = input.holdAward === true && points > 0 ? "held" : null;
       const prior = this.sql
         .exec<{ refunded_mills: number; cancelled: number }>(
-          `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?)
+          `INSERT INTO orders (order_gid, paid, base_mills, earned, snapshot, paid_at, usage_month, hold, updated_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (order_gid) DO UPDATE SET paid = 1, base_mills = excluded.base_mills, earned = excluded.earned,
-             snapshot = excluded.snapshot, paid_at = excluded.paid_at, updated_at = excluded.updated_at
+             snapshot = excluded.snapshot, paid_at = excluded.paid_at, usage_month = excluded.usage_month, hold = excluded.hold,
+             updated_at = excluded.updated_at
            RETURNING refunded_mills, cancelled`,
           input.orderGid,
           input.baseMills,
           points,
           JSON.stringify(snapshot),
           placedAt,
+          usageMonth(Date.now()),
+          hold,
           Date.now(),
         )
         .one();
-      if (points > 0) {
+      if (points > 0 && hold === null) {
         this.append("earn", points, {
           sourceType: "order",
           sourceId: input.orderGid,
@@ -211,8 +224,10 @@ export class CustomerAccount extends DurableObject<Env> {
         idempotencyKey: `${input.orderGid}:late-reversal`,
         note: "refunds or cancellation received before the payment",
       });
+      this.settleHold(input.orderGid);
+      this.reportUsage(input.orderGid);
       this.evaluateTiers(tiers);
-      return points + goal + bonus - late;
+      return (hold === null ? points : 0) + goal + bonus - late;
     });
   }
 
@@ -281,6 +296,8 @@ export class CustomerAccount extends DurableObject<Env> {
         idempotencyKey: `${input.orderGid}:cancel`,
         note: "order cancelled",
       });
+      this.settleHold(input.orderGid);
+      this.reportUsage(input.orderGid);
       this.evaluateTiers(tiers);
       return -taken;
     });
@@ -302,6 +319,8 @@ export class CustomerAccount extends DurableObject<Env> {
         idempotencyKey: `${input.refundGid}:refund`,
         note: "order refunded",
       });
+      this.settleHold(input.orderGid);
+      this.reportUsage(input.orderGid);
       this.evaluateTiers(tiers);
       return -taken;
     });
@@ -316,6 +335,37 @@ export class CustomerAccount extends DurableObject<Env> {
       const newsletter = input.newsletter ? this.awardNewsletter(input.program, input.customerGid, input.newsletter, campaigns) : null;
       return (signup.outcome === "applied" ? signup.points : 0) + (newsletter?.outcome === "applied" ? newsletter.points : 0);
     });
+  }
+
+  /**
+   * Gives the points held for this customer's orders (the shop upgraded, or a new month began),
+   * in payment order, each exactly once: its earn entry carries the snapshot taken at payment
+   * (the ledger's unique `<order>:earn` key forbids a second), then refunds received while it
+   * was held reverse their share (money rule 3). The caller has checked the shop may award.
+   */
+  releaseHeldAwards(input: ReleaseHeldInput): ReleaseHeldResult {
+    this.bindIdentity(input);
+    const result = this.transaction(() => {
+      const held = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE hold = 'held' ORDER BY paid_at, rowid`).toArray();
+      let points = 0;
+      for (const order of held) {
+        const snapshot = order.snapshot ? (JSON.parse(order.snapshot) as EarnSnapshot) : null;
+        const trigger = { sourceType: "order" as const, sourceId: order.order_gid, idempotencyKey: `${order.order_gid}:earn`, note: "held by the plan's limit, released" };
+        this.append("earn", order.earned, trigger, snapshot);
+        this.sql.exec(`UPDATE orders SET hold = 'released', updated_at = ? WHERE order_gid = ?`, Date.now(), order.order_gid);
+        const taken = this.reconcile(order.order_gid, {
+          sourceType: "order",
+          sourceId: order.order_gid,
+          idempotencyKey: `${order.order_gid}:held-reversal`,
+          note: "refunds received while the award was held",
+        });
+        this.reportUsage(order.order_gid);
+        points += order.earned - taken;
+      }
+      return { released: held.length, points };
+    });
+    if (result.released > 0) this.afterCommit();
+    return result;
   }
 
   // --- Earning actions (RPC); the rules live in earning-actions.ts ------------------------------
@@ -1171,6 +1221,8 @@ export class CustomerAccount extends DurableObject<Env> {
   private reconcile(orderGid: string, trigger: Trigger): number {
     const order = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE order_gid = ?`, orderGid).one();
     if (!order.paid || order.base_mills === null) return 0;
+    // Held or dropped points were never given: nothing to take back (a release reconciles).
+    if (order.hold === "held" || order.hold === "dropped") return 0;
     const target = reversalTarget(order.earned, order.base_mills, order.refunded_mills, order.cancelled === 1);
     const owed = target - order.reversed;
     if (owed <= 0) return 0;
@@ -1187,6 +1239,28 @@ export class CustomerAccount extends DurableObject<Env> {
       orderGid,
     );
     return taken;
+  }
+
+  /** A held order that no longer counts (fully refunded or cancelled) is dropped: nothing was given, nothing is. */
+  private settleHold(orderGid: string): void {
+    const order = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE order_gid = ?`, orderGid).one();
+    if (order.hold !== "held" || orderCounts(usageFacts(order))) return;
+    this.sql.exec(`UPDATE orders SET hold = 'dropped', updated_at = ? WHERE order_gid = ?`, Date.now(), orderGid);
+  }
+
+  /**
+   * Tells the plan's usage count (an order_usage event) when a paid order starts or stops
+   * counting or its points are held or released: the order's whole state, once per change.
+   */
+  private reportUsage(orderGid: string): void {
+    const order = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE order_gid = ?`, orderGid).one();
+    if (!order.paid || order.usage_month === null) return;
+    const counts = orderCounts(usageFacts(order));
+    const heldPoints = order.hold === "held" ? order.earned : 0;
+    const reported = `${counts ? 1 : 0}:${heldPoints}`;
+    if (reported === order.usage_reported) return;
+    this.sql.exec(`UPDATE orders SET usage_reported = ? WHERE order_gid = ?`, reported, orderGid);
+    this.enqueue({ type: "order_usage", order_gid: orderGid, month: order.usage_month, counts, held_points: heldPoints });
   }
 
   /** Appends one ledger entry, moves the balance and totals, and the lots with them; returns its seq. */
@@ -1273,6 +1347,10 @@ export class CustomerAccount extends DurableObject<Env> {
     const { shop, customerId } = this.identity()!;
     this.sql.exec(`INSERT INTO outbox (body) VALUES (?)`, JSON.stringify({ ...event, shop, customer_id: customerId }));
   }
+}
+
+function usageFacts(order: OrderRow) {
+  return { paid: order.paid === 1, cancelled: order.cancelled === 1, baseMills: order.base_mills, refundedMills: order.refunded_mills };
 }
 
 /** A failure after which our create request may still be on its way to Shopify. */

@@ -11,6 +11,11 @@
 // - publish_tier_members: when the configuration starts reading customers' tiers, a
 //   publish_customer_tier job for every customer holding one (the projection's tier_changes),
 //   a page at a time.
+// - release_held_awards: the points held past a plan's grace (d1/plans.ts) go to their
+//   customers, once the shop may award again (an upgrade, a new month): each customer's
+//   object releases its held orders in payment order, exactly once; a page of customers at a
+//   time. Needs no Shopify call. Sent by changePlan and by the sweeper every minute while a
+//   shop holds awards it may now give, so a lost send or a race with a late hold is repaired.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
@@ -26,6 +31,8 @@ import { listTiers, shopTiers } from "../d1/vip-tiers";
 import { withReporting } from "../postgres/client";
 import { tierMembersAfter } from "../postgres/tier-members";
 import { customerAccount } from "../durable-objects/stubs";
+import { customersWithHeldAwards, shopUsage } from "../d1/plans";
+import { holdsAwards } from "../core/plans";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
 import { parkMessage } from "./dead-letters";
 
@@ -33,7 +40,13 @@ export type JobMessage =
   | { type: "publish_discount_config"; shop: string }
   | { type: "publish_customer_tier"; shop: string; customerId: string }
   /** Every customer holding a tier, a page at a time (customer ids after `after`), from the projection. */
-  | { type: "publish_tier_members"; shop: string; after: string | null };
+  | { type: "publish_tier_members"; shop: string; after: string | null }
+  /** Held awards of customers with ids after `after` (a page at a time), if the shop may award now. */
+  | { type: "release_held_awards"; shop: string; after: string | null };
+
+/** Customers per release_held_awards page, and how many objects are asked at once. */
+const RELEASE_PAGE = 200;
+const RELEASE_CONCURRENCY = 10;
 
 /** Customers per publish_tier_members page. */
 const MEMBERS_PAGE = 500;
@@ -73,6 +86,7 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
 }
 
 async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {
+  if (job.type === "release_held_awards") return releaseHeldAwards(env, job.shop, job.after);
   // Uninstalled, or installed without an offline token (never by a token exchange): no Admin API.
   if (!(await getShopTokenColumns(env, job.shop))?.accessTokenEncrypted) return { kind: "not_installed" };
   const options = { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS };
@@ -107,6 +121,19 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
       return outcome.kind === "published" ? { kind: "published" } : { kind: outcome.kind, reason: outcome.reason };
     }
   }
+}
+
+/** One page of the shop's customers with held awards; the next page is its own job. */
+export async function releaseHeldAwards(env: Env, shop: string, after: string | null): Promise<{ kind: Outcome; reason?: string }> {
+  // Read past the caches: a release must not follow a stale "may award" (nor miss an upgrade).
+  const { usage } = await shopUsage(env, shop, { fresh: true });
+  if (holdsAwards(usage.state)) return { kind: "published", reason: "still past the plan's grace: nothing released" };
+  const customers = await customersWithHeldAwards(env, shop, after, RELEASE_PAGE);
+  for (let i = 0; i < customers.length; i += RELEASE_CONCURRENCY) {
+    await Promise.all(customers.slice(i, i + RELEASE_CONCURRENCY).map((customerId) => customerAccount(env, shop, customerId).releaseHeldAwards({ shop, customerId })));
+  }
+  if (customers.length === RELEASE_PAGE) await sendJobs(env, [{ type: "release_held_awards", shop, after: customers.at(-1)! }]);
+  return { kind: "published" };
 }
 
 function previouslyReadTiers(previous: string | null): boolean {

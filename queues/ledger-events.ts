@@ -1,7 +1,9 @@
 // ledger-events: each customer's outbox → two independent sinks, then back to the account to
 // confirm what each sink now holds:
 // - D1: the order → customer index, and the refunds waiting for those orders (order_seen);
-// - Postgres: the reporting projection (ledger entries and profiles; idempotent upserts).
+// - Postgres: the reporting projection (ledger entries and profiles; idempotent upserts);
+// - D1: the shop's plan usage (order_usage → d1/plans.ts recordOrderUsage), which also tells
+//   the merchant at 80% and 100% of the month's limit.
 // Neither waits on the other: with Postgres down, orders are still indexed and their refunds
 // released, and the events Postgres must hold stay in their accounts' outboxes only.
 // While Postgres is unreachable its events are acknowledged unconfirmed, not retried: each
@@ -17,6 +19,7 @@ import { queueRetryDelaySeconds } from "../core/backoff";
 import type { LedgerEvent } from "../core/ledger-events";
 import { redriveWaitingFor } from "../d1/inbox";
 import { indexOrders } from "../d1/order-index";
+import { recordOrderUsage } from "../d1/plans";
 import { customerAccount } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
@@ -30,13 +33,15 @@ export const POISON_AFTER_ATTEMPTS = 3;
 
 export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: Env): Promise<void> {
   const orders = batch.messages.filter((m) => m.body.type === "order_seen");
-  const others = batch.messages.filter((m) => m.body.type !== "order_seen");
+  const usage = batch.messages.filter((m) => m.body.type === "order_usage");
+  const others = batch.messages.filter((m) => m.body.type !== "order_seen" && m.body.type !== "order_usage");
   // The order index (and the refunds it releases) waits on nothing else: not Postgres, not the jobs queue.
-  const [indexed, projected] = await Promise.all([
+  const [indexed, counted, projected] = await Promise.all([
     indexAndRelease(env, orders),
+    countUsage(env, usage),
     withTierPublishesQueued(env, others).then((reporting) => project(env, reporting)),
   ]);
-  const done = [...indexed, ...projected];
+  const done = [...indexed, ...counted, ...projected];
   try {
     await confirmDelivered(env, done.map((m) => m.body));
   } catch (error) {
@@ -84,6 +89,19 @@ async function indexAndRelease(env: Env, messages: LedgerMessage[]): Promise<Led
     return messages;
   } catch (error) {
     console.warn(`ledger-events: order index failed for ${messages.length} events, retrying`, String(error));
+    retry(messages);
+    return [];
+  }
+}
+
+/** order_usage → the plan usage in D1 (idempotent per order and revision). Returns the messages done; the rest are retried. */
+async function countUsage(env: Env, messages: LedgerMessage[]): Promise<LedgerMessage[]> {
+  if (messages.length === 0) return [];
+  try {
+    await recordOrderUsage(env, messages.map((m) => m.body as Extract<LedgerEvent, { type: "order_usage" }>));
+    return messages;
+  } catch (error) {
+    console.warn(`ledger-events: plan usage failed for ${messages.length} events, retrying`, String(error));
     retry(messages);
     return [];
   }

@@ -3,7 +3,9 @@
 // what is past its retention, and asks for the discount Function's configuration to be
 // published again where a campaign started or ended since the last tick (the configuration
 // holds only the campaigns running at publish time) or where tiers or campaigns changed (a
-// repeat of the publish their write asked for, should that send have been lost). Cron does not fire under `wrangler dev`: the dev script calls
+// repeat of the publish their write asked for, should that send have been lost), and asks
+// for the release of awards held past a plan's grace wherever the shop may award again (a new
+// month began, the plan changed; a repeat is harmless, the release job checks again). Cron does not fire under `wrangler dev`: the dev script calls
 // /cdn-cgi/local/scheduled on a timer.
 import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
@@ -12,6 +14,8 @@ import { claimDue, giveUpStale, purgeInbox, sendToIngest } from "../d1/inbox";
 import { shopsWithTiersChangedBetween } from "../d1/vip-tiers";
 import { purgeDeadLetters, redriveDeadLetters } from "./dead-letters";
 import { sendJobs } from "./jobs";
+import { shopsWithHeldAwards, shopUsage } from "../d1/plans";
+import { holdsAwards } from "../core/plans";
 import { reencryptBatch, type ReencryptResult } from "./reencrypt";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
@@ -27,6 +31,8 @@ export interface SweepResult {
   reencrypted: ReencryptResult;
   /** Shops whose discount configuration this tick asked to publish. */
   discountPublishes: number;
+  /** Shops holding awards that may now be given, asked to release them. */
+  releases: number;
 }
 
 export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
@@ -37,7 +43,21 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now));
   const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
   const discountPublishes = await requestDiscountPublishes(env, now - TICK_MS, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes };
+  const releases = await requestReleases(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases };
+}
+
+/** Shops holding awards whose state this month lets them award again (the month rolled, the plan changed). */
+export async function shopsToRelease(env: Env, now: number): Promise<string[]> {
+  const shops = await shopsWithHeldAwards(env);
+  const states = await Promise.all(shops.map(async (shop) => ({ shop, state: (await shopUsage(env, shop, { now, fresh: true })).usage.state })));
+  return states.filter((s) => !holdsAwards(s.state)).map((s) => s.shop).sort();
+}
+
+async function requestReleases(env: Env, now: number): Promise<number> {
+  const shops = await shopsToRelease(env, now);
+  await sendJobs(env, shops.map((shop) => ({ type: "release_held_awards", shop, after: null })));
+  return shops.length;
 }
 
 /**

@@ -1,10 +1,13 @@
 // Seeds the demo shop into the local D1 that `wrangler dev` uses: installed, default program
-// and rewards, and an offline access token the Shopify emulator accepts. Idempotent.
+// and rewards, an offline access token the Shopify emulator accepts, and the Plus plan
+// (unlimited orders: the bench and the fault suite send thousands of orders a run, which must
+// never meet a limit). Idempotent.
 // Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
 import { getPlatformProxy } from "wrangler";
 import { rewardInput } from "../core/rewards";
 import { getReward, updateReward } from "../d1/rewards";
 import { installShop } from "../d1/shops";
+import { changePlan } from "../d1/plans";
 import { sealTokens } from "../workers/shopify/tokens";
 import { configurationMessage, configurationProblems } from "../workers/http/require-config";
 
@@ -15,6 +18,8 @@ const { argv, env: processEnv } = (globalThis as unknown as {
 
 const DEMO_SHOP = processEnv.LOYALNEST_DEMO_SHOP ?? "demo-shop.myshopify.com";
 const DEMO_ACCESS_TOKEN = processEnv.LOYALNEST_DEMO_ACCESS_TOKEN ?? "shpat_loyalnest_demo_offline_token";
+/** Unlimited net paid orders a month (d1/migrations/0012_plans_seed.sql). */
+const DEMO_PLAN = "plus";
 
 function option(name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -37,7 +42,9 @@ try {
     ...(await sealTokens(env, DEMO_SHOP, { accessToken: DEMO_ACCESS_TOKEN, accessTokenExpiresAt: null, refreshToken: null })),
   });
   await offerDemoFreeProduct();
-  console.log(`seeded ${DEMO_SHOP} (installed, default program)`);
+  // Given, not billed (no subscription): logged in plan_changes as the seed's. A no-op once on it.
+  await changePlan(env, DEMO_SHOP, DEMO_PLAN, { changedBy: "seed" });
+  console.log(`seeded ${DEMO_SHOP} (installed, default program, ${DEMO_PLAN} plan)`);
 } finally {
   await dispose();
 }

@@ -4,7 +4,10 @@
 // Function's automatic app discount and the app-owned metafields (discountAutomaticAppCreate,
 // discountNodes, discountAutomaticDelete, metafieldsSet, metafieldsDelete), access scopes, and
 // the cost-based throttle per shop. Faults can be queued per shop (5xx, THROTTLED, a user error,
-// a connection dropped without an answer) to drive the app's failure handling.
+// a connection dropped without an answer) to drive the app's failure handling. Billing: the
+// app subscriptions of plans (appSubscriptionCreate, appSubscriptionCancel,
+// currentAppInstallation { activeSubscriptions }), approved or declined by a merchant through
+// the confirmation URL or a control request.
 // It recognises those operations by name; it is not a GraphQL server.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -34,6 +37,11 @@ const FUNCTION_OPERATIONS = {
 };
 const CODE_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP];
 const DISCOUNT_OPERATIONS = [...CODE_OPERATIONS, ...Object.keys(FUNCTION_OPERATIONS)];
+// Billing needs no access scope: every app may bill the shops that installed it.
+const BILLING_OPERATIONS = ["appSubscriptionCreate", "appSubscriptionCancel", "currentAppInstallation"];
+const OPERATIONS = [...DISCOUNT_OPERATIONS, ...BILLING_OPERATIONS];
+const PRICING_INTERVALS = ["EVERY_30_DAYS", "ANNUAL"];
+const CONFIRM_PATH = /^\/admin\/charges\/([^/]+)\/(\d+)\/RecurringApplicationCharge\/confirm_recurring_application_charge$/;
 // The app's deployed functions (`shopify app deploy`): handle -> id, as shopifyFunctions lists them.
 const DEFAULT_FUNCTIONS = { "loyalnest-vip-discount": "gid://shopify/ShopifyFunction/01JLOYALNESTVIPDISCOUNT0001" };
 const OWNER_SCOPES = { Customer: "write_customers", DiscountAutomaticNode: "write_discounts" };
@@ -71,7 +79,10 @@ export async function startShopifyEmulator({
   const automaticDiscounts = [];
   const metafields = [];
   // Ids only grow: Shopify never hands out a deleted object's id again.
-  const nextId = { discount: 2_000_000_000, metafield: 3_000_000_000 };
+  const nextId = { discount: 2_000_000_000, metafield: 3_000_000_000, subscription: 4_000_000_000 };
+  // App subscriptions (billing), every shop's, oldest first.
+  const subscriptions = [];
+  let origin = "";
   // shop -> faults still to be met, in order
   const faults = new Map();
   // timers of requests held without an answer (timeout faults)
@@ -162,9 +173,9 @@ export async function startShopifyEmulator({
   /** The answer `{ status, body, operation, fault?, holdMs? }` to one GraphQL request of `shop`. */
   function graphql(shop, body, granted) {
     if (typeof body?.query !== "string") return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
-    const operation = DISCOUNT_OPERATIONS.find((name) => new RegExp(`\\b${name}\\s*\\(`).test(body.query));
+    const operation = OPERATIONS.find((name) => new RegExp(`\\b${name}\\s*${name === "currentAppInstallation" ? "\\{" : "\\("}`).test(body.query));
     if (!operation) {
-      return { status: 200, body: { errors: [{ message: `emulator: only ${DISCOUNT_OPERATIONS.join(", ")} are answered` }] } };
+      return { status: 200, body: { errors: [{ message: `emulator: only ${OPERATIONS.join(", ")} are answered` }] } };
     }
     const fault = takeFault(shop, operation);
     const run = () => ({ operation, ...answerOperation(shop, operation, body, granted) });
@@ -182,7 +193,11 @@ export async function startShopifyEmulator({
       return { ...answered, ...injected };
     }
     if (fault.mode === "user_error") {
-      if (operation === LOOKUP || operation === "discountNodes") {
+      if (operation === "appSubscriptionCreate" || operation === "appSubscriptionCancel") {
+        const userErrors = [{ field: [operation === "appSubscriptionCreate" ? "name" : "id"], message: "Invalid input (injected by the emulator)" }];
+        return { ...injected, status: 200, body: { data: { [operation]: { appSubscription: null, ...(operation === "appSubscriptionCreate" ? { confirmationUrl: null } : {}), userErrors } } } };
+      }
+      if (operation === LOOKUP || operation === "discountNodes" || operation === "currentAppInstallation") {
         return { ...injected, status: 200, body: { errors: [{ message: `Invalid value for ${operation} (injected by the emulator)`, extensions: { code: "BAD_REQUEST" } }] } };
       }
       if (MUTATIONS[operation]) {
@@ -200,6 +215,7 @@ export async function startShopifyEmulator({
   }
 
   function answerOperation(shop, operation, body, granted) {
+    if (BILLING_OPERATIONS.includes(operation)) return billing(shop, operation, body);
     if (operation === LOOKUP) return lookup(shop, body);
     if (MUTATIONS[operation]) return create(shop, operation, body);
     const { argument, scope } = FUNCTION_OPERATIONS[operation];
@@ -219,6 +235,71 @@ export async function startShopifyEmulator({
     }[operation]();
     if (payload.denied) return accessDenied(operation, payload.denied);
     return { status: 200, body: { data: { [operation]: payload }, extensions: { cost } } };
+  }
+
+  /** appSubscriptionCreate, appSubscriptionCancel, currentAppInstallation, checked as Shopify checks them. */
+  function billing(shop, operation, body) {
+    if (operation === "currentAppInstallation") {
+      const { fits, cost } = charge(shop, 2);
+      if (!fits) return throttledAnswer(cost);
+      const activeSubscriptions = subscriptions.filter((x) => x.shop === shop && x.status === "ACTIVE").map(publicSubscription);
+      return { status: 200, body: { data: { currentAppInstallation: { activeSubscriptions } }, extensions: { cost } } };
+    }
+    const args = argumentsOf(body, operation);
+    const required = operation === "appSubscriptionCreate" ? ["name", "returnUrl", "lineItems"] : ["id"];
+    const missing = required.filter((name) => !(name in args));
+    if (missing.length > 0) {
+      return { status: 200, body: { errors: [{ message: `Field '${operation}' is missing required arguments: ${missing.join(", ")} (pass them as variables)`, extensions: { code: "missingRequiredArguments" } }] } };
+    }
+    const { fits, cost } = charge(shop, mutationCost);
+    if (!fits) return throttledAnswer(cost);
+    if (operation === "appSubscriptionCancel") {
+      const found = subscriptions.find((x) => x.shop === shop && x.id === args.id);
+      const userErrors = !found
+        ? [{ field: ["id"], message: "Couldn't find RecurringApplicationCharge" }]
+        : found.status !== "ACTIVE"
+          ? [{ field: ["id"], message: `Subscription is ${found.status.toLowerCase()}, only an active subscription can be cancelled` }]
+          : [];
+      if (userErrors.length === 0) found.status = "CANCELLED";
+      return { status: 200, body: { data: { appSubscriptionCancel: { appSubscription: userErrors.length === 0 ? publicSubscription(found) : null, userErrors } }, extensions: { cost } } };
+    }
+    const userErrors = validateSubscription(args);
+    if (userErrors.length > 0) return { status: 200, body: { data: { appSubscriptionCreate: { appSubscription: null, confirmationUrl: null, userErrors } }, extensions: { cost } } };
+    const number = ++nextId.subscription;
+    const created = {
+      shop,
+      id: `gid://shopify/AppSubscription/${number}`,
+      name: args.name,
+      status: "PENDING",
+      test: args.test === true,
+      returnUrl: args.returnUrl,
+      lineItems: args.lineItems,
+      createdAt: new Date().toISOString(),
+    };
+    subscriptions.push(created);
+    // Shopify's is https://{shop}/admin/charges/{app}/{id}/RecurringApplicationCharge/confirm_recurring_application_charge?signature=…;
+    // here it is the emulator's own, where a GET approves it (the merchant's click).
+    const confirmationUrl = `${origin}/admin/charges/${encodeURIComponent(apiKey)}/${number}/RecurringApplicationCharge/confirm_recurring_application_charge?shop=${encodeURIComponent(shop)}&signature=${randomBytes(8).toString("hex")}`;
+    return { status: 200, body: { data: { appSubscriptionCreate: { appSubscription: publicSubscription(created), confirmationUrl, userErrors: [] } }, extensions: { cost } } };
+  }
+
+  /** The merchant approves (ACTIVE; the shop's active subscription it replaces is CANCELLED) or declines. Answers what changed. */
+  function decideSubscription(shop, id, approve) {
+    const found = subscriptions.find((x) => x.shop === shop && (x.id === id || x.id.endsWith(`/${id}`)));
+    if (!found) return [404, { errors: `no subscription ${id} for ${shop}` }];
+    if (found.status !== "PENDING") return [409, { errors: `subscription ${found.id} is ${found.status}, not PENDING` }];
+    const changed = [];
+    if (approve) {
+      for (const other of subscriptions) {
+        if (other.shop === shop && other.status === "ACTIVE") {
+          other.status = "CANCELLED";
+          changed.push(publicSubscription(other));
+        }
+      }
+    }
+    found.status = approve ? "ACTIVE" : "DECLINED";
+    changed.push(publicSubscription(found));
+    return [200, { subscriptions: changed, returnUrl: found.returnUrl }];
   }
 
   function accessDenied(operation, scope) {
@@ -428,7 +509,7 @@ export async function startShopifyEmulator({
     const { mode, times = 1, operation = null, holdMs = DEFAULT_HOLD_MS, createThenFail = false } = spec ?? {};
     if (!FAULT_MODES.includes(mode)) return `mode must be one of ${FAULT_MODES.join(", ")}`;
     if (!Number.isInteger(times) || times < 0) return "times must be a whole number (0 = until cleared)";
-    if (operation !== null && !DISCOUNT_OPERATIONS.includes(operation)) return `operation must be one of ${DISCOUNT_OPERATIONS.join(", ")}`;
+    if (operation !== null && !OPERATIONS.includes(operation)) return `operation must be one of ${OPERATIONS.join(", ")}`;
     if (!Number.isInteger(holdMs) || holdMs < 0) return "holdMs must be a whole number of milliseconds";
     if (typeof createThenFail !== "boolean") return "createThenFail must be a boolean";
     return { mode, remaining: times === 0 ? Number.POSITIVE_INFINITY : times, operation, holdMs, createThenFail };
@@ -510,6 +591,12 @@ export async function startShopifyEmulator({
       const ownerId = url.searchParams.get("ownerId");
       return [200, { metafields: metafields.filter((m) => m.shop === shop && (ownerId === null || m.ownerId === ownerId)).map(publicMetafield) }];
     }
+    if (method === "GET" && url.pathname === "/__emulator/subscriptions") {
+      return [200, { subscriptions: subscriptions.filter((x) => x.shop === shop).map(publicSubscription) }];
+    }
+    if (method === "POST" && (url.pathname === "/__emulator/subscriptions/approve" || url.pathname === "/__emulator/subscriptions/decline")) {
+      return decideSubscription(shop, url.searchParams.get("id") ?? "", url.pathname.endsWith("/approve"));
+    }
     if (method === "GET" && url.pathname === "/__emulator/discounts") {
       return [200, { discounts: discounts.filter((d) => d.shop === shop).map(({ shop: _s, ...discount }) => discount) }];
     }
@@ -531,6 +618,16 @@ export async function startShopifyEmulator({
     const url = new URL(req.url, "http://emulator");
     const text = await readBody(req);
     if (url.pathname.startsWith("/__emulator/")) return send(res, ...control(req.method, url, text));
+    const confirm = CONFIRM_PATH.exec(url.pathname);
+    if (req.method === "GET" && confirm) {
+      // The merchant's approval at the confirmation URL; Shopify then sends them to the return URL.
+      const [status, answered] = decideSubscription(url.searchParams.get("shop") ?? "", confirm[2], true);
+      if (status !== 200) return send(res, status, answered);
+      const to = new URL(answered.returnUrl);
+      to.searchParams.set("charge_id", confirm[2]);
+      res.writeHead(302, { location: to.toString() });
+      return res.end();
+    }
     const body = parseBody(text, req.headers["content-type"]);
     const answered = answer(req.method, url.pathname, req.headers, body);
     const dropped = answered.holdMs !== undefined;
@@ -556,12 +653,14 @@ export async function startShopifyEmulator({
     handle(req, res).catch((error) => send(res, 500, { errors: String(error) }));
   });
   await new Promise((ready, fail) => server.once("error", fail).listen(port, host, ready));
+  origin = `http://${host}:${server.address().port}`;
   return {
     url: `http://${host}:${server.address().port}`,
     requests,
     discounts,
     automaticDiscounts,
     metafields,
+    subscriptions,
     issueToken,
     close: () => new Promise((done) => {
       for (const timer of held) clearTimeout(timer);
@@ -581,6 +680,52 @@ const EMPTY_PAYLOADS = {
   metafieldsSet: { metafields: null },
   metafieldsDelete: { deletedMetafields: null },
 };
+
+function publicSubscription({ shop: _shop, returnUrl: _returnUrl, lineItems: _lineItems, ...subscription }) {
+  return subscription;
+}
+
+/** Shopify's userErrors for appSubscriptionCreate's arguments (recurring pricing only: LoyalNest bills no usage). */
+function validateSubscription(args) {
+  const errors = [];
+  const error = (field, message) => errors.push({ field, message });
+  if (typeof args.name !== "string" || args.name.trim() === "") error(["name"], "Name can't be blank");
+  let returnUrl = null;
+  try {
+    returnUrl = new URL(String(args.returnUrl));
+  } catch {}
+  if (!returnUrl || !["https:", "http:"].includes(returnUrl.protocol)) error(["returnUrl"], "Return url is not a valid URL");
+  if (args.test !== undefined && args.test !== null && typeof args.test !== "boolean") error(["test"], "Test must be a boolean");
+  const items = args.lineItems;
+  if (!Array.isArray(items) || items.length === 0) {
+    error(["lineItems"], "Line items can't be blank");
+    return errors;
+  }
+  if (items.length > 2) error(["lineItems"], "A subscription can have at most 2 line items");
+  items.forEach((item, i) => {
+    const plan = item?.plan;
+    const recurring = plan?.appRecurringPricingDetails;
+    if (!plan || (recurring == null) === (plan.appUsagePricingDetails == null)) {
+      error(["lineItems", String(i), "plan"], "Exactly one of appRecurringPricingDetails or appUsagePricingDetails is required");
+      return;
+    }
+    if (!recurring) {
+      error(["lineItems", String(i), "plan", "appUsagePricingDetails"], "emulator: usage pricing is not modelled");
+      return;
+    }
+    const amount = recurring.price?.amount;
+    if (!(typeof amount === "number" || typeof amount === "string") || !/^\d+(\.\d{1,2})?$/.test(String(amount)) || !(Number(amount) > 0)) {
+      error(["lineItems", String(i), "plan", "appRecurringPricingDetails", "price", "amount"], "Price must be greater than 0");
+    }
+    if (!/^[A-Z]{3}$/.test(String(recurring.price?.currencyCode ?? ""))) {
+      error(["lineItems", String(i), "plan", "appRecurringPricingDetails", "price", "currencyCode"], "Currency code is invalid");
+    }
+    if (recurring.interval != null && !PRICING_INTERVALS.includes(recurring.interval)) {
+      error(["lineItems", String(i), "plan", "appRecurringPricingDetails", "interval"], `Interval must be one of ${PRICING_INTERVALS.join(", ")}`);
+    }
+  });
+  return errors;
+}
 
 /** write_x grants read_x too, as Shopify's scopes do. */
 function hasScope(granted, needed) {

@@ -1,6 +1,7 @@
 // Every subscribed topic (shopify.app.toml names each one's handler here): parse, then apply.
 import type { z } from "zod";
 import { isInstalled } from "../d1/shops";
+import { billingTopics } from "./billing";
 import { customerTopics } from "./customers";
 import { orderTopics } from "./orders";
 import { shopTopics } from "./shop";
@@ -8,7 +9,7 @@ import type { Topic, TopicContext, TopicOutcome } from "./topic";
 
 export type { DeferReason, TopicContext, TopicOutcome } from "./topic";
 
-export const TOPICS = { ...orderTopics, ...customerTopics, ...shopTopics };
+export const TOPICS = { ...orderTopics, ...customerTopics, ...shopTopics, ...billingTopics };
 
 export type TopicName = keyof typeof TOPICS;
 

@@ -3,6 +3,7 @@ import { OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } 
 import { redriveWaitingFor } from "../d1/inbox";
 import { campaignsForEarning } from "../d1/campaigns";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
+import { awardsHeld } from "../d1/plans";
 import { getProgram } from "../d1/shops";
 import { shopTiers } from "../d1/vip-tiers";
 import { customerAccount } from "../durable-objects/stubs";
@@ -22,7 +23,14 @@ export const orderTopics = {
         if ((await indexOrders(env, [guestOrder])).length > 0) await redriveWaitingFor(env, [guestOrder]);
         return { outcome: "ignored", reason: "guest_order" };
       }
-      const [program, tiers, campaigns] = await Promise.all([getProgram(env, shop), shopTiers(env, shop), campaignsForEarning(env, shop)]);
+      // Whether the shop is past its plan's grace: from isolate caches, beside the program's
+      // (no I/O on a hit); the counts behind it are the ledger-events consumer's.
+      const [program, tiers, campaigns, holdAward] = await Promise.all([
+        getProgram(env, shop),
+        shopTiers(env, shop),
+        campaignsForEarning(env, shop),
+        awardsHeld(env, shop),
+      ]);
       return customerAccount(env, shop, order.customerId).orderPaid({
         shop,
         customerId: order.customerId,
@@ -37,6 +45,7 @@ export const orderTopics = {
         program,
         tiers,
         campaigns,
+        holdAward,
       });
     },
   }),

@@ -34,7 +34,10 @@ export interface EmulatorFault {
     | "discountAutomaticDelete"
     | "discountNodes"
     | "metafieldsSet"
-    | "metafieldsDelete";
+    | "metafieldsDelete"
+    | "appSubscriptionCreate"
+    | "appSubscriptionCancel"
+    | "currentAppInstallation";
   /** timeout: how long the connection is held before it is dropped (default 30 s). */
   holdMs?: number;
   /** http_500, timeout: the discount is created first, and only the answer is lost. */
@@ -148,3 +151,27 @@ export function discountInput(code: string) {
 }
 
 export type DiscountData = { discountCodeBasicCreate: { codeDiscountNode: { id: string } | null; userErrors: unknown[] } };
+
+export interface EmulatorSubscription {
+  id: string;
+  name: string;
+  status: "PENDING" | "ACTIVE" | "CANCELLED" | "DECLINED";
+  test: boolean;
+  createdAt: string;
+}
+
+/** The shop's app subscriptions (billing) at the emulator, oldest first. */
+export async function listSubscriptions(shop: string): Promise<EmulatorSubscription[]> {
+  return ((await (await fetch(control("subscriptions", shop))).json()) as { subscriptions: EmulatorSubscription[] }).subscriptions;
+}
+
+/**
+ * The merchant approves (or declines) a PENDING subscription at Shopify; approving cancels the
+ * active one it replaces. Answers every subscription whose status changed (what Shopify then
+ * reports in app_subscriptions/update webhooks).
+ */
+export async function decideSubscription(shop: string, id: string, approve = true): Promise<EmulatorSubscription[]> {
+  const response = await fetch(`${control(approve ? "subscriptions/approve" : "subscriptions/decline", shop)}&id=${encodeURIComponent(id)}`, { method: "POST" });
+  if (response.status !== 200) throw new Error(`the emulator refused: ${await response.text()}`);
+  return ((await response.json()) as { subscriptions: EmulatorSubscription[] }).subscriptions;
+}

@@ -20,6 +20,7 @@ import { registerSimulateRoute } from "./simulate";
 import { registerNoticeRoutes } from "./notices";
 import { registerSettingsRoutes } from "./settings";
 import { staffRoleGuard } from "./staff-roles";
+import { registerPlanRoutes } from "./plan";
 
 const CustomerListItemSchema = z
   .object({
@@ -117,6 +118,7 @@ registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
 registerNoticeRoutes(merchant);
 registerSettingsRoutes(merchant);
+registerPlanRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
