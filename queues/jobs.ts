@@ -11,6 +11,7 @@
 // - publish_tier_members: when the configuration starts reading customers' tiers, a
 //   publish_customer_tier job for every customer holding one (the projection's tier_changes),
 //   a page at a time.
+// - gdpr_request: a GDPR request (queues/gdpr.ts runGdprRequest), whatever the shop's state.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
@@ -28,12 +29,15 @@ import { tierMembersAfter } from "../postgres/tier-members";
 import { customerAccount } from "../durable-objects/stubs";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
 import { parkMessage } from "./dead-letters";
+import { runGdprRequest } from "./gdpr";
 
 export type JobMessage =
   | { type: "publish_discount_config"; shop: string }
   | { type: "publish_customer_tier"; shop: string; customerId: string }
   /** Every customer holding a tier, a page at a time (customer ids after `after`), from the projection. */
-  | { type: "publish_tier_members"; shop: string; after: string | null };
+  | { type: "publish_tier_members"; shop: string; after: string | null }
+  /** A GDPR request recorded in gdpr_requests (queues/gdpr.ts); needs no Admin API token. */
+  | { type: "gdpr_request"; shop: string; requestId: string };
 
 /** Customers per publish_tier_members page. */
 const MEMBERS_PAGE = 500;
@@ -73,6 +77,11 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
 }
 
 async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {
+  if (job.type === "gdpr_request") {
+    // Any store unreachable throws: retried with backoff (the row keeps the reason).
+    await runGdprRequest(env, job.requestId);
+    return { kind: "published" };
+  }
   // Uninstalled, or installed without an offline token (never by a token exchange): no Admin API.
   if (!(await getShopTokenColumns(env, job.shop))?.accessTokenEncrypted) return { kind: "not_installed" };
   const options = { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS };

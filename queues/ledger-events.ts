@@ -20,6 +20,8 @@ import { indexOrders } from "../d1/order-index";
 import { customerAccount } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
+import { refileRedacted } from "../postgres/gdpr";
+import { customerKeyedHash, dataKeys } from "../core/crypto";
 import { parkMessage } from "./dead-letters";
 import { customerTiersPublished, sendJobs } from "./jobs";
 
@@ -112,8 +114,9 @@ async function project(env: Env, messages: LedgerMessage[]): Promise<LedgerMessa
  * propagates: then every message is retried.
  */
 async function projectIsolatingFailures(env: Env, sql: Sql, messages: readonly LedgerMessage[]): Promise<LedgerMessage[]> {
+  const project = async (events: LedgerEvent[]) => projectEvents(sql, await refileRedacted(sql, events, await customerHasher(env)));
   try {
-    await projectEvents(sql, messages.map((m) => m.body));
+    await project(messages.map((m) => m.body));
     return [...messages];
   } catch (error) {
     if (isConnectionFailure(error)) throw error;
@@ -121,7 +124,7 @@ async function projectIsolatingFailures(env: Env, sql: Sql, messages: readonly L
   const done: LedgerMessage[] = [];
   for (const message of messages) {
     try {
-      await projectEvents(sql, [message.body]);
+      await project([message.body]);
       done.push(message);
     } catch (error) {
       if (isConnectionFailure(error)) throw error;
@@ -172,4 +175,10 @@ async function confirmDelivered(env: Env, events: LedgerEvent[]): Promise<void> 
   await Promise.all(
     [...byAccount.values()].map((g) => customerAccount(env, g.shop, g.customerId).outboxDelivered(g.seqs)),
   );
+}
+
+/** The keyed hash a GDPR tombstone is found by (a redacted customer's late events are re-filed: postgres/gdpr.ts). */
+async function customerHasher(env: Pick<Env, "ENCRYPTION_KEY">): Promise<(shop: string, customerId: string) => Promise<string>> {
+  const keys = await dataKeys(env.ENCRYPTION_KEY);
+  return (shop, customerId) => customerKeyedHash(keys, shop, customerId);
 }

@@ -18,6 +18,7 @@ import { registerVipTierRoutes } from "./vip-tiers";
 import { registerCampaignRoutes } from "./campaigns";
 import { registerSimulateRoute } from "./simulate";
 import { registerNoticeRoutes } from "./notices";
+import { registerGdprRoutes } from "./gdpr";
 
 const CustomerListItemSchema = z
   .object({
@@ -112,6 +113,7 @@ registerIntegrationRoutes(merchant);
 registerVipTierRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
+registerGdprRoutes(merchant);
 registerNoticeRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
