@@ -56,11 +56,11 @@ export async function refileRedacted(sql: Sql, events: LedgerEvent[], hashOf: (s
     const key = `${e.shop}\u0000${e.customer_id}`;
     if (!keys.has(key)) keys.set(key, { shop: e.shop, hash: await hashOf(e.shop, e.customer_id) });
   }
-  const shops = [...keys.values()].map((k) => k.shop);
-  const hashes = [...keys.values()].map((k) => k.hash);
+  // As JSON text: the client is configured without fetched types, so no native arrays.
+  const pairs = JSON.stringify([...keys.values()].map((k) => ({ shop: k.shop, customer_hash: k.hash })));
   const rows = await sql<{ shop: string; customer_hash: string; anonymous_id: string }[]>`
     SELECT t.shop, t.customer_hash, t.anonymous_id FROM gdpr_tombstones t
-      JOIN unnest(${sql.array(shops)}::text[], ${sql.array(hashes)}::text[]) AS k(shop, customer_hash)
+      JOIN jsonb_to_recordset(${pairs}::text::jsonb) AS k(shop text, customer_hash text)
         ON t.shop = k.shop AND t.customer_hash = k.customer_hash`;
   if (rows.length === 0) return events;
   const anonymous = new Map(rows.map((r) => [`${r.shop}\u0000${r.customer_hash}`, r.anonymous_id]));
@@ -122,7 +122,7 @@ export async function shopCustomerIds(sql: Sql, shop: string, limit: number): Pr
 
 /** Drops these customers' profile rows (shop/redact, once their objects are erased). */
 export async function deleteCustomers(sql: Sql, shop: string, customerIds: string[]): Promise<void> {
-  if (customerIds.length) await sql`DELETE FROM customers WHERE shop = ${shop} AND customer_id = ANY(${sql.array(customerIds)}::text[])`;
+  if (customerIds.length) await sql`DELETE FROM customers WHERE shop = ${shop} AND customer_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(customerIds)}::text::jsonb))`;
 }
 
 /** Every row of the shop, in every table of the projection. */

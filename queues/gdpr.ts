@@ -271,14 +271,17 @@ const KEPT_TABLES = new Set(["shops", "gdpr_requests", "d1_migrations", "_cf_KV"
 
 /** Every row of the shop in every D1 table with a `shop` column (tables added later included). */
 async function deleteShopRowsInD1(env: Env, shop: string): Promise<void> {
-  const { results } = await env.DB.prepare(
-    `SELECT m.name AS name FROM sqlite_master m JOIN pragma_table_info(m.name) p ON p.name = 'shop' WHERE m.type = 'table'`,
-  ).all<{ name: string }>();
-  const statements = results.filter((t) => !KEPT_TABLES.has(t.name)).map((t) => env.DB.prepare(`DELETE FROM "${t.name.replaceAll('"', '""')}" WHERE shop = ?`).bind(shop));
+  const statements = (await tablesWithShopColumn(env)).filter((name) => !KEPT_TABLES.has(name)).map((name) => env.DB.prepare(`DELETE FROM "${name.replaceAll('"', '""')}" WHERE shop = ?`).bind(shop));
   statements.push(
     env.DB.prepare(`UPDATE shops SET access_token_encrypted = NULL, refresh_token_encrypted = NULL, access_token_expires_at = NULL, updated_at = ? WHERE domain = ?`).bind(Date.now(), shop),
   );
   await env.DB.batch(statements);
+}
+
+/** D1 refuses pragma functions: the column is read from each table's CREATE statement. */
+export async function tablesWithShopColumn(env: Pick<Env, "DB">): Promise<string[]> {
+  const { results } = await env.DB.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`).all<{ name: string; sql: string }>();
+  return results.filter((t) => /[(,]\s*[`"]?shop[`"]?\s+text/i.test(t.sql)).map((t) => t.name);
 }
 
 async function deleteR2Prefix(env: Env, prefix: string): Promise<void> {
