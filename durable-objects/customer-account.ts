@@ -457,6 +457,8 @@ export class CustomerAccount extends DurableObject<Env> {
    * idempotency key, so no path creates two discounts for one redemption.
    */
   async redeem(input: RedeemInput): Promise<RedeemResult> {
+    // A redacted customer holds nothing: the storefront answers as for any empty balance.
+    if (this.redactedAt() !== null) return { outcome: "insufficient_points", balance: 0, needed: input.terms.points };
     this.bindIdentity(input);
     const hash = requestHash(input.reward.reward_id, input.terms.points);
     const existing = this.redemptionByKey(input.requestKey);
@@ -912,6 +914,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** The tier held now; a change due by time (or by an edit of the tiers) is applied and recorded first. */
   async heldTier(input: TierStatusInput): Promise<HeldTier> {
+    if (this.redactedAt() !== null) return { tier_id: null, value: 0, keeps_until: null };
     const config = await this.tierConfig(input.shop, input);
     this.bindIdentity(input);
     const stored = tierRows.readState(this.sql);

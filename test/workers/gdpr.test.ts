@@ -16,7 +16,7 @@ import { handleLedgerEvents } from "../../queues/ledger-events";
 import { accountState, call, eventually, json, merchantApi } from "../helpers/app";
 import { earn, redeem, rewardOfType } from "../helpers/redemption";
 import { installedShop } from "../helpers/shopify-emulator";
-import { customerBody, orderBody, refundBody, uniqueShop, webhookRequest } from "../helpers/shopify";
+import { customerBody, orderBody, proxyUrl, refundBody, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const sql = connectReporting(env);
 afterAll(() => sql.end({ timeout: 1 }));
@@ -257,6 +257,18 @@ describe("customers/redact", () => {
     expect(again.body).toMatchObject({ outcome: "ignored", reason: "customer_redacted" });
     expect((await accountState(shop, customerId)).ledger).toEqual([]);
     expect((await sql`SELECT count(*)::int AS n FROM customers WHERE shop = ${shop} AND customer_id = ${customerId}`)[0]!.n).toBe(0);
+  });
+
+  it("answers the storefront with an empty account, and the merchant's list without the anonymous row", async () => {
+    const response = await call(await proxyUrl("/customer", { shop, customerId }));
+    expect(response.status).toBe(200);
+    expect((await json(response)).customer).toMatchObject({ points_balance: 0 });
+    const reward = await rewardOfType(shop, "fixed_amount");
+    const redeemed = await redeem(shop, customerId, { reward_id: reward.reward_id });
+    expect(redeemed.status).toBeLessThan(500);
+    expect(await json(redeemed)).toMatchObject({ status: "error" });
+    const listed = await json(await merchantApi(shop, "GET", "/customers?per_page=100"));
+    expect(listed.customers.map((c: { id: string }) => c.id)).toEqual([bystander]);
   });
 
   it("files an in-flight event of the customer under the anonymous id and drops their profile", async () => {
