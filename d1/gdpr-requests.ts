@@ -10,6 +10,9 @@ export type GdprRequestRow = typeof gdprRequests.$inferSelect;
 
 /** An open request untouched this long is sent to the jobs queue again by the sweeper. */
 export const OPEN_REDRIVE_MS = 2 * 60_000;
+/** A data bundle is kept this long after it is ready, then deleted from R2 by the sweeper. */
+export const BUNDLE_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
 /** A request that failed this many times ends `failed` with its last reason. */
 export const MAX_ATTEMPTS = 8;
 
@@ -128,4 +131,19 @@ export async function claimStaleOpen(env: Pick<Env, "DB">, limit: number, now = 
 /** An open shop/redact for this shop (so two are not run at once). */
 export async function requestsForShop(env: Pick<Env, "DB">, shop: string): Promise<GdprRequestRow[]> {
   return d1(env).select().from(gdprRequests).where(eq(gdprRequests.shop, shop)).all();
+}
+
+/** Data requests whose bundle is past BUNDLE_RETENTION_MS. */
+export async function expiredBundles(env: Pick<Env, "DB">, limit: number, now = Date.now()): Promise<{ id: string; key: string }[]> {
+  const rows = await d1(env)
+    .select({ id: gdprRequests.id, key: gdprRequests.bundleKey })
+    .from(gdprRequests)
+    .where(and(sql`${gdprRequests.bundleKey} IS NOT NULL`, lt(gdprRequests.finishedAt, now - BUNDLE_RETENTION_MS)))
+    .limit(limit)
+    .all();
+  return rows.map((r) => ({ id: r.id, key: r.key! }));
+}
+
+export async function forgetBundle(env: Pick<Env, "DB">, id: string): Promise<void> {
+  await d1(env).update(gdprRequests).set({ bundleKey: null }).where(eq(gdprRequests.id, id)).run();
 }

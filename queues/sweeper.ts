@@ -9,7 +9,7 @@ import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
 import { campaignsTouchedBetween } from "../d1/campaigns";
 import { claimDue, giveUpStale, purgeInbox, sendToIngest } from "../d1/inbox";
-import { claimStaleOpen, getGdprRequest } from "../d1/gdpr-requests";
+import { claimStaleOpen, expiredBundles, forgetBundle, getGdprRequest } from "../d1/gdpr-requests";
 import { shopsWithTiersChangedBetween } from "../d1/vip-tiers";
 import { purgeDeadLetters, redriveDeadLetters } from "./dead-letters";
 import { sendJobs } from "./jobs";
@@ -32,6 +32,16 @@ export interface SweepResult {
   gdprRequests: number;
 }
 
+/** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
+async function purgeGdprBundles(env: Env, now: number): Promise<number> {
+  const expired = await expiredBundles(env, 100, now);
+  for (const { id, key } of expired) {
+    await env.FILES.delete(key);
+    await forgetBundle(env, id);
+  }
+  return expired.length;
+}
+
 async function redriveGdprRequests(env: Env, now: number): Promise<number> {
   const ids = await claimStaleOpen(env, 100, now);
   const rows = ids.length ? await Promise.all(ids.map((id) => getGdprRequest(env, id))) : [];
@@ -44,7 +54,7 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const ids = await claimDue(env, 500, now);
   await sendToIngest(env, ids);
   const deadLetters = await redriveDeadLetters(env, DEAD_LETTER_MIN_AGE_MS, 100, now);
-  const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now));
+  const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now)) + (await purgeGdprBundles(env, now));
   const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
   const discountPublishes = await requestDiscountPublishes(env, now - TICK_MS, now);
   const gdprRequests = await redriveGdprRequests(env, now);

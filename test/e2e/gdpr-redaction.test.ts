@@ -211,6 +211,15 @@ describe("customers/redact, proven on the files", () => {
     const scan = scanPersistDir();
     console.log(`[gdpr e2e] after redaction: ${scan.files} files, ${scan.bytes} bytes scanned; hits ${JSON.stringify(scan.hits)}`);
     expect(scan.files).toBeGreaterThan(3);
+    // What became of the files that held the name (the customer object's database and WAL).
+    const objectFiles = [...new Set(beforeScan.hits.map((h) => h.file.replace(/-(wal|shm)$/, "")))];
+    for (const base of objectFiles) {
+      const sizes = ["", "-wal", "-shm"].map((suffix) => {
+        const path = join(persistTo, base + suffix);
+        return `${base.split("/").pop()}${suffix}: ${existsSync(path) ? `${statSync(path).size} bytes` : "absent"}`;
+      });
+      console.log(`[gdpr e2e] after redaction: ${sizes.join(", ")}`);
+    }
     expect(scan.hits).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import type { CustomerAccount } from "../../durable-objects/customer-account";
 import { customerAccount } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
 import { tablesWithShopColumn } from "../../queues/gdpr";
+import { sweep } from "../../queues/sweeper";
 import { handleLedgerEvents } from "../../queues/ledger-events";
 import { accountState, call, eventually, json, merchantApi } from "../helpers/app";
 import { earn, redeem, rewardOfType } from "../helpers/redemption";
@@ -340,6 +341,21 @@ describe("merchant requests", () => {
     const theirs = (await eventually(() => requests(other), (rows) => rows[0]?.status === "done"))[0]!;
     const token = await signDownloadToken(env.SHOPIFY_API_SECRET, shop, theirs.id, Date.now() + 60_000);
     expect((await call(`https://loyalnest.test/v1/gdpr/requests/${theirs.id}/download?token=${token}`)).status).toBe(403);
+  });
+});
+
+describe("bundle retention", () => {
+  it("deletes a bundle from R2 30 days after it was ready; the request stays, without its link", async () => {
+    const shop = await installedShop("gdpr-retention");
+    const customerId = newId();
+    await createCustomer(shop, customerId, "Emmy", "Noether", "emmy@example.com");
+    await merchantApi(shop, "POST", "/gdpr/request", { type: "data_request", customer_id: customerId });
+    const request = await finished(shop, "data_request");
+    expect((await env.FILES.list({ prefix: `gdpr/${shop}/` })).objects).toHaveLength(1);
+    await env.DB.prepare(`UPDATE gdpr_requests SET finished_at = ? WHERE id = ?`).bind(Date.now() - 31 * 86_400_000, request.id).run();
+    await sweep(env);
+    expect((await env.FILES.list({ prefix: `gdpr/${shop}/` })).objects).toEqual([]);
+    expect((await requests(shop))[0]).toMatchObject({ id: request.id, status: "done", download_url: null });
   });
 });
 
