@@ -116,21 +116,24 @@ function filesUnder(dir: string): string[] {
 }
 
 /** Every file under the persist directory, searched byte for byte (UTF-8 and UTF-16LE). */
-function scanPersistDir(): { files: number; bytes: number; hits: { file: string; secret: string }[] } {
+function scanPersistDir(secrets: readonly string[] = SECRETS): { files: number; bytes: number; stores: Record<string, number>; hits: { file: string; secret: string }[] } {
   const files = filesUnder(persistTo);
   if (files.length === 0) throw new Error(`the byte scan read no file under ${persistTo}: it proves nothing`);
   const hits: { file: string; secret: string }[] = [];
+  const stores: Record<string, number> = {};
   let bytes = 0;
   for (const file of files) {
     const data = readFileSync(file);
     bytes += data.length;
-    for (const secret of SECRETS) {
+    const store = relative(persistTo, file).split("/").slice(0, 2).join("/");
+    stores[store] = (stores[store] ?? 0) + 1;
+    for (const secret of secrets) {
       if (data.includes(Buffer.from(secret, "utf8")) || data.includes(Buffer.from(secret, "utf16le")) || data.includes(Buffer.from(secret.toLowerCase(), "utf8"))) {
         hits.push({ file: relative(persistTo, file), secret });
       }
     }
   }
-  return { files: files.length, bytes, hits };
+  return { files: files.length, bytes, stores, hits };
 }
 
 /** Every row of every table of the database, as JSON, and pg_dump's output when pg_dump runs. */
@@ -209,8 +212,14 @@ describe("customers/redact, proven on the files", () => {
     await stack!.stop();
     stack = null;
     const scan = scanPersistDir();
-    console.log(`[gdpr e2e] after redaction: ${scan.files} files, ${scan.bytes} bytes scanned; hits ${JSON.stringify(scan.hits)}`);
+    console.log(`[gdpr e2e] after redaction: ${scan.files} files, ${scan.bytes} bytes scanned (${JSON.stringify(scan.stores)}); hits ${JSON.stringify(scan.hits)}`);
     expect(scan.files).toBeGreaterThan(3);
+    // Every store's files were read: the objects', D1's and R2's.
+    expect(Object.keys(scan.stores)).toEqual(expect.arrayContaining(["v3/do", "v3/d1", "v3/r2"]));
+    // The contrast: the bystander's profile event left their object's outbox long ago (a row
+    // deleted, as the customer's was before the redaction), yet SQLite may keep its bytes.
+    const bystander = scanPersistDir(["Bystander"]);
+    console.log(`[gdpr e2e] a deleted row's bytes (the bystander's projected profile event) after the stop: ${JSON.stringify(bystander.hits)}`);
     // What became of the files that held the name (the customer object's database and WAL).
     const objectFiles = [...new Set(beforeScan.hits.map((h) => h.file.replace(/-(wal|shm)$/, "")))];
     for (const base of objectFiles) {
