@@ -1,7 +1,7 @@
 // gdpr_requests: one row per GDPR request, its status and its timestamps (d1/schema.ts). The
 // row is the durable copy of the request: the webhook answers once it is written, the jobs
 // queue runs it, and the sweeper sends it again if it is still open after OPEN_REDRIVE_MS.
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { GdprRequestType, GdprStatus } from "../core/gdpr";
 import { d1 } from "./client";
 import { gdprRequests } from "./schema";
@@ -146,4 +146,19 @@ export async function expiredBundles(env: Pick<Env, "DB">, limit: number, now = 
 
 export async function forgetBundle(env: Pick<Env, "DB">, id: string): Promise<void> {
   await d1(env).update(gdprRequests).set({ bundleKey: null }).where(eq(gdprRequests.id, id)).run();
+}
+
+/** Of these (shop, customer hash) pairs, the ones with a customer redaction recorded (any status): `shop\u0000hash` keys. */
+export async function redactedCustomerHashes(env: Pick<Env, "DB">, pairs: { shop: string; hash: string }[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < pairs.length; i += 45) {
+    const chunk = pairs.slice(i, i + 45);
+    const rows = await d1(env)
+      .select({ shop: gdprRequests.shop, hash: gdprRequests.customerHash })
+      .from(gdprRequests)
+      .where(and(eq(gdprRequests.type, "redact"), or(...chunk.map((p) => and(eq(gdprRequests.shop, p.shop), eq(gdprRequests.customerHash, p.hash))))))
+      .all();
+    for (const r of rows) found.add(`${r.shop}\u0000${r.hash}`);
+  }
+  return found;
 }

@@ -326,6 +326,7 @@ export const gdprRequests = sqliteTable(
     uniqueIndex("gdpr_requests_source").on(t.shop, t.sourceId),
     index("gdpr_requests_shop").on(t.shop, t.receivedAt),
     index("gdpr_requests_open").on(t.status, t.updatedAt),
+    index("gdpr_requests_customer").on(t.shop, t.customerHash),
     check("gdpr_requests_type", sql`${t.type} IN ('data_request', 'redact', 'shop_redact')`),
     check("gdpr_requests_status", sql`${t.status} IN ('received', 'processing', 'done', 'failed')`),
   ],

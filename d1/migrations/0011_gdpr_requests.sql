@@ -22,4 +22,5 @@ CREATE TABLE `gdpr_requests` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `gdpr_requests_source` ON `gdpr_requests` (`shop`,`source_id`);--> statement-breakpoint
 CREATE INDEX `gdpr_requests_shop` ON `gdpr_requests` (`shop`,`received_at`);--> statement-breakpoint
-CREATE INDEX `gdpr_requests_open` ON `gdpr_requests` (`status`,`updated_at`);
+CREATE INDEX `gdpr_requests_open` ON `gdpr_requests` (`status`,`updated_at`);--> statement-breakpoint
+CREATE INDEX `gdpr_requests_customer` ON `gdpr_requests` (`shop`,`customer_hash`);

@@ -274,6 +274,8 @@ describe("customers/redact", () => {
 
   it("files an in-flight event of the customer under the anonymous id and drops their profile", async () => {
     const entryId = crypto.randomUUID();
+    const lateOrder = newId();
+    const bystanderOrder = newId();
     const events: LedgerEvent[] = [
       { type: "customer_profile", shop, customer_id: customerId, outbox_seq: 1, profile: { email_encrypted: null, email_blind_index: null, first_name: "Grace", last_name: "Hopper", shopify_created_at: null } },
       {
@@ -281,11 +283,16 @@ describe("customers/redact", () => {
         entry: { id: entryId, seq: 99, kind: "earn", points: 0, balance_after: 0, source_type: "order", source_id: "gid://shopify/Order/1", snapshot: null, note: "Grace's order", created_at: new Date().toISOString() },
         account: { points_balance: 4242, total_points_earned: 0, total_points_redeemed: 0, total_points_reversed: 0 },
       },
+      { type: "order_seen", shop, customer_id: customerId, outbox_seq: 3, order_gid: `gid://shopify/Order/${lateOrder}` },
+      { type: "order_seen", shop, customer_id: bystander, outbox_seq: 4, order_gid: `gid://shopify/Order/${bystanderOrder}` },
     ] as LedgerEvent[];
     const batch = createMessageBatch("ledger-events", events.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
     await handleLedgerEvents(batch as MessageBatch<LedgerEvent>, env);
     const result = await getQueueResult(batch, createExecutionContext());
-    expect(result.explicitAcks).toHaveLength(2);
+    expect(result.explicitAcks).toHaveLength(4);
+    // Their order is not indexed again; the bystander's is.
+    expect(await env.DB.prepare(`SELECT customer_id FROM order_index WHERE shop = ? AND order_gid = ?`).bind(shop, `gid://shopify/Order/${lateOrder}`).first()).toBeNull();
+    expect(await env.DB.prepare(`SELECT customer_id FROM order_index WHERE shop = ? AND order_gid = ?`).bind(shop, `gid://shopify/Order/${bystanderOrder}`).first("customer_id")).toBe(bystander);
     const [entry] = await sql`SELECT customer_id, note, source_id FROM points_transactions WHERE shop = ${shop} AND entry_id = ${entryId}`;
     expect(entry).toMatchObject({ note: null, source_id: "redacted" });
     expect(entry!.customer_id).toMatch(/^redacted-/);
