@@ -14,6 +14,7 @@ import { connectReporting } from "../../postgres/client";
 import { tablesWithShopColumn } from "../../queues/gdpr";
 import { sweep } from "../../queues/sweeper";
 import { handleLedgerEvents } from "../../queues/ledger-events";
+import { openPersonalFields, parkMessage } from "../../queues/dead-letters";
 import { accountState, call, eventually, json, merchantApi } from "../helpers/app";
 import { earn, redeem, rewardOfType } from "../helpers/redemption";
 import { installedShop } from "../helpers/shopify-emulator";
@@ -194,6 +195,10 @@ describe("customers/redact", () => {
     await projected(shop, customerId, state.ledger.length);
     await projected(shop, bystander, 2);
     before = await eventually(() => shopTotals(shop), (t) => t.liability === balance + 500);
+    // Dead letters naming them (a profile event Postgres refused, parked) and one naming the bystander.
+    const profileEvent = (id: string, first: string) => ({ type: "customer_profile", shop, customer_id: id, outbox_seq: 1, profile: { email_encrypted: null, email_blind_index: null, first_name: first, last_name: "Dead-Lettered", shopify_created_at: null } });
+    await parkMessage(env, "ledger-events", profileEvent(customerId, "Grace"), 3, "test: refused");
+    await parkMessage(env, "ledger-events", profileEvent(bystander, "Alan"), 3, "test: refused");
     // A data bundle exists before the redaction: it goes with it.
     await call(await webhookRequest("customers/data_request", shop, JSON.stringify({ shop_domain: shop, customer: { id: customerId }, orders_requested: [] })));
     await finished(shop, "data_request");
@@ -249,6 +254,15 @@ describe("customers/redact", () => {
     expect((await env.FILES.list({ prefix: `gdpr/${shop}/` })).objects).toEqual([]);
     const link = (await requests(shop)).find((r) => r.type === "data_request")!;
     expect(link.download_url).toBeNull();
+  });
+
+  it("deletes the dead letters naming them; a dead-lettered profile is sealed in D1, and re-driven whole", async () => {
+    const rows = (await env.DB.prepare(`SELECT body FROM dead_letters WHERE body LIKE ?`).bind(`%${shop}%`).all<{ body: string }>()).results;
+    expect(rows.map((r) => JSON.parse(r.body).customer_id)).toEqual([bystander]);
+    expect(rows[0]!.body).not.toContain("Alan");
+    expect(rows[0]!.body).not.toContain("Dead-Lettered");
+    const opened = (await openPersonalFields(env, "ledger-events", JSON.parse(rows[0]!.body))) as { profile: { first_name: string } };
+    expect(opened.profile.first_name).toBe("Alan");
   });
 
   it("does not let a webhook sent before the redaction bring the customer back", async () => {
