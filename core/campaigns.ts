@@ -262,6 +262,8 @@ export interface WidgetCampaign {
   days?: number;
   starts_at: string;
   ends_at: string | null;
+  /** null: for everyone; else only holders of these tiers (the widget shows it to them alone). */
+  eligible_tier_ids: string[] | null;
 }
 
 /**
@@ -276,7 +278,7 @@ export function runningCampaignsFor(campaigns: readonly Campaign[], language: st
     const text = c.translations[lang] ?? c.translations.en;
     // A translation without its description reads the English one.
     const description = text.description || c.translations.en.description;
-    const base = { id: c.id, name: text.name, description, kind: c.kind, starts_at: c.starts_at, ends_at: c.ends_at };
+    const base = { id: c.id, name: text.name, description, kind: c.kind, starts_at: c.starts_at, ends_at: c.ends_at, eligible_tier_ids: c.eligible_tier_ids };
     if (c.kind === "multiplier") return { ...base, multiplier: c.multiplier };
     if (c.kind === "goal_spend") return { ...base, amount: c.amount, days: c.days, points: c.points };
     return { ...base, action: c.action, points: c.points };

@@ -1,7 +1,7 @@
 // Bonus campaigns in D1: the current row of each campaign and every change as a version (who,
 // when, the campaign as it then was), written in one batch. Nothing is deleted: an order earned
 // during a campaign can always be traced to it, and ending one is a change like any other.
-import { and, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { campaignInput, endedAt, newCampaignId, type Campaign, type CampaignInput } from "../core/campaigns";
 import { tierIdsOf } from "../core/simulate";
 import { TtlCache } from "../core/ttl-cache";
@@ -63,9 +63,21 @@ export class CampaignError extends Error {
 }
 
 /** Every campaign of the shop, ended ones included, newest first. */
-export async function listCampaigns(env: Env, shop: string): Promise<Campaign[]> {
-  const rows = await d1(env).select().from(campaigns).where(eq(campaigns.shop, shop)).orderBy(desc(campaigns.createdAt), desc(campaigns.id)).all();
-  return rows.map(toCampaign);
+/** A page of the shop's campaigns, ended ones included, newest first; with how many there are. */
+export async function listCampaigns(env: Env, shop: string, page: { page: number; perPage: number }): Promise<{ campaigns: Campaign[]; total: number }> {
+  const db = d1(env);
+  const [rows, [counted]] = await Promise.all([
+    db
+      .select()
+      .from(campaigns)
+      .where(eq(campaigns.shop, shop))
+      .orderBy(desc(campaigns.createdAt), desc(campaigns.id))
+      .limit(page.perPage)
+      .offset((page.page - 1) * page.perPage)
+      .all(),
+    db.select({ total: count() }).from(campaigns).where(eq(campaigns.shop, shop)).all(),
+  ]);
+  return { campaigns: rows.map(toCampaign), total: counted?.total ?? 0 };
 }
 
 function liveSince(now: number) {

@@ -89,6 +89,12 @@ export const REDEMPTION_SETTLE: BackoffPolicy = { baseMs: 30_000, maxMs: 600_000
 type Row = Record<string, SqlStorageValue>;
 
 /** What tier evaluation needs of the shop: its tiers (disabled included) and the policy. */
+type StoredTierState = ReturnType<typeof tierRows.readState>;
+
+function sameTierState(a: StoredTierState, b: StoredTierState): boolean {
+  return a.tier_id === b.tier_id && a.since === b.since && a.below_since === b.below_since && a.wake_at === b.wake_at;
+}
+
 interface TierConfig {
   tiers: VipTier[];
   policy: TierPolicy;
@@ -156,6 +162,9 @@ export class CustomerAccount extends DurableObject<Env> {
   private issuingEntryRewards: Promise<void> | null = null;
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
+  /** Transactions begun in this instance: what a memo of a read checks nothing moved since. */
+  private writes = 0;
+  private standingMemo: { tiers: VipTier[]; policy: TierPolicy; writes: number; state: StoredTierState; until: number; held: HeldTier } | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
   /** The redaction tombstone's time, once read (undefined: not read yet). */
   private redacted: number | null | undefined = undefined;
@@ -917,6 +926,10 @@ export class CustomerAccount extends DurableObject<Env> {
     if (this.redactedAt() !== null) return { tier_id: null, value: 0, keeps_until: null };
     const config = await this.tierConfig(input.shop, input);
     this.bindIdentity(input);
+    return this.heldTierUnder(config);
+  }
+
+  private heldTierUnder(config: TierConfig): HeldTier {
     const stored = tierRows.readState(this.sql);
     const evaluation = this.transaction(() => this.evaluateTiers(config));
     if (evaluation.changes.length > 0 || stored.wake_at !== tierRows.readState(this.sql).wake_at) this.afterCommit();
@@ -929,10 +942,22 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /**
    * The storefront's read in one call: the balance and the tier held (evaluated as heldTier
-   * does, writing only when a change is due).
+   * does, writing only when a change is due). The shop's tiers and program come from this
+   * isolate's caches, not the call: cloning them into every read cost more than the read.
    */
-  async standing(input: TierStatusInput): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
-    const held = await this.heldTier(input);
+  async standing(input: AccountIdentity): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
+    const config = await this.tierConfig(input.shop);
+    const memo = this.standingMemo;
+    // The last answer stands under the same configuration objects (the caches hand out one
+    // object until they refresh), with no write since, the stored tier state as it left it,
+    // and before that state's next wake-up: evaluating reads every ledger line of the period.
+    if (memo && memo.tiers === config.tiers && memo.policy === config.policy && memo.writes === this.writes && Date.now() < memo.until) {
+      if (sameTierState(memo.state, tierRows.readState(this.sql))) return { summary: this.summary(), held: memo.held };
+    }
+    this.bindIdentity(input);
+    const held = this.heldTierUnder(config);
+    const state = tierRows.readState(this.sql);
+    this.standingMemo = { tiers: config.tiers, policy: config.policy, writes: this.writes, state, until: state.wake_at ?? Number.POSITIVE_INFINITY, held };
     return { summary: this.summary(), held };
   }
 
@@ -1160,6 +1185,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** One storage transaction; the in-memory copy of the account row is dropped if it rolls back. */
   private transaction<T>(body: () => T): T {
+    this.writes++;
     try {
       return this.ctx.storage.transactionSync(body);
     } catch (error) {
@@ -1272,6 +1298,7 @@ export class CustomerAccount extends DurableObject<Env> {
       createdAt,
     );
     this.accountRow = after;
+    this.writes++;
     if (pointsContribution(kind, points) !== 0) this.tierValueMoved = true;
     const id = crypto.randomUUID();
     const seq = this.sql

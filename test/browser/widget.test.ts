@@ -982,8 +982,8 @@ describe("VIP tier", () => {
 });
 
 describe("running campaigns", () => {
-  // For Gold holders only (no shopper of these tests holds Gold), so nobody's earning changes; a
-  // signed-out visitor is shown every running campaign.
+  // For Gold holders only (one shopper here, made Gold for it), so nobody else's earning
+  // changes; others, signed in or out, are not shown them.
   const forGold = { eligible_tier_ids: ["tier_gold"], starts_at: new Date(Date.now() - 3_600_000).toISOString() };
   const endsAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
   const created: string[] = [];
@@ -1016,7 +1016,9 @@ describe("running campaigns", () => {
     await addCampaign({ kind: "bonus_action", action: "review", points: 100, ends_at: endsAt, translations: { en: { name: "Review bonus" } } });
     await addCampaign({ kind: "bonus_action", action: "review", points: 5, starts_at: new Date(Date.now() + 86_400_000).toISOString(), translations: { en: { name: "Not yet" } } });
 
-    const tab = await visit();
+    const gold = newCustomerId();
+    await earn(gold, "500.00"); // 5,000 points: Gold
+    const tab = await visit({ customerId: gold });
     await tab.go();
     await openPanel(tab.launcher, tab.dialog);
     await tab.dialog.getByRole("button", { name: "Earn points" }).click();
@@ -1032,7 +1034,18 @@ describe("running campaigns", () => {
     ]);
     await shot(tab.page, "campaigns-en");
 
-    const french = await visit({ query: "?lang=fr" });
+    // Not Gold (Silver, or signed out): none of them.
+    for (const customerId of [silver, undefined]) {
+      const other = await visit({ customerId });
+      await other.go();
+      await openPanel(other.launcher, other.dialog);
+      await other.dialog.getByRole("button", { name: "Earn points" }).click();
+      await other.dialog.getByRole("heading", { name: "Ways to earn" }).waitFor();
+      expect(await other.dialog.getByRole("heading", { name: "Bonus campaigns" }).count()).toBe(0);
+      await other.close();
+    }
+
+    const french = await visit({ customerId: gold, query: "?lang=fr" });
     await french.go();
     await openPanel(french.launcher, french.dialog);
     await french.dialog.getByRole("button", { name: "Gagner des points" }).click();
@@ -1041,7 +1054,7 @@ describe("running campaigns", () => {
 
     // Ended early: no longer shown.
     expect((await merchant("POST", `/campaigns/${created[0]}/end`)).status).toBe(200);
-    const after = await visit();
+    const after = await visit({ customerId: gold });
     await after.go();
     await openPanel(after.launcher, after.dialog);
     await after.dialog.getByRole("button", { name: "Earn points" }).click();

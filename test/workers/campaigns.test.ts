@@ -102,6 +102,21 @@ describe("the merchant's campaigns", () => {
     expect(statuses.sort()).toEqual([200, 409]);
   });
 
+  it("lists a page at a time, newest first, with the total; a bad page is a 400", async () => {
+    const shop = await newShop("cmp-pages");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await create(shop, double({ translations: { en: { name: `C${i}` } } }))).id);
+    const page = async (query: string) => json(await api(shop, "GET", `/campaigns${query}`));
+    const first = await page("?per_page=2");
+    expect([first.total, first.page, first.per_page, first.campaigns.map((c: { id: string }) => c.id)]).toEqual([5, 1, 2, [ids[4], ids[3]]]);
+    expect((await page("?per_page=2&page=3")).campaigns.map((c: { id: string }) => c.id)).toEqual([ids[0]]);
+    expect((await page("?per_page=2&page=4")).campaigns).toEqual([]);
+    const bad = await api(shop, "GET", "/campaigns?per_page=251");
+    const { error } = await json(bad);
+    expect([bad.status, error.code]).toEqual([400, "invalid_request"]);
+    expect(error.message).toContain("per_page");
+  });
+
   it.each([
     ["ends before it starts", double({ starts_at: "2026-12-02T00:00:00Z", ends_at: "2026-12-01T00:00:00Z" }), "invalid_ends_at"],
     ["a multiplier under 1", double({ multiplier: 0.5 }), "invalid_multiplier"],
@@ -266,7 +281,7 @@ describe("the widget's running campaigns", () => {
     await create(shop, double({ starts_at: iso(Date.now() + 24 * HOUR), translations: { en: { name: "Later" } } }));
     const config = async (locale = "en") => json(await call(await proxyUrl("/widget/config", { shop, customerId: null, extra: { locale } })));
     expect((await config("fr")).campaigns).toEqual([
-      { id: running.id, name: "Points doublés", description: "2x all weekend", kind: "multiplier", multiplier: 2, starts_at: running.starts_at, ends_at: null },
+      { id: running.id, name: "Points doublés", description: "2x all weekend", kind: "multiplier", multiplier: 2, starts_at: running.starts_at, ends_at: null, eligible_tier_ids: null },
     ]);
     await api(shop, "PUT", "/points-program", { config: { enabled: false } });
     expect((await config()).campaigns).toEqual([]);

@@ -23,6 +23,7 @@ describe("GET /proxy/v1/api/customer", () => {
         total_points_redeemed: 0,
         total_points_reversed: 0,
         vip_tier: "Silver",
+        vip_tier_id: "tier_silver",
         next_tier: { name: "Gold", points_needed: 3766 },
       },
       error: null,

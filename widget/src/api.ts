@@ -6,6 +6,8 @@ export interface Customer {
   total_points_redeemed: number;
   total_points_reversed: number;
   vip_tier: string | null;
+  /** Absent from servers before campaigns named their tiers. */
+  vip_tier_id?: string | null;
   next_tier: { name: string; points_needed: number } | null;
 }
 
@@ -57,6 +59,8 @@ export interface Campaign {
   days?: number;
   starts_at: string;
   ends_at: string | null;
+  /** null or absent: for everyone; else only holders of these tiers. */
+  eligible_tier_ids?: string[] | null;
 }
 
 /** `program`, `ways_to_earn` and `campaigns` are absent from configs served before the program settings. */

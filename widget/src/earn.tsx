@@ -16,7 +16,11 @@ const networkName = (network: string) => NETWORKS[network] ?? network;
 /** Running campaigns, then the ways to earn (with the birthday form and follow buttons for a signed-in shopper). */
 export function EarnView({ store, signedIn }: { store: PanelStore; signedIn: boolean }) {
   const t = store.t.value;
-  const { ways_to_earn: ways = [], campaigns = [] } = store.config.value;
+  const { ways_to_earn: ways = [], campaigns: running = [] } = store.config.value;
+  // A campaign for some tiers shows to their holders alone (signed out: campaigns for everyone).
+  const account = store.account.value;
+  const tierId = account.state === "ready" ? account.data?.vip_tier_id ?? null : null;
+  const campaigns = running.filter((c) => !c.eligible_tier_ids || (tierId !== null && c.eligible_tier_ids.includes(tierId)));
   const known = ways.filter((way) => t(`way_${way.action}`) !== `way_${way.action}`);
   // Campaigns first: they end.
   return (

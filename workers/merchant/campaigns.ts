@@ -38,10 +38,23 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
     createRoute({
       method: "get",
       path: "/campaigns",
-      summary: "The shop's bonus campaigns, ended ones included, newest first",
-      responses: { 200: answer("The campaigns", { campaigns: z.array(CampaignSchema) }), ...errorResponses(401, 403, 429) },
+      summary: "The shop's bonus campaigns, ended ones included, newest first, a page at a time",
+      request: {
+        query: z.object({
+          page: z.coerce.number().int().min(1).max(100_000).default(1),
+          per_page: z.coerce.number().int().min(1).max(250).default(50),
+        }),
+      },
+      responses: {
+        200: answer("A page of campaigns", { campaigns: z.array(CampaignSchema), total: z.number().int(), page: z.number().int(), per_page: z.number().int() }),
+        ...errorResponses(400, 401, 403, 429),
+      },
     }),
-    async (c) => c.json(ok({ campaigns: await listCampaigns(c.env, c.get("session").shop) }), 200),
+    async (c) => {
+      const { page, per_page } = c.req.valid("query");
+      const listed = await listCampaigns(c.env, c.get("session").shop, { page, perPage: per_page });
+      return c.json(ok({ ...listed, page, per_page }), 200);
+    },
   );
 
   merchant.openapi(

@@ -29,6 +29,8 @@ export const StorefrontCustomerSchema = z
     total_points_reversed: z.number().int(),
     /** The held tier's name (English; /vip-tiers/status gives it localized). */
     vip_tier: z.string().nullable(),
+    /** The held tier's id (campaigns name the tiers they are for by id). */
+    vip_tier_id: z.string().nullable(),
     /** Points basis only (null when tiers count spend: see /vip-tiers/status). */
     next_tier: z.object({ name: z.string(), points_needed: z.number().int() }).nullable(),
   })
@@ -62,7 +64,7 @@ const configRoute = createRoute({
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
             program: StorefrontProgramSchema,
             ways_to_earn: z.array(WayToEarnSchema),
-            /** Campaigns running now (every one, whatever tiers it is for), localized. */
+            /** Campaigns running now, localized; one for some tiers only names them (the widget shows it to their holders). */
             campaigns: z.array(
               z.object({
                 id: z.string(),
@@ -76,6 +78,7 @@ const configRoute = createRoute({
                 days: z.number().int().optional(),
                 starts_at: z.string(),
                 ends_at: z.string().nullable(),
+                eligible_tier_ids: z.array(z.string()).nullable(),
               }),
             ),
           }),
@@ -107,6 +110,7 @@ storefront.openapi(customerRoute, async (c) => {
         id: customerId,
         ...summary,
         vip_tier: tier?.translations.en.name ?? null,
+        vip_tier_id: tier?.id ?? null,
         next_tier: next && { name: next.tier.translations.en.name, points_needed: next.remaining },
       },
     }),

@@ -36,8 +36,11 @@ const statusRoute = createRoute({
 /** The shop's configuration and the tier the customer holds now (evaluated by their object). */
 /** The shop's program and tiers, and the customer's balance and tier held: one call to their account. */
 export async function customerStanding(env: Env, shop: string, customerId: string) {
-  const [program, tiers] = await Promise.all([getProgram(env, shop), shopTiers(env, shop)]);
-  const { summary, held } = await customerAccount(env, shop, customerId).standing({ shop, customerId, tiers, program });
+  const [program, tiers, { summary, held }] = await Promise.all([
+    getProgram(env, shop),
+    shopTiers(env, shop),
+    customerAccount(env, shop, customerId).standing({ shop, customerId }),
+  ]);
   return { program, tiers, held, summary };
 }
 
