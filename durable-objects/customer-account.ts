@@ -946,6 +946,8 @@ export class CustomerAccount extends DurableObject<Env> {
    * isolate's caches, not the call: cloning them into every read cost more than the read.
    */
   async standing(input: AccountIdentity): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
+    // A redacted customer's object holds nothing and takes nothing: an empty account.
+    if (this.redactedAt() !== null) return { summary: this.summary(), held: { tier_id: null, value: 0, keeps_until: null } };
     const config = await this.tierConfig(input.shop);
     const memo = this.standingMemo;
     // The last answer stands under the same configuration objects (the caches hand out one
@@ -1026,6 +1028,7 @@ export class CustomerAccount extends DurableObject<Env> {
   gdprClose(): { pendingEvents: LedgerEvent[] } {
     this.sql.exec(`INSERT OR IGNORE INTO redaction (singleton, redacted_at) VALUES (1, ?)`, Date.now());
     this.redacted = undefined;
+    this.standingMemo = null;
     const pendingEvents = this.sql.exec<{ body: string }>(`SELECT body FROM outbox ORDER BY seq`).toArray().map((r) => JSON.parse(r.body) as LedgerEvent);
     return { pendingEvents };
   }
@@ -1043,6 +1046,7 @@ export class CustomerAccount extends DurableObject<Env> {
     this.boundIdentity = null;
     this.accountRow = null;
     this.redacted = undefined;
+    this.standingMemo = null;
     // The empty schema again, so a late call (an outbox confirmation) finds its tables.
     migrateSqlStorage(this.ctx.storage, CUSTOMER_ACCOUNT_MIGRATIONS);
     if (options.tombstone) this.sql.exec(`INSERT OR IGNORE INTO redaction (singleton, redacted_at) VALUES (1, ?)`, redactedAt);
