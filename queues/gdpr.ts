@@ -10,7 +10,8 @@
 //   the object's storage (tombstone kept), delete D1's rows for the customer and their orders
 //   (inbox, order index, dead letters) and their bundles in R2.
 // - shop_redact → redactShop: ignored (logged, recorded) if the shop is installed again; else
-//   every customer's object erased (Postgres customers ∪ D1 order index), every D1 row of the
+//   every customer's object erased (Postgres customers ∪ D1 order index), the shop's
+//   coordinator object emptied (throttle state, a pending sealed token set), every D1 row of the
 //   shop (every table with a `shop` column), R2 under the shop's prefixes, every Postgres row;
 //   the shop row stays, without tokens, as the tombstone of the installation.
 import { and, eq, inArray, isNotNull, ne } from "drizzle-orm";
@@ -31,7 +32,7 @@ import { openInboxBody } from "../d1/inbox";
 import { notifyMerchant } from "../d1/merchant-notices";
 import { gdprRequests, orderIndex, shops, webhookInbox } from "../d1/schema";
 import type { CustomerAccountExport } from "../durable-objects/customer-account";
-import { customerAccount } from "../durable-objects/stubs";
+import { customerAccount, shopCoordinator } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
 import { anonymiseCustomer, customerProfile, deleteCustomers, deleteShop, refileRedacted, shopCustomerIds, tombstone, type ProfileRow } from "../postgres/gdpr";
 import { projectEvents } from "../postgres/projection";
@@ -259,6 +260,7 @@ async function redactShop(env: Env, row: GdprRequestRow): Promise<void> {
     }
     await deleteShop(sql, row.shop);
   });
+  await shopCoordinator(env, row.shop).forget();
   await deleteShopRowsInD1(env, row.shop);
   await deleteDeadLettersOfShop(env, row.shop);
   for (const prefix of [`gdpr/${row.shop}/`, `${row.shop}/`]) await deleteR2Prefix(env, prefix);

@@ -9,7 +9,7 @@ import type { LedgerEvent } from "../../core/ledger-events";
 import { minimiseBySchema } from "../../core/minimise";
 import { OrderPayloadSchema } from "../../core/webhook-payloads";
 import type { CustomerAccount } from "../../durable-objects/customer-account";
-import { customerAccount } from "../../durable-objects/stubs";
+import { customerAccount, shopCoordinator } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
 import { tablesWithShopColumn } from "../../queues/gdpr";
 import { sweep } from "../../queues/sweeper";
@@ -395,6 +395,10 @@ describe("shop/redact", () => {
     const b = newId();
     await createCustomer(shop, a, "Katherine", "Johnson", "kj@example.com");
     await earn(shop, b, 300);
+    await shopCoordinator(env, shop).reserve(10);
+    await runInDurableObject(shopCoordinator(env, shop), async (_instance, state) => {
+      await state.storage.put("bucket", { maximumAvailable: 1000, currentlyAvailable: 990, restoreRate: 100, observedAt: Date.now() });
+    });
     await projected(shop, a, 1);
     await eventually(async () => env.DB.prepare(`SELECT count(*) AS n FROM order_index WHERE shop = ?`).bind(shop).first<number>("n"), (n) => n === 1);
     expect((await deliver("app/uninstalled", shop, JSON.stringify({ myshopify_domain: shop }))).status).toBe(200);
@@ -415,6 +419,9 @@ describe("shop/redact", () => {
       expect((await sql`SELECT count(*)::int AS n FROM ${sql(table)} WHERE shop = ${shop}`)[0]!.n, table).toBe(0);
     }
     for (const id of [a, b]) expect((await accountState(shop, id)).ledger).toEqual([]);
+    await runInDurableObject(shopCoordinator(env, shop), async (_instance, state) => {
+      expect([...(await state.storage.list()).keys()]).toEqual([]);
+    });
   });
 });
 
