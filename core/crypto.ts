@@ -109,6 +109,21 @@ export function reviewSecretContext(shop: string, provider: string): CipherConte
   return context("review-secret", shop, provider);
 }
 
+/** A webhook inbox body (webhook_inbox.body): minimised, then sealed, so D1 never holds it in the clear. */
+export function inboxBodyContext(shop: string): CipherContext {
+  return context("inbox", shop);
+}
+
+/** A dead-lettered queue message (dead_letters.body): it may carry a customer's profile. */
+export function deadLetterContext(queue: string): CipherContext {
+  return context("dead-letter", queue);
+}
+
+/** A GDPR data bundle in R2 (gdpr/<shop>/<request id>.json.sealed). */
+export function gdprBundleContext(shop: string, requestId: string): CipherContext {
+  return context("gdpr-bundle", shop, requestId);
+}
+
 const dataKeyCache = new Map<string, Promise<DataKeys>>();
 
 /**
@@ -245,5 +260,14 @@ export function normalizeEmail(email: string): string {
 /** Deterministic keyed hash of a normalized email, scoped to the shop: exact search only. */
 export async function emailBlindIndex(keys: DataKeys, shop: string, email: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`${shop}\n${normalizeEmail(email)}`));
+  return toHex(mac);
+}
+
+/**
+ * A keyed hash of one customer of one shop (the blind-index key): what a GDPR tombstone or
+ * request keeps instead of the customer id, so it names nobody without the key.
+ */
+export async function customerKeyedHash(keys: DataKeys, shop: string, customerId: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`customer\n${shop}\n${customerId}`));
   return toHex(mac);
 }

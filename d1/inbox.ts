@@ -2,11 +2,16 @@
 // order is unknown here, shop-level topics, loyalty topics for a shop not installed). A row is
 //   pending   recorded and handed to ingest; the sweeper re-drives it if that message is lost
 //   parked    waiting (for its order, or for the shop to install); retried with backoff
-//   processed applied; its body (personal data) is cleared at once
+//   processed applied; its body is cleared at once
+// A body is stored minimised (only the fields its topic's schema reads: no addresses, no
+// order customer's email or phone) and sealed (core/crypto, inboxBodyContext): D1's files never
+// hold a webhook's personal data in the clear, so the bytes a deleted row leaves in SQLite's
+// free pages or WAL are ciphertext. Rows written before sealing are read as they are.
 //   rejected  final: invalid, or given up after PARKED_GIVE_UP_MS, with the reason
 // and rows are purged INBOX_RETENTION_MS after they end (purgeInbox, run by the sweeper).
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { backoffMs, type BackoffPolicy } from "../core/backoff";
+import { dataKeys, decryptText, encryptText, inboxBodyContext, keyring } from "../core/crypto";
 import { d1 } from "./client";
 import { webhookInbox } from "./schema";
 
@@ -208,4 +213,15 @@ export async function sendToIngest(env: Pick<Env, "INGEST">, ids: number[]): Pro
   for (let i = 0; i < ids.length; i += 100) {
     await env.INGEST.sendBatch(ids.slice(i, i + 100).map((inbox_id) => ({ body: { inbox_id } })));
   }
+}
+
+/** The body to store: `minimised` (JSON text) sealed under the shop's inbox context. */
+export async function sealInboxBody(env: Pick<Env, "ENCRYPTION_KEY">, shop: string, minimised: string): Promise<string> {
+  return encryptText(await dataKeys(env.ENCRYPTION_KEY), minimised, inboxBodyContext(shop));
+}
+
+/** The stored body's JSON text (sealed bodies opened; plain ones, written before sealing, as they are). */
+export async function openInboxBody(env: Pick<Env, "ENCRYPTION_KEY">, row: Pick<InboxRow, "shop" | "body">): Promise<string> {
+  if (!row.body.startsWith("v2.")) return row.body;
+  return decryptText(await keyring(env), row.body, inboxBodyContext(row.shop));
 }

@@ -306,7 +306,7 @@ export const merchantNotices = sqliteTable(
 );
 
 /**
- * The plans a shop can be on (core/plans.ts): seeded by migration 0012_plans_seed.sql. `shops.plan`
+ * The plans a shop can be on (core/plans.ts): seeded by migration 0013_plans_seed.sql. `shops.plan`
  * names one. A limit of null is unlimited.
  */
 export const plans = sqliteTable(
@@ -396,4 +396,47 @@ export const planSubscriptions = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("plan_subscriptions_shop").on(t.shop, t.status)],
+);
+
+/**
+ * Every GDPR request (Shopify's compliance webhooks and the merchant's own), with its status:
+ * received → processing → done | failed (reason). Kept in D1, not Postgres, so a request is
+ * recorded, and its redaction runs, while Postgres is down (the job retries until it is back).
+ * No personal data: the customer is a keyed hash (core/crypto customerKeyedHash); the plain
+ * customer id and the orders to redact are held only while the request is open, then cleared.
+ */
+export const gdprRequests = sqliteTable(
+  "gdpr_requests",
+  {
+    id: text("id").primaryKey(),
+    shop: text("shop").notNull(),
+    type: text("type", { enum: ["data_request", "redact", "shop_redact"] }).notNull(),
+    status: text("status", { enum: ["received", "processing", "done", "failed"] }).notNull(),
+    /** `shopify` for a compliance webhook, else the merchant staff member's session `sub`. */
+    requestedBy: text("requested_by").notNull(),
+    /** The webhook's delivery id (a repeat delivery is the same request), or the merchant request's id. */
+    sourceId: text("source_id").notNull(),
+    customerHash: text("customer_hash"),
+    /** While open only: the customer id and the orders named (JSON array of numeric ids). */
+    customerId: text("customer_id"),
+    orders: text("orders"),
+    /** Shopify's data_request.id, when it sent one. */
+    shopifyRequestId: text("shopify_request_id"),
+    /** The data request's sealed bundle in R2. */
+    bundleKey: text("bundle_key"),
+    reason: text("reason"),
+    attempts: integer("attempts").notNull().default(0),
+    receivedAt: integer("received_at").notNull(),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("gdpr_requests_source").on(t.shop, t.sourceId),
+    index("gdpr_requests_shop").on(t.shop, t.receivedAt),
+    index("gdpr_requests_open").on(t.status, t.updatedAt),
+    index("gdpr_requests_customer").on(t.shop, t.customerHash),
+    check("gdpr_requests_type", sql`${t.type} IN ('data_request', 'redact', 'shop_redact')`),
+    check("gdpr_requests_status", sql`${t.status} IN ('received', 'processing', 'done', 'failed')`),
+  ],
 );

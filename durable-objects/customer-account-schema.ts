@@ -239,4 +239,14 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
     `ALTER TABLE orders ADD COLUMN hold TEXT CHECK (hold IN ('held', 'released', 'dropped'))`,
     `CREATE INDEX orders_held ON orders (paid_at) WHERE hold = 'held'`,
   ],
+  // 8: a GDPR redaction's tombstone. After a redaction the object's storage is deleted
+  // (deleteAll) and only this row is written again: no identity, no personal data. Every
+  // effect refuses while it is there, so a webhook Shopify sent before the redaction (a retry,
+  // a re-drive) cannot bring the customer back.
+  [
+    `CREATE TABLE redaction (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       redacted_at INTEGER NOT NULL
+     )`,
+  ],
 ];

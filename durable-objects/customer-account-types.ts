@@ -179,3 +179,6 @@ export interface HeldTier {
   value: number;
   keeps_until: string | null;
 }
+
+/** The error a redacted customer's object throws for any effect (topics/index.ts answers `ignored`). */
+export const CUSTOMER_REDACTED = "customer_redacted";

@@ -44,6 +44,7 @@ import {
   type ShopperRedemption,
 } from "./redemptions";
 import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type CampaignBonusSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
+import { CUSTOMER_REDACTED } from "./customer-account-types";
 import type {
   AccountHistory,
   AccountIdentity,
@@ -136,6 +137,19 @@ type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lo
 /** Kinds that count as the customer's activity (after_inactivity expiry). */
 const ACTIVITY_KINDS: ReadonlySet<LedgerKind> = new Set(["earn", ...ACTION_KINDS, "redemption", "adjustment", "campaign"]);
 
+/** What gdprExport returns. */
+export interface CustomerAccountExport {
+  summary: Omit<AccountSummary, "customer_id">;
+  ledger: LedgerEntry[];
+  orders: Record<string, SqlStorageValue>[];
+  redemptions: Record<string, unknown>[];
+  tier: ReturnType<typeof tierRows.readState>;
+  tier_history: ReturnType<typeof tierRows.changes>;
+  earning_actions: Record<string, SqlStorageValue>[];
+  birthday: { month: number; day: number; year: number | null } | null;
+  social_follows: string[];
+}
+
 export function customerAccountName(shop: string, customerId: string): string {
   return `${shop}:${customerId}`;
 }
@@ -159,6 +173,8 @@ export class CustomerAccount extends DurableObject<Env> {
   private writes = 0;
   private standingMemo: { tiers: VipTier[]; policy: TierPolicy; writes: number; state: StoredTierState; until: number; held: HeldTier } | null = null;
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
+  /** The redaction tombstone's time, once read (undefined: not read yet). */
+  private redacted: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -500,6 +516,8 @@ export class CustomerAccount extends DurableObject<Env> {
    * idempotency key, so no path creates two discounts for one redemption.
    */
   async redeem(input: RedeemInput): Promise<RedeemResult> {
+    // A redacted customer holds nothing: the storefront answers as for any empty balance.
+    if (this.redactedAt() !== null) return { outcome: "insufficient_points", balance: 0, needed: input.terms.points };
     this.bindIdentity(input);
     const hash = requestHash(input.reward.reward_id, input.terms.points);
     const existing = this.redemptionByKey(input.requestKey);
@@ -955,6 +973,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** The tier held now; a change due by time (or by an edit of the tiers) is applied and recorded first. */
   async heldTier(input: TierStatusInput): Promise<HeldTier> {
+    if (this.redactedAt() !== null) return { tier_id: null, value: 0, keeps_until: null };
     const config = await this.tierConfig(input.shop, input);
     this.bindIdentity(input);
     return this.heldTierUnder(config);
@@ -977,6 +996,8 @@ export class CustomerAccount extends DurableObject<Env> {
    * isolate's caches, not the call: cloning them into every read cost more than the read.
    */
   async standing(input: AccountIdentity): Promise<{ summary: Omit<AccountSummary, "customer_id">; held: HeldTier }> {
+    // A redacted customer's object holds nothing and takes nothing: an empty account.
+    if (this.redactedAt() !== null) return { summary: this.summary(), held: { tier_id: null, value: 0, keeps_until: null } };
     const config = await this.tierConfig(input.shop);
     const memo = this.standingMemo;
     // The last answer stands under the same configuration objects (the caches hand out one
@@ -1023,6 +1044,72 @@ export class CustomerAccount extends DurableObject<Env> {
     return { redemptions, transactions: this.ledger(limit) };
   }
 
+  // --- GDPR (RPC; queues/gdpr.ts) ---------------------------------------------------------
+
+  /** Everything this object holds on the customer, codes opened: the data request's bundle. Null when it holds nothing. */
+  async gdprExport(): Promise<CustomerAccountExport | null> {
+    const identity = this.identity();
+    if (!identity) return null;
+    const redemptions = [];
+    for (const row of this.sql.exec<RedemptionRow>(`SELECT * FROM redemptions ORDER BY created_at`).toArray()) {
+      const { code_encrypted, code_hash, request_hash, ...kept } = row;
+      redemptions.push({ ...kept, spec: JSON.parse(row.spec) as unknown, code: await this.openCode(row).catch(() => null) });
+    }
+    const birthday = earning.storedBirthday(this.sql);
+    return {
+      summary: this.summary(),
+      ledger: this.sql.exec(`SELECT * FROM ledger ORDER BY seq`).toArray().map(toLedgerEntry),
+      orders: this.sql.exec(`SELECT order_gid, paid, base_mills, earned, refunded_mills, cancelled, reversed, forgiven, paid_at FROM orders ORDER BY updated_at`).toArray(),
+      redemptions,
+      tier: tierRows.readState(this.sql),
+      tier_history: tierRows.changes(this.sql),
+      earning_actions: this.sql.exec(`SELECT key, action, scope, awarded_for, points, created_at FROM action_awards ORDER BY created_at`).toArray(),
+      birthday: birthday ? { month: birthday.month, day: birthday.day, year: birthday.year ?? null } : null,
+      social_follows: earning.followedNetworks(this.sql),
+    };
+  }
+
+  /**
+   * A redaction's first step: the account closes (the tombstone row: every effect refuses
+   * from now on, the alarm does nothing) and the events not yet confirmed to the projection
+   * are returned, for the redaction to file under the anonymous id (the shop's totals keep
+   * every entry). Repeatable: a retry gets the same events.
+   */
+  gdprClose(): { pendingEvents: LedgerEvent[] } {
+    this.sql.exec(`INSERT OR IGNORE INTO redaction (singleton, redacted_at) VALUES (1, ?)`, Date.now());
+    this.redacted = undefined;
+    this.standingMemo = null;
+    const pendingEvents = this.sql.exec<{ body: string }>(`SELECT body FROM outbox ORDER BY seq`).toArray().map((r) => JSON.parse(r.body) as LedgerEvent);
+    return { pendingEvents };
+  }
+
+  /**
+   * A redaction's last step: the alarm and the whole storage deleted (deleteAll; on a
+   * SQLite-backed object workerd drops the database and its files: measured by
+   * test/e2e/gdpr-redaction.test.ts), then, for a customer's redaction, the tombstone alone
+   * written back (no identity, no data). shop/redact erases without one: the shop is gone.
+   */
+  async gdprErase(options: { tombstone: boolean }): Promise<void> {
+    const redactedAt = this.redactedAt() ?? Date.now();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.boundIdentity = null;
+    this.accountRow = null;
+    this.redacted = undefined;
+    this.standingMemo = null;
+    // The empty schema again, so a late call (an outbox confirmation) finds its tables.
+    migrateSqlStorage(this.ctx.storage, CUSTOMER_ACCOUNT_MIGRATIONS);
+    if (options.tombstone) this.sql.exec(`INSERT OR IGNORE INTO redaction (singleton, redacted_at) VALUES (1, ?)`, redactedAt);
+  }
+
+  /** When the customer was redacted here, or null. */
+  redactedAt(): number | null {
+    if (this.redacted === undefined) {
+      this.redacted = this.sql.exec<{ redacted_at: number }>(`SELECT redacted_at FROM redaction`).toArray()[0]?.redacted_at ?? null;
+    }
+    return this.redacted;
+  }
+
   /** The bench's floor: one bare SQLite write in an object of this class, nothing else. */
   benchFloorWrite(): number {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS bench_floor (n INTEGER)`);
@@ -1050,7 +1137,7 @@ export class CustomerAccount extends DurableObject<Env> {
     // The alarm is spent: whatever is still to do after this run needs the next one.
     const now = Date.now();
     let birthdayDone = true;
-    if (this.identity()) {
+    if (this.identity() && this.redactedAt() === null) {
       await this.settleDueRedemptions(now);
       this.expireDueCodes(now);
       birthdayDone = await this.awardDueBirthday(now);
@@ -1177,6 +1264,8 @@ export class CustomerAccount extends DurableObject<Env> {
 
   private bindIdentity(identity: AccountIdentity): void {
     const bound = this.identity();
+    // A redacted customer's object takes nothing more (topics/index.ts answers `ignored`).
+    if (this.redactedAt() !== null) throw new Error(CUSTOMER_REDACTED);
     if (!bound) {
       this.sql.exec(`INSERT INTO identity (singleton, shop, customer_id) VALUES (1, ?, ?)`, identity.shop, identity.customerId);
       this.boundIdentity = { shop: identity.shop, customerId: identity.customerId };

@@ -51,4 +51,12 @@ export class ShopCoordinator extends DurableObject<Env> {
     }
     return this.refreshing;
   }
+
+  /** shop/redact: the throttle state and any pending (sealed) token set go. */
+  async forget(): Promise<void> {
+    this.bucket = null;
+    this.refusedRefreshToken = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
 }

@@ -36,7 +36,8 @@ export async function searchCustomers(
         ? sql`shop = ${shop} AND customer_id = ${search.customerId}`
         : search.kind === "name"
           ? sql`shop = ${shop} AND (coalesce(first_name, '') || ' ' || coalesce(last_name, '')) ILIKE ${"%" + escapeLike(search.text) + "%"}`
-          : sql`shop = ${shop}`;
+          : // A redacted customer's anonymous row (postgres/gdpr.ts) keeps the shop's totals, not a place in the list.
+            sql`shop = ${shop} AND customer_id NOT LIKE 'redacted-%'`;
   // One after the other on one connection: in parallel, postgres.js would open a second one,
   // and without a pool (local Hyperdrive) each connection costs more than these queries. A
   // window count instead makes Postgres sort every match (measured slower, bench/README.md).

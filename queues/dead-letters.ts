@@ -4,8 +4,12 @@
 // of circling between its queue and this table forever. Parked rows are also written directly
 // by consumers for events they know can never apply (parkMessage).
 // Retention: re-driven rows are deleted after 7 days, parked ones after 14 (they may hold
-// personal data, e.g. a customer profile event).
+// personal data, e.g. a customer profile event). A profile event's names and email are sealed
+// before the row is written (sealPersonalFields), so D1 never holds them in the clear; the
+// rest of the body (shop, customer id, points) stays readable for an operator and for a
+// redaction to find the rows naming a customer (deleteDeadLettersFor).
 import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { dataKeys, deadLetterContext, decryptText, encryptText, keyring } from "../core/crypto";
 import { toHex, utf8 } from "../core/encoding";
 import { d1 } from "../d1/client";
 import { deadLetters } from "../d1/schema";
@@ -36,7 +40,7 @@ async function recordDeadLetter(env: Env, queue: string, body: unknown, attempts
   const text = JSON.stringify(body);
   await d1(env)
     .insert(deadLetters)
-    .values({ queue, body: text, attempts, bodyHash: await bodyHash(queue, text), createdAt: now })
+    .values({ queue, body: await sealPersonalFields(env, queue, body), attempts, bodyHash: await bodyHash(queue, text), createdAt: now })
     .onConflictDoUpdate({
       target: [deadLetters.queue, deadLetters.bodyHash],
       set: {
@@ -56,7 +60,7 @@ export async function parkMessage(env: Env, queue: string, body: unknown, attemp
   console.error(`parked a ${queue} message after ${attempts} tries: ${reason}`);
   await d1(env)
     .insert(deadLetters)
-    .values({ queue, body: text, attempts, bodyHash: await bodyHash(queue, text), createdAt: now, status: "parked", reason: reason.slice(0, 500) })
+    .values({ queue, body: await sealPersonalFields(env, queue, body), attempts, bodyHash: await bodyHash(queue, text), createdAt: now, status: "parked", reason: reason.slice(0, 500) })
     .onConflictDoUpdate({
       target: [deadLetters.queue, deadLetters.bodyHash],
       set: { status: "parked", reason: reason.slice(0, 500), attempts, redrivenAt: null },
@@ -76,7 +80,7 @@ export async function redriveDeadLetters(env: Env, minAgeMs: number, limit = 100
     .all();
   for (const row of due) {
     const target = DEAD_LETTER_QUEUES[row.queue];
-    if (target) await env[target].send(JSON.parse(row.body), { contentType: "json" });
+    if (target) await env[target].send(await openPersonalFields(env, row.queue, JSON.parse(row.body)), { contentType: "json" });
   }
   if (due.length) {
     await db.update(deadLetters).set({ redrivenAt: now }).where(inArray(deadLetters.id, due.map((r) => r.id))).run();
@@ -98,4 +102,48 @@ export async function purgeDeadLetters(env: Env, now = Date.now()): Promise<numb
     .returning({ id: deadLetters.id })
     .all();
   return redriven.length + parked.length;
+}
+
+/** A customer_profile event's `profile` (names, email) becomes `profile_sealed`; other bodies are kept as they are. */
+export async function sealPersonalFields(env: Pick<Env, "ENCRYPTION_KEY">, queue: string, body: unknown): Promise<string> {
+  if (!isProfileEvent(body)) return JSON.stringify(body);
+  const { profile, ...rest } = body;
+  const sealed = await encryptText(await dataKeys(env.ENCRYPTION_KEY), JSON.stringify(profile), deadLetterContext(queue));
+  return JSON.stringify({ ...rest, profile_sealed: sealed });
+}
+
+/** The message as it was sent (the profile opened again). */
+export async function openPersonalFields(env: Pick<Env, "ENCRYPTION_KEY">, queue: string, body: unknown): Promise<unknown> {
+  if (typeof body !== "object" || body === null || typeof (body as { profile_sealed?: unknown }).profile_sealed !== "string") return body;
+  const { profile_sealed, ...rest } = body as { profile_sealed: string };
+  return { ...rest, profile: JSON.parse(await decryptText(await keyring(env), profile_sealed, deadLetterContext(queue))) };
+}
+
+function isProfileEvent(body: unknown): body is { type: "customer_profile"; profile: unknown } {
+  return typeof body === "object" && body !== null && (body as { type?: unknown }).type === "customer_profile" && "profile" in body;
+}
+
+/** Deletes every dead letter naming this customer of this shop (a redaction). */
+export async function deleteDeadLettersFor(env: Pick<Env, "DB">, shop: string, customerId: string): Promise<number> {
+  const rows = await d1(env)
+    .delete(deadLetters)
+    .where(
+      and(
+        sql`${deadLetters.body} LIKE ${`%${JSON.stringify(shop).slice(1, -1)}%`}`,
+        sql`(${deadLetters.body} LIKE ${`%"customer_id":"${customerId}"%`} OR ${deadLetters.body} LIKE ${`%"customerId":"${customerId}"%`})`,
+      ),
+    )
+    .returning({ id: deadLetters.id })
+    .all();
+  return rows.length;
+}
+
+/** Deletes every dead letter of this shop (shop/redact). */
+export async function deleteDeadLettersOfShop(env: Pick<Env, "DB">, shop: string): Promise<number> {
+  const rows = await d1(env)
+    .delete(deadLetters)
+    .where(sql`${deadLetters.body} LIKE ${`%"shop":"${shop}"%`}`)
+    .returning({ id: deadLetters.id })
+    .all();
+  return rows.length;
 }

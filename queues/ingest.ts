@@ -2,7 +2,7 @@
 // not installed). The inbox row in D1 is the durable copy; a message only names it.
 import { queueRetryDelaySeconds } from "../core/backoff";
 import { parseJsonLossless } from "../core/json";
-import { getInbox, markParked, markProcessed, markRejected, recordFailure } from "../d1/inbox";
+import { getInbox, markParked, openInboxBody, markProcessed, markRejected, recordFailure } from "../d1/inbox";
 import { applyTopic, isTopic, parsePayload } from "../topics";
 
 export interface IngestMessage {
@@ -29,7 +29,7 @@ export async function processInboxEntry(env: Env, inboxId: number): Promise<"pro
     await markRejected(env, row.id, `unknown topic ${row.topic}`);
     return "rejected";
   }
-  const parsed = parsePayload(row.topic, parseJsonLossless(row.body));
+  const parsed = parsePayload(row.topic, parseJsonLossless(await openInboxBody(env, row)));
   if (!parsed.ok) {
     await markRejected(env, row.id, parsed.message);
     return "rejected";

@@ -16,6 +16,7 @@
 //   object releases its held orders in payment order, exactly once; a page of customers at a
 //   time. Needs no Shopify call. Sent by changePlan and by the sweeper every minute while a
 //   shop holds awards it may now give, so a lost send or a race with a late hold is repaired.
+// - gdpr_request: a GDPR request (queues/gdpr.ts runGdprRequest), whatever the shop's state.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
@@ -35,6 +36,7 @@ import { customersWithHeldAwards, shopUsage } from "../d1/plans";
 import { holdsAwards } from "../core/plans";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
 import { parkMessage } from "./dead-letters";
+import { runGdprRequest } from "./gdpr";
 
 export type JobMessage =
   | { type: "publish_discount_config"; shop: string }
@@ -42,7 +44,9 @@ export type JobMessage =
   /** Every customer holding a tier, a page at a time (customer ids after `after`), from the projection. */
   | { type: "publish_tier_members"; shop: string; after: string | null }
   /** Held awards of customers with ids after `after` (a page at a time), if the shop may award now. */
-  | { type: "release_held_awards"; shop: string; after: string | null };
+  | { type: "release_held_awards"; shop: string; after: string | null }
+  /** A GDPR request recorded in gdpr_requests (queues/gdpr.ts); needs no Admin API token. */
+  | { type: "gdpr_request"; shop: string; requestId: string };
 
 /** Customers per release_held_awards page, and how many objects are asked at once. */
 const RELEASE_PAGE = 200;
@@ -87,6 +91,11 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
 
 async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {
   if (job.type === "release_held_awards") return releaseHeldAwards(env, job.shop, job.after);
+  if (job.type === "gdpr_request") {
+    // Any store unreachable throws: retried with backoff (the row keeps the reason).
+    await runGdprRequest(env, job.requestId);
+    return { kind: "published" };
+  }
   // Uninstalled, or installed without an offline token (never by a token exchange): no Admin API.
   if (!(await getShopTokenColumns(env, job.shop))?.accessTokenEncrypted) return { kind: "not_installed" };
   const options = { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS };

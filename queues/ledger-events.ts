@@ -23,6 +23,9 @@ import { recordOrderUsage } from "../d1/plans";
 import { customerAccount } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
 import { projectEvents } from "../postgres/projection";
+import { refileRedacted } from "../postgres/gdpr";
+import { customerKeyedHash, dataKeys } from "../core/crypto";
+import { redactedCustomerHashes } from "../d1/gdpr-requests";
 import { parkMessage } from "./dead-letters";
 import { customerTiersPublished, sendJobs } from "./jobs";
 
@@ -80,7 +83,8 @@ async function withTierPublishesQueued(env: Env, messages: LedgerMessage[]): Pro
 async function indexAndRelease(env: Env, messages: LedgerMessage[]): Promise<LedgerMessage[]> {
   if (messages.length === 0) return [];
   try {
-    const orders = messages.map((m) => m.body as Extract<LedgerEvent, { type: "order_seen" }>);
+    // A redacted customer's in-flight order_seen must not index their orders again.
+    const orders = await withoutRedactedCustomers(env, messages.map((m) => m.body as Extract<LedgerEvent, { type: "order_seen" }>));
     const entries = orders.map((e) => ({ shop: e.shop, orderGid: e.order_gid, customerId: e.customer_id }));
     await indexOrders(env, entries);
     // Every order of the batch, not only newly indexed ones: a retried batch finds its orders
@@ -130,8 +134,9 @@ async function project(env: Env, messages: LedgerMessage[]): Promise<LedgerMessa
  * propagates: then every message is retried.
  */
 async function projectIsolatingFailures(env: Env, sql: Sql, messages: readonly LedgerMessage[]): Promise<LedgerMessage[]> {
+  const project = async (events: LedgerEvent[]) => projectEvents(sql, await refileRedacted(sql, events, await customerHasher(env)));
   try {
-    await projectEvents(sql, messages.map((m) => m.body));
+    await project(messages.map((m) => m.body));
     return [...messages];
   } catch (error) {
     if (isConnectionFailure(error)) throw error;
@@ -139,7 +144,7 @@ async function projectIsolatingFailures(env: Env, sql: Sql, messages: readonly L
   const done: LedgerMessage[] = [];
   for (const message of messages) {
     try {
-      await projectEvents(sql, [message.body]);
+      await project([message.body]);
       done.push(message);
     } catch (error) {
       if (isConnectionFailure(error)) throw error;
@@ -190,4 +195,23 @@ async function confirmDelivered(env: Env, events: LedgerEvent[]): Promise<void> 
   await Promise.all(
     [...byAccount.values()].map((g) => customerAccount(env, g.shop, g.customerId).outboxDelivered(g.seqs)),
   );
+}
+
+/** Events whose customer has a redaction recorded in gdpr_requests (D1) are left out. */
+async function withoutRedactedCustomers<E extends LedgerEvent>(env: Env, events: E[]): Promise<E[]> {
+  const hashOf = await customerHasher(env);
+  const hashes = new Map<string, string>();
+  for (const e of events) {
+    const key = `${e.shop}\u0000${e.customer_id}`;
+    if (!hashes.has(key)) hashes.set(key, await hashOf(e.shop, e.customer_id));
+  }
+  const redacted = await redactedCustomerHashes(env, [...hashes].map(([key, hash]) => ({ shop: key.split("\u0000")[0]!, hash })));
+  if (redacted.size === 0) return events;
+  return events.filter((e) => !redacted.has(`${e.shop}\u0000${hashes.get(`${e.shop}\u0000${e.customer_id}`)}`));
+}
+
+/** The keyed hash a GDPR tombstone is found by (a redacted customer's late events are re-filed: postgres/gdpr.ts). */
+async function customerHasher(env: Pick<Env, "ENCRYPTION_KEY">): Promise<(shop: string, customerId: string) => Promise<string>> {
+  const keys = await dataKeys(env.ENCRYPTION_KEY);
+  return (shop, customerId) => customerKeyedHash(keys, shop, customerId);
 }

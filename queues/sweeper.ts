@@ -1,5 +1,5 @@
 // The cron sweeper: re-drives inbox entries left unprocessed (their queue message lost or
-// still parked) and dead letters, gives up on inbox entries that never applied, and purges
+// still parked), GDPR requests still open, and dead letters, gives up on inbox entries that never applied, and purges
 // what is past its retention, and asks for the discount Function's configuration to be
 // published again where a campaign started or ended since the last tick (the configuration
 // holds only the campaigns running at publish time) or where tiers or campaigns changed (a
@@ -11,6 +11,7 @@ import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
 import { campaignsTouchedBetween } from "../d1/campaigns";
 import { claimDue, giveUpStale, purgeInbox, sendToIngest } from "../d1/inbox";
+import { claimStaleOpen, expiredBundles, forgetBundle, getGdprRequest } from "../d1/gdpr-requests";
 import { shopsWithTiersChangedBetween } from "../d1/vip-tiers";
 import { purgeDeadLetters, redriveDeadLetters } from "./dead-letters";
 import { sendJobs } from "./jobs";
@@ -33,6 +34,25 @@ export interface SweepResult {
   discountPublishes: number;
   /** Shops holding awards that may now be given, asked to release them. */
   releases: number;
+  /** GDPR requests still open a few minutes after their last try, sent to the jobs queue again. */
+  gdprRequests: number;
+}
+
+/** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
+async function purgeGdprBundles(env: Env, now: number): Promise<number> {
+  const expired = await expiredBundles(env, 100, now);
+  for (const { id, key } of expired) {
+    await env.FILES.delete(key);
+    await forgetBundle(env, id);
+  }
+  return expired.length;
+}
+
+async function redriveGdprRequests(env: Env, now: number): Promise<number> {
+  const ids = await claimStaleOpen(env, 100, now);
+  const rows = ids.length ? await Promise.all(ids.map((id) => getGdprRequest(env, id))) : [];
+  await sendJobs(env, rows.filter((r) => r !== undefined).map((r) => ({ type: "gdpr_request" as const, shop: r.shop, requestId: r.id })));
+  return ids.length;
 }
 
 export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
@@ -40,11 +60,12 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const ids = await claimDue(env, 500, now);
   await sendToIngest(env, ids);
   const deadLetters = await redriveDeadLetters(env, DEAD_LETTER_MIN_AGE_MS, 100, now);
-  const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now));
+  const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now)) + (await purgeGdprBundles(env, now));
   const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
   const discountPublishes = await requestDiscountPublishes(env, now - TICK_MS, now);
   const releases = await requestReleases(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases };
+  const gdprRequests = await redriveGdprRequests(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests };
 }
 
 /** Shops holding awards whose state this month lets them award again (the month rolled, the plan changed). */

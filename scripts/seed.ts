@@ -18,7 +18,7 @@ const { argv, env: processEnv } = (globalThis as unknown as {
 
 const DEMO_SHOP = processEnv.LOYALNEST_DEMO_SHOP ?? "demo-shop.myshopify.com";
 const DEMO_ACCESS_TOKEN = processEnv.LOYALNEST_DEMO_ACCESS_TOKEN ?? "shpat_loyalnest_demo_offline_token";
-/** Unlimited net paid orders a month (d1/migrations/0012_plans_seed.sql). */
+/** Unlimited net paid orders a month (d1/migrations/0013_plans_seed.sql). */
 const DEMO_PLAN = "plus";
 
 function option(name: string): string | undefined {

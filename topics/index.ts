@@ -2,6 +2,8 @@
 import type { z } from "zod";
 import { isInstalled } from "../d1/shops";
 import { billingTopics } from "./billing";
+import { CUSTOMER_REDACTED } from "../durable-objects/customer-account-types";
+import { complianceTopics } from "./compliance";
 import { customerTopics } from "./customers";
 import { orderTopics } from "./orders";
 import { shopTopics } from "./shop";
@@ -9,7 +11,7 @@ import type { Topic, TopicContext, TopicOutcome } from "./topic";
 
 export type { DeferReason, TopicContext, TopicOutcome } from "./topic";
 
-export const TOPICS = { ...orderTopics, ...customerTopics, ...shopTopics, ...billingTopics };
+export const TOPICS = { ...orderTopics, ...customerTopics, ...shopTopics, ...billingTopics, ...complianceTopics };
 
 export type TopicName = keyof typeof TOPICS;
 
@@ -31,5 +33,11 @@ export async function applyTopic(name: TopicName, ctx: TopicContext, payload: un
   if (handler.needsInstalledShop && !(await isInstalled(ctx.env, ctx.shop))) {
     return { outcome: "deferred", reason: "shop_not_installed", orderGid: null };
   }
-  return handler.apply(ctx, payload);
+  try {
+    return await handler.apply(ctx, payload);
+  } catch (error) {
+    // The customer was redacted (GDPR): a delivery sent before that is acknowledged and dropped.
+    if (String(error).includes(CUSTOMER_REDACTED)) return { outcome: "ignored", reason: CUSTOMER_REDACTED };
+    throw error;
+  }
 }

@@ -9,6 +9,7 @@ import { webhooks } from "./webhooks";
 import { integrations } from "./integrations";
 import { benchFloor } from "./bench-floor";
 import { auth } from "./auth";
+import { gdprDownload } from "./gdpr-download";
 import { requireConfig } from "./http/require-config";
 
 export const app = new OpenAPIHono<App>();
@@ -17,6 +18,7 @@ app.use(requireConfig());
 
 app.route("/", webhooks);
 app.route("/", integrations);
+app.route("/", gdprDownload);
 app.route("/proxy/v1/api", storefront);
 app.route("/v1/api", merchant);
 app.route("/auth", auth);

@@ -21,6 +21,7 @@ import { registerNoticeRoutes } from "./notices";
 import { registerSettingsRoutes } from "./settings";
 import { staffRoleGuard } from "./staff-roles";
 import { registerPlanRoutes } from "./plan";
+import { registerGdprRoutes } from "./gdpr";
 
 const CustomerListItemSchema = z
   .object({
@@ -116,6 +117,7 @@ registerIntegrationRoutes(merchant);
 registerVipTierRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
+registerGdprRoutes(merchant);
 registerNoticeRoutes(merchant);
 registerSettingsRoutes(merchant);
 registerPlanRoutes(merchant);

@@ -4,7 +4,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { parseJsonLossless } from "../../core/json";
 import { verifyWebhook } from "../../core/shopify-auth";
 import { parseTriggeredAt, shopDomainsNamedIn } from "../../core/webhook-payloads";
-import { recordInbox, sendToIngest } from "../../d1/inbox";
+import { recordInbox, sealInboxBody, sendToIngest } from "../../d1/inbox";
+import { minimiseBySchema } from "../../core/minimise";
 import { readBodyWithin } from "../http/body-limit";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
@@ -98,7 +99,8 @@ webhooks.post(route.path, async (c) => {
         shop,
         topic,
         deliveryId: delivery.id,
-        body: text,
+        // Only what the topic's processor reads, sealed (d1/inbox.ts).
+        body: await sealInboxBody(c.env, shop, JSON.stringify(minimiseBySchema(TOPICS[topic].schema, body))),
         orderGid: outcome.orderGid,
         triggeredAt,
         parkedBecause,
