@@ -13,9 +13,15 @@ import { shopsWithTiersChangedBetween } from "../d1/vip-tiers";
 import { purgeDeadLetters, redriveDeadLetters } from "./dead-letters";
 import { sendJobs } from "./jobs";
 import { reencryptBatch, type ReencryptResult } from "./reencrypt";
+import { LOG_RETENTION_DAYS } from "../core/logs";
+import { log } from "../core/log";
+import { withReporting } from "../postgres/client";
+import { purgeLogsBefore } from "../postgres/logs";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
+/** Log rows deleted per table and tick, at most (see purgeLogsBefore). */
+export const LOG_PURGE_BATCH = 5_000;
 /** The cron runs every minute: each tick covers (scheduledTime − 60 s, scheduledTime]. */
 export const TICK_MS = 60_000;
 
@@ -27,6 +33,8 @@ export interface SweepResult {
   reencrypted: ReencryptResult;
   /** Shops whose discount configuration this tick asked to publish. */
   discountPublishes: number;
+  /** Log rows past LOG_RETENTION_DAYS deleted this tick; null when Postgres was unreachable. */
+  logsPurged: { audit: number; api: number } | null;
 }
 
 export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
@@ -37,7 +45,19 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const purged = (await purgeInbox(env, now)) + (await purgeDeadLetters(env, now));
   const reencrypted = await reencryptBatch(env, REENCRYPT_BATCH);
   const discountPublishes = await requestDiscountPublishes(env, now - TICK_MS, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes };
+  const logsPurged = await purgeExpiredLogs(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, logsPurged };
+}
+
+/** audit_logs and api_logs rows older than LOG_RETENTION_DAYS, a bounded batch per tick. */
+export async function purgeExpiredLogs(env: Env, now = Date.now(), limit = LOG_PURGE_BATCH): Promise<{ audit: number; api: number } | null> {
+  const cutoff = new Date(now - LOG_RETENTION_DAYS * 24 * 60 * 60_000);
+  try {
+    return await withReporting(env, null, (sql) => purgeLogsBefore(sql, cutoff, limit));
+  } catch (error) {
+    log.warn("logs: retention purge skipped, Postgres unavailable", String(error));
+    return null;
+  }
 }
 
 /**

@@ -18,6 +18,8 @@ import { registerVipTierRoutes } from "./vip-tiers";
 import { registerCampaignRoutes } from "./campaigns";
 import { registerSimulateRoute } from "./simulate";
 import { registerNoticeRoutes } from "./notices";
+import { registerLogRoutes } from "./logs";
+import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
   .object({
@@ -113,6 +115,7 @@ registerVipTierRoutes(merchant);
 registerCampaignRoutes(merchant);
 registerSimulateRoute(merchant);
 registerNoticeRoutes(merchant);
+registerLogRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
@@ -163,7 +166,7 @@ async function reporting<T>(
   try {
     return await withReporting(c.env, c.executionCtx, work);
   } catch (error) {
-    console.error("reporting query failed", String(error));
+    log.error("reporting query failed", String(error));
     throw new ApiError(503, "reporting_unavailable", "customer reporting is temporarily unavailable", { "retry-after": "5" });
   }
 }

@@ -6,6 +6,7 @@ import type { ProgramSettings } from "../../core/program";
 import { ProgramChangeError, programVersions, saveProgramChange } from "../../d1/program";
 import { getProgram } from "../../d1/shops";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const programFields = { version: z.number().int(), config: ProgramConfigSchema, branding: ProgramBrandingSchema };
@@ -43,10 +44,18 @@ export function registerProgramRoutes(merchant: OpenAPIHono<App>): void {
       const { shop, userId } = c.get("session");
       const patch = c.req.valid("json");
       try {
-        const program = await saveProgramChange(c.env, shop, (current) => applyProgramPatch(current, patch), {
-          actor: userId ?? "unknown",
-          expectedVersion: c.req.valid("query").expected_version,
-        });
+        // The version the change was applied to (the last call wins when a race made it retry).
+        let before: ProgramSettings | null = null;
+        const program = await saveProgramChange(
+          c.env,
+          shop,
+          (current) => {
+            before = current;
+            return applyProgramPatch(current, patch);
+          },
+          { actor: userId ?? "unknown", expectedVersion: c.req.valid("query").expected_version },
+        );
+        recordAudit(c, { action: "program.update", subject: { type: "program", id: null }, before: before && shown(before), after: shown(program) });
         return c.json(ok(shown(program)), 200);
       } catch (error) {
         if (error instanceof ProgramChangeError) throw new ApiError(error.code === "version_conflict" ? 409 : 400, error.code, error.message);
