@@ -13,7 +13,8 @@ import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 const instant = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/, "a date (YYYY-MM-DD) or an ISO date-time with a zone")
-  .refine((text) => !Number.isNaN(Date.parse(text)), "not a real date");
+  // Date.parse rolls 2026-02-30 over to March: the day must survive the round trip.
+  .refine((text) => !Number.isNaN(Date.parse(text)) && new Date(`${text.slice(0, 10)}T00:00:00Z`).toISOString().startsWith(text.slice(0, 10)), "not a real date");
 
 const paging = {
   from: instant.optional().openapi({ description: "Included; a date means its start (UTC)" }),
