@@ -58,7 +58,10 @@ export interface ApiLogRow {
   created_at: string;
 }
 
-/** Idempotent on the record's id: the queue delivers at least once. */
+// Both inserts send the whole batch as one JSON parameter (json_to_recordset): one statement
+// text whatever the batch size, so Postgres prepares it once per connection instead of once per
+// row count, and a batch is one round trip. Idempotent on the record's id: the queue delivers
+// at least once.
 export async function insertAuditLogs(sql: Sql, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
   const rows = records.map((r) => ({
@@ -71,14 +74,18 @@ export async function insertAuditLogs(sql: Sql, records: readonly AuditRecord[])
     subject_type: r.subject_type,
     subject_id: r.subject_id,
     // `details` predates before/after (adjustments); new rows keep the after there too.
-    details: sql.json((r.after ?? {}) as never),
-    before: r.before === null ? null : sql.json(r.before as never),
-    after: r.after === null ? null : sql.json(r.after as never),
+    details: r.after ?? {},
+    before: r.before,
+    after: r.after,
     request_id: r.request_id,
     created_at: r.at,
   }));
   await sql`
-    INSERT INTO audit_logs ${sql(rows, "id", "shop", "actor_type", "actor_id", "action", "customer_id", "subject_type", "subject_id", "details", "before", "after", "request_id", "created_at")}
+    INSERT INTO audit_logs (id, shop, actor_type, actor_id, action, customer_id, subject_type, subject_id, details, before, after, request_id, created_at)
+    SELECT id, shop, actor_type, actor_id, action, customer_id, subject_type, subject_id, details, before, after, request_id, created_at
+    FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r(
+      id UUID, shop TEXT, actor_type TEXT, actor_id TEXT, action TEXT, customer_id TEXT, subject_type TEXT, subject_id TEXT,
+      details JSONB, before JSONB, after JSONB, request_id TEXT, created_at TIMESTAMPTZ)
     ON CONFLICT (id) DO NOTHING`;
 }
 
@@ -96,7 +103,10 @@ export async function insertApiLogs(sql: Sql, records: readonly ApiLogRecord[]):
     created_at: r.at,
   }));
   await sql`
-    INSERT INTO api_logs ${sql(rows, "id", "shop", "surface", "method", "route", "status", "duration_ms", "request_id", "created_at")}
+    INSERT INTO api_logs (id, shop, surface, method, route, status, duration_ms, request_id, created_at)
+    SELECT id, shop, surface, method, route, status, duration_ms, request_id, created_at
+    FROM json_to_recordset(${JSON.stringify(rows)}::text::json) AS r(
+      id UUID, shop TEXT, surface TEXT, method TEXT, route TEXT, status SMALLINT, duration_ms INTEGER, request_id TEXT, created_at TIMESTAMPTZ)
     ON CONFLICT (id) DO NOTHING`;
 }
 
