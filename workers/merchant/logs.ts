@@ -9,12 +9,17 @@ import { queryApiLogs, queryAuditLogs, type ApiLogFilters } from "../../postgres
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Whether `text` is an instant in INSTANT's shape naming a real day (Date.parse rolls 2026-02-30 over to March). */
+export function isRealInstant(text: string): boolean {
+  if (!INSTANT.test(text) || Number.isNaN(Date.parse(text))) return false;
+  const day = new Date(`${text.slice(0, 10)}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(text.slice(0, 10));
+}
+
 /** A date (2026-11-30: its start, UTC) or a date-time with a zone. */
-const instant = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/, "a date (YYYY-MM-DD) or an ISO date-time with a zone")
-  // Date.parse rolls 2026-02-30 over to March: the day must survive the round trip.
-  .refine((text) => !Number.isNaN(Date.parse(text)) && new Date(`${text.slice(0, 10)}T00:00:00Z`).toISOString().startsWith(text.slice(0, 10)), "not a real date");
+const instant = z.string().refine(isRealInstant, "a real date (YYYY-MM-DD) or an ISO date-time with a zone");
 
 const paging = {
   from: instant.optional().openapi({ description: "Included; a date means its start (UTC)" }),
