@@ -28,7 +28,8 @@ export async function sendLogs(env: Pick<Env, "LOGS">, records: readonly LogReco
       await env.LOGS.sendBatch(records.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
     }
   } catch (error) {
-    log.warn(`logs: could not queue ${records.length} log records; they are lost`, String(error));
+    const what = records.map((r) => (r.kind === "api" ? `${r.method} ${r.route} ${r.status}` : r.action)).slice(0, 5).join(", ");
+    log.warn(`logs: could not queue ${records.length} log records (${what}); they are lost`, String(error));
   }
 }
 
