@@ -52,6 +52,17 @@ export async function merchantNoticesFor(env: Pick<Env, "DB">, shop: string, opt
 }
 
 /** Marks one of the shop's notices read; false when the shop has no such notice. */
+/** When the notice was read (ISO), null if unread; undefined when the shop has no such notice. */
+export async function noticeReadAt(env: Pick<Env, "DB">, shop: string, id: string): Promise<string | null | undefined> {
+  const row = await d1(env)
+    .select({ readAt: merchantNotices.readAt })
+    .from(merchantNotices)
+    .where(and(eq(merchantNotices.shop, shop), eq(merchantNotices.id, id)))
+    .get();
+  if (!row) return undefined;
+  return row.readAt === null ? null : new Date(row.readAt).toISOString();
+}
+
 export async function markNoticeRead(env: Pick<Env, "DB">, shop: string, id: string, now = Date.now()): Promise<boolean> {
   const updated = await d1(env)
     .update(merchantNotices)

@@ -2,6 +2,7 @@
 // current key. Resumable and idempotent: the rows themselves say what is left, and each write
 // is a compare-and-set on the old ciphertext, so a concurrent install (a new token) wins.
 import { decryptText, encryptText, isCurrent, openForReencryption, reviewSecretContext, tokenContext, type Keyring } from "../core/crypto";
+import { log } from "../core/log";
 
 export interface ReencryptPage {
   rewritten: number;
@@ -40,7 +41,7 @@ export async function reencryptShopTokens(env: Pick<Env, "DB">, ring: Keyring, l
         sealed = await encryptText(ring.current, await openForReencryption(ring, old, context, row.domain), context);
       } catch (error) {
         unreadable++;
-        console.warn("reencrypt: a shop token opens under no configured key", row.domain, column, String(error));
+        log.warn("reencrypt: a shop token opens under no configured key", row.domain, column, String(error));
         continue;
       }
       // Column names come from the constant list above, never from input.
@@ -71,7 +72,7 @@ export async function reencryptReviewSecrets(env: Pick<Env, "DB">, ring: Keyring
       sealed = await encryptText(ring.current, await decryptText(ring, row.secret_encrypted, context), context);
     } catch (error) {
       unreadable++;
-      console.warn("reencrypt: a review secret opens under no configured key", row.shop, String(error));
+      log.warn("reencrypt: a review secret opens under no configured key", row.shop, String(error));
       continue;
     }
     const result = await env.DB.prepare(`UPDATE review_integrations SET secret_encrypted = ?1 WHERE shop = ?2 AND secret_encrypted = ?3`)

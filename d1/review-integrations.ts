@@ -27,6 +27,12 @@ export async function saveReviewIntegration(
   return { provider: input.provider, updated_at: new Date(now).toISOString() };
 }
 
+/** The shop's provider, without opening its secret; null when the shop has none. */
+export async function reviewIntegrationProvider(env: Pick<Env, "DB">, shop: string): Promise<ReviewProvider | null> {
+  const row = await d1(env).select({ provider: reviewIntegrations.provider }).from(reviewIntegrations).where(eq(reviewIntegrations.shop, shop)).get();
+  return row?.provider ?? null;
+}
+
 /** The shop's provider and its secret, opened; null when the shop has none. */
 export async function reviewIntegration(env: Env & KeySource, shop: string): Promise<{ provider: ReviewProvider; secret: string } | null> {
   const row = await d1(env).select().from(reviewIntegrations).where(eq(reviewIntegrations.shop, shop)).get();

@@ -70,6 +70,7 @@ import type {
   ReleaseHeldResult,
   TierStatusInput,
 } from "./customer-account-types";
+import { log, rememberSecrets } from "../core/log";
 
 /**
  * An unconfirmed outbox row is sent again after 15 s, then 30 s, then every minute. The cap is
@@ -178,6 +179,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    rememberSecrets(env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => migrateSqlStorage(ctx.storage, CUSTOMER_ACCOUNT_MIGRATIONS));
   }
@@ -496,7 +498,7 @@ export class CustomerAccount extends DurableObject<Env> {
     try {
       [program, campaigns] = await Promise.all([getProgram(this.env, shop), campaignsForEarning(this.env, shop)]);
     } catch (error) {
-      console.warn("birthday: program unavailable, the alarm will retry", String(error));
+      log.warn("birthday: program unavailable, the alarm will retry", String(error));
       return false;
     }
     this.transaction(() => {
@@ -900,7 +902,7 @@ export class CustomerAccount extends DurableObject<Env> {
       }
     } catch (error) {
       // The next effect, read or alarm evaluates again; nothing is lost meanwhile.
-      console.warn("tiers: evaluation after an effect failed", String(error));
+      log.warn("tiers: evaluation after an effect failed", String(error));
     }
   }
 
@@ -912,7 +914,7 @@ export class CustomerAccount extends DurableObject<Env> {
     try {
       config = await this.tierConfig(this.identity()!.shop);
     } catch (error) {
-      console.warn("tiers: configuration unreadable, evaluating later", String(error));
+      log.warn("tiers: configuration unreadable, evaluating later", String(error));
       tierRows.setWakeAt(this.sql, now + TIER_CONFIG_RETRY_MS);
       return;
     }
@@ -1175,7 +1177,7 @@ export class CustomerAccount extends DurableObject<Env> {
           rows.map((row) => ({ body: { ...JSON.parse(row.body), outbox_seq: row.seq } as LedgerEvent, contentType: "json" as const })),
         );
       } catch (error) {
-        console.warn("outbox: send failed, the alarm will retry", String(error));
+        log.warn("outbox: send failed, the alarm will retry", String(error));
         sent = false;
       }
       // Sent or not, each row's next try backs off; the consumer's confirmation deletes it.

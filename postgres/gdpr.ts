@@ -86,7 +86,11 @@ export async function anonymiseCustomer(sql: Sql, shop: string, customerId: stri
     await tx`UPDATE points_transactions SET customer_id = ${anonymousId}, note = NULL, source_id = 'redacted' WHERE shop = ${shop} AND customer_id = ${customerId}`;
     await tx`UPDATE redemptions SET customer_id = ${anonymousId}, order_gid = NULL WHERE shop = ${shop} AND customer_id = ${customerId}`;
     await tx`UPDATE tier_changes SET customer_id = ${anonymousId} WHERE shop = ${shop} AND customer_id = ${customerId}`;
-    await tx`UPDATE audit_logs SET customer_id = ${anonymousId}, details = details - 'reason' WHERE shop = ${shop} AND customer_id = ${customerId}`;
+    // An adjustment's row names the customer as its subject and keeps the reason in its after too.
+    await tx`
+      UPDATE audit_logs SET customer_id = ${anonymousId}, details = details - 'reason', after = after - 'reason',
+        subject_id = CASE WHEN subject_type = 'customer' THEN ${anonymousId} ELSE subject_id END
+      WHERE shop = ${shop} AND customer_id = ${customerId}`;
     // The real row's figures move to the anonymous row (the newer balance wins), then it goes.
     await tx`
       INSERT INTO customers (shop, customer_id, points_balance, total_points_earned, total_points_redeemed, total_points_reversed, balance_seq, created_at)
@@ -126,7 +130,7 @@ export async function deleteCustomers(sql: Sql, shop: string, customerIds: strin
 }
 
 /** Every row of the shop, in every table of the projection. */
-export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "audit_logs", "customers", "gdpr_tombstones"] as const;
+export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "audit_logs", "api_logs", "customers", "gdpr_tombstones"] as const;
 
 export async function deleteShop(sql: Sql, shop: string): Promise<void> {
   await sql.begin(async (tx) => {

@@ -95,10 +95,15 @@ async function insertAudits(sql: TransactionSql, events: AuditEvent[]): Promise<
     action: a.action,
     customer_id,
     details: { entry_id: a.entry_id, points: a.points, reason: a.reason },
+    // The audit log's shape (postgres/migrations/0006_logs.sql): the customer is the subject,
+    // the entry added is the after; an adjustment has no before.
+    subject_type: "customer",
+    subject_id: customer_id,
+    after: { entry_id: a.entry_id, points: a.points, reason: a.reason },
     created_at: a.created_at,
   }));
   await sql`
-    INSERT INTO audit_logs ${sql(rows, "id", "shop", "actor_type", "actor_id", "action", "customer_id", "details", "created_at")}
+    INSERT INTO audit_logs ${sql(rows, "id", "shop", "actor_type", "actor_id", "action", "customer_id", "details", "subject_type", "subject_id", "after", "created_at")}
     ON CONFLICT (id) DO NOTHING`;
 }
 

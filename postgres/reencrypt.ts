@@ -4,6 +4,7 @@
 // old ciphertext, so a profile the projection writes meanwhile wins.
 import { emailBlindIndex, emailContext, encryptText, openForReencryption, type Keyring } from "../core/crypto";
 import type { Sql } from "./client";
+import { log } from "../core/log";
 
 export interface EmailCursor {
   shop: string;
@@ -42,7 +43,7 @@ export async function reencryptEmails(sql: Sql, ring: Keyring, limit: number, af
       ]);
     } catch (error) {
       unreadable++;
-      console.warn("reencrypt: an email opens under no configured key", row.shop, row.customer_id, String(error));
+      log.warn("reencrypt: an email opens under no configured key", row.shop, row.customer_id, String(error));
     }
   }
   let rewritten = 0;

@@ -13,12 +13,15 @@ import { dataKeys, deadLetterContext, decryptText, encryptText, keyring } from "
 import { toHex, utf8 } from "../core/encoding";
 import { d1 } from "../d1/client";
 import { deadLetters } from "../d1/schema";
+import { log } from "../core/log";
 
-export const DEAD_LETTER_QUEUES: Record<string, keyof Pick<Env, "INGEST" | "LEDGER_EVENTS" | "NOTIFICATIONS" | "JOBS">> = {
+export const DEAD_LETTER_QUEUES: Record<string, keyof Pick<Env, "INGEST" | "LEDGER_EVENTS" | "NOTIFICATIONS" | "JOBS" | "LOGS">> = {
   "ingest-dlq": "INGEST",
   "ledger-events-dlq": "LEDGER_EVENTS",
   "notifications-dlq": "NOTIFICATIONS",
   "jobs-dlq": "JOBS",
+  // Only audit records land in D1 from here (queues/logs.ts handleLogsDeadLetters).
+  "logs-dlq": "LOGS",
 };
 
 export const MAX_DEAD_LETTERINGS = 3;
@@ -36,7 +39,7 @@ export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env):
   batch.ackAll();
 }
 
-async function recordDeadLetter(env: Env, queue: string, body: unknown, attempts: number, now = Date.now()): Promise<void> {
+export async function recordDeadLetter(env: Env, queue: string, body: unknown, attempts: number, now = Date.now()): Promise<void> {
   const text = JSON.stringify(body);
   await d1(env)
     .insert(deadLetters)
@@ -57,7 +60,7 @@ async function recordDeadLetter(env: Env, queue: string, body: unknown, attempts
 /** Parks a message its consumer knows can never apply: final, with the reason, no re-drive. */
 export async function parkMessage(env: Env, queue: string, body: unknown, attempts: number, reason: string, now = Date.now()): Promise<void> {
   const text = JSON.stringify(body);
-  console.error(`parked a ${queue} message after ${attempts} tries: ${reason}`);
+  log.error(`parked a ${queue} message after ${attempts} tries: ${reason}`);
   await d1(env)
     .insert(deadLetters)
     .values({ queue, body: await sealPersonalFields(env, queue, body), attempts, bodyHash: await bodyHash(queue, text), createdAt: now, status: "parked", reason: reason.slice(0, 500) })

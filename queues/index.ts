@@ -3,20 +3,25 @@ import { DEAD_LETTER_QUEUES, handleDeadLetters } from "./dead-letters";
 import { handleIngest, type IngestMessage } from "./ingest";
 import { handleJobs, type JobMessage } from "./jobs";
 import { handleLedgerEvents } from "./ledger-events";
+import { handleLogs, handleLogsDeadLetters } from "./logs";
+import { log } from "../core/log";
 
 /** One Worker consumes every queue; the batch's queue name picks the consumer. */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (batch.queue === "logs-dlq") return handleLogsDeadLetters(batch, env);
   if (batch.queue in DEAD_LETTER_QUEUES) return handleDeadLetters(batch, env);
   switch (batch.queue) {
     case "ingest":
       return handleIngest(batch as MessageBatch<IngestMessage>, env);
     case "ledger-events":
       return handleLedgerEvents(batch as MessageBatch<LedgerEvent>, env);
+    case "logs":
+      return handleLogs(batch, env);
     case "jobs":
       return handleJobs(batch as MessageBatch<JobMessage>, env);
     default:
       // notifications have no producers yet: keep the messages (retry → DLQ → D1).
-      console.error(`queue ${batch.queue}: no consumer yet, retrying towards the dead-letter queue`);
+      log.error(`queue ${batch.queue}: no consumer yet, retrying towards the dead-letter queue`);
       batch.retryAll({ delaySeconds: 60 });
   }
 }

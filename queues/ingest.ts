@@ -4,6 +4,7 @@ import { queueRetryDelaySeconds } from "../core/backoff";
 import { parseJsonLossless } from "../core/json";
 import { getInbox, markParked, openInboxBody, markProcessed, markRejected, recordFailure } from "../d1/inbox";
 import { applyTopic, isTopic, parsePayload } from "../topics";
+import { log } from "../core/log";
 
 export interface IngestMessage {
   inbox_id: number;
@@ -15,7 +16,7 @@ export async function handleIngest(batch: MessageBatch<IngestMessage>, env: Env)
       await processInboxEntry(env, message.body.inbox_id);
       message.ack();
     } catch (error) {
-      console.warn("ingest: retrying", message.body.inbox_id, String(error));
+      log.warn("ingest: retrying", message.body.inbox_id, String(error));
       await recordFailure(env, message.body.inbox_id, String(error)).catch(() => {});
       message.retry({ delaySeconds: queueRetryDelaySeconds(message.attempts) });
     }

@@ -37,6 +37,7 @@ import { holdsAwards } from "../core/plans";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
 import { parkMessage } from "./dead-letters";
 import { runGdprRequest } from "./gdpr";
+import { log } from "../core/log";
 
 export type JobMessage =
   | { type: "publish_discount_config"; shop: string }
@@ -79,12 +80,12 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
       outcome = { kind: "unavailable", reason: String(error) };
     }
     if (outcome.kind === "unavailable") {
-      console.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
+      log.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
       for (const m of messages) m.retry({ delaySeconds: queueRetryDelaySeconds(attempts) });
       continue;
     }
     if (outcome.kind === "rejected") await parkMessage(env, "jobs", job, attempts, `Shopify refused ${job.type}: ${outcome.reason}`);
-    if (outcome.kind === "not_installed") console.log(`jobs: ${job.type} for ${job.shop} dropped: the shop is not installed`);
+    if (outcome.kind === "not_installed") log.info(`jobs: ${job.type} for ${job.shop} dropped: the shop is not installed`);
     for (const m of messages) m.ack();
   }
 }
@@ -178,7 +179,7 @@ export async function requestDiscountConfigPublish(env: Env, shop: string): Prom
     await env.JOBS.send({ type: "publish_discount_config", shop } satisfies JobMessage, { contentType: "json" });
     return true;
   } catch (error) {
-    console.error(`jobs: could not queue publish_discount_config for ${shop}; the write stands`, String(error));
+    log.error(`jobs: could not queue publish_discount_config for ${shop}; the write stands`, String(error));
     return false;
   }
 }

@@ -28,6 +28,7 @@ import { customerKeyedHash, dataKeys } from "../core/crypto";
 import { redactedCustomerHashes } from "../d1/gdpr-requests";
 import { parkMessage } from "./dead-letters";
 import { customerTiersPublished, sendJobs } from "./jobs";
+import { log } from "../core/log";
 
 type LedgerMessage = Message<LedgerEvent>;
 
@@ -48,7 +49,7 @@ export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: 
   try {
     await confirmDelivered(env, done.map((m) => m.body));
   } catch (error) {
-    console.warn("ledger-events: confirmation failed, retrying", String(error));
+    log.warn("ledger-events: confirmation failed, retrying", String(error));
     retry(done);
     return;
   }
@@ -73,7 +74,7 @@ async function withTierPublishesQueued(env: Env, messages: LedgerMessage[]): Pro
     await sendJobs(env, [...customers.values()].map((c) => ({ type: "publish_customer_tier" as const, ...c })));
     return messages;
   } catch (error) {
-    console.warn(`ledger-events: could not queue ${customers.size} tier publishes, retrying their events`, String(error));
+    log.warn(`ledger-events: could not queue ${customers.size} tier publishes, retrying their events`, String(error));
     retry(tierChanges);
     return messages.filter((m) => m.body.type !== "tier_changed");
   }
@@ -92,7 +93,7 @@ async function indexAndRelease(env: Env, messages: LedgerMessage[]): Promise<Led
     await redriveWaitingFor(env, entries);
     return messages;
   } catch (error) {
-    console.warn(`ledger-events: order index failed for ${messages.length} events, retrying`, String(error));
+    log.warn(`ledger-events: order index failed for ${messages.length} events, retrying`, String(error));
     retry(messages);
     return [];
   }
@@ -121,7 +122,7 @@ async function project(env: Env, messages: LedgerMessage[]): Promise<LedgerMessa
   try {
     return await withReporting(env, null, (sql) => projectIsolatingFailures(env, sql, messages));
   } catch (error) {
-    console.warn(`ledger-events: Postgres unavailable; ${messages.length} events left to their outboxes`, String(error));
+    log.warn(`ledger-events: Postgres unavailable; ${messages.length} events left to their outboxes`, String(error));
     for (const message of messages) message.ack();
     return [];
   }
@@ -154,7 +155,7 @@ async function projectIsolatingFailures(env: Env, sql: Sql, messages: readonly L
         done.push(message);
         continue;
       }
-      console.error("ledger-events: Postgres refused an event, retrying it alone", message.id, String(error));
+      log.error("ledger-events: Postgres refused an event, retrying it alone", message.id, String(error));
       retry([message]);
     }
   }
@@ -166,7 +167,7 @@ function sqlState(error: unknown): string | null {
   return typeof code === "string" ? code : null;
 }
 
-function isConnectionFailure(error: unknown): boolean {
+export function isConnectionFailure(error: unknown): boolean {
   const code = sqlState(error);
   // Postgres SQLSTATE classes 08 (connection) and 57P (shutdown), and socket-level failures.
   if (code && (/^08/.test(code) || /^57P/.test(code))) return true;
@@ -174,7 +175,7 @@ function isConnectionFailure(error: unknown): boolean {
 }
 
 /** SQLSTATE 22 (data exception) and 23 (integrity): the same event will be refused every time. */
-function isBadData(error: unknown): boolean {
+export function isBadData(error: unknown): boolean {
   const code = sqlState(error);
   return code !== null && /^2[23]/.test(code);
 }

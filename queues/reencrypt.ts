@@ -15,6 +15,7 @@ import { keyring, type KeySource } from "../core/crypto";
 import { reencryptReviewSecrets, reencryptShopTokens } from "../d1/reencrypt";
 import { withReporting } from "../postgres/client";
 import { reencryptEmails, type EmailCursor } from "../postgres/reencrypt";
+import { log } from "../core/log";
 
 const MAX_PAGES = 5;
 
@@ -64,7 +65,7 @@ export async function reencryptBatch(
     });
   } catch (error) {
     // Postgres down: earning and the rest of the sweep go on; the emails wait for a later sweep.
-    console.warn("reencrypt: Postgres unavailable, emails wait for the next sweep", String(error));
+    log.warn("reencrypt: Postgres unavailable, emails wait for the next sweep", String(error));
     result.emailsReachable = false;
   }
   return result;

@@ -18,9 +18,15 @@ import { sendJobs } from "./jobs";
 import { shopsWithHeldAwards, shopUsage } from "../d1/plans";
 import { holdsAwards } from "../core/plans";
 import { reencryptBatch, type ReencryptResult } from "./reencrypt";
+import { LOG_RETENTION_DAYS } from "../core/logs";
+import { log } from "../core/log";
+import { withReporting } from "../postgres/client";
+import { purgeLogsBefore } from "../postgres/logs";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
+/** Log rows deleted per table and tick, at most (see purgeLogsBefore). */
+export const LOG_PURGE_BATCH = 5_000;
 /** The cron runs every minute: each tick covers (scheduledTime − 60 s, scheduledTime]. */
 export const TICK_MS = 60_000;
 
@@ -36,6 +42,8 @@ export interface SweepResult {
   releases: number;
   /** GDPR requests still open a few minutes after their last try, sent to the jobs queue again. */
   gdprRequests: number;
+  /** Log rows past LOG_RETENTION_DAYS deleted this tick; null when Postgres was unreachable. */
+  logsPurged: { audit: number; api: number } | null;
 }
 
 /** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
@@ -65,7 +73,8 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const discountPublishes = await requestDiscountPublishes(env, now - TICK_MS, now);
   const releases = await requestReleases(env, now);
   const gdprRequests = await redriveGdprRequests(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests };
+  const logsPurged = await purgeExpiredLogs(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged };
 }
 
 /** Shops holding awards whose state this month lets them award again (the month rolled, the plan changed). */
@@ -79,6 +88,17 @@ async function requestReleases(env: Env, now: number): Promise<number> {
   const shops = await shopsToRelease(env, now);
   await sendJobs(env, shops.map((shop) => ({ type: "release_held_awards", shop, after: null })));
   return shops.length;
+}
+
+/** audit_logs and api_logs rows older than LOG_RETENTION_DAYS, a bounded batch per tick. */
+export async function purgeExpiredLogs(env: Env, now = Date.now(), limit = LOG_PURGE_BATCH): Promise<{ audit: number; api: number } | null> {
+  const cutoff = new Date(now - LOG_RETENTION_DAYS * 24 * 60 * 60_000);
+  try {
+    return await withReporting(env, null, (sql) => purgeLogsBefore(sql, cutoff, limit));
+  } catch (error) {
+    log.warn("logs: retention purge skipped, Postgres unavailable", String(error));
+    return null;
+  }
 }
 
 /**

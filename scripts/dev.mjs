@@ -24,7 +24,8 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 
 /**
  * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string,
- *   postgres?: { prepareDatabase: (database: string) => Promise<string> }, emulator?: { url: string } }} [options]
+ *   postgres?: { prepareDatabase: (database: string) => Promise<string> }, emulator?: { url: string },
+ *   onOutput?: (chunk: string) => void }} [options]
  *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
  * Object and R2 state in another directory (default .wrangler/state); `emulatorPort: 0` picks
@@ -32,8 +33,10 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * checkout's, scripts/postgres.mjs). `emulator`: a Shopify emulator already running, used
  * instead of starting one and left running by stop() and kill(), as Shopify outlives a crash
  * of ours (the fault suite kills wrangler dev while discount codes are being created).
+ * `onOutput` receives every chunk wrangler dev writes, stdout and stderr (output() keeps only
+ * the tail): the secrets-in-logs test reads all of it.
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -67,7 +70,7 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
     log(`Shopify emulator on ${emulator.url}`);
 
     const url = `http://127.0.0.1:${port}`;
-    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, inspectorPort: await freePort() });
+    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, inspectorPort: await freePort(), onOutput });
     cleanups.push(() => wrangler.stop());
     await waitForHealth(url, wrangler);
     log(`serving ${url}`);
@@ -88,7 +91,7 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
   }
 }
 
-function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspectorPort }) {
+function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspectorPort, onOutput }) {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   // ENVIRONMENT too: a .dev.vars made before it carried ENVIRONMENT would leave wrangler.toml's
   // "production", and production ignores SHOPIFY_ADMIN_ORIGIN.
@@ -101,7 +104,7 @@ function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspect
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...OFFLINE, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl },
   });
-  const output = captureOutput(child, quiet);
+  const output = captureOutput(child, quiet, onOutput);
   const exited = new Promise((done) => child.once("exit", (code, signal) => done(code ?? signal)));
   let running = true;
   exited.then(() => (running = false));
@@ -154,10 +157,11 @@ function run(args, { quiet, env = {} }) {
 }
 
 /** Streams a child's output unless quiet; keeps the tail for error messages either way. */
-function captureOutput(child, quiet) {
+function captureOutput(child, quiet, onOutput = () => {}) {
   let tail = "";
   for (const stream of [child.stdout, child.stderr]) {
     stream.on("data", (chunk) => {
+      onOutput(String(chunk));
       if (!quiet) (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
       tail = (tail + chunk).slice(-8_000);
     });

@@ -11,9 +11,13 @@ import { benchFloor } from "./bench-floor";
 import { auth } from "./auth";
 import { gdprDownload } from "./gdpr-download";
 import { requireConfig } from "./http/require-config";
+import { apiLog } from "./http/api-log";
+import { log } from "../core/log";
 
 export const app = new OpenAPIHono<App>();
 
+// First, so every answer is logged, a 503 for missing configuration included.
+app.use(apiLog());
 app.use(requireConfig());
 
 app.route("/", webhooks);
@@ -41,6 +45,6 @@ app.onError((error, c) => {
     // Hono's own exceptions (e.g. malformed bodies) get the envelope too.
     return c.json(errorBody(error.status === 400 ? "invalid_request" : "http_error", error.message || res.statusText), error.status);
   }
-  console.error("unhandled error", c.req.method, c.req.path, error);
+  log.error("unhandled error", c.req.method, c.req.path, error);
   return c.json(errorBody("internal_error", "something went wrong on our side"), 500);
 });

@@ -188,6 +188,17 @@ describe("customers/redact", () => {
     await earn(shop, bystander, 300);
     const reward = await rewardOfType(shop, "fixed_amount");
     expect((await json(await redeem(shop, customerId, { reward_id: reward.reward_id }))).status).toBe("ok");
+    // A staff adjustment whose reason names them: its audit row must not keep it.
+    // (404 until the customer is in the projection; a 404 adjusts nothing.)
+    const adjusted = await eventually(
+      () => merchantApi(shop, "POST", `/customers/${customerId}/adjust`, { points: 50, reason: "goodwill for Grace Hopper" }, "staff-9"),
+      (r) => r.status !== 404,
+    );
+    expect(adjusted.status, await adjusted.clone().text()).toBe(200);
+    await eventually(
+      () => sql`SELECT count(*)::int AS n FROM audit_logs WHERE shop = ${shop} AND subject_id = ${customerId}`.then((r) => r[0]!.n as number),
+      (n) => n === 1,
+    );
     // A refund for an order this app has not seen: parked in the inbox, named in orders_to_redact.
     expect((await deliver("refunds/create", shop, refundBody({ id: newId(), orderId: parkedOrder, lineSubtotals: ["5.00"] }))).body.outcome).toBe("queued");
     const state = await accountState(shop, customerId);
@@ -229,6 +240,10 @@ describe("customers/redact", () => {
     for (const table of ["customers", "points_transactions", "redemptions", "tier_changes", "audit_logs"]) {
       expect((await sql`SELECT count(*)::int AS n FROM ${sql(table)} WHERE shop = ${shop} AND customer_id = ${customerId}`)[0]!.n, table).toBe(0);
     }
+    expect((await sql`SELECT count(*)::int AS n FROM audit_logs WHERE shop = ${shop} AND subject_id = ${customerId}`)[0]!.n).toBe(0);
+    const audits = JSON.stringify(await sql`SELECT * FROM audit_logs WHERE shop = ${shop}`);
+    expect(audits).toContain("staff-9");
+    expect(audits).not.toContain("Grace");
     const dump = JSON.stringify(await sql`SELECT * FROM customers WHERE shop = ${shop}`);
     expect(dump).not.toContain("Grace");
     expect(dump).not.toContain("Hopper");

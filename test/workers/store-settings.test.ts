@@ -55,6 +55,7 @@ describe("GET/PUT /v1/api/settings", () => {
       staff_roles: {},
       you: { user_id: OWNER, role: null, permissions: { write: true, change_roles: true, grant_owner: true } },
       role_permissions: { viewer: { write: false, change_roles: false, grant_owner: false } },
+      usage: { plan: { id: "free", monthly_order_limit: 300 }, usage: 0, limit: 300, percent: 0, state: "ok", held_awards: { count: 0, points: 0 } },
       error: null,
     });
   });

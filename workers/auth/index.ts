@@ -7,6 +7,7 @@ import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "../merchant/auth";
 import { exchangeSessionToken } from "./shopify-oauth";
+import { log } from "../../core/log";
 
 const exchangeRoute = createRoute({
   method: "post",
@@ -29,7 +30,7 @@ auth.openapi(exchangeRoute, async (c) => {
   try {
     exchanged = await exchangeSessionToken(c.env, shop, sessionToken);
   } catch (error) {
-    console.error("token exchange unreachable", String(error));
+    log.error("token exchange unreachable", String(error));
     throw new ApiError(502, "shopify_unreachable", "Shopify could not be reached; try again");
   }
   if (!exchanged.ok) throw new ApiError(502, "token_exchange_failed", `Shopify refused the token exchange: ${exchanged.reason}`);

@@ -5,6 +5,10 @@ export type Variables = {
   proxy: AppProxyIdentity;
   /** Set by the merchant surface's session-token verification. */
   session: SessionIdentity & { token: string };
+  /** Set by the API-call log middleware (workers/http/api-log.ts) for every request. */
+  requestId: string;
+  /** The shop a webhook's verified signature names (HMAC or the review provider's secret). */
+  verifiedShop: string;
 };
 
 export type App = { Bindings: Env; Variables: Variables };

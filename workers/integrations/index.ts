@@ -16,6 +16,7 @@ import { readBodyWithin } from "../http/body-limit";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
+import { log } from "../../core/log";
 
 export const MAX_REVIEW_WEBHOOK_BYTES = 256 * 1024;
 
@@ -66,6 +67,7 @@ integrations.post(route.path, async (c) => {
   if (!integration || integration.provider !== "judgeme") throw new ApiError(401, "invalid_hmac", "webhook signature verification failed");
   const verified = await verifyJudgeMeWebhook(integration.secret, raw, c.req.raw.headers);
   if (!verified.valid) throw new ApiError(401, verified.reason, "webhook signature verification failed");
+  c.set("verifiedShop", shop);
 
   let body: unknown;
   try {
@@ -118,7 +120,7 @@ async function reviewerCustomer(
     // Two customers with one email: ambiguous, nobody earns.
     return rows.length === 1 ? rows[0]!.customer_id : null;
   } catch (error) {
-    console.warn("judge.me webhook: reporting unavailable", String(error));
+    log.warn("judge.me webhook: reporting unavailable", String(error));
     throw new ApiError(503, "temporarily_unavailable", "could not look up the reviewer; retry later");
   }
 }

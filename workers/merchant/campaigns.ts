@@ -4,6 +4,7 @@ import { CampaignInputSchema } from "../../core/campaigns";
 import { CampaignError, campaignVersionsOf, createCampaign, endCampaign, getCampaign, listCampaigns, updateCampaign } from "../../d1/campaigns";
 import { requestDiscountConfigPublish } from "../../queues/jobs";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const CampaignSchema = z
@@ -71,6 +72,7 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const campaign = await campaignWrite(() => createCampaign(c.env, shop, c.req.valid("json"), userId ?? "unknown"));
+      recordAudit(c, { action: "campaign.create", subject: { type: "campaign", id: campaign.id }, before: null, after: campaign });
       await campaignsChanged(c.env, shop);
       return c.json(ok({ campaign }), 201);
     },
@@ -93,9 +95,10 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const { expected_version } = c.req.valid("query");
-      const campaign = await campaignWrite(() =>
-        updateCampaign(c.env, shop, c.req.valid("param").id, c.req.valid("json"), userId ?? "unknown", { expectedVersion: expected_version }),
-      );
+      const { id } = c.req.valid("param");
+      const before = await getCampaign(c.env, shop, id);
+      const campaign = await campaignWrite(() => updateCampaign(c.env, shop, id, c.req.valid("json"), userId ?? "unknown", { expectedVersion: expected_version }));
+      recordAudit(c, { action: "campaign.update", subject: { type: "campaign", id }, before, after: campaign });
       await campaignsChanged(c.env, shop);
       return c.json(ok({ campaign }), 200);
     },
@@ -112,7 +115,11 @@ export function registerCampaignRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
-      const campaign = await campaignWrite(() => endCampaign(c.env, shop, c.req.valid("param").id, userId ?? "unknown"));
+      const { id } = c.req.valid("param");
+      const before = await getCampaign(c.env, shop, id);
+      const campaign = await campaignWrite(() => endCampaign(c.env, shop, id, userId ?? "unknown"));
+      // Ending again changes nothing: no audit row for a no-op.
+      if (before?.ended_at !== campaign.ended_at) recordAudit(c, { action: "campaign.end", subject: { type: "campaign", id }, before, after: campaign });
       await campaignsChanged(c.env, shop);
       return c.json(ok({ campaign }), 200);
     },

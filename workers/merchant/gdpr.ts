@@ -7,6 +7,7 @@ import { DOWNLOAD_LINK_TTL_MS, GDPR_REQUEST_TYPES, GDPR_STATUSES, signDownloadTo
 import { listGdprRequests, recordGdprRequest, type GdprRequestRow } from "../../d1/gdpr-requests";
 import { queueGdprRequest } from "../../queues/gdpr-dispatch";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const GdprRequestSchema = z
@@ -84,6 +85,8 @@ export function registerGdprRoutes(merchant: OpenAPIHono<App>): void {
         shopifyRequestId: null,
       });
       await queueGdprRequest(c.env, shop, row.id);
+      // The request's id, never the customer's: the audit row outlives a redaction.
+      recordAudit(c, { action: `gdpr.${type}`, subject: { type: "gdpr_request", id: row.id }, before: null, after: { type } });
       return c.json(ok({ request: await gdprRequestView(c.env, new URL(c.req.url).origin, row) }), 202);
     },
   );

@@ -22,6 +22,8 @@ import { registerSettingsRoutes } from "./settings";
 import { staffRoleGuard } from "./staff-roles";
 import { registerPlanRoutes } from "./plan";
 import { registerGdprRoutes } from "./gdpr";
+import { registerLogRoutes } from "./logs";
+import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
   .object({
@@ -121,6 +123,7 @@ registerGdprRoutes(merchant);
 registerNoticeRoutes(merchant);
 registerSettingsRoutes(merchant);
 registerPlanRoutes(merchant);
+registerLogRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
@@ -171,7 +174,7 @@ async function reporting<T>(
   try {
     return await withReporting(c.env, c.executionCtx, work);
   } catch (error) {
-    console.error("reporting query failed", String(error));
+    log.error("reporting query failed", String(error));
     throw new ApiError(503, "reporting_unavailable", "customer reporting is temporarily unavailable", { "retry-after": "5" });
   }
 }

@@ -1,7 +1,8 @@
 // The shop's review provider: the secret its webhooks are signed with (stored sealed), and the
 // address to give the provider for them.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { REVIEW_PROVIDERS, saveReviewIntegration } from "../../d1/review-integrations";
+import { REVIEW_PROVIDERS, reviewIntegrationProvider, saveReviewIntegration } from "../../d1/review-integrations";
+import { recordAudit } from "../http/api-log";
 import type { App } from "../http/context";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
 
@@ -34,7 +35,15 @@ export function registerIntegrationRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
+      const before = await reviewIntegrationProvider(c.env, shop);
       const saved = await saveReviewIntegration(c.env, shop, c.req.valid("json"), userId ?? "unknown");
+      // The secret itself is never audited: only that one is set (core/logs.ts maskSecrets).
+      recordAudit(c, {
+        action: "integration.update",
+        subject: { type: "integration", id: "reviews" },
+        before: before && { provider: before, secret: "[set]" },
+        after: { provider: saved.provider, secret: "[set]" },
+      });
       const webhookUrl = `${new URL(c.req.url).origin}/v1/api/integrations/${saved.provider}/webhook?shop=${encodeURIComponent(shop)}`;
       return c.json(ok({ provider: saved.provider, webhook_url: webhookUrl, updated_at: saved.updated_at }), 200);
     },

@@ -3,6 +3,7 @@
 // one per id they try). The projection lags the objects by the ledger-events queue.
 import { withReporting } from "../../postgres/client";
 import { findCustomer, type CustomerRow } from "../../postgres/customers";
+import { log } from "../../core/log";
 
 export const UNREACHABLE = Symbol("reporting unreachable");
 
@@ -15,7 +16,7 @@ export async function findProfile(
   try {
     return await withReporting(c.env, c.executionCtx, (sql) => findCustomer(sql, shop, id));
   } catch (error) {
-    console.warn("customer detail: reporting unavailable, answering from the account", String(error));
+    log.warn("customer detail: reporting unavailable, answering from the account", String(error));
     return UNREACHABLE;
   }
 }

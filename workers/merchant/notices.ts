@@ -1,6 +1,7 @@
 // The merchant's notices (d1/merchant-notices.ts): what the dashboard shows until it is read.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { markNoticeRead, merchantNoticesFor, NOTICE_KINDS } from "../../d1/merchant-notices";
+import { markNoticeRead, merchantNoticesFor, noticeReadAt, NOTICE_KINDS } from "../../d1/merchant-notices";
+import { recordAudit } from "../http/api-log";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
@@ -45,7 +46,11 @@ export function registerNoticeRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await markNoticeRead(c.env, c.get("session").shop, id))) throw new ApiError(404, "notice_not_found", `no notice ${id} in this shop`);
+      const { shop } = c.get("session");
+      const before = await noticeReadAt(c.env, shop, id);
+      const now = Date.now();
+      if (before === undefined || !(await markNoticeRead(c.env, shop, id, now))) throw new ApiError(404, "notice_not_found", `no notice ${id} in this shop`);
+      recordAudit(c, { action: "notice.read", subject: { type: "notice", id }, before: { read_at: before }, after: { read_at: new Date(now).toISOString() } });
       return c.json(ok({ id }), 200);
     },
   );

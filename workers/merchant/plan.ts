@@ -5,6 +5,7 @@ import { USAGE_STATES } from "../../core/plans";
 import { listPlans, shopPlanUsage } from "../../d1/plans";
 import { requestPlanChange, syncPlanFromShopify } from "../shopify/plan-billing";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const PlanSchema = z
@@ -16,7 +17,7 @@ const PlanSchema = z
   })
   .openapi("Plan");
 
-const PlanUsageFields = {
+export const PlanUsageFields = {
   plan: PlanSchema,
   month: z.string().openapi({ example: "2026-12" }),
   usage: z.number().int().openapi({ description: "Net paid orders this month: fully refunded and cancelled orders give the count back" }),
@@ -80,8 +81,10 @@ export function registerPlanRoutes(merchant: OpenAPIHono<App>): void {
         case "unchanged":
           return c.json(ok({ plan: result.plan, changed: false, confirmation_url: null, subscription_id: null }), 200);
         case "confirm":
+          recordAudit(c, { action: "plan.subscription_requested", subject: { type: "plan", id: plan }, before: null, after: { plan, subscription_id: result.subscriptionGid } });
           return c.json(ok({ plan: result.plan, changed: false, confirmation_url: result.confirmationUrl, subscription_id: result.subscriptionGid }), 200);
         case "changed":
+          recordAudit(c, { action: "plan.change", subject: { type: "plan", id: plan }, before: null, after: { plan: result.change.changed ? result.change.to : result.change.plan, changed: result.change.changed } });
           return c.json(ok({ plan: result.change.changed ? result.change.to : result.change.plan, changed: result.change.changed, confirmation_url: null, subscription_id: null }), 200);
       }
     },

@@ -2,10 +2,12 @@
 // expiry policy (points and reward codes). The admin console will call the same adjustment.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { PointsExpirySchema } from "../../core/expiry";
+import type { ProgramSettings } from "../../core/program";
 import { saveProgramChange } from "../../d1/program";
 import { getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { idempotencyKey } from "../http/idempotency-key";
 import { findProfile } from "./known-customer";
@@ -117,7 +119,18 @@ export function registerPointsRoutes(merchant: OpenAPIHono<App>): void {
   merchant.openapi(writeExpiryRoute, async (c) => {
     const settings = c.req.valid("json");
     const { shop, userId } = c.get("session");
-    const program = await saveProgramChange(c.env, shop, (current) => ({ ...current, ...settings }), { actor: userId ?? "unknown" });
+    let before: ProgramSettings | null = null;
+    const program = await saveProgramChange(
+      c.env,
+      shop,
+      (current) => {
+        before = current;
+        return { ...current, ...settings };
+      },
+      { actor: userId ?? "unknown" },
+    );
+    const expiryView = (p: ProgramSettings) => ({ version: p.version, ...expirySettings(p) });
+    recordAudit(c, { action: "program.expiry_update", subject: { type: "program", id: null }, before: before && expiryView(before), after: expiryView(program) });
     return c.json(ok({ settings: expirySettings(program), version: program.version }), 200);
   });
 }

@@ -8,6 +8,7 @@ import { getProgram } from "../../d1/shops";
 import type { StoreSettings } from "../../core/store-settings";
 import { currentStoreSettings } from "../../d1/store-settings";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const programFields = { version: z.number().int(), config: ProgramConfigSchema, branding: ProgramBrandingSchema };
@@ -61,10 +62,18 @@ export function registerProgramRoutes(merchant: OpenAPIHono<App>): void {
         throw new ApiError(400, "default_language_moved", `config.default_language: set the default language with PUT /v1/api/settings (it is ${settings.default_language})`);
       }
       try {
-        const program = await saveProgramChange(c.env, shop, (current) => applyProgramPatch(current, patch), {
-          actor: userId ?? "unknown",
-          expectedVersion: c.req.valid("query").expected_version,
-        });
+        // The version the change was applied to (the last call wins when a race made it retry).
+        let before: ProgramSettings | null = null;
+        const program = await saveProgramChange(
+          c.env,
+          shop,
+          (current) => {
+            before = current;
+            return applyProgramPatch(current, patch);
+          },
+          { actor: userId ?? "unknown", expectedVersion: c.req.valid("query").expected_version },
+        );
+        recordAudit(c, { action: "program.update", subject: { type: "program", id: null }, before: before && shown(before, settings), after: shown(program, settings) });
         return c.json(ok(shown(program, settings)), 200);
       } catch (error) {
         if (error instanceof ProgramChangeError) throw new ApiError(error.code === "version_conflict" ? 409 : 400, error.code, error.message);

@@ -3,6 +3,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { REWARD_TYPES, RewardInputSchema, RewardTranslationSchema } from "../../core/rewards";
 import { CatalogError, createReward, disableReward, getReward, listRewards, rewardVersionsOf, updateReward } from "../../d1/rewards";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const RewardSchema = z
@@ -54,6 +55,7 @@ export function registerRewardRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const reward = await catalog(() => createReward(c.env, shop, c.req.valid("json"), userId ?? "unknown"));
+      recordAudit(c, { action: "reward.create", subject: { type: "reward", id: reward.reward_id }, before: null, after: reward });
       return c.json(ok({ reward }), 201);
     },
   );
@@ -74,9 +76,12 @@ export function registerRewardRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const { expected_version } = c.req.valid("query");
-      const reward = await catalog(() =>
-        updateReward(c.env, shop, c.req.valid("param").id, c.req.valid("json"), userId ?? "unknown", { expectedVersion: expected_version }),
-      );
+      const { id } = c.req.valid("param");
+      // Read before the write for the audit's "before": a concurrent edit in between shows as a
+      // version gap between before and after.
+      const before = await getReward(c.env, shop, id);
+      const reward = await catalog(() => updateReward(c.env, shop, id, c.req.valid("json"), userId ?? "unknown", { expectedVersion: expected_version }));
+      recordAudit(c, { action: "reward.update", subject: { type: "reward", id }, before, after: reward });
       return c.json(ok({ reward }), 200);
     },
   );
@@ -91,7 +96,10 @@ export function registerRewardRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
-      const reward = await catalog(() => disableReward(c.env, shop, c.req.valid("param").id, userId ?? "unknown"));
+      const { id } = c.req.valid("param");
+      const before = await getReward(c.env, shop, id);
+      const reward = await catalog(() => disableReward(c.env, shop, id, userId ?? "unknown"));
+      recordAudit(c, { action: "reward.disable", subject: { type: "reward", id }, before, after: reward });
       return c.json(ok({ reward }), 200);
     },
   );

@@ -14,6 +14,9 @@ import {
 } from "../../core/store-settings";
 import { currentStoreSettings, saveStoreSettingsChange, StoreSettingsConflict, storeSettingsVersions, type StoreSettingsVersion } from "../../d1/store-settings";
 import type { App } from "../http/context";
+import { shopPlanUsage, type PlanUsageView } from "../../d1/plans";
+import { recordAudit } from "../http/api-log";
+import { PlanUsageFields } from "./plan";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const PermissionsSchema = z.object({ write: z.boolean(), change_roles: z.boolean(), grant_owner: z.boolean() });
@@ -31,14 +34,15 @@ const settingsFields = {
   you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
   /** What each role may do. */
   role_permissions: z.record(z.enum(STAFF_ROLES), PermissionsSchema),
-  // usage: added at merge (plans)
+  /** The plan and this month's usage against its limit (as GET /v1/api/plan answers it). */
+  usage: z.object(PlanUsageFields),
 };
 const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
   description,
   content: { "application/json": { schema: okEnvelope(fields) } },
 });
 
-function shown(current: StoreSettingsVersion, userId: string | null) {
+function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView) {
   const role = roleOf(current.settings.staff_roles, userId);
   return {
     version: current.version,
@@ -47,7 +51,7 @@ function shown(current: StoreSettingsVersion, userId: string | null) {
     ...current.settings,
     you: { user_id: userId, role, permissions: role === null ? ROLE_PERMISSIONS.owner : ROLE_PERMISSIONS[role] },
     role_permissions: ROLE_PERMISSIONS,
-    // usage: added at merge (plans: the month's net paid orders against the plan's limit)
+    usage,
   };
 }
 
@@ -61,7 +65,8 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
-      return c.json(ok(shown(await currentStoreSettings(c.env, shop), userId)), 200);
+      const [current, usage] = await Promise.all([currentStoreSettings(c.env, shop), shopPlanUsage(c.env, shop)]);
+      return c.json(ok(shown(current, userId, usage)), 200);
     },
   );
 
@@ -83,11 +88,19 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
       const { shop, userId } = c.get("session");
       const patch = c.req.valid("json");
       try {
-        const saved = await saveStoreSettingsChange(c.env, shop, (current: StoreSettings) => applyStoreSettingsPatch(current, patch, userId), {
-          actor: userId ?? "unknown",
-          expectedVersion: c.req.valid("query").expected_version,
-        });
-        return c.json(ok(shown(saved, userId)), 200);
+        // The version the change was applied to (the last call wins when a race made it retry).
+        let before: StoreSettings | null = null;
+        const saved = await saveStoreSettingsChange(
+          c.env,
+          shop,
+          (current: StoreSettings) => {
+            before = current;
+            return applyStoreSettingsPatch(current, patch, userId);
+          },
+          { actor: userId ?? "unknown", expectedVersion: c.req.valid("query").expected_version },
+        );
+        recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
+        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop))), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message);
         if (error instanceof StoreSettingsConflict) throw new ApiError(409, "version_conflict", error.message);

@@ -27,6 +27,7 @@ import { shopTiers } from "../../d1/vip-tiers";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { findProfile, UNREACHABLE } from "./known-customer";
+import { log } from "../../core/log";
 
 const Amount = z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, 'an amount like "50.00"');
 const Instant = z.iso.datetime({ offset: true });
@@ -209,7 +210,7 @@ async function reporting<T>(c: Context<App>, work: Parameters<typeof withReporti
   try {
     return await withReporting(c.env, c.executionCtx, work);
   } catch (error) {
-    console.error("simulate: reporting query failed", String(error));
+    log.error("simulate: reporting query failed", String(error));
     throw new ApiError(503, "reporting_unavailable", "customer reporting is temporarily unavailable", { "retry-after": "5" });
   }
 }

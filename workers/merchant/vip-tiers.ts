@@ -6,6 +6,7 @@ import { getProgram } from "../../d1/shops";
 import { TierError, createTier, disableTier, getTier, listTiers, tierVersionsOf, updateTier } from "../../d1/vip-tiers";
 import { requestDiscountConfigPublish } from "../../queues/jobs";
 import type { App } from "../http/context";
+import { recordAudit } from "../http/api-log";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 
 const TierTextSchema = z.object({ name: z.string(), perks: z.array(z.string()) });
@@ -65,6 +66,7 @@ export function registerVipTierRoutes(merchant: OpenAPIHono<App>): void {
       await requireProgramBasis(c.env, shop, input);
       await requireEntryReward(c.env, shop, input);
       const tier = await tiers(() => createTier(c.env, shop, input, userId ?? "unknown"));
+      recordAudit(c, { action: "vip_tier.create", subject: { type: "vip_tier", id: tier.id }, before: null, after: view(tier) });
       await afterTiersChanged(c.env, shop);
       return c.json(ok({ tier: view(tier) }), 201);
     },
@@ -89,7 +91,10 @@ export function registerVipTierRoutes(merchant: OpenAPIHono<App>): void {
       await requireProgramBasis(c.env, shop, input);
       await requireEntryReward(c.env, shop, input);
       const { expected_version } = c.req.valid("query");
-      const tier = await tiers(() => updateTier(c.env, shop, c.req.valid("param").id, input, userId ?? "unknown", { expectedVersion: expected_version }));
+      const { id } = c.req.valid("param");
+      const before = await getTier(c.env, shop, id);
+      const tier = await tiers(() => updateTier(c.env, shop, id, input, userId ?? "unknown", { expectedVersion: expected_version }));
+      recordAudit(c, { action: "vip_tier.update", subject: { type: "vip_tier", id }, before: before && view(before), after: view(tier) });
       await afterTiersChanged(c.env, shop);
       return c.json(ok({ tier: view(tier) }), 200);
     },
@@ -105,7 +110,10 @@ export function registerVipTierRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
-      const tier = await tiers(() => disableTier(c.env, shop, c.req.valid("param").id, userId ?? "unknown"));
+      const { id } = c.req.valid("param");
+      const before = await getTier(c.env, shop, id);
+      const tier = await tiers(() => disableTier(c.env, shop, id, userId ?? "unknown"));
+      recordAudit(c, { action: "vip_tier.disable", subject: { type: "vip_tier", id }, before: before && view(before), after: view(tier) });
       await afterTiersChanged(c.env, shop);
       return c.json(ok({ tier: view(tier) }), 200);
     },

@@ -8,6 +8,7 @@ import { isUsable } from "./admin-token";
 import { withShopify } from "./api";
 import { passingFailure, refusal, withPassingRetries } from "./failures";
 import { readShopTokens, sealTokens, tokensFromSession, type OfflineTokens } from "./tokens";
+import { log } from "../../core/log";
 
 /** A refreshed pair not yet in D1 (kept in the object's storage until it is). */
 const PENDING_KEY = "pendingTokens";
@@ -52,10 +53,10 @@ export async function refreshShopTokens(
     const refused = refusal(error);
     if (refused) {
       memo.onRefused(refreshToken);
-      console.warn("token refresh refused", shop, refused.status, refused.reason);
+      log.warn("token refresh refused", shop, refused.status, refused.reason);
       return failure("refresh_refused", `Shopify refused the token refresh (${refused.status} ${refused.reason}); the merchant must open the app again`);
     }
-    console.error("token refresh failed", shop, String(error));
+    log.error("token refresh failed", shop, String(error));
     return failure("shopify_unreachable", `Shopify could not be reached for the token refresh: ${String(error)}`);
   }
 
@@ -67,7 +68,7 @@ export async function refreshShopTokens(
     await setShopTokenColumns(env, shop, sealed);
     await storage.delete(PENDING_KEY);
   } catch (error) {
-    console.error("refreshed token not yet stored in D1; kept for the next call", shop, String(error));
+    log.error("refreshed token not yet stored in D1; kept for the next call", shop, String(error));
   }
   return success(fresh);
 }

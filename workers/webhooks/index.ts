@@ -10,6 +10,7 @@ import { readBodyWithin } from "../http/body-limit";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
 import { applyTopic, isTopic, parsePayload, TOPICS, type TopicOutcome } from "../../topics";
+import { log } from "../../core/log";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -64,6 +65,7 @@ webhooks.post(route.path, async (c) => {
     throw new ApiError(400, verified.reason, `webhook rejected: ${verified.reason.replaceAll("_", " ")}`);
   }
   const { topic, shop } = verified;
+  c.set("verifiedShop", shop);
   if (!isTopic(topic)) throw new ApiError(400, "unknown_topic", `topic ${topic} is not handled by this app`);
 
   const text = new TextDecoder("utf-8", { fatal: false }).decode(raw);
@@ -87,7 +89,7 @@ webhooks.post(route.path, async (c) => {
   try {
     outcome = await applyTopic(topic, { env: c.env, shop, delivery, fromInbox: false, triggeredAt: triggeredAt ?? Date.now() }, parsed.payload);
   } catch (error) {
-    console.error("webhook: apply failed", topic, String(error));
+    log.error("webhook: apply failed", topic, String(error));
     throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
   }
 
@@ -106,9 +108,9 @@ webhooks.post(route.path, async (c) => {
         parkedBecause,
       });
       // The inbox row is the durable copy; if this send is lost the sweeper re-drives it.
-      if (!parkedBecause) await sendToIngest(c.env, [id]).catch((e) => console.warn("webhook: ingest send failed", String(e)));
+      if (!parkedBecause) await sendToIngest(c.env, [id]).catch((e) => log.warn("webhook: ingest send failed", String(e)));
     } catch (error) {
-      console.error("webhook: inbox write failed", topic, String(error));
+      log.error("webhook: inbox write failed", topic, String(error));
       throw new ApiError(503, "temporarily_unavailable", "could not record the delivery; Shopify will retry");
     }
     return c.json(ok({ outcome: "queued" as const, reason: outcome.reason }));
