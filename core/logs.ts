@@ -44,6 +44,19 @@ export interface AuditRecord {
 
 export type LogRecord = ApiLogRecord | AuditRecord;
 
+/** API records gathered in one isolate over a second, sent as one message (workers/http/api-log.ts). */
+export interface ApiLogBatch {
+  kind: "api_batch";
+  records: ApiLogRecord[];
+}
+
+/** What one `logs` message carries. */
+export type LogMessage = LogRecord | ApiLogBatch;
+
+export function recordsOf(message: LogMessage): LogRecord[] {
+  return message.kind === "api_batch" ? message.records : [message];
+}
+
 /**
  * The surface a path belongs to, or null for paths that are not API calls (health checks, the
  * OpenAPI document, the bench's floor), which are not logged.

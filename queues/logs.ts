@@ -11,7 +11,7 @@
 //   dead_letters and hold up the re-drives of events that carry money.
 import { queueRetryDelaySeconds } from "../core/backoff";
 import { log } from "../core/log";
-import type { ApiLogRecord, AuditRecord, LogRecord } from "../core/logs";
+import { recordsOf, type ApiLogRecord, type AuditRecord, type LogMessage, type LogRecord } from "../core/logs";
 import { withReporting, type Sql } from "../postgres/client";
 import { insertApiLogs, insertAuditLogs } from "../postgres/logs";
 import { parkMessage, recordDeadLetter } from "./dead-letters";
@@ -21,16 +21,23 @@ import { isBadData, isConnectionFailure } from "./ledger-events";
 const POISON_AFTER_ATTEMPTS = 3;
 
 /** Queues the records; never throws and never delays beyond the send itself (call it inside waitUntil). */
-export async function sendLogs(env: Pick<Env, "LOGS">, records: readonly LogRecord[]): Promise<void> {
+export async function sendLogs(env: Pick<Env, "LOGS">, records: readonly LogMessage[]): Promise<void> {
   if (records.length === 0) return;
   try {
     for (let i = 0; i < records.length; i += 100) {
       await env.LOGS.sendBatch(records.slice(i, i + 100).map((body) => ({ body, contentType: "json" as const })));
     }
   } catch (error) {
-    const what = records.map((r) => (r.kind === "api" ? `${r.method} ${r.route} ${r.status}` : r.action)).slice(0, 5).join(", ");
-    log.warn(`logs: could not queue ${records.length} log records (${what}); they are lost`, String(error));
+    const lost = records.flatMap(recordsOf);
+    const what = lost.map((r) => (r.kind === "api" ? `${r.method} ${r.route} ${r.status}` : r.action)).slice(0, 5).join(", ");
+    log.warn(`logs: could not queue ${lost.length} log records (${what}); they are lost`, String(error));
   }
+}
+
+function isLogMessage(body: unknown): body is LogMessage {
+  const batch = body as Partial<{ kind: string; records: unknown }> | null;
+  if (batch?.kind === "api_batch") return Array.isArray(batch.records) && batch.records.every((r) => isLogRecord(r) && r.kind === "api");
+  return isLogRecord(body);
 }
 
 function isLogRecord(body: unknown): body is LogRecord {
@@ -42,17 +49,18 @@ function isLogRecord(body: unknown): body is LogRecord {
 }
 
 /** No transaction: each insert is atomic and idempotent, so a retry after a half-done batch is harmless. */
-async function insertRecords(sql: Sql, records: readonly LogRecord[]): Promise<void> {
+async function insertRecords(sql: Sql, messages: readonly LogMessage[]): Promise<void> {
+  const records = messages.flatMap(recordsOf);
   const apis = records.filter((r): r is ApiLogRecord => r.kind === "api");
   const audits = records.filter((r): r is AuditRecord => r.kind === "audit");
   await Promise.all([insertApiLogs(sql, apis), insertAuditLogs(sql, audits)]);
 }
 
 export async function handleLogs(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const valid: Message<LogRecord>[] = [];
+  const valid: Message<LogMessage>[] = [];
   let malformed = 0;
   for (const message of batch.messages) {
-    if (isLogRecord(message.body)) valid.push(message as Message<LogRecord>);
+    if (isLogMessage(message.body)) valid.push(message as Message<LogMessage>);
     else {
       malformed++;
       message.ack();
@@ -69,7 +77,7 @@ export async function handleLogs(batch: MessageBatch<unknown>, env: Env): Promis
 }
 
 /** One INSERT per table for the batch; if Postgres refuses it, record by record. */
-async function insertIsolatingFailures(env: Env, sql: Sql, messages: readonly Message<LogRecord>[]): Promise<void> {
+async function insertIsolatingFailures(env: Env, sql: Sql, messages: readonly Message<LogMessage>[]): Promise<void> {
   try {
     await insertRecords(sql, messages.map((m) => m.body));
     for (const m of messages) m.ack();
@@ -85,7 +93,7 @@ async function insertIsolatingFailures(env: Env, sql: Sql, messages: readonly Me
       if (isConnectionFailure(error)) throw error;
       if (isBadData(error) && message.attempts >= POISON_AFTER_ATTEMPTS) {
         if (message.body.kind === "audit") await parkMessage(env, "logs", message.body, message.attempts, `Postgres refused it: ${String(error)}`);
-        else log.error(`logs: an api log record refused ${message.attempts} times was dropped`, String(error));
+        else log.error(`logs: ${recordsOf(message.body).length} api log records refused ${message.attempts} times were dropped`, String(error));
         message.ack();
         continue;
       }
@@ -97,9 +105,10 @@ async function insertIsolatingFailures(env: Env, sql: Sql, messages: readonly Me
 
 /** logs-dlq: see the head of this file. Always acks: each record is kept in D1, written, or counted as dropped. */
 export async function handleLogsDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const apis = batch.messages.map((m) => m.body).filter((b): b is ApiLogRecord => isLogRecord(b) && b.kind === "api");
+  const isApi = (b: unknown): b is ApiLogRecord | Extract<LogMessage, { kind: "api_batch" }> => isLogMessage(b) && b.kind !== "audit";
+  const apis = batch.messages.map((m) => m.body).filter(isApi).flatMap((b) => recordsOf(b) as ApiLogRecord[]);
   for (const message of batch.messages) {
-    if (!(isLogRecord(message.body) && message.body.kind === "api")) await recordDeadLetter(env, batch.queue, message.body, message.attempts);
+    if (!isApi(message.body)) await recordDeadLetter(env, batch.queue, message.body, message.attempts);
   }
   if (apis.length) {
     try {
