@@ -17,6 +17,9 @@ import { insertApiLogs, insertAuditLogs } from "../postgres/logs";
 import { parkMessage, recordDeadLetter } from "./dead-letters";
 import { isBadData, isConnectionFailure } from "./ledger-events";
 
+/** The shortest wait between tries while Postgres cannot be reached. */
+export const OUTAGE_RETRY_MIN_SECONDS = 30;
+
 /** A record Postgres refuses as bad data this many times is given up (parked or dropped). */
 const POISON_AFTER_ATTEMPTS = 3;
 
@@ -71,8 +74,10 @@ export async function handleLogs(batch: MessageBatch<unknown>, env: Env): Promis
   try {
     await withReporting(env, null, (sql) => insertIsolatingFailures(env, sql, valid));
   } catch (error) {
-    log.warn(`logs: Postgres unavailable; ${valid.length} log records retried`, String(error));
-    for (const m of valid) m.retry({ delaySeconds: queueRetryDelaySeconds(m.attempts) });
+    log.warn(`logs: Postgres unavailable; ${valid.length} log messages retried`, String(error));
+    // At least 30 s apart while Postgres is away: retried every few seconds, an outage's logs
+    // circled in the local broker and held up the order index's queue (fault suite).
+    for (const m of valid) m.retry({ delaySeconds: Math.max(OUTAGE_RETRY_MIN_SECONDS, queueRetryDelaySeconds(m.attempts)) });
   }
 }
 

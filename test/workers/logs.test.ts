@@ -391,7 +391,7 @@ describe("the logs consumer", () => {
     expect(await sql`SELECT 1 FROM api_logs WHERE id = ${record.id}`).toHaveLength(1);
   });
 
-  it("retries every record with backoff while Postgres is down", async () => {
+  it("retries every record with backoff, at least 30 s apart, while Postgres is down", async () => {
     // A batch of our own, to see the delay each retry asks for (getQueueResult omits it).
     const calls: string[] = [];
     const message = (id: string, attempts: number, body: unknown) => ({
@@ -402,9 +402,9 @@ describe("the logs consumer", () => {
       ack: () => calls.push(`${id} ack`),
       retry: (options?: { delaySeconds?: number }) => calls.push(`${id} retry ${options?.delaySeconds}`),
     });
-    const messages = [message("1", 1, apiRecord(shop)), message("2", 4, auditRecord(shop))];
+    const messages = [message("1", 1, apiRecord(shop)), message("2", 4, auditRecord(shop)), message("3", 7, auditRecord(shop))];
     await handleLogs({ queue: "logs", messages, ackAll() {}, retryAll() {} } as unknown as MessageBatch<unknown>, unreachable());
-    expect(calls).toEqual(["1 retry 2", "2 retry 16"]);
+    expect(calls).toEqual(["1 retry 30", "2 retry 30", "3 retry 128"]);
   });
 
   it("past the queue's retries: audit records kept in D1 dead_letters, API-call records dropped", async () => {
