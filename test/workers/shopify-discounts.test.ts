@@ -246,6 +246,21 @@ describe("createDiscountCode through Shopify's failures", () => {
     ]);
   });
 
+  it("no answer after Shopify created it, then a userError on the retry: ambiguous, not rejected (the code exists)", async () => {
+    const shop = await installedShop("discount-timeout-then-refused");
+    await injectFault(shop, { mode: "timeout", holdMs: 10_000, createThenFail: true });
+    await injectFault(shop, { mode: "user_error" });
+
+    const outcome = await createDiscountCode(env, shop, spec(), { deadline: Date.now() + 8_000, attemptTimeoutMs: 1_000 });
+
+    expect((await seen(shop)).map(([operation, fault]) => [operation, fault])).toEqual([
+      ["discountCodeBasicCreate", "timeout"],
+      ["discountCodeBasicCreate", "user_error"],
+    ]);
+    expect(outcome).toMatchObject({ kind: "unavailable", ambiguous: true, reason: expect.stringContaining("timed out") });
+    expect(await listDiscounts(shop)).toHaveLength(1);
+  });
+
   it("no answer until the deadline: unavailable and ambiguous (it may exist)", async () => {
     const shop = await installedShop("discount-timeout-long");
     await injectFault(shop, { mode: "timeout", times: 0, holdMs: 10_000, createThenFail: true });

@@ -33,6 +33,11 @@ export interface AdminGraphqlOptions {
 export interface AdminGraphqlResult<T> {
   data: T;
   throttleStatus: ThrottleStatus | null;
+  /**
+   * An earlier attempt (timed out, 5xx, connection lost) may have reached Shopify and done the
+   * work: an answer that says it was not done (a userError) is then not the whole story.
+   */
+  earlierAttemptMayHaveReached: boolean;
 }
 
 export type AdminApiErrorKind = "graphql" | "throttled" | "http" | "timeout";
@@ -120,7 +125,7 @@ export async function adminGraphql<T = Record<string, unknown>>(
       const status = costOf(response.extensions)?.throttleStatus ?? null;
       if (status) await coordinator.observe(status);
       if (response.data === undefined) throw giveUp({ kind: "graphql", message: "Shopify answered without data" });
-      return { data: response.data, throttleStatus: status };
+      return { data: response.data, throttleStatus: status, earlierAttemptMayHaveReached: mayHaveReached };
     }
 
     const { error } = attempt;

@@ -59,9 +59,11 @@ interface CreatePayload {
 export async function createDiscountCode(env: Env, shop: string, spec: DiscountCodeSpec, budget: ShopifyCallBudget): Promise<CreateDiscountOutcome> {
   const mutation = creationFor(spec);
   let payload: CreatePayload | undefined;
+  let earlierMayHaveCreated = false;
   try {
-    const { data } = await adminGraphql<Record<string, CreatePayload | undefined>>(env, shop, mutation.query, mutation.variables, withinBudget(budget));
+    const { data, earlierAttemptMayHaveReached } = await adminGraphql<Record<string, CreatePayload | undefined>>(env, shop, mutation.query, mutation.variables, withinBudget(budget));
     payload = data[mutation.field];
+    earlierMayHaveCreated = earlierAttemptMayHaveReached;
   } catch (error) {
     return failedCreate(error);
   }
@@ -81,7 +83,12 @@ export async function createDiscountCode(env: Env, shop: string, spec: DiscountC
     }
   }
   if (userErrors.length === 0) return { kind: "unavailable", reason: "Shopify answered with neither a discount nor userErrors", ambiguous: true };
-  return { kind: "rejected", reason: userErrors.map((e) => e.message).join("; "), userErrors };
+  const reason = userErrors.map((e) => e.message).join("; ");
+  // Refused now, but an earlier try of this create may have gone through (a timeout, a 5xx):
+  // only a lookup of the code can tell (the fault suite met a code created by a timed-out try
+  // whose retry was refused, and the points released beside it).
+  if (earlierMayHaveCreated) return { kind: "unavailable", reason: `refused after an earlier try timed out or failed, which may have created it: ${reason}`, ambiguous: true };
+  return { kind: "rejected", reason, userErrors };
 }
 
 /**
