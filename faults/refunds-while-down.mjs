@@ -12,9 +12,12 @@ export const PROBE_SHOP = "faults-probe.myshopify.com";
  * only after the probe), not a latency budget: its time is two trips through the local queues
  * (order_seen → the order index → the refund re-driven) under the full suite's load. Since the
  * consumer leaves Postgres-bound events to the outboxes during an outage instead of retrying
- * them in the queue, those trips no longer wait behind the outage's backlog.
+ * them in the queue, those trips no longer wait behind the outage's backlog: 1.2–4.1 s measured
+ * before issue 9. Issue 9's per-request work (API logs, plan usage, redaction checks) made the
+ * single local workerd thread busier, and two runs measured 19.4 s and over 20 s: a regression
+ * stated on issue 9, its cause not yet pinned down, hence the 60 s bound.
  */
-const APPLY_WITHIN_MS = 20_000;
+const APPLY_WITHIN_MS = 60_000;
 
 export async function installProbeShop({ url, signer }) {
   const response = await fetch(`${url}/auth/token-exchange`, {
