@@ -227,8 +227,8 @@ describe("the widget's running campaigns", () => {
     const gold = campaign({ kind: "bonus_action", action: "review", points: 5, eligible_tier_ids: ["tier_gold"], translations: { en: { name: "Gold reviews" } } });
     const later = campaign({ kind: "goal_spend", amount: "100.00", days: 3, points: 9, starts_at: iso(T0 + DAY) });
     expect(runningCampaignsFor([later, gold, double], "fr-CA", T0)).toEqual([
-      { id: double.id, name: "Double points", description: "2x", kind: "multiplier", multiplier: 2, starts_at: double.starts_at, ends_at: double.ends_at },
-      { id: gold.id, name: "Gold reviews", description: "", kind: "bonus_action", action: "review", points: 5, starts_at: gold.starts_at, ends_at: gold.ends_at },
+      { id: double.id, name: "Double points", description: "2x", kind: "multiplier", multiplier: 2, starts_at: double.starts_at, ends_at: double.ends_at, eligible_tier_ids: null },
+      { id: gold.id, name: "Gold reviews", description: "", kind: "bonus_action", action: "review", points: 5, starts_at: gold.starts_at, ends_at: gold.ends_at, eligible_tier_ids: ["tier_gold"] },
     ]);
     expect(runningCampaignsFor([later, gold, double], "en", T0, null).map((c) => c.id)).toEqual([double.id]);
   });
