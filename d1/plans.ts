@@ -4,6 +4,7 @@
 // from the accounts' outboxes (recordOrderUsage, called by the ledger-events consumer).
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { holdsAwards, thresholdsReached, usageMonth, usageState, type Plan, type Usage, type UsageState } from "../core/plans";
+import type { LedgerEvent } from "../core/ledger-events";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
 import { notifyMerchant } from "./merchant-notices";
@@ -22,15 +23,7 @@ interface UsageRow {
 }
 
 /** An account's report that one of its paid orders started or stopped counting, or its points were held or released. */
-export interface OrderUsageEvent {
-  shop: string;
-  customer_id: string;
-  outbox_seq: number;
-  order_gid: string;
-  month: string;
-  counts: boolean;
-  held_points: number;
-}
+export type OrderUsageEvent = Omit<Extract<LedgerEvent, { type: "order_usage" }>, "type">;
 
 export function listPlans(env: Pick<Env, "DB">): Promise<Plan[]> {
   return plansCache.get("plans", async () => {

@@ -13,18 +13,11 @@
 //   can redeem any more (the account is closed), and sum(ledger) = sum(balances) still holds.
 import type { LedgerEvent } from "../core/ledger-events";
 import type { Sql } from "./client";
+import type { CustomerRow } from "./customers";
 
-export interface ProfileRow {
-  customer_id: string;
-  email_encrypted: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  points_balance: string;
-  total_points_earned: string;
-  total_points_redeemed: string;
-  total_points_reversed: string;
+/** A customer's row as the bundle shows it: the merchant list's columns, and two more. */
+export interface ProfileRow extends CustomerRow {
   shopify_created_at: Date | null;
-  created_at: Date;
   updated_at: Date;
 }
 
