@@ -64,7 +64,9 @@ function parseError(_status: number, text: string): ParsedError {
   const errors = isRecord(body) && Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
   const message = errors
     .map((error) => {
-      const pointer = isRecord(error.source) && typeof error.source.pointer === "string" ? `${error.source.pointer}: ` : "";
+      // "/data/" (the whole body) says nothing; a deeper pointer names the field.
+      const at = isRecord(error.source) && typeof error.source.pointer === "string" ? error.source.pointer : "";
+      const pointer = at && !/^\/data\/?$/.test(at) ? `${at}: ` : "";
       return `${pointer}${String(error.detail ?? error.title ?? error.code ?? "")}`;
     })
     .join("; ");

@@ -65,6 +65,7 @@ function parseError(status: number, text: string): ParsedError {
   const message = errors
     .map((error) => (typeof error.field === "string" && error.field ? `${error.field}: ${String(error.message)}` : String(error.message)))
     .join("; ");
-  const invalidRecipient = status === 400 && errors.some((error) => typeof error.field === "string" && error.field.startsWith("personalizations") && /email/i.test(String(error.message)));
+  // A recipient's address refused: `personalizations.0.to.0.email`.
+  const invalidRecipient = status === 400 && errors.some((error) => typeof error.field === "string" && /^personalizations\.\d+\.(to|cc|bcc)\.\d+\.email$/.test(error.field));
   return { message: message || null, code: invalidRecipient ? "invalid_recipient" : undefined };
 }
