@@ -205,3 +205,6 @@ export function storefrontBranding(settings: StoreSettings, language: StoreLangu
   const { launcher_label, ...rest } = settings.branding;
   return { ...rest, launcher_label: launcher_label[language] ?? null };
 }
+
+/** The language a message to a customer is written in: the widget's rule (theirs when offered, else the shop's default). */
+export const pickLanguage = shopperLanguage;
