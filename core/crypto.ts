@@ -109,6 +109,11 @@ export function reviewSecretContext(shop: string, provider: string): CipherConte
   return context("review-secret", shop, provider);
 }
 
+/** A shop's messaging provider keys and tokens, one sealed JSON object (integrations.secrets_encrypted). */
+export function integrationSecretContext(shop: string, provider: string): CipherContext {
+  return context("integration-secrets", shop, provider);
+}
+
 /** A webhook inbox body (webhook_inbox.body): minimised, then sealed, so D1 never holds it in the clear. */
 export function inboxBodyContext(shop: string): CipherContext {
   return context("inbox", shop);

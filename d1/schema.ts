@@ -464,3 +464,40 @@ export const notificationTemplates = sqliteTable(
     check("notification_templates_type", sql`${t.type} IN (${sql.raw(NOTIFICATION_TYPES.map((type) => `'${type}'`).join(", "))})`),
   ],
 );
+
+/**
+ * A shop's messaging providers (workers/providers): one row per (shop, provider). `settings`
+ * holds what is not secret (sender addresses and numbers, Twilio's account SID); `secrets` the
+ * keys and tokens as one sealed JSON object (core/crypto encryptText with
+ * integrationSecretContext). `revision` grows with every save, so a connectivity check of an
+ * older configuration cannot overwrite the status of the current one. `failing_since` is the
+ * start of the current failure streak (the merchant is told once per streak).
+ */
+export const integrations = sqliteTable(
+  "integrations",
+  {
+    shop: text("shop").notNull(),
+    provider: text("provider", { enum: ["sendgrid", "twilio", "postscript", "klaviyo"] }).notNull(),
+    settings: text("settings", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
+    secretsEncrypted: text("secrets_encrypted").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    revision: integer("revision").notNull().default(1),
+    status: text("status", { enum: ["unchecked", "ok", "failing"] }).notNull().default("unchecked"),
+    checkedAt: integer("checked_at"),
+    /** When a check was last queued (a save, the merchant, the daily sweep): the sweep skips rows asked recently. */
+    checkRequestedAt: integer("check_requested_at"),
+    failingSince: integer("failing_since"),
+    lastErrorCode: text("last_error_code"),
+    lastErrorMessage: text("last_error_message"),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.shop, t.provider] }),
+    index("integrations_status").on(t.status, t.shop),
+    index("integrations_check_due").on(t.checkRequestedAt),
+    check("integrations_provider", sql`${t.provider} IN ('sendgrid', 'twilio', 'postscript', 'klaviyo')`),
+    check("integrations_status", sql`${t.status} IN ('unchecked', 'ok', 'failing')`),
+  ],
+);

@@ -17,6 +17,9 @@
 //   time. Needs no Shopify call. Sent by changePlan and by the sweeper every minute while a
 //   shop holds awards it may now give, so a lost send or a race with a late hold is repaired.
 // - gdpr_request: a GDPR request (queues/gdpr.ts runGdprRequest), whatever the shop's state.
+// - check_integration: a messaging provider's connectivity check (queues/integration-checks.ts),
+//   sent by a save or the merchant's POST …/check, and by the sweeper (daily, or when a check
+//   asked for never came). Needs no Shopify call; a provider failing is an outcome, not a retry.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
@@ -37,6 +40,8 @@ import { holdsAwards } from "../core/plans";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
 import { parkMessage } from "./dead-letters";
 import { runGdprRequest } from "./gdpr";
+import { runIntegrationCheck } from "./integration-checks";
+import type { MessagingProvider } from "../core/integrations";
 import { log } from "../core/log";
 
 export type JobMessage =
@@ -47,7 +52,9 @@ export type JobMessage =
   /** Held awards of customers with ids after `after` (a page at a time), if the shop may award now. */
   | { type: "release_held_awards"; shop: string; after: string | null }
   /** A GDPR request recorded in gdpr_requests (queues/gdpr.ts); needs no Admin API token. */
-  | { type: "gdpr_request"; shop: string; requestId: string };
+  | { type: "gdpr_request"; shop: string; requestId: string }
+  /** A provider's connectivity check of the integration at `revision` (a later save makes it stale). */
+  | { type: "check_integration"; shop: string; provider: MessagingProvider; revision: number };
 
 /** Customers per release_held_awards page, and how many objects are asked at once. */
 const RELEASE_PAGE = 200;
@@ -95,6 +102,10 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
   if (job.type === "gdpr_request") {
     // Any store unreachable throws: retried with backoff (the row keeps the reason).
     await runGdprRequest(env, job.requestId);
+    return { kind: "published" };
+  }
+  if (job.type === "check_integration") {
+    await runIntegrationCheck(env, job.shop, job.provider, job.revision);
     return { kind: "published" };
   }
   // Uninstalled, or installed without an offline token (never by a token exchange): no Admin API.
