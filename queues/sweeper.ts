@@ -5,7 +5,8 @@
 // holds only the campaigns running at publish time) or where tiers or campaigns changed (a
 // repeat of the publish their write asked for, should that send have been lost), and asks
 // for the release of awards held past a plan's grace wherever the shop may award again (a new
-// month began, the plan changed; a repeat is harmless, the release job checks again). Cron does not fire under `wrangler dev`: the dev script calls
+// month began, the plan changed; a repeat is harmless, the release job checks again), and
+// queues again notifications whose message was lost. Cron does not fire under `wrangler dev`: the dev script calls
 // /cdn-cgi/local/scheduled on a timer.
 import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
@@ -22,6 +23,7 @@ import { LOG_RETENTION_DAYS } from "../core/logs";
 import { log } from "../core/log";
 import { withReporting } from "../postgres/client";
 import { purgeLogsBefore } from "../postgres/logs";
+import { redriveStuckNotifications } from "./notification-redrive";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
@@ -44,6 +46,8 @@ export interface SweepResult {
   gdprRequests: number;
   /** Log rows past LOG_RETENTION_DAYS deleted this tick; null when Postgres was unreachable. */
   logsPurged: { audit: number; api: number } | null;
+  /** Notifications left queued or retrying with no message (queues/notification-redrive.ts), queued again; null when Postgres was unreachable. */
+  notificationsRedriven: number | null;
 }
 
 /** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
@@ -74,7 +78,17 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const releases = await requestReleases(env, now);
   const gdprRequests = await redriveGdprRequests(env, now);
   const logsPurged = await purgeExpiredLogs(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged };
+  const notificationsRedriven = await redriveNotifications(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven };
+}
+
+async function redriveNotifications(env: Env, now: number): Promise<number | null> {
+  try {
+    return await withReporting(env, null, (sql) => redriveStuckNotifications(env, sql, now));
+  } catch (error) {
+    log.warn("notifications: re-drive skipped, Postgres unavailable", String(error));
+    return null;
+  }
 }
 
 /** Shops holding awards whose state this month lets them award again (the month rolled, the plan changed). */
