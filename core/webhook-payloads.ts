@@ -95,6 +95,15 @@ export const OrderPayloadSchema = z.object({
     .default([]),
 });
 
+/**
+ * What an order parked in the inbox keeps (core/minimise.ts): what its money needs, not the
+ * customer's contact. A parked order applies without updating the contact; the customer's
+ * next order, or customers/create, brings it.
+ */
+export const ParkedOrderSchema = OrderPayloadSchema.omit({ email: true, phone: true, customer_locale: true }).extend({
+  customer: z.object({ admin_graphql_api_id: gid("Customer") }).passthrough().nullable().optional(),
+});
+
 export interface OrderEvent {
   orderGid: string;
   customerId: string | null;

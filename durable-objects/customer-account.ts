@@ -168,6 +168,7 @@ export function customerAccountName(shop: string, customerId: string): string {
 export class CustomerAccount extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private flushing: Promise<void> | null = null;
+  private flushAgain = false;
   /** Redemptions waiting on Shopify in this instance: a retried request joins the same call. */
   private readonly inflight = new Map<string, Promise<RedeemResult>>();
   /**
@@ -1342,9 +1343,22 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** Sends unsent rows (and rows sent long ago but never confirmed). */
   flushOutbox(): Promise<void> {
-    this.flushing ??= this.sendOutbox().finally(() => {
-      this.flushing = null;
-    });
+    // A row committed while a flush is sending was not in its SELECT: flush once more after it,
+    // rather than leave the row to the alarm (15 s later).
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.flushAgain = false;
+          await this.sendOutbox();
+        } while (this.flushAgain);
+      } finally {
+        this.flushing = null;
+      }
+    })();
     return this.flushing;
   }
 

@@ -2,7 +2,8 @@
 // `wrangler dev` while Postgres is stopped and restarted and wrangler dev is killed and
 // restarted (with redemptions waiting on Shopify); meanwhile spenders redeem rewards and are
 // adjusted by merchants while the Shopify emulator fails now and then. Then balances, ledgers,
-// the Postgres projection, the D1 inbox and Shopify's discounts are compared with an oracle
+// the Postgres projection, the D1 inbox, Shopify's discounts and the emails at the SendGrid
+// stand-in are compared with an oracle
 // computed from the events and from what the app answered and finally reported.
 // Exits non-zero on any mismatch.
 // Options: --seed N  --events N  --customers M  --spenders S  --concurrency C
@@ -21,6 +22,7 @@ import { waitForRedemptionsSettled } from "./redemptions-settled.mjs";
 import { printChecks, printRun, printSpending, printSpendingPlan, printWorkload } from "./report.mjs";
 import { defaultSchedule, runSchedule } from "./schedule.mjs";
 import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
+import { checkNotifications, connectNotifications } from "./notifications.mjs";
 import { flattenTierMultipliers } from "./flat-tiers.mjs";
 import { createEmulatorFaults, faultsMet, startShopifyWeather } from "./shopify-weather.mjs";
 import { createSigner } from "./shopify-signing.mjs";
@@ -38,6 +40,9 @@ const CATCH_UP_TIMEOUT_MS = 150_000;
 const QUIESCENCE_TIMEOUT_MS = 180_000;
 // The last redemptions settle ~30 s after their last try, later when lookups failed (backoff).
 const SETTLE_TIMEOUT_MS = 360_000;
+// A notification whose queue message a crash lost is queued again by the sweeper after 3
+// minutes (queues/notification-redrive.ts); the dev ticker runs it every minute.
+const NOTIFICATIONS_TIMEOUT_MS = 300_000;
 
 const options = parseOptions(process.argv.slice(2));
 const { createApp, DEMO_SHOP, readDevVars } = await import("./app.mjs");
@@ -69,6 +74,7 @@ try {
   const signer = createSigner({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: app.url });
   await installProbeShop({ url: app.url, signer });
   await flattenTierMultipliers({ url: app.url, signer, shop: DEMO_SHOP });
+  await connectNotifications({ url: app.url, signer, shop: DEMO_SHOP, standinsUrl: app.standins.url });
   console.log(`serving ${app.url}; delivering…`);
 
   const stats = createDeliveryStats();
@@ -146,6 +152,14 @@ try {
   const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle: expected });
   const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle: expected, ledgers });
   const reportingSpending = await checkReportingSpending({ sql: app.sql, shop: DEMO_SHOP, outcome });
+  console.log("waiting for every earning entry's email…");
+  const { check: notifications, figures: notificationFigures } = await checkNotifications({ standins: app.standins, shop: DEMO_SHOP, ledgers, timeoutMs: NOTIFICATIONS_TIMEOUT_MS });
+  if (notificationFigures) {
+    console.log(
+      `notifications: ${notificationFigures.expected} expected, ${notificationFigures.accepted} emails accepted of ${notificationFigures.tried} tries; ` +
+        `the last arrived ${(notificationFigures.waitedMs / 1000).toFixed(1)} s after the checks began`,
+    );
+  }
   const { check: discounts, figures: discountFigures } = await checkShopifyDiscounts({ emulatorUrl: app.emulator.url, sql: app.sql, shop: DEMO_SHOP, outcome, rewards: spending.rewards });
   const { figures: spent, exercised } = spendingFigures({ book, outcome, crash: ctx.crash, faultsMet: faultsMet(app.emulator.requests, DEMO_SHOP), discountCodes: discountFigures.codes });
   printSpending({ figures: spent, settled, weather: weather.figures, clientStats, discounts: discountFigures });
@@ -155,7 +169,7 @@ try {
     figures: null,
   }));
   const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection or redemptions still behind`] };
-  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, discounts, inbox, checkExercised(exercised)];
+  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, notifications, discounts, inbox, checkExercised(exercised)];
   const mismatches = printChecks(checks, inboxFigures, Date.now() - runStarted);
   exitCode = mismatches === 0 ? 0 : 1;
 } catch (error) {

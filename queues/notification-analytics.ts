@@ -1,8 +1,10 @@
 // Server-side analytics: PostHog events from ledger events, one capture per shop per batch,
-// for shops that turned PostHog on. The customer is a keyed hash (never the Shopify id) and
-// each event's uuid comes from its idempotency key, so PostHog keeps one of any repeats.
+// for shops that turned PostHog on. The customer is the widget's distinct_id (core/analytics.ts:
+// a keyed hash, never the Shopify id) and each event's uuid comes from its idempotency key, so
+// PostHog keeps one of any repeats.
 import type { NotificationsMessage } from "../core/notifications";
-import { customerKeyedHash, dataKeys } from "../core/crypto";
+import { posthogDistinctId } from "../core/analytics";
+import { dataKeys } from "../core/crypto";
 import { toHex, utf8 } from "../core/encoding";
 import { notifyRetryDelaySeconds, NOTIFY_TRIES } from "../core/notifications";
 import { posthogFor } from "../d1/store-settings";
@@ -27,7 +29,7 @@ async function sendShop(env: Env, shop: string, messages: AnalyticsMessage[]): P
     const events: PosthogEvent[] = await Promise.all(
       messages.map(async ({ body }) => ({
         event: body.event.name,
-        distinct_id: await customerKeyedHash(keys, body.shop, body.customer_id),
+        distinct_id: await posthogDistinctId(keys, body.shop, body.customer_id),
         uuid: await uuidOf(`${body.shop}\n${body.customer_id}\n${body.event.name}\n${body.event.key}`),
         timestamp: body.event.at,
         properties: { ...body.event.properties, $lib: "loyalnest-server", shop },

@@ -1,5 +1,5 @@
 // Orders and refunds: earn on payment, reverse on refund or cancellation (money rule 3).
-import { contactOfOrder, OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
+import { contactOfOrder, OrderPayloadSchema, ParkedOrderSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
 import { redriveWaitingFor } from "../d1/inbox";
 import { campaignsForEarning } from "../d1/campaigns";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
@@ -13,6 +13,7 @@ export const orderTopics = {
   // shopify.app.toml: orders/paid → earn
   "orders/paid": topic({
     schema: OrderPayloadSchema,
+    parkedSchema: ParkedOrderSchema,
     needsInstalledShop: true,
     async apply({ env, shop, delivery }, payload) {
       const order = toOrderEvent(payload);
@@ -53,6 +54,7 @@ export const orderTopics = {
   // orders/cancelled → reverse what the order earned
   "orders/cancelled": topic({
     schema: OrderPayloadSchema,
+    parkedSchema: ParkedOrderSchema,
     needsInstalledShop: true,
     async apply({ env, shop, delivery }, payload) {
       const order = toOrderEvent(payload);

@@ -28,6 +28,11 @@ export interface TopicContext {
 export interface Topic<S extends z.ZodTypeAny> {
   schema: S;
   /**
+   * What a delivery parked in the inbox keeps (minimised by it, then sealed); absent: `schema`.
+   * Must parse with `schema` (it is read back through it).
+   */
+  parkedSchema?: z.ZodTypeAny;
+  /**
    * Loyalty topics wait, parked, while the shop is not installed (a reinstall re-drives them);
    * lifecycle and compliance topics apply whatever the shop's state.
    */

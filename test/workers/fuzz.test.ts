@@ -81,6 +81,8 @@ function authOf(path: string, operation: OpenApiOperation): Auth {
   // A review provider's webhook is signed over its body with the shop's provider secret, which
   // the fuzzer does not hold: no credentials to forge, but every answer must still be a 4xx.
   if (operation.parameters?.some((p) => p.in === "header" && p.name.toLowerCase() === "judgeme-hmac-sha256")) return "none";
+  // SendGrid's event webhook: an ECDSA signature by the shop's SendGrid account, likewise.
+  if (operation.parameters?.some((p) => p.in === "header" && p.name.toLowerCase() === "x-twilio-email-event-webhook-signature")) return "none";
   if (path.startsWith("/proxy/")) return "proxy";
   if (path.startsWith("/admin/")) return "admin";
   // The dashboard API and the install (token exchange) both take the App Bridge session token.

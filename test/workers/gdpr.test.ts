@@ -7,7 +7,8 @@ import { customerKeyedHash, dataKeys } from "../../core/crypto";
 import { signDownloadToken, verifyDownloadToken } from "../../core/gdpr";
 import type { LedgerEvent } from "../../core/ledger-events";
 import { minimiseBySchema } from "../../core/minimise";
-import { OrderPayloadSchema } from "../../core/webhook-payloads";
+import { OrderPayloadSchema, ParkedOrderSchema } from "../../core/webhook-payloads";
+import { TOPICS } from "../../topics";
 import type { CustomerAccount } from "../../durable-objects/customer-account";
 import { customerAccount, shopCoordinator } from "../../durable-objects/stubs";
 import { connectReporting } from "../../postgres/client";
@@ -106,8 +107,9 @@ describe("customers/data_request", () => {
     expect(bundle.sections.ledger.map((e: { idempotency_key?: string; kind: string; points: number }) => [e.kind, e.points])).toEqual(ledger.map((e) => [e.kind, e.points]));
     expect(bundle.sections.redemptions).toHaveLength(1);
     expect(bundle.sections.redemptions[0]).toMatchObject({ code, points: 500 });
-    // The contact notifications go to, as the customer's object keeps it (from customers/create).
-    expect(bundle.sections.notifications.contact).toMatchObject({ email: "ada.bundle@example.com", first_name: "Ada" });
+    // The contact notifications go to, as the customer's object keeps it: the name from
+    // customers/create, the address from the newest webhook naming one (their order).
+    expect(bundle.sections.notifications.contact).toMatchObject({ email: `c${customerId}@example.com`, first_name: "Ada" });
     expect(bundle.notes.notifications).toBeUndefined();
     for (const section of ["referrals", "events"]) {
       expect(bundle.sections[section]).toEqual([]);
@@ -454,13 +456,16 @@ describe("inbox minimisation", () => {
       customer: { admin_graphql_api_id: "gid://shopify/Customer/2", email: "x@example.com", first_name: "Secret", default_address: { phone: "555" } },
       discount_codes: [{ code: "ABC", amount: "1.00" }],
     };
-    expect(minimiseBySchema(OrderPayloadSchema, raw)).toEqual({
+    expect(minimiseBySchema(ParkedOrderSchema, raw)).toEqual({
       admin_graphql_api_id: "gid://shopify/Order/1",
       subtotal_price: "10.00",
       customer: { admin_graphql_api_id: "gid://shopify/Customer/2" },
       discount_codes: [{ code: "ABC" }],
     });
-    expect(OrderPayloadSchema.safeParse(minimiseBySchema(OrderPayloadSchema, raw)).success).toBe(true);
+    expect(OrderPayloadSchema.safeParse(minimiseBySchema(ParkedOrderSchema, raw)).success).toBe(true);
+    // The topics park orders by it.
+    expect(TOPICS["orders/paid"].parkedSchema).toBe(ParkedOrderSchema);
+    expect(TOPICS["orders/cancelled"].parkedSchema).toBe(ParkedOrderSchema);
   });
 
   it("stores a parked delivery sealed", async () => {

@@ -6,7 +6,7 @@
 // SendGrid's signed event webhook suppressing the address, and the sweeper queueing again what
 // a lost message left behind.
 import { env, runInDurableObject } from "cloudflare:test";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decryptText, keyring, recipientContext } from "../../core/crypto";
 import type { LedgerEvent } from "../../core/ledger-events";
 import { renderNotification } from "../../core/notification-templates";
@@ -19,13 +19,17 @@ import { connectReporting } from "../../postgres/client";
 import { withNotificationsQueued } from "../../queues/notification-producer";
 import { redriveStuckNotifications, QUEUED_STALE_MS } from "../../queues/notification-redrive";
 import { handleNotifications } from "../../queues/notifications";
-import { call, eventually, install, json, merchantApi } from "../helpers/app";
+import { call, eventually as eventuallyWithin, install, json, merchantApi } from "../helpers/app";
 import { clearProviderFaults, freshConfig, injectProviderFault, standinRequests, type StandinRequest } from "../helpers/provider-standins";
 import { uniqueShop, webhookRequest } from "../helpers/shopify";
 import type { KlaviyoConfig, SendgridConfig, TwilioConfig } from "../../workers/providers/types";
 
 const sql = connectReporting(env);
+/** The whole pipeline (webhook, outbox, two queues, a provider, the projection) on a loaded machine. */
+const PIPELINE_MS = 45_000;
+const eventually = <T>(read: () => Promise<T>, check: (value: T) => boolean) => eventuallyWithin(read, check, PIPELINE_MS);
 afterAll(() => sql.end({ timeout: 1 }));
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let nextId = 8_700_000_000;
 const newId = () => String(++nextId);

@@ -25,7 +25,11 @@ const route = createRoute({
   description:
     "Turn on the Signed Event Webhook in SendGrid's Mail Settings, point it here with `?shop=`, and save its verification key as " +
     "`event_webhook_public_key` of the shop's SendGrid integration. Events for mail LoyalNest did not send are ignored.",
-  request: { query: z.object({ shop: z.string() }), body: { content: { "application/json": { schema: z.array(z.object({}).passthrough()) } }, required: true } },
+  request: {
+    query: z.object({ shop: z.string() }),
+    headers: z.object({ "x-twilio-email-event-webhook-signature": z.string().optional(), "x-twilio-email-event-webhook-timestamp": z.string().optional() }),
+    body: { content: { "application/json": { schema: z.array(z.object({}).passthrough()) } }, required: true },
+  },
   responses: {
     200: { description: "Handled", content: { "application/json": { schema: okEnvelope({ recorded: z.number().int(), ignored: z.number().int() }) } } },
     ...errorResponses(400, 401, 413),

@@ -102,7 +102,7 @@ webhooks.post(route.path, async (c) => {
         topic,
         deliveryId: delivery.id,
         // Only what the topic's processor reads, sealed (d1/inbox.ts).
-        body: await sealInboxBody(c.env, shop, JSON.stringify(minimiseBySchema(TOPICS[topic].schema, body))),
+        body: await sealInboxBody(c.env, shop, JSON.stringify(minimiseBySchema(TOPICS[topic].parkedSchema ?? TOPICS[topic].schema, body))),
         orderGid: outcome.orderGid,
         triggeredAt,
         parkedBecause,
