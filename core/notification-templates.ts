@@ -149,7 +149,7 @@ export const DEFAULT_TEMPLATES: Record<NotificationType, Record<StoreLanguage, T
     fr: {
       subject: "Votre récompense chez {{shop_name}} : {{reward_title}}",
       body: `${HI.fr}\n\nVotre récompense est prête : {{reward_title}}.{{#discount_code}}\n\nVotre code : {{discount_code}}{{#expires_at}} (à utiliser avant le {{expires_at}}){{/expires_at}}{{/discount_code}}\n\nIl vous reste ${BALANCE}.\n\nBon shopping !\n{{shop_name}}`,
-      sms: "{{shop_name}} : votre récompense {{reward_title}} est prête.{{#discount_code}} Code : {{discount_code}}{{/discount_code}}",
+      sms: "{{shop_name}} : votre récompense {{reward_title}} vous attend.{{#discount_code}} Code : {{discount_code}}{{/discount_code}}",
     },
     de: {
       subject: "Ihre Prämie von {{shop_name}}: {{reward_title}}",
@@ -372,7 +372,9 @@ export function renderNotification(input: RenderInput): RenderedEmail | Rendered
 export function renderNotification(input: RenderInput): RenderedEmail | RenderedText {
   const template = input.template ?? DEFAULT_TEMPLATES[input.type][input.language];
   const values = formattedValues(input);
-  if (input.channel !== "email") return { text: tidy(renderText(parse(template.sms, "sms"), values)) };
+  // French groups digits with a narrow no-break space, which GSM-7 lacks: one would make the
+  // whole text UCS-2 (70 characters a part instead of 160).
+  if (input.channel !== "email") return { text: tidy(renderText(parse(template.sms, "sms"), values).replace(/[\u00a0\u2009\u202f]/g, " ")) };
   const subject = renderText(parse(template.subject, "subject"), values).replace(/\s+/g, " ").trim();
   const body = parse(template.body, "body");
   return {
