@@ -591,21 +591,25 @@ export function smsSegments(text: string): { encoding: "GSM-7" | "UCS-2"; units:
 
 // ---------------------------------------------------------------- samples
 
-/** Values a preview fills in where the merchant gives none. */
-export function sampleVars(shopName: string, shopDomain: string, now: Date = new Date()): NotificationVars {
+const SAMPLE_WORDS: Record<StoreLanguage, Pick<NotificationVars, "reward_title" | "tier_name" | "previous_tier_name" | "badge_name">> = {
+  en: { reward_title: "$10 off your next order", tier_name: "Gold", previous_tier_name: "Silver", badge_name: "First order" },
+  es: { reward_title: "10 $ de descuento en tu próximo pedido", tier_name: "Oro", previous_tier_name: "Plata", badge_name: "Primer pedido" },
+  fr: { reward_title: "10 $ de réduction sur votre prochaine commande", tier_name: "Or", previous_tier_name: "Argent", badge_name: "Première commande" },
+  de: { reward_title: "10 $ Rabatt auf Ihre nächste Bestellung", tier_name: "Gold", previous_tier_name: "Silber", badge_name: "Erste Bestellung" },
+};
+
+/** Values a preview fills in where the merchant gives none, in `language`. */
+export function sampleVars(shopName: string, shopDomain: string, language: StoreLanguage = "en", now: Date = new Date()): NotificationVars {
   return {
     shop_name: shopName,
     points_balance: 1250,
     first_name: "Alex",
     points: 150,
-    reward_title: "$10 off your next order",
     discount_code: "LOYAL-7QX2M",
-    tier_name: "Gold",
-    previous_tier_name: "Silver",
     expiring_points: 300,
     expires_at: new Date(now.getTime() + 14 * 86_400_000).toISOString().slice(0, 10),
     referral_friend_name: "Sam",
-    badge_name: "First order",
     widget_url: `https://${shopDomain}/#loyalnest`,
+    ...SAMPLE_WORDS[language],
   };
 }

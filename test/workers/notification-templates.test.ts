@@ -25,7 +25,7 @@ import { DEFAULT_PROGRAM } from "../../core/program";
 import { STORE_LANGUAGES } from "../../core/store-settings";
 
 const NOW = new Date("2026-12-01T10:00:00Z");
-const VARS: NotificationVars = { ...sampleVars("Maple & Co", "maple.myshopify.com", NOW), expires_at: "2026-12-31" };
+const VARS: NotificationVars = { ...sampleVars("Maple & Co", "maple.myshopify.com", "en", NOW), expires_at: "2026-12-31" };
 
 function refusal(run: () => unknown): TemplateError {
   try {

@@ -165,7 +165,7 @@ describe("POST /v1/api/notifications/preview", () => {
     const { status, body } = await preview(shop, { type: "reward_issued", language: "fr", channel: "email" });
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ type: "reward_issued", language: "fr", channel: "email", language_offered: false, sms: null });
-    expect(body.rendered.subject).toBe("Votre récompense chez Maison Bleue : $10 off your next order");
+    expect(body.rendered.subject).toBe("Votre récompense chez Maison Bleue : 10 $ de réduction sur votre prochaine commande");
     expect(body.rendered.text).toContain("Votre code : LOYAL-7QX2M (à utiliser avant le ");
     expect(body.rendered.html).toContain('<html lang="fr">');
   });
