@@ -149,7 +149,7 @@ export const DEFAULT_TEMPLATES: Record<NotificationType, Record<StoreLanguage, T
     fr: {
       subject: "Votre récompense chez {{shop_name}} : {{reward_title}}",
       body: `${HI.fr}\n\nVotre récompense est prête : {{reward_title}}.{{#discount_code}}\n\nVotre code : {{discount_code}}{{#expires_at}} (à utiliser avant le {{expires_at}}){{/expires_at}}{{/discount_code}}\n\nIl vous reste ${BALANCE}.\n\nBon shopping !\n{{shop_name}}`,
-      sms: "{{shop_name}} : votre récompense {{reward_title}} est prête.{{#discount_code}} Code : {{discount_code}}{{/discount_code}}",
+      sms: "{{shop_name}} : votre récompense {{reward_title}} vous attend.{{#discount_code}} Code : {{discount_code}}{{/discount_code}}",
     },
     de: {
       subject: "Ihre Prämie von {{shop_name}}: {{reward_title}}",
@@ -372,7 +372,9 @@ export function renderNotification(input: RenderInput): RenderedEmail | Rendered
 export function renderNotification(input: RenderInput): RenderedEmail | RenderedText {
   const template = input.template ?? DEFAULT_TEMPLATES[input.type][input.language];
   const values = formattedValues(input);
-  if (input.channel !== "email") return { text: tidy(renderText(parse(template.sms, "sms"), values)) };
+  // French groups digits with a narrow no-break space, which GSM-7 lacks: one would make the
+  // whole text UCS-2 (70 characters a part instead of 160).
+  if (input.channel !== "email") return { text: tidy(renderText(parse(template.sms, "sms"), values).replace(/[\u00a0\u2009\u202f]/g, " ")) };
   const subject = renderText(parse(template.subject, "subject"), values).replace(/\s+/g, " ").trim();
   const body = parse(template.body, "body");
   return {
@@ -589,21 +591,25 @@ export function smsSegments(text: string): { encoding: "GSM-7" | "UCS-2"; units:
 
 // ---------------------------------------------------------------- samples
 
-/** Values a preview fills in where the merchant gives none. */
-export function sampleVars(shopName: string, shopDomain: string, now: Date = new Date()): NotificationVars {
+const SAMPLE_WORDS: Record<StoreLanguage, Pick<NotificationVars, "reward_title" | "tier_name" | "previous_tier_name" | "badge_name">> = {
+  en: { reward_title: "$10 off your next order", tier_name: "Gold", previous_tier_name: "Silver", badge_name: "First order" },
+  es: { reward_title: "10 $ de descuento en tu próximo pedido", tier_name: "Oro", previous_tier_name: "Plata", badge_name: "Primer pedido" },
+  fr: { reward_title: "10 $ de réduction sur votre prochaine commande", tier_name: "Or", previous_tier_name: "Argent", badge_name: "Première commande" },
+  de: { reward_title: "10 $ Rabatt auf Ihre nächste Bestellung", tier_name: "Gold", previous_tier_name: "Silber", badge_name: "Erste Bestellung" },
+};
+
+/** Values a preview fills in where the merchant gives none, in `language`. */
+export function sampleVars(shopName: string, shopDomain: string, language: StoreLanguage = "en", now: Date = new Date()): NotificationVars {
   return {
     shop_name: shopName,
     points_balance: 1250,
     first_name: "Alex",
     points: 150,
-    reward_title: "$10 off your next order",
     discount_code: "LOYAL-7QX2M",
-    tier_name: "Gold",
-    previous_tier_name: "Silver",
     expiring_points: 300,
     expires_at: new Date(now.getTime() + 14 * 86_400_000).toISOString().slice(0, 10),
     referral_friend_name: "Sam",
-    badge_name: "First order",
     widget_url: `https://${shopDomain}/#loyalnest`,
+    ...SAMPLE_WORDS[language],
   };
 }

@@ -246,7 +246,7 @@ export function registerNotificationRoutes(merchant: OpenAPIHono<App>): void {
         refused(error);
       }
       const shopName = settings.settings.store_name ?? shop.replace(/\.myshopify\.com$/, "");
-      const vars = { ...sampleVars(shopName, shop), ...stripUndefined(input.vars ?? {}) };
+      const vars = { ...sampleVars(shopName, shop, input.language), ...stripUndefined(input.vars ?? {}) };
       const rendered = renderNotification({ type, channel: input.channel, language: input.language, vars, template, currency: program.currency });
       return c.json(
         ok({
