@@ -4,7 +4,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import { d1 } from "./client";
 import { merchantNotices } from "./schema";
 
-export const NOTICE_KINDS = ["plan_usage_warning", "plan_limit_reached", "plan_changed", "gdpr_bundle_ready", "gdpr_request_done", "integration_failing"] as const;
+export const NOTICE_KINDS = ["plan_usage_warning", "plan_limit_reached", "plan_changed", "gdpr_bundle_ready", "gdpr_request_done", "integration_failing", "notifications_failing"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export interface MerchantNotice {

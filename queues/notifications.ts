@@ -13,6 +13,7 @@
 // PostHog keeps one event per uuid; SendGrid and Twilio have no idempotency key to offer.
 import { notifyRetryDelaySeconds, NOTIFY_TRIES, type NotificationsMessage } from "../core/notifications";
 import { customerAccount } from "../durable-objects/stubs";
+import { notifyMerchant } from "../d1/merchant-notices";
 import type { NotificationClaim } from "../durable-objects/customer-account-types";
 import { ProviderError } from "../workers/providers/types";
 import { deliver } from "./notification-delivery";
@@ -63,7 +64,10 @@ async function notifyOnce(env: Env, message: NotifyMessage): Promise<void> {
     const retryable = failure ? failure.kind === "retryable" : true;
     const final = !retryable || claim.tries >= NOTIFY_TRIES;
     await settle(env, n, claim, { status: final ? "failed" : "retrying", provider: failure?.provider ?? "loyalnest", providerMessageId: null, error: reason, language: null, recipient: null });
-    if (final) return deadLetter(env, message, claim.tries, reason);
+    if (final) {
+      await tellMerchant(env, n, failure, reason);
+      return deadLetter(env, message, claim.tries, reason);
+    }
     return message.retry({ delaySeconds: notifyRetryDelaySeconds(claim.tries, failure?.retryAfterSeconds ?? null) });
   }
   const recorded = await settle(env, n, claim, { status: "sent", ...outcome });
@@ -104,6 +108,25 @@ async function settle(
 function retryOrDeadLetter(env: Env, message: NotifyMessage, tries: number, reason: string, retryAfterSeconds: number | null): Promise<void> | void {
   if (tries >= NOTIFY_TRIES) return deadLetter(env, message, tries, reason);
   message.retry({ delaySeconds: notifyRetryDelaySeconds(tries, retryAfterSeconds) });
+}
+
+/**
+ * The merchant hears that their customers' messages fail, once per provider and day (a refused
+ * recipient is the customer's address, not the merchant's setup: not told).
+ */
+async function tellMerchant(env: Env, n: NotifyMessage["body"], failure: ProviderError | null, reason: string): Promise<void> {
+  if (failure && /recipient/.test(failure.code)) return;
+  const provider = failure?.provider ?? "loyalnest";
+  const day = new Date().toISOString().slice(0, 10);
+  try {
+    await notifyMerchant(env, n.shop, {
+      kind: "notifications_failing",
+      dedupeKey: `notifications_failing:${provider}:${day}`,
+      details: { provider, channel: n.channel, type: n.type, code: failure?.code ?? "internal", reason: reason.slice(0, 200) },
+    });
+  } catch (error) {
+    log.warn("notifications: could not tell the merchant of a failing provider", String(error));
+  }
 }
 
 /** To the dead-letter queue with the reason (queues/dead-letters.ts parks it there for an operator). */

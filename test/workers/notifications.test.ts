@@ -241,6 +241,9 @@ describe("the notifications consumer", () => {
     );
     expect(row).toMatchObject({ status: "failed", tries: 3, provider: "sendgrid" });
     expect(row!.error).toMatch(/http_503/);
+    // The merchant is told, once a day per provider.
+    const notices = (await json(await merchantApi(shop, "GET", "/notices"))).notices as { kind: string; details: Record<string, unknown> }[];
+    expect(notices.filter((x) => x.kind === "notifications_failing")).toEqual([expect.objectContaining({ details: expect.objectContaining({ provider: "sendgrid", code: "http_503" }) })]);
   });
 
   it("a refused recipient is not retried: the dead-letter queue at once", async () => {
