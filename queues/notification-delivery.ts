@@ -31,7 +31,15 @@ export async function deliver(env: Env, n: Notify, claim: Claimed): Promise<Deli
     case "email": {
       const sendgrid = integrations.sendgrid ?? notConfigured("sendgrid");
       const content = await notificationContent(env, n, claim, "email");
-      const sent = await sendEmail(env, sendgrid, { to: contact.email!, subject: content.subject, html: content.html, text: content.text, category: n.type, reference });
+      const sent = await sendEmail(env, sendgrid, {
+        to: contact.email!,
+        subject: content.subject,
+        html: content.html,
+        text: content.text,
+        category: n.type,
+        reference,
+        language: content.language,
+      });
       return { provider: "sendgrid", providerMessageId: sent.provider_message_id, error: null, language: content.language, recipient: contact.email };
     }
     case "sms":
@@ -47,7 +55,7 @@ export async function deliver(env: Env, n: Notify, claim: Claimed): Promise<Deli
         const sent = await sendPostscript(env, integrations.postscript, message);
         return { provider: "postscript", providerMessageId: sent.provider_message_id, error: null, language: content.language, recipient: contact.phone };
       }
-      return notConfigured(n.channel === "sms" ? "twilio" : "twilio");
+      return notConfigured("twilio");
     }
     case "klaviyo": {
       const klaviyo = integrations.klaviyo ?? notConfigured("klaviyo");

@@ -32,7 +32,9 @@ export const DEV_CREDENTIALS = {
 };
 
 const SENDGRID_SCOPES = ["mail.send", "scopes.read", "user.profile.read"];
-const FAULT_MODES = ["status", "throttle", "hang", "stall", "reset", "reject_recipient"];
+const FAULT_MODES = ["status", "throttle", "hang", "stall", "reset", "reject_recipient", "opted_out"];
+// Faults judged after auth and shape checks, on the request's recipients.
+const RECIPIENT_MODES = ["reject_recipient", "opted_out"];
 const DEFAULT_HOLD_MS = 30_000;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
@@ -82,7 +84,7 @@ export async function startProviderStandins({ port = 8789, host = "127.0.0.1", c
         fault.provider === request.provider &&
         (fault.key === null || fault.key === request.principal) &&
         (fault.operation === null || fault.operation === request.operation) &&
-        (phase === "before" ? fault.mode !== "reject_recipient" : fault.mode === "reject_recipient" && request.recipients.includes(fault.recipient)),
+        (phase === "before" ? !RECIPIENT_MODES.includes(fault.mode) : RECIPIENT_MODES.includes(fault.mode) && request.recipients.includes(fault.recipient)),
     );
     if (index === -1) return null;
     const fault = faults[index];
@@ -108,7 +110,7 @@ export async function startProviderStandins({ port = 8789, host = "127.0.0.1", c
     const rejected = takeFault(request, "after");
     if (rejected) {
       request.fault = rejected.mode;
-      return recipientRefusal(request.provider, rejected.recipient);
+      return rejected.mode === "opted_out" ? optedOutRefusal(rejected.recipient) : recipientRefusal(request.provider, rejected.recipient);
     }
     return accept(request);
   }
@@ -234,7 +236,8 @@ export async function startProviderStandins({ port = 8789, host = "127.0.0.1", c
     if (mode === "status" && (!Number.isInteger(status) || status < 400 || status > 599)) return "status must be 400..599";
     if (mode === "throttle" && typeof retryAfter !== "string") return "retryAfter must be a string (seconds or an HTTP date)";
     if ((mode === "hang" || mode === "stall") && (!Number.isInteger(holdMs) || holdMs < 0)) return "holdMs must be a whole number of milliseconds";
-    if (mode === "reject_recipient" && (typeof recipient !== "string" || recipient === "")) return "recipient must be the email or phone number to refuse";
+    if (RECIPIENT_MODES.includes(mode) && (typeof recipient !== "string" || recipient === "")) return "recipient must be the email or phone number to refuse";
+    if (mode === "opted_out" && provider !== "twilio") return "opted_out is Twilio's (error 21610: the recipient replied STOP)";
     if (mode === "reject_recipient" && provider === "posthog") return "posthog has no recipients";
     return { provider, mode, key, operation, remaining: times === 0 ? Number.POSITIVE_INFINITY : times, status, retryAfter, holdMs, recipient };
   }
@@ -252,7 +255,8 @@ export async function startProviderStandins({ port = 8789, host = "127.0.0.1", c
    *   30000), `stall` (a 200 and the first byte of its body, then the same hold), `reset`
    *   (the connection is dropped at once), `reject_recipient` (`recipient`: this
    *   email or phone is refused with the provider's own permanent 400, after auth and shape
-   *   checks pass). A request meets the first matching fault queued.
+   *   checks pass), `opted_out` (Twilio only: `recipient` replied STOP, error 21610). A request
+   *   meets the first matching fault queued.
    * - `DELETE /__standins/faults?provider=&key=`: clears matching faults.
    * - `POST /__standins/credentials` with `{ provider, ...credential }`: accepted from now on.
    * - `POST /__standins/reset?provider=&key=`: clears matching faults and recorded requests
@@ -555,6 +559,11 @@ function errorBody(provider, status, message, detail) {
   if (status === 401) return { type: "authentication_error", code: "invalid_api_key", detail: "Project API key invalid. You can find your project API key in PostHog project settings.", attr: null };
   if (status === 429) return { type: "rate_limited", code: "rate_limited", detail: message ?? "Rate limit exceeded", attr: null };
   return { type: status >= 500 ? "server_error" : "validation_error", code: status >= 500 ? "server_error" : "invalid_payload", detail: text, attr: detail ?? null };
+}
+
+/** Twilio's refusal of a number that replied STOP to the sender. */
+function optedOutRefusal(recipient) {
+  return { status: 400, body: errorBody("twilio", 400, `Attempt to send to unsubscribed recipient ${recipient}`, 21610) };
 }
 
 /** The provider's permanent refusal of one recipient, as it words it. */

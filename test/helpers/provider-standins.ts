@@ -29,7 +29,7 @@ export interface StandinRequest {
 export interface StandinFault {
   provider: Provider;
   /** stall: a 200 and the first byte of the body, then nothing until holdMs. */
-  mode: "status" | "throttle" | "hang" | "stall" | "reset" | "reject_recipient";
+  mode: "status" | "throttle" | "hang" | "stall" | "reset" | "reject_recipient" | "opted_out";
   /** Only requests with this credential (key, or Twilio's account SID); default any. */
   key?: string;
   operation?: "send" | "check";
@@ -41,7 +41,7 @@ export interface StandinFault {
   retryAfter?: string;
   /** mode hang, stall: how long the connection is held before it is dropped (default 30 s). */
   holdMs?: number;
-  /** mode reject_recipient: this email or phone is refused permanently. */
+  /** mode reject_recipient: this email or phone is refused permanently; opted_out (Twilio): this number replied STOP. */
   recipient?: string;
 }
 

@@ -142,6 +142,7 @@ describe("a paid order's points, told to the customer", () => {
       vars: { shop_name: shop.replace(/\.myshopify\.com$/, ""), points_balance: 250, points: 250, first_name: "Zoé", widget_url: `https://${shop}/apps/loyalnest/rewards` },
     });
     expect((sent[0]!.body as { subject: string }).subject).toBe(expected.subject);
+    expect((sent[0]!.body as { custom_args: Record<string, string> }).custom_args).toMatchObject({ loyalnest_type: "points_earned", loyalnest_language: "fr" });
     // Nothing more arrives for it (a resend of the ledger event would be deduplicated by the claim).
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(byReference(await standinRequests("sendgrid", sendgrid.api_key, "send"), ref)).toHaveLength(1);
@@ -307,7 +308,7 @@ describe("the notifications consumer", () => {
 });
 
 describe("who cannot be reached is skipped, with the reason", () => {
-  it("SMS needs a phone and the customer's SMS consent", async () => {
+  it("SMS needs a phone and the customer's SMS consent; STOP at Twilio ends the consent", async () => {
     const shop = uniqueShop("notify-sms");
     await install(shop);
     const twilio: TwilioConfig = await freshConfig("twilio");
@@ -331,6 +332,23 @@ describe("who cannot be reached is skipped, with the reason", () => {
     const texts = await standinRequests("twilio", twilio.account_sid, "send");
     expect(texts).toHaveLength(1);
     expect(texts[0]!.recipients).toEqual(["+14155550101"]);
+
+    // The customer replies STOP: Twilio refuses the next text (21610). Recorded unsubscribed, not
+    // failed (no dead letter), and their SMS consent ends: the one after is skipped.
+    await injectProviderFault({ provider: "twilio", mode: "opted_out", recipient: "+14155550101", key: twilio.account_sid });
+    const stop = queued(notify(shop, consenting, `test:${crypto.randomUUID()}`, "sms"), 1);
+    await consume(stop.message);
+    expect(stop.done).toEqual({ ack: 1, retry: [] });
+    const after = queued(notify(shop, consenting, `test:${crypto.randomUUID()}`, "sms"), 1);
+    await consume(after.message);
+    expect(after.done).toEqual({ ack: 1, retry: [] });
+    const statuses = await eventually(
+      async () => (await emailEvents(shop, consenting)).filter((r) => r.event_key.startsWith("test:")).map((r) => [r.status, r.error]),
+      (r) => r.length === 2,
+    );
+    expect(statuses).toContainEqual(["unsubscribed", expect.stringMatching(/recipient_unsubscribed/)]);
+    expect(statuses).toContainEqual(["skipped", "no_sms_consent"]);
+    expect(await standinRequests("twilio", twilio.account_sid, "send")).toHaveLength(2);
   });
 });
 

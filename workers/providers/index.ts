@@ -21,6 +21,8 @@ export interface EmailMessage {
   /** SendGrid categories / custom_args: our notification type and idempotency key, for its event webhook. */
   category: string;
   reference: string;
+  /** The language it is written in (a custom arg, so the merchant's SendGrid stats can split by it). */
+  language?: string | null;
 }
 
 export interface TextMessage {

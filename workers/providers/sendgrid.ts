@@ -22,7 +22,11 @@ export function mailSendBody(config: SendgridConfig, message: EmailMessage): Rec
     ],
     categories: [message.category],
     // Echoed on every event webhook row: what lets a bounce find its notification.
-    custom_args: { loyalnest_reference: message.reference, loyalnest_type: message.category },
+    custom_args: {
+      loyalnest_reference: message.reference,
+      loyalnest_type: message.category,
+      ...(message.language ? { loyalnest_language: message.language } : {}),
+    },
   };
 }
 
