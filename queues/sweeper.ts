@@ -5,8 +5,10 @@
 // holds only the campaigns running at publish time) or where tiers or campaigns changed (a
 // repeat of the publish their write asked for, should that send have been lost), and asks
 // for the release of awards held past a plan's grace wherever the shop may award again (a new
-// month began, the plan changed; a repeat is harmless, the release job checks again). Cron does not fire under `wrangler dev`: the dev script calls
-// /cdn-cgi/local/scheduled on a timer.
+// month began, the plan changed; a repeat is harmless, the release job checks again), and asks
+// for a connectivity check of every enabled messaging integration a day after its last one (or
+// 10 minutes after an ask whose check never came). Cron does not fire under `wrangler dev`: the
+// dev script calls /cdn-cgi/local/scheduled on a timer.
 import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
 import { campaignsTouchedBetween } from "../d1/campaigns";
@@ -18,6 +20,7 @@ import { sendJobs } from "./jobs";
 import { shopsWithHeldAwards, shopUsage } from "../d1/plans";
 import { holdsAwards } from "../core/plans";
 import { reencryptBatch, type ReencryptResult } from "./reencrypt";
+import { claimIntegrationsDue } from "../d1/integrations";
 import { LOG_RETENTION_DAYS } from "../core/logs";
 import { log } from "../core/log";
 import { withReporting } from "../postgres/client";
@@ -25,6 +28,8 @@ import { purgeLogsBefore } from "../postgres/logs";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
+/** Integration checks asked per tick, at most (each is a job of up to 3 provider calls). */
+const INTEGRATION_CHECKS_PER_TICK = 100;
 /** Log rows deleted per table and tick, at most (see purgeLogsBefore). */
 export const LOG_PURGE_BATCH = 5_000;
 /** The cron runs every minute: each tick covers (scheduledTime − 60 s, scheduledTime]. */
@@ -44,6 +49,8 @@ export interface SweepResult {
   gdprRequests: number;
   /** Log rows past LOG_RETENTION_DAYS deleted this tick; null when Postgres was unreachable. */
   logsPurged: { audit: number; api: number } | null;
+  /** Messaging integrations whose connectivity check this tick asked for (daily, or a lost ask). */
+  integrationChecks: number;
 }
 
 /** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
@@ -74,7 +81,14 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const releases = await requestReleases(env, now);
   const gdprRequests = await redriveGdprRequests(env, now);
   const logsPurged = await purgeExpiredLogs(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged };
+  const integrationChecks = await requestIntegrationChecks(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, integrationChecks };
+}
+
+async function requestIntegrationChecks(env: Env, now: number): Promise<number> {
+  const due = await claimIntegrationsDue(env, INTEGRATION_CHECKS_PER_TICK, now);
+  await sendJobs(env, due.map((d) => ({ type: "check_integration" as const, ...d })));
+  return due.length;
 }
 
 /** Shops holding awards whose state this month lets them award again (the month rolled, the plan changed). */
