@@ -23,6 +23,7 @@ function workersProject(name: string, include: string[], pgUrl?: string) {
             ...TEST_SECRETS,
             ENVIRONMENT: "test",
             SHOPIFY_ADMIN_ORIGIN: inject<string>("shopifyOrigin"),
+            PROVIDERS_ORIGIN: inject<string>("providersOrigin"),
             TEST_MIGRATIONS: await readD1Migrations(root("./d1/migrations")),
             UNREACHABLE_PG_URL,
           },

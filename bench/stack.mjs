@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireDevVars } from "../scripts/dev-vars.mjs";
 import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
+import { startProviderStandins } from "../scripts/provider-standins.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -97,6 +98,7 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
   const buildDir = join(runDir, "build");
   let child = null;
   let emulator = null;
+  let standins = null;
   const lines = [];
   const removeDir = () => {
     if (!keep) rmSync(runDir, { recursive: true, force: true });
@@ -123,6 +125,8 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
     child = null;
     await emulator?.close();
     emulator = null;
+    await standins?.close();
+    standins = null;
     removeDir();
   };
 
@@ -150,12 +154,14 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
       accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
     });
     log(`Shopify emulator on ${emulator.url}`);
+    standins = await startProviderStandins({ port: 0 });
+    log(`provider stand-ins on ${standins.url}`);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     // As scripts/dev.mjs passes them: the emulator's actual URL, and development (production
-    // ignores SHOPIFY_ADMIN_ORIGIN).
-    const shopifyVars = ["--var", `SHOPIFY_ADMIN_ORIGIN:${emulator.url}`, "--var", "ENVIRONMENT:development"];
+    // ignores SHOPIFY_ADMIN_ORIGIN and PROVIDERS_ORIGIN).
+    const shopifyVars = ["--var", `SHOPIFY_ADMIN_ORIGIN:${emulator.url}`, "--var", `PROVIDERS_ORIGIN:${standins.url}`, "--var", "ENVIRONMENT:development"];
     child = spawn(
       process.execPath,
       // -c: with a script path, wrangler would otherwise look for its config beside the script.

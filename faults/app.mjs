@@ -9,6 +9,7 @@ import { startPrivateCluster } from "../scripts/postgres.mjs";
 import { readDevVars } from "../scripts/dev-vars.mjs";
 import { d1Execute } from "../scripts/d1-query.mjs";
 import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
+import { startProviderStandins } from "../scripts/provider-standins.mjs";
 
 export { DEMO_SHOP, readDevVars };
 
@@ -16,6 +17,7 @@ export async function createApp({ persistTo, database, verbose }) {
   const cluster = await startPrivateCluster("faults");
   const vars = readDevVars();
   let emulator;
+  let standins;
   let stack;
   try {
     emulator = await startShopifyEmulator({
@@ -24,20 +26,23 @@ export async function createApp({ persistTo, database, verbose }) {
       apiSecret: vars.SHOPIFY_API_SECRET,
       accessTokens: { [DEMO_ACCESS_TOKEN]: DEMO_SHOP },
     });
+    // Like Shopify, the providers outlive our crashes: one set of stand-ins for the whole run.
+    standins = await startProviderStandins({ port: 0 });
     await dropDatabase(cluster.databaseUrl("postgres"), database);
     const port = await freePort();
-    const start = () => startDevStack({ port, persistTo, quiet: !verbose, database, postgres: cluster, emulator });
+    const start = () => startDevStack({ port, persistTo, quiet: !verbose, database, postgres: cluster, emulator, standins });
     stack = await start();
-    return appOn({ port, start, stack, cluster, database, persistTo, emulator });
+    return appOn({ port, start, stack, cluster, database, persistTo, emulator, standins });
   } catch (error) {
     await stack?.stop();
     await emulator?.close();
+    await standins?.close();
     await cluster.destroy();
     throw error;
   }
 }
 
-function appOn({ port, start, stack, cluster, database, persistTo, emulator }) {
+function appOn({ port, start, stack, cluster, database, persistTo, emulator, standins }) {
   const url = `http://127.0.0.1:${port}`;
   const sql = postgres(cluster.databaseUrl(database), { max: 4, onnotice: () => {}, connect_timeout: 3 });
 
@@ -47,6 +52,8 @@ function appOn({ port, start, stack, cluster, database, persistTo, emulator }) {
     sql,
     /** The Shopify emulator: `url` for its control endpoints, `requests` (in-process) as it answered them. */
     emulator,
+    /** The provider stand-ins: `url` for their control endpoints, `requests()` (in-process) as they answered them. */
+    standins,
     stopPostgres: cluster.stop,
     ensurePostgres: cluster.ensure,
     /** Stops the cluster of this run and removes its data. */
@@ -62,11 +69,12 @@ function appOn({ port, start, stack, cluster, database, persistTo, emulator }) {
       await response.text();
       return response.ok;
     },
-    /** Stops wrangler dev and the emulator; Postgres stays up for the checks after. */
+    /** Stops wrangler dev, the emulator and the stand-ins; Postgres stays up for the checks after. */
     async stop() {
       await sql.end({ timeout: 2 }).catch(() => {});
       await stack.stop();
       await emulator.close();
+      await standins.close();
     },
     /** D1 read through wrangler, on the persisted state: only once the stack is stopped. */
     d1Query: (command) => d1Execute(persistTo, command),

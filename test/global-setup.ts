@@ -5,12 +5,15 @@ import { prepareDatabase } from "../scripts/postgres.mjs";
 import postgres from "postgres";
 // @ts-expect-error plain ESM script without type declarations
 import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
+// @ts-expect-error plain ESM script without type declarations
+import { startProviderStandins } from "../scripts/provider-standins.mjs";
 import { TEST_SECRETS } from "./helpers/secrets";
 
 declare module "vitest" {
   export interface ProvidedContext {
     pgUrl: string;
     shopifyOrigin: string;
+    providersOrigin: string;
   }
 }
 
@@ -23,5 +26,11 @@ export default async function setup(project: TestProject) {
   // The Shopify Admin API stand-in: token exchange and GraphQL, checked as Shopify would.
   const emulator = await startShopifyEmulator({ port: 0, apiKey: TEST_SECRETS.SHOPIFY_API_KEY, apiSecret: TEST_SECRETS.SHOPIFY_API_SECRET });
   project.provide("shopifyOrigin", emulator.url);
-  return async () => emulator.close();
+  // SendGrid, Twilio, Postscript, Klaviyo and PostHog on one origin, checked as each provider would.
+  const standins = await startProviderStandins({ port: 0 });
+  project.provide("providersOrigin", standins.url);
+  return async () => {
+    await emulator.close();
+    await standins.close();
+  };
 }
