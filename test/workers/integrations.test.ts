@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ciphertextKid, dataKeys, encryptText, integrationSecretContext, keyring } from "../../core/crypto";
 import { toBase64 } from "../../core/encoding";
 import { IntegrationInputSchemas, type IntegrationInput, type MessagingProvider } from "../../core/integrations";
-import { claimIntegrationsDue, integrationHealth, integrationsFor, integrationView, RECHECK_MS, saveIntegration, UNCHECKED_RETRY_MS } from "../../d1/integrations";
+import { claimIntegrationsDue, integrationHealth, integrationsFor, integrationView, RECHECK_MS, recordCheck, saveIntegration, UNCHECKED_RETRY_MS } from "../../d1/integrations";
 import { merchantNoticesFor } from "../../d1/merchant-notices";
 import { uninstallIfInstalledBefore } from "../../d1/shops";
 import { connectReporting } from "../../postgres/client";
@@ -240,6 +240,9 @@ describe("connectivity checks", () => {
 
     const second = await save(shop, "sendgrid", { from_email: "new@shop.example" });
     expect(await runIntegrationCheck(env, shop, "sendgrid", first.after.revision)).toBe("stale");
+    // A check that read the old revision and finishes after the save: its outcome is not stored.
+    const late = { ok: false, attempts: 1, error: { code: "http_401", message: "old key" }, checked_at: new Date().toISOString() };
+    expect(await recordCheck(env, shop, "sendgrid", first.after.revision, late)).toEqual({ recorded: false, failingSince: null });
     expect(await integrationView(env, shop, "sendgrid")).toMatchObject({ status: "unchecked", revision: second.after.revision, checked_at: null });
   });
 
