@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ciphertextKid, dataKeys, encryptText, integrationSecretContext, keyring } from "../../core/crypto";
 import { toBase64 } from "../../core/encoding";
 import { IntegrationInputSchemas, type IntegrationInput, type MessagingProvider } from "../../core/integrations";
-import { claimIntegrationsDue, integrationHealth, integrationsFor, integrationView, RECHECK_MS, recordCheck, saveIntegration, UNCHECKED_RETRY_MS } from "../../d1/integrations";
+import { claimIntegrationsDue, integrationHealth, integrationsFor, integrationView, integrationViews, RECHECK_MS, recordCheck, saveIntegration, UNCHECKED_RETRY_MS } from "../../d1/integrations";
 import { merchantNoticesFor } from "../../d1/merchant-notices";
 import { uninstallIfInstalledBefore } from "../../d1/shops";
 import { connectReporting } from "../../postgres/client";
@@ -258,6 +258,34 @@ describe("connectivity checks", () => {
     expect(result.explicitAcks).toEqual(["check-1"]);
     expect(result.retryMessages).toEqual([]);
     expect((await integrationView(env, shop, "klaviyo"))!.status).toBe("failing");
+  });
+});
+
+describe("check jobs in a batch", () => {
+  it("run side by side: two providers throttling their checks take the time of one", async () => {
+    const shop = await newShop("integrations-parallel");
+    const sendgrid = await freshConfig("sendgrid");
+    const klaviyo = await freshConfig("klaviyo");
+    const a = await save(shop, "sendgrid", { ...sendgrid });
+    const b = await save(shop, "klaviyo", { ...klaviyo });
+    // Each check meets two 429s asking for 2 s: at least 4 s of waiting per check.
+    await injectProviderFault({ provider: "sendgrid", key: sendgrid.api_key, operation: "check", mode: "throttle", retryAfter: "2", times: 2 });
+    await injectProviderFault({ provider: "klaviyo", key: klaviyo.private_api_key, operation: "check", mode: "throttle", retryAfter: "2", times: 2 });
+    const batch = createMessageBatch<JobMessage>("jobs", [
+      { id: "c-sendgrid", timestamp: new Date(), attempts: 1, body: { type: "check_integration", shop, provider: "sendgrid", revision: a.after.revision } },
+      { id: "c-klaviyo", timestamp: new Date(), attempts: 1, body: { type: "check_integration", shop, provider: "klaviyo", revision: b.after.revision } },
+    ]);
+    const ctx = createExecutionContext();
+    const started = Date.now();
+    await handleJobs(batch, env);
+    const elapsed = Date.now() - started;
+    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["c-klaviyo", "c-sendgrid"]);
+    expect(elapsed).toBeGreaterThanOrEqual(4_000);
+    expect(elapsed).toBeLessThan(7_500);
+    expect((await integrationViews(env, shop)).map((v) => [v.provider, v.status])).toEqual([
+      ["klaviyo", "ok"],
+      ["sendgrid", "ok"],
+    ]);
   });
 });
 
