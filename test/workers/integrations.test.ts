@@ -43,6 +43,7 @@ async function put(shop: string, provider: string, body: unknown, sub = OWNER) {
 }
 
 const SENDGRID = { api_key: "SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", from_email: "rewards@shop.example", from_name: "Shop Rewards" };
+const SENDGRID_SETTINGS = { from_email: SENDGRID.from_email, from_name: SENDGRID.from_name };
 const TWILIO = { account_sid: `AC${"ab".repeat(16)}`, auth_token: "cd".repeat(16), sms_from: "+15005550006", whatsapp_from: null };
 
 describe("PUT/GET/DELETE /v1/api/integrations", () => {
@@ -65,24 +66,28 @@ describe("PUT/GET/DELETE /v1/api/integrations", () => {
     expect(twilio.status, JSON.stringify(twilio.body)).toBe(200);
     expect(JSON.stringify(twilio.body)).not.toContain(TWILIO.auth_token);
 
+    expect((await merchantApi(shop, "PUT", "/integrations/reviews", { provider: "judgeme", secret: "jm-secret-0123456789" })).status).toBe(200);
     const listed = await json(await merchantApi(shop, "GET", "/integrations"));
     expect(listed.integrations.map((i: { provider: string; configured: boolean }) => [i.provider, i.configured])).toEqual([
       ["sendgrid", true],
       ["twilio", true],
       ["postscript", false],
       ["klaviyo", false],
-      ["reviews", false],
+      ["reviews", true],
       ["posthog", false],
     ]);
+    expect(listed.integrations.find((i: { provider: string }) => i.provider === "reviews").details).toEqual({ provider: "judgeme" });
+    expect(listed.integrations.find((i: { provider: string }) => i.provider === "sendgrid").details).toMatchObject({ settings: SENDGRID_SETTINGS, secrets_set: ["api_key"] });
     const text = JSON.stringify(listed);
     expect(text).not.toContain(SENDGRID.api_key);
     expect(text).not.toContain(TWILIO.auth_token);
+    expect(text).not.toContain("jm-secret-0123456789");
 
     const audits = await eventually(
       () => sql<{ action: string; before: any; after: any }[]>`SELECT action, before, after FROM audit_logs WHERE shop = ${shop} AND subject_type = 'integration' ORDER BY created_at`,
-      (rows) => rows.length >= 2,
+      (rows) => rows.length >= 3,
     );
-    expect(audits.map((a) => a.action)).toEqual(["integration.create", "integration.create"]);
+    expect(audits.filter((a) => a.action === "integration.create")).toHaveLength(2);
     expect(audits[0]!.after).toEqual({ enabled: true, settings: { from_email: "rewards@shop.example", from_name: "Shop Rewards" }, api_key: "[set]" });
     expect(JSON.stringify(audits)).not.toContain(TWILIO.auth_token);
   });
