@@ -99,7 +99,7 @@ describe("PUT/GET/DELETE /v1/api/integrations", () => {
     ["sendgrid", { ...SENDGRID, reply_to: "a@b.c" }, "unknown_field"],
     ["twilio", { ...TWILIO, sms_from: "555-0100" }, "invalid_sms_from"],
     ["twilio", { ...TWILIO, sms_from: null, whatsapp_from: null }, "invalid_sms_from"],
-    ["twilio", { ...TWILIO, whatsapp_from: "whatsapp:+14155238886" }, "invalid_whatsapp_from"],
+    ["twilio", { ...TWILIO, whatsapp_from: "whatsapp:0800 123" }, "invalid_whatsapp_from"],
     ["twilio", { ...TWILIO, account_sid: "AC123" }, "invalid_account_sid"],
     ["twilio", { ...TWILIO, auth_token: "x".repeat(32) }, "invalid_auth_token"],
     ["postscript", { api_key: "pk_public_key_not_private_0000" }, "invalid_api_key"],
@@ -145,7 +145,9 @@ describe("PUT/GET/DELETE /v1/api/integrations", () => {
 
     await put(shop, "twilio", TWILIO);
     const { auth_token: _token, ...withoutToken } = TWILIO;
-    expect((await put(shop, "twilio", { ...withoutToken, whatsapp_from: "+14155238886" })).status).toBe(200);
+    const prefixed = await put(shop, "twilio", { ...withoutToken, whatsapp_from: "whatsapp:+14155238886" });
+    expect(prefixed.status).toBe(200);
+    expect(prefixed.body.integration.settings.whatsapp_from).toBe("+14155238886");
     const moved = await put(shop, "twilio", { ...withoutToken, account_sid: `AC${"ef".repeat(16)}` });
     expect(moved.status).toBe(400);
     expect(moved.body.error).toMatchObject({ code: "secret_required" });
