@@ -28,7 +28,8 @@ export interface StandinRequest {
 
 export interface StandinFault {
   provider: Provider;
-  mode: "status" | "throttle" | "hang" | "reset" | "reject_recipient";
+  /** stall: a 200 and the first byte of the body, then nothing until holdMs. */
+  mode: "status" | "throttle" | "hang" | "stall" | "reset" | "reject_recipient";
   /** Only requests with this credential (key, or Twilio's account SID); default any. */
   key?: string;
   operation?: "send" | "check";
@@ -38,7 +39,7 @@ export interface StandinFault {
   status?: number;
   /** mode throttle: Retry-After, seconds or an HTTP date (default "1"). */
   retryAfter?: string;
-  /** mode hang: how long the connection is held before it is dropped (default 30 s). */
+  /** mode hang, stall: how long the connection is held before it is dropped (default 30 s). */
   holdMs?: number;
   /** mode reject_recipient: this email or phone is refused permanently. */
   recipient?: string;

@@ -254,6 +254,15 @@ describe("failures, classed for the queue", () => {
     expect(took).toBeLessThan(3_000);
   });
 
+  it("a provider that answers 200 and then stalls mid-body: retryable timeout too", async () => {
+    const config = await freshConfig("twilio");
+    await injectProviderFault({ provider: "twilio", key: config.account_sid, mode: "stall", holdMs: 5_000 });
+    const started = Date.now();
+    const error = await failure(sendTwilio(env, config, "sms", text(), { timeoutMs: 300 }));
+    expect(error).toMatchObject({ kind: "retryable", code: "timeout" });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
   it("a dropped connection: retryable network", async () => {
     const config = await freshConfig("twilio");
     await injectProviderFault({ provider: "twilio", key: config.account_sid, mode: "reset" });

@@ -54,38 +54,41 @@ export interface ProviderCall {
   timeoutMs?: number;
 }
 
+/** A provider's 2xx answer, its body read within the call's deadline. */
+export interface ProviderAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
 /**
- * One try. Answers the 2xx response (body unread); throws a ProviderError for everything else.
+ * One try, body included: a provider that sends its headers and then stalls is a timeout like
+ * one that never answers. Answers a 2xx; throws a ProviderError for everything else.
  */
-export async function callProvider(call: ProviderCall): Promise<Response> {
+export async function callProvider(call: ProviderCall): Promise<ProviderAnswer> {
   const timeoutMs = call.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const timedOut = (status: number | null = null) => new ProviderError(call.provider, "retryable", "timeout", `no answer within ${timeoutMs} ms`, status);
   let response: Response;
   try {
     response = await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal: controller.signal });
   } catch (error) {
     clearTimeout(timer);
-    if (controller.signal.aborted) {
-      throw new ProviderError(call.provider, "retryable", "timeout", `no answer within ${timeoutMs} ms`);
-    }
+    if (controller.signal.aborted) throw timedOut();
     throw new ProviderError(call.provider, "retryable", "network", clean(`network error: ${errorText(error)}`, call.secrets));
   }
-  if (response.ok) {
-    clearTimeout(timer);
-    return response;
-  }
-  // The error body is read under the same deadline: a provider that sends headers and then
-  // stalls is a timeout like any other.
-  let text = "";
+  let text: string;
   try {
     text = await response.text();
-  } catch {
-    if (controller.signal.aborted) throw new ProviderError(call.provider, "retryable", "timeout", `no answer within ${timeoutMs} ms`, response.status);
+  } catch (error) {
+    if (controller.signal.aborted) throw timedOut(response.status);
+    throw new ProviderError(call.provider, "retryable", "network", clean(`network error: ${errorText(error)}`, call.secrets), response.status);
   } finally {
     clearTimeout(timer);
   }
-  throw errorFor(call, response.status, response.headers.get("retry-after"), text);
+  if (!response.ok) throw errorFor(call, response.status, response.headers.get("retry-after"), text);
+  return { status: response.status, headers: response.headers, text };
 }
 
 export function isRetryableStatus(status: number): boolean {

@@ -30,7 +30,7 @@ export function eventBody(event: KlaviyoEvent): Record<string, unknown> {
 }
 
 export async function send(env: Env, config: KlaviyoConfig, event: KlaviyoEvent, options: CallOptions = {}): Promise<Sent> {
-  const response = await callProvider({
+  await callProvider({
     provider: "klaviyo",
     url: `${providerBase(env, ORIGIN)}/api/events`,
     method: "POST",
@@ -40,13 +40,12 @@ export async function send(env: Env, config: KlaviyoConfig, event: KlaviyoEvent,
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  await response.body?.cancel();
   // 202 with no body: Klaviyo dedupes on unique_id, which is ours already.
   return { provider_message_id: null };
 }
 
 export async function check(env: Env, config: KlaviyoConfig, options: CallOptions = {}): Promise<void> {
-  const response = await callProvider({
+  await callProvider({
     provider: "klaviyo",
     url: `${providerBase(env, ORIGIN)}/api/accounts`,
     method: "GET",
@@ -55,7 +54,6 @@ export async function check(env: Env, config: KlaviyoConfig, options: CallOption
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  await response.body?.cancel();
 }
 
 /** JSON:API errors: `{ errors: [{ status, code, title, detail, source: { pointer } }] }`. */

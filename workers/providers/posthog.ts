@@ -32,7 +32,7 @@ export function batchBody(config: PosthogConfig, events: PosthogEvent[]): Record
 
 export async function capture(env: Env, config: PosthogConfig, events: PosthogEvent[], options: CallOptions = {}): Promise<void> {
   if (events.length === 0) return;
-  const response = await callProvider({
+  await callProvider({
     provider: "posthog",
     url: `${origin(env, config)}/batch/`,
     method: "POST",
@@ -42,11 +42,10 @@ export async function capture(env: Env, config: PosthogConfig, events: PosthogEv
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  await response.body?.cancel();
 }
 
 export async function check(env: Env, config: PosthogConfig, options: CallOptions = {}): Promise<void> {
-  const response = await callProvider({
+  await callProvider({
     provider: "posthog",
     url: `${origin(env, config)}/flags/?v=2`,
     method: "POST",
@@ -56,7 +55,6 @@ export async function check(env: Env, config: PosthogConfig, options: CallOption
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  await response.body?.cancel();
 }
 
 /** `{ type, code, detail, attr }`. */

@@ -17,7 +17,7 @@ export function messageRequestBody(message: TextMessage): Record<string, unknown
 }
 
 export async function send(env: Env, config: PostscriptConfig, message: TextMessage, options: CallOptions = {}): Promise<Sent> {
-  const response = await callProvider({
+  const answer = await callProvider({
     provider: "postscript",
     url: `${providerBase(env, ORIGIN)}/api/v2/message_requests`,
     method: "POST",
@@ -27,12 +27,12 @@ export async function send(env: Env, config: PostscriptConfig, message: TextMess
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  const body = parseJson(await response.text());
+  const body = parseJson(answer.text);
   return { provider_message_id: isRecord(body) && typeof body.id === "string" ? body.id : null };
 }
 
 export async function check(env: Env, config: PostscriptConfig, options: CallOptions = {}): Promise<void> {
-  const response = await callProvider({
+  await callProvider({
     provider: "postscript",
     url: `${providerBase(env, ORIGIN)}/api/v2/me`,
     method: "GET",
@@ -41,7 +41,6 @@ export async function check(env: Env, config: PostscriptConfig, options: CallOpt
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  await response.body?.cancel();
 }
 
 /** `{ errors: [{ msg, type, ctx, log }] }`. */

@@ -27,7 +27,7 @@ export function mailSendBody(config: SendgridConfig, message: EmailMessage): Rec
 }
 
 export async function send(env: Env, config: SendgridConfig, message: EmailMessage, options: CallOptions = {}): Promise<Sent> {
-  const response = await callProvider({
+  const answer = await callProvider({
     provider: "sendgrid",
     url: `${providerBase(env, ORIGIN)}/v3/mail/send`,
     method: "POST",
@@ -37,12 +37,11 @@ export async function send(env: Env, config: SendgridConfig, message: EmailMessa
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  await response.body?.cancel();
-  return { provider_message_id: response.headers.get("x-message-id") };
+  return { provider_message_id: answer.headers.get("x-message-id") };
 }
 
 export async function check(env: Env, config: SendgridConfig, options: CallOptions = {}): Promise<void> {
-  const response = await callProvider({
+  const answer = await callProvider({
     provider: "sendgrid",
     url: `${providerBase(env, ORIGIN)}/v3/scopes`,
     method: "GET",
@@ -51,10 +50,10 @@ export async function check(env: Env, config: SendgridConfig, options: CallOptio
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  const body = parseJson(await response.text());
+  const body = parseJson(answer.text);
   const scopes = isRecord(body) && Array.isArray(body.scopes) ? body.scopes : [];
   if (!scopes.includes("mail.send")) {
-    throw new ProviderError("sendgrid", "permanent", "missing_scope", "the API key lacks the mail.send permission", response.status);
+    throw new ProviderError("sendgrid", "permanent", "missing_scope", "the API key lacks the mail.send permission", answer.status);
   }
 }
 

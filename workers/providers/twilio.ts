@@ -34,7 +34,8 @@ export function messageForm(config: TwilioConfig, channel: "sms" | "whatsapp", m
   if (channel === "whatsapp") {
     if (!config.whatsapp_from) throw new ProviderError("twilio", "permanent", "not_configured", "no WhatsApp sender is configured");
     form.set("To", `whatsapp:${message.to}`);
-    form.set("From", `whatsapp:${config.whatsapp_from}`);
+    // Stored as E.164; a sender saved with Twilio's prefix already is taken as it is.
+    form.set("From", `whatsapp:${config.whatsapp_from.replace(/^whatsapp:/, "")}`);
   } else {
     if (!config.sms_from) throw new ProviderError("twilio", "permanent", "not_configured", "no SMS sender is configured");
     form.set("To", message.to);
@@ -46,7 +47,7 @@ export function messageForm(config: TwilioConfig, channel: "sms" | "whatsapp", m
 
 export async function send(env: Env, config: TwilioConfig, channel: "sms" | "whatsapp", message: TextMessage, options: CallOptions = {}): Promise<Sent> {
   const form = messageForm(config, channel, message);
-  const response = await callProvider({
+  const answer = await callProvider({
     provider: "twilio",
     url: `${accountUrl(env, config)}/Messages.json`,
     method: "POST",
@@ -56,12 +57,12 @@ export async function send(env: Env, config: TwilioConfig, channel: "sms" | "wha
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  const body = parseJson(await response.text());
+  const body = parseJson(answer.text);
   return { provider_message_id: isRecord(body) && typeof body.sid === "string" ? body.sid : null };
 }
 
 export async function check(env: Env, config: TwilioConfig, options: CallOptions = {}): Promise<void> {
-  const response = await callProvider({
+  const answer = await callProvider({
     provider: "twilio",
     url: `${accountUrl(env, config)}.json`,
     method: "GET",
@@ -70,10 +71,10 @@ export async function check(env: Env, config: TwilioConfig, options: CallOptions
     parseError,
     timeoutMs: options.timeoutMs,
   });
-  const body = parseJson(await response.text());
+  const body = parseJson(answer.text);
   const status = isRecord(body) ? body.status : undefined;
   if (status !== "active") {
-    throw new ProviderError("twilio", "permanent", "account_inactive", `the Twilio account is ${typeof status === "string" ? status : "not active"}`, response.status);
+    throw new ProviderError("twilio", "permanent", "account_inactive", `the Twilio account is ${typeof status === "string" ? status : "not active"}`, answer.status);
   }
 }
 
