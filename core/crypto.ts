@@ -94,6 +94,16 @@ export function emailContext(shop: string, customerId: string): CipherContext {
   return context("email", shop, customerId);
 }
 
+/** A customer's contact (email, phone, first name) in their object (contact.sealed). */
+export function contactContext(shop: string, customerId: string): CipherContext {
+  return context("contact", shop, customerId);
+}
+
+/** The address a notification went to (email_events.recipient_encrypted). */
+export function recipientContext(shop: string, customerId: string): CipherContext {
+  return context("recipient", shop, customerId);
+}
+
 /** A reward's discount code in the customer's object (redemptions.code_encrypted). */
 export function discountCodeContext(shop: string, customerId: string, redemptionId: string): CipherContext {
   return context("discount-code", shop, customerId, redemptionId);

@@ -24,6 +24,11 @@ const displayName = z
 // Key formats as each provider issues them; a typo is refused at save rather than found by the
 // first failed send.
 const sendgridKey = z.string().regex(/^SG\.[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,128}$/, "a SendGrid API key (SG.<id>.<secret>)");
+// A P-256 public key as SendGrid shows it: base64 of its DER SubjectPublicKeyInfo (91 bytes).
+const eventWebhookKey = z
+  .string()
+  .trim()
+  .regex(/^MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9+/]{86}==$/, "SendGrid's event webhook verification key (base64, starting MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE)");
 const twilioSid = z.string().regex(/^AC[0-9a-f]{32}$/, "a Twilio Account SID (AC and 32 hex digits)");
 const twilioToken = z.string().regex(/^[0-9a-f]{32}$/, "a Twilio Auth Token (32 hex digits)");
 const messagingServiceSid = z.string().regex(/^MG[0-9a-f]{32}$/);
@@ -39,7 +44,14 @@ const enabled = z.boolean().default(true);
  */
 export const IntegrationInputSchemas = {
   sendgrid: z
-    .object({ api_key: sendgridKey.optional(), from_email: z.email("a sender email address").max(254), from_name: displayName.nullable().default(null), enabled })
+    .object({
+      api_key: sendgridKey.optional(),
+      from_email: z.email("a sender email address").max(254),
+      from_name: displayName.nullable().default(null),
+      /** The Signed Event Webhook's verification key (public; Mail Settings): bounces and unsubscribes come back only with it. */
+      event_webhook_public_key: eventWebhookKey.nullable().default(null),
+      enabled,
+    })
     .strict(),
   twilio: z
     .object({

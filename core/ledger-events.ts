@@ -2,6 +2,7 @@
 // queue. Plain types: the object writes them, the queue consumer and the Postgres projection
 // read them, and none of those reaches into another's folder for them.
 import type { EarnLimit, EarnSnapshot } from "./program";
+import type { DeliveryStatus, NotificationChannel } from "./notifications";
 
 /**
  * earn, signup and the other earning actions, adjustment (+): new points, each a lot that may
@@ -131,6 +132,26 @@ export interface TierChangeRecord {
   at: string;
 }
 
+/**
+ * A notification's state for email_events (ledger-adjacent: no points move): one row per
+ * (key, channel), each newer record replacing the last (core/notifications.ts DELIVERY_STATUSES).
+ */
+export interface NotificationRecord {
+  key: string;
+  channel: NotificationChannel;
+  notification_type: string;
+  status: DeliveryStatus;
+  provider: string | null;
+  tries: number;
+  provider_message_id: string | null;
+  /** Why it was skipped or failed (a short code and message, no recipient). */
+  error: string | null;
+  /** The address it went to, sealed (core/crypto.ts recipientContext). */
+  recipient_encrypted: string | null;
+  language: string | null;
+  at: string;
+}
+
 /** What the ledger-events queue carries from an account's outbox. */
 export type LedgerEvent =
   | {
@@ -176,6 +197,13 @@ export type LedgerEvent =
       outbox_seq: number;
       points: number;
       expires_at: string;
+    }
+  | {
+      type: "notification";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      notification: NotificationRecord;
     }
   | {
       type: "tier_changed";

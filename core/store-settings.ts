@@ -1,6 +1,7 @@
 // Store settings (GET/PUT /v1/api/settings): the store's name, the languages the widget offers
-// and its default, the widget's branding, and the staff roles of a multi-user store. Pure: the
-// D1 module versions them, the merchant surface enforces the roles, the storefront reads them.
+// and its default, the widget's branding, the staff roles of a multi-user store, and the shop's
+// own analytics (PostHog). Pure: the D1 module versions them, the merchant surface enforces the
+// roles, the storefront reads them.
 import { z } from "zod";
 
 /** Every language the widget has strings for (core/i18n.ts); a shop offers a subset. */
@@ -63,6 +64,30 @@ export const StoreBrandingSchema = z
 export type StoreBranding = z.infer<typeof StoreBrandingSchema>;
 
 export const StaffRolesSchema = z.record(StaffUserId, z.enum(STAFF_ROLES));
+
+/** PostHog's cloud ingestion hosts (US and EU). */
+export const POSTHOG_HOSTS = ["https://us.i.posthog.com", "https://eu.i.posthog.com"] as const;
+/**
+ * A PostHog project API key: public by design (every visitor's browser gets it), so kept in the
+ * settings in clear. A personal API key (phx_) is a secret that would be public in the widget.
+ */
+const PosthogProjectKey = z
+  .string()
+  .trim()
+  .refine((key) => !key.startsWith("phx_"), "a personal API key (phx_…) is secret and would be public in the widget: give the project API key (phc_…)")
+  .pipe(z.string().regex(/^phc_[A-Za-z0-9]{20,80}$/, "must be a PostHog project API key (phc_ followed by letters and digits)"));
+
+export const AnalyticsSettingsSchema = z
+  .object({
+    /** Off by default: nothing goes to PostHog, server-side or from the widget, until the shop turns it on. */
+    posthog_enabled: z.boolean(),
+    posthog_project_api_key: PosthogProjectKey.nullable(),
+    posthog_host: z.enum(POSTHOG_HOSTS),
+  })
+  .strict();
+export type AnalyticsSettings = z.infer<typeof AnalyticsSettingsSchema>;
+
+export const DEFAULT_ANALYTICS: AnalyticsSettings = { posthog_enabled: false, posthog_project_api_key: null, posthog_host: "https://us.i.posthog.com" };
 export type StaffRoles = Record<string, StaffRole>;
 
 export const StoreSettingsSchema = z
@@ -72,6 +97,8 @@ export const StoreSettingsSchema = z
     default_language: z.enum(STORE_LANGUAGES),
     branding: StoreBrandingSchema,
     staff_roles: StaffRolesSchema,
+    /** Versions saved before analytics existed read as off. */
+    analytics: AnalyticsSettingsSchema.default(DEFAULT_ANALYTICS),
   })
   .strict();
 export type StoreSettings = z.infer<typeof StoreSettingsSchema>;
@@ -91,7 +118,7 @@ export const DEFAULT_BRANDING: StoreBranding = {
  */
 export function defaultStoreSettings(programDefaultLanguage: string): StoreSettings {
   const language = STORE_LANGUAGES.find((l) => l === programDefaultLanguage.toLowerCase().split(/[-_]/)[0]) ?? "en";
-  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {} };
+  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {}, analytics: DEFAULT_ANALYTICS };
 }
 
 /** A PUT: any part; what it leaves out keeps its value. A role set to null is removed. */
@@ -115,6 +142,15 @@ export const StoreSettingsPatchSchema = z
       .optional(),
     /** Merged per staff member; null removes their role. */
     staff_roles: z.record(StaffUserId, z.enum(STAFF_ROLES).nullable()).optional(),
+    analytics: z
+      .object({
+        posthog_enabled: z.boolean().optional(),
+        /** null forgets the key (and needs posthog_enabled false). */
+        posthog_project_api_key: PosthogProjectKey.nullable().optional(),
+        posthog_host: z.enum(POSTHOG_HOSTS).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type StoreSettingsPatch = z.infer<typeof StoreSettingsPatchSchema>;
@@ -149,7 +185,11 @@ export function applyStoreSettingsPatch(current: StoreSettings, patch: StoreSett
       launcher_label: Object.fromEntries(Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
     },
     staff_roles: current.staff_roles,
+    analytics: { ...current.analytics, ...definedOnly(patch.analytics ?? {}) },
   };
+  if (next.analytics.posthog_enabled && next.analytics.posthog_project_api_key === null) {
+    throw new StoreSettingsError(400, "posthog_key_required", "analytics.posthog_project_api_key", "PostHog can only be turned on with the project API key (phc_…)");
+  }
   if (patch.languages && new Set(patch.languages).size !== patch.languages.length) {
     throw new StoreSettingsError(400, "invalid_languages", "languages", "a language is listed twice");
   }
@@ -163,6 +203,11 @@ export function applyStoreSettingsPatch(current: StoreSettings, patch: StoreSett
   }
   if (patch.staff_roles && Object.keys(patch.staff_roles).length > 0) next.staff_roles = changeRoles(current.staff_roles, patch.staff_roles, actor);
   return next;
+}
+
+/** The fields a patch sets (undefined: left out; null is a value). */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter((entry) => entry[1] !== undefined)) as Partial<T>;
 }
 
 function changeRoles(current: StaffRoles, changes: Record<string, StaffRole | null>, actor: string | null): StaffRoles {
@@ -205,3 +250,6 @@ export function storefrontBranding(settings: StoreSettings, language: StoreLangu
   const { launcher_label, ...rest } = settings.branding;
   return { ...rest, launcher_label: launcher_label[language] ?? null };
 }
+
+/** The language a message to a customer is written in: the widget's rule (theirs when offered, else the shop's default). */
+export const pickLanguage = shopperLanguage;

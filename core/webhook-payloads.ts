@@ -1,6 +1,7 @@
 // The parts of Shopify webhook payloads LoyalNest acts on, validated with zod after a lossless
 // parse (ids stay strings). Anything else in the payload is ignored.
 import { z } from "zod";
+import type { ContactUpdate } from "./notifications";
 import { parseAmountToMills } from "./money";
 
 const gid = (type: string) =>
@@ -42,8 +43,18 @@ export function digitsOfGid(value: string): string {
   return value.slice(value.lastIndexOf("/") + 1);
 }
 
-const customerRef = z
-  .object({ admin_graphql_api_id: gid("Customer") })
+/** A marketing consent's state ("subscribed", "unsubscribed", …), when the payload carries it. */
+const ConsentStateSchema = z.object({ state: z.string().max(40).nullable().optional() }).passthrough().nullable().optional();
+
+/** An order's customer: the reference, and what notifications may use of their contact. */
+const orderCustomer = z
+  .object({
+    admin_graphql_api_id: gid("Customer"),
+    email: storedText(320).nullable().optional(),
+    phone: z.string().max(40).nullable().optional(),
+    first_name: storedText(255).nullable().optional(),
+    sms_marketing_consent: ConsentStateSchema,
+  })
   .passthrough()
   .nullable()
   .optional();
@@ -72,7 +83,11 @@ export const OrderPayloadSchema = z.object({
   /** When the order was placed: processed_at, else created_at (goal spend and tier periods). */
   processed_at: optionalTimestamp,
   created_at: optionalTimestamp,
-  customer: customerRef,
+  customer: orderCustomer,
+  /** The language the customer bought in ("fr", "en-CA"): the language of their notifications. */
+  customer_locale: z.string().max(20).nullable().optional(),
+  email: storedText(320).nullable().optional(),
+  phone: z.string().max(40).nullable().optional(),
   /** The codes the shopper entered: a reward code among them becomes `used`. */
   discount_codes: z
     .array(z.object({ code: z.string().max(255) }).passthrough())
@@ -208,6 +223,8 @@ export const CustomerPayloadSchema = z.object({
   last_name: storedText(255).nullable().optional(),
   created_at: optionalTimestamp,
   email_marketing_consent: EmailMarketingConsentSchema.nullable().optional(),
+  phone: z.string().max(40).nullable().optional(),
+  sms_marketing_consent: ConsentStateSchema,
 });
 
 /** customers_email_marketing_consent/update. */
@@ -234,4 +251,36 @@ export function parseTriggeredAt(header: string | null): number | null {
   const text = header.trim().replace(/(\.\d{3})\d+/, "$1");
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/** A phone number as providers take it (E.164), or null. */
+function e164(phone: string | null | undefined): string | null {
+  const compact = phone?.replace(/[\s().-]/g, "") ?? "";
+  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
+}
+
+function smsConsent(consent: z.infer<typeof ConsentStateSchema>): { sms_consent?: boolean } {
+  return consent?.state ? { sms_consent: consent.state === "subscribed" } : {};
+}
+
+/** What an order tells of its customer's contact and language (notifications). */
+export function contactOfOrder(payload: z.infer<typeof OrderPayloadSchema>): ContactUpdate {
+  const customer = payload.customer;
+  return {
+    email: customer?.email?.trim() || payload.email?.trim() || null,
+    phone: e164(customer?.phone ?? payload.phone),
+    first_name: customer?.first_name?.trim() || null,
+    locale: payload.customer_locale?.trim() || null,
+    ...smsConsent(customer?.sms_marketing_consent),
+  };
+}
+
+/** What customers/create tells of the customer's contact. */
+export function contactOfCustomer(payload: z.infer<typeof CustomerPayloadSchema>): ContactUpdate {
+  return {
+    email: payload.email?.trim() || null,
+    phone: e164(payload.phone),
+    first_name: payload.first_name?.trim() || null,
+    ...smsConsent(payload.sms_marketing_consent),
+  };
 }

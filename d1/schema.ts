@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { check, integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
 import { CAMPAIGN_KINDS, type CampaignInput } from "../core/campaigns";
+import { NOTIFICATION_TYPES } from "../core/notification-templates";
 import { REWARD_TYPES, type Reward } from "../core/rewards";
 import type { VipTier } from "../core/tiers";
 
@@ -438,6 +439,29 @@ export const gdprRequests = sqliteTable(
     index("gdpr_requests_customer").on(t.shop, t.customerHash),
     check("gdpr_requests_type", sql`${t.type} IN ('data_request', 'redact', 'shop_redact')`),
     check("gdpr_requests_status", sql`${t.status} IN ('received', 'processing', 'done', 'failed')`),
+  ],
+);
+
+/**
+ * A shop's notification settings per type (core/notification-templates.ts), append-only like
+ * the program: each change a new version with who saved it and when. `channels` holds the
+ * switches the merchant set, `templates` per language the fields they rewrote (JSON); anything
+ * absent, and a type with no row, is the default.
+ */
+export const notificationTemplates = sqliteTable(
+  "notification_templates",
+  {
+    shop: text("shop").notNull(),
+    type: text("type", { enum: NOTIFICATION_TYPES }).notNull(),
+    version: integer("version").notNull(),
+    channels: text("channels").notNull(),
+    templates: text("templates").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.shop, t.type, t.version] }),
+    check("notification_templates_type", sql`${t.type} IN (${sql.raw(NOTIFICATION_TYPES.map((type) => `'${type}'`).join(", "))})`),
   ],
 );
 

@@ -2,7 +2,9 @@
 // it and when. The storefront reads through a 10 s isolate cache; the merchant surface reads
 // past it (a role taken away must stop writes at once, not within 10 s).
 import { and, desc, eq, lt } from "drizzle-orm";
+import { posthogConfig, providersOriginOverride } from "../core/analytics";
 import { defaultStoreSettings, StoreSettingsSchema, type StoreSettings } from "../core/store-settings";
+import type { PosthogConfig } from "../workers/providers/types";
 import { TtlCache } from "../core/ttl-cache";
 import { d1 } from "./client";
 import { storeSettings } from "./schema";
@@ -22,6 +24,14 @@ const cache = new TtlCache<StoreSettings>(CACHE_TTL_MS);
 /** The current settings, cached per isolate (storefront reads). */
 export function getStoreSettings(env: Env, shop: string): Promise<StoreSettings> {
   return cache.get(shop, async () => (await currentStoreSettings(env, shop)).settings);
+}
+
+/**
+ * The shop's PostHog (project key and host) for server-side batches and the widget; null while
+ * the shop has it off. Read through the 10 s cache: turning it off stops sends within 10 s.
+ */
+export async function posthogFor(env: Env, shop: string): Promise<PosthogConfig | null> {
+  return posthogConfig((await getStoreSettings(env, shop)).analytics, providersOriginOverride(env));
 }
 
 /** The newest version, read past the cache. */

@@ -249,4 +249,33 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
        redacted_at INTEGER NOT NULL
      )`,
   ],
+  // 9: notifications. The customer's contact as webhooks told it (email, phone, first name:
+  // one sealed JSON), their language (an order's customer_locale), their SMS consent and whether
+  // their email is suppressed (a provider said unsubscribed, spam or a hard bounce); and one row
+  // per (event key, channel) a notification was claimed for: a send starts only from a claim,
+  // so a repeated or concurrent message never sends twice (durable-objects/notification-rows.ts).
+  [
+    `CREATE TABLE contact (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       sealed TEXT NOT NULL,
+       locale TEXT,
+       sms_consent INTEGER NOT NULL DEFAULT 0,
+       email_suppressed INTEGER NOT NULL DEFAULT 0,
+       updated_at INTEGER NOT NULL
+     )`,
+    `CREATE TABLE notification_sends (
+       event_key TEXT NOT NULL,
+       channel TEXT NOT NULL,
+       status TEXT NOT NULL CHECK (status IN ('sending', 'retrying', 'sent', 'failed', 'skipped', 'bounced', 'unsubscribed')),
+       claim_id TEXT,
+       lease_until INTEGER,
+       tries INTEGER NOT NULL DEFAULT 0,
+       provider_message_id TEXT,
+       error TEXT,
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL,
+       PRIMARY KEY (event_key, channel)
+     )`,
+    `CREATE INDEX notification_sends_provider_id ON notification_sends (provider_message_id) WHERE provider_message_id IS NOT NULL`,
+  ],
 ];

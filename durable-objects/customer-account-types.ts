@@ -2,6 +2,7 @@ import type { Campaign } from "../core/campaigns";
 import type { ProgramSettings, SocialNetwork } from "../core/program";
 import type { AwardOutcome } from "./earning-actions";
 import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
+import type { Contact, ContactUpdate, NotificationChannel } from "../core/notifications";
 import type { RedemptionTerms } from "../core/rewards";
 import type { RewardSnapshot, ShopperRedemption } from "./redemptions";
 import type { VipTier } from "../core/tiers";
@@ -45,6 +46,8 @@ export interface OrderPaidInput extends AccountIdentity {
    * snapshot but its points are held until releaseHeldAwards.
    */
   holdAward?: boolean;
+  /** What the order tells of the customer's contact and language (for notifications). */
+  contact?: ContactUpdate;
 }
 
 /** Held awards go out (the shop upgraded, or a new month began). */
@@ -83,6 +86,8 @@ export interface CustomerCreatedInput extends AccountIdentity {
   program: ProgramSettings;
   /** Set when the customer's email marketing consent is `subscribed`. */
   newsletter?: NewsletterConsent | null;
+  /** The customer's contact (for notifications). */
+  contact?: ContactUpdate;
 }
 
 /** An email marketing consent that is `subscribed`. */
@@ -182,3 +187,45 @@ export interface HeldTier {
 
 /** The error a redacted customer's object throws for any effect (topics/index.ts answers `ignored`). */
 export const CUSTOMER_REDACTED = "customer_redacted";
+
+/** Asks for the right to send one notification on one channel (notification-rows.ts claim). */
+export interface ClaimNotificationInput extends AccountIdentity {
+  key: string;
+  channel: NotificationChannel;
+  type: string;
+  /** reward_issued: the redemption whose code the message carries. */
+  redemptionId?: string | null;
+}
+
+export type NotificationClaim =
+  | { state: "send"; claimId: string; tries: number; contact: Contact; locale: string | null; discountCode: string | null; pointsBalance: number }
+  | { state: "busy"; retryInMs: number }
+  | { state: "done"; status: string }
+  | { state: "skip"; reason: string };
+
+export interface NotificationOutcomeInput extends AccountIdentity {
+  key: string;
+  channel: NotificationChannel;
+  type: string;
+  claimId: string;
+  /** unsubscribed: the provider refused the recipient as opted out (Twilio's STOP): their SMS consent ends. */
+  status: "sent" | "retrying" | "failed" | "unsubscribed";
+  provider: string;
+  providerMessageId: string | null;
+  error: string | null;
+  language: string | null;
+  /** The address used (sealed into the email_events record, never stored plain). */
+  recipient: string | null;
+}
+
+/** What a provider reported after accepting a message (SendGrid's event webhook). */
+export interface NotificationFeedbackInput extends AccountIdentity {
+  key: string;
+  channel: NotificationChannel;
+  type: string;
+  status: "bounced" | "unsubscribed";
+  /** The provider's event and reason, short, no address. */
+  detail: string;
+  /** Whether the address may not be written to again. */
+  suppress: boolean;
+}

@@ -3,7 +3,7 @@
 // an effect's idempotency key, its ledger rows, the balance and its outbox rows commit together.
 import { DurableObject } from "cloudflare:workers";
 import { backoffMs, type BackoffPolicy } from "../core/backoff";
-import { decryptText, discountCodeContext, encryptText, keyring } from "../core/crypto";
+import { contactContext, decryptText, discountCodeContext, encryptText, keyring, recipientContext } from "../core/crypto";
 import {
   CODE_EXPIRY_GRACE_MS,
   NO_EXPIRY,
@@ -28,6 +28,8 @@ import { createDiscountCode, findDiscountByCode, type CreateDiscountOutcome } fr
 import { migrateSqlStorage } from "./sql-migrations";
 import { CUSTOMER_ACCOUNT_MIGRATIONS } from "./customer-account-schema";
 import * as lots from "./lots";
+import * as notificationRows from "./notification-rows";
+import { unreachableBy, type Contact, type ContactUpdate } from "../core/notifications";
 import * as redemptionRows from "./redemption-rows";
 import * as tierRows from "./tier-rows";
 import { nextWakeAt } from "./wake-schedule";
@@ -50,6 +52,10 @@ import type {
   AccountIdentity,
   AdjustInput,
   AdjustResult,
+  ClaimNotificationInput,
+  NotificationClaim,
+  NotificationFeedbackInput,
+  NotificationOutcomeInput,
   ActionResult,
   CustomerActions,
   CustomerCreatedInput,
@@ -149,6 +155,10 @@ export interface CustomerAccountExport {
   earning_actions: Record<string, SqlStorageValue>[];
   birthday: { month: number; day: number; year: number | null } | null;
   social_follows: string[];
+  /** The contact notifications go to, opened, with the language and consents kept. */
+  contact: (Contact & { locale: string | null; sms_consent: boolean; email_suppressed: boolean }) | null;
+  /** Every notification claimed or skipped for the customer. */
+  notifications: Record<string, SqlStorageValue>[];
 }
 
 export function customerAccountName(shop: string, customerId: string): string {
@@ -176,6 +186,8 @@ export class CustomerAccount extends DurableObject<Env> {
   private accountRow: Omit<AccountSummary, "customer_id"> | null = null;
   /** The redaction tombstone's time, once read (undefined: not read yet). */
   private redacted: number | null | undefined = undefined;
+  /** The customer's contact, opened once (null: not opened yet). */
+  private contactMemo: Contact | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -187,6 +199,7 @@ export class CustomerAccount extends DurableObject<Env> {
   // --- Effects (RPC) ------------------------------------------------------------------------
 
   async orderPaid(input: OrderPaidInput): Promise<EffectResult> {
+    await this.rememberContact(input, input.contact);
     const codeHashes = await Promise.all((input.discountCodes ?? []).map(codeHash));
     const tiers = await this.tierConfig(input.shop, input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
@@ -344,7 +357,8 @@ export class CustomerAccount extends DurableObject<Env> {
     });
   }
 
-  customerCreated(input: CustomerCreatedInput): EffectResult {
+  async customerCreated(input: CustomerCreatedInput): Promise<EffectResult> {
+    await this.rememberContact(input, input.contact);
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
@@ -730,6 +744,167 @@ export class CustomerAccount extends DurableObject<Env> {
     return decryptText(await keyring(this.env), row.code_encrypted, discountCodeContext(shop, customerId, row.id));
   }
 
+  // --- Notifications (RPC, from the notifications queue) -----------------------------------
+
+  /**
+   * The right to send one notification on one channel, with the contact to send it to: at most
+   * one sender holds it at a time, and none once it was sent, failed for good or skipped.
+   * A customer that cannot be reached on the channel is recorded as skipped, with the reason.
+   */
+  async claimNotification(input: ClaimNotificationInput): Promise<NotificationClaim> {
+    if (this.redactedAt() !== null) return { state: "skip", reason: "redacted" };
+    if (!this.identity()) return { state: "skip", reason: "unknown_customer" };
+    const row = notificationRows.contactRow(this.sql);
+    const contact = row ? await this.openContact(row.sealed, input) : { email: null, phone: null, first_name: null };
+    const redemption = input.redemptionId ? this.redemptionById(input.redemptionId) : null;
+    const discountCode = redemption && codeIsShown(redemption.status) ? await this.openCode(redemption) : null;
+    // Nothing awaited from here on: the decision and its write are one step of this object.
+    if (this.redactedAt() !== null) return { state: "skip", reason: "redacted" };
+    const unreachable = unreachableBy(input.channel, contact, { sms: row?.sms_consent === 1, emailSuppressed: row?.email_suppressed === 1 });
+    const decision = this.transaction(() => {
+      const blocked = notificationRows.blocked(this.sql, input.key, input.channel);
+      if (blocked) return blocked;
+      if (unreachable !== null) {
+        notificationRows.skip(this.sql, input.key, input.channel, unreachable);
+        this.enqueueNotification(input, { status: "skipped", provider: null, tries: 0, providerMessageId: null, error: unreachable, recipientEncrypted: null, language: null });
+        return { state: "skipped" as const };
+      }
+      return notificationRows.claim(this.sql, input.key, input.channel);
+    });
+    if (decision.state === "skipped") {
+      this.afterCommit();
+      return { state: "skip", reason: unreachable! };
+    }
+    if (decision.state === "busy") return decision;
+    if (decision.state === "done") return decision;
+    return {
+      state: "send",
+      claimId: decision.claimId,
+      tries: decision.tries,
+      contact,
+      locale: row?.locale ?? null,
+      discountCode,
+      pointsBalance: this.summaryRow().points_balance,
+    };
+  }
+
+  /** A claimed send's outcome: recorded (and projected to email_events) when the claim is still current. */
+  async notificationOutcome(input: NotificationOutcomeInput): Promise<boolean> {
+    if (this.redactedAt() !== null || !this.identity()) return false;
+    const recipientEncrypted = input.recipient
+      ? await encryptText((await keyring(this.env)).current, input.recipient, recipientContext(input.shop, input.customerId))
+      : null;
+    if (this.redactedAt() !== null) return false;
+    const applied = this.transaction(() => {
+      const tries = notificationRows.settle(this.sql, input.key, input.channel, input.claimId, {
+        status: input.status,
+        providerMessageId: input.providerMessageId,
+        error: input.error,
+      });
+      if (tries === null) return false;
+      if (input.status === "unsubscribed" && input.channel !== "email") notificationRows.withdrawSmsConsent(this.sql);
+      this.enqueueNotification(input, {
+        status: input.status,
+        provider: input.provider,
+        tries,
+        providerMessageId: input.providerMessageId,
+        error: input.error,
+        recipientEncrypted,
+        language: input.language,
+      });
+      return true;
+    });
+    if (applied) this.afterCommit();
+    return applied;
+  }
+
+  /** A provider's later word on a sent message: bounced or unsubscribed, the address suppressed when it says so. */
+  notificationFeedback(input: NotificationFeedbackInput): boolean {
+    if (this.redactedAt() !== null || !this.identity()) return false;
+    const changed = this.transaction(() => {
+      if (!notificationRows.recordFeedback(this.sql, input.key, input.channel, input.status, input.detail)) return false;
+      if (input.suppress) {
+        if (input.channel === "email") notificationRows.suppressEmail(this.sql);
+        else if (input.channel !== "klaviyo") notificationRows.withdrawSmsConsent(this.sql);
+      }
+      this.enqueueNotification(input, { status: input.status, provider: null, tries: 0, providerMessageId: null, error: input.detail, recipientEncrypted: null, language: null });
+      return true;
+    });
+    if (changed) this.afterCommit();
+    return changed;
+  }
+
+  private enqueueNotification(
+    input: { key: string; channel: ClaimNotificationInput["channel"]; type: string },
+    outcome: {
+      status: "skipped" | "sent" | "retrying" | "failed" | "bounced" | "unsubscribed";
+      provider: string | null;
+      tries: number;
+      providerMessageId: string | null;
+      error: string | null;
+      recipientEncrypted: string | null;
+      language: string | null;
+    },
+  ): void {
+    this.enqueue({
+      type: "notification",
+      notification: {
+        key: input.key,
+        channel: input.channel,
+        notification_type: input.type,
+        status: outcome.status,
+        provider: outcome.provider,
+        tries: outcome.tries,
+        provider_message_id: outcome.providerMessageId,
+        error: outcome.error,
+        recipient_encrypted: outcome.recipientEncrypted,
+        language: outcome.language,
+        at: new Date().toISOString(),
+      },
+    });
+  }
+
+  /**
+   * Merges what a webhook says of the customer's contact into the sealed copy. Not money: kept
+   * outside the effect's transaction, and never for a redacted customer (checked again after
+   * the awaits, which let other calls run).
+   */
+  private async rememberContact(identity: { shop: string; customerId: string }, update: ContactUpdate | undefined): Promise<void> {
+    if (!update || this.redactedAt() !== null) return;
+    const row = notificationRows.contactRow(this.sql);
+    const known = this.contactMemo ?? (row ? await this.openContact(row.sealed, identity) : { email: null, phone: null, first_name: null });
+    const merged: Contact = {
+      email: update.email !== undefined && update.email !== null ? update.email : known.email,
+      phone: update.phone !== undefined && update.phone !== null ? update.phone : known.phone,
+      first_name: update.first_name !== undefined && update.first_name !== null ? update.first_name : known.first_name,
+    };
+    const locale = update.locale ?? row?.locale ?? null;
+    const smsConsent = update.sms_consent === undefined ? (row?.sms_consent ?? 0) : update.sms_consent ? 1 : 0;
+    const unchanged =
+      row !== null &&
+      merged.email === known.email &&
+      merged.phone === known.phone &&
+      merged.first_name === known.first_name &&
+      locale === row.locale &&
+      smsConsent === row.sms_consent;
+    if (unchanged) {
+      this.contactMemo = known;
+      return;
+    }
+    const sealed = await encryptText((await keyring(this.env)).current, JSON.stringify(merged), contactContext(identity.shop, identity.customerId));
+    if (this.redactedAt() !== null) return;
+    // A new address starts clean: what the provider said of the old one does not follow it.
+    const emailSuppressed = merged.email !== known.email ? 0 : (row?.email_suppressed ?? 0);
+    notificationRows.saveContact(this.sql, { sealed, locale, sms_consent: smsConsent, email_suppressed: emailSuppressed });
+    this.contactMemo = merged;
+  }
+
+  private async openContact(sealed: string, { shop, customerId }: { shop: string; customerId: string }): Promise<Contact> {
+    if (this.contactMemo) return this.contactMemo;
+    this.contactMemo = JSON.parse(await decryptText(await keyring(this.env), sealed, contactContext(shop, customerId))) as Contact;
+    return this.contactMemo;
+  }
+
   // --- Adjustments (RPC) ------------------------------------------------------------------
 
   /** A merchant's or admin's correction: a ledger entry and an audit record; never below zero. */
@@ -1058,6 +1233,7 @@ export class CustomerAccount extends DurableObject<Env> {
       redemptions.push({ ...kept, spec: JSON.parse(row.spec) as unknown, code: await this.openCode(row).catch(() => null) });
     }
     const birthday = earning.storedBirthday(this.sql);
+    const contactRow = notificationRows.contactRow(this.sql);
     return {
       summary: this.summary(),
       ledger: this.sql.exec(`SELECT * FROM ledger ORDER BY seq`).toArray().map(toLedgerEntry),
@@ -1068,6 +1244,17 @@ export class CustomerAccount extends DurableObject<Env> {
       earning_actions: this.sql.exec(`SELECT key, action, scope, awarded_for, points, created_at FROM action_awards ORDER BY created_at`).toArray(),
       birthday: birthday ? { month: birthday.month, day: birthday.day, year: birthday.year ?? null } : null,
       social_follows: earning.followedNetworks(this.sql),
+      contact: contactRow
+        ? {
+            ...(await this.openContact(contactRow.sealed, identity)),
+            locale: contactRow.locale,
+            sms_consent: contactRow.sms_consent === 1,
+            email_suppressed: contactRow.email_suppressed === 1,
+          }
+        : null,
+      notifications: this.sql
+        .exec(`SELECT event_key, channel, status, tries, provider_message_id, error, created_at, updated_at FROM notification_sends ORDER BY created_at`)
+        .toArray(),
     };
   }
 
@@ -1095,6 +1282,7 @@ export class CustomerAccount extends DurableObject<Env> {
     const redactedAt = this.redactedAt() ?? Date.now();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.contactMemo = null;
     this.boundIdentity = null;
     this.accountRow = null;
     this.redacted = undefined;

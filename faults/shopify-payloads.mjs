@@ -6,6 +6,10 @@ const customerJson = (customerId) =>
     ? "null"
     : `{"id":${customerId},"admin_graphql_api_id":"gid://shopify/Customer/${customerId}","email":"c${customerId}@example.com","first_name":"Fault","last_name":"Tester"}`;
 
+/** The language each customer buys in (an order's customer_locale): what their notifications are written in. */
+export const CUSTOMER_LOCALES = ["en", "fr", "es", "de-CH"];
+export const customerLocale = (customerId) => CUSTOMER_LOCALES[Number(BigInt(customerId) % BigInt(CUSTOMER_LOCALES.length))];
+
 /** The shopper pays in EUR; the shop keeps its books in USD. Both travel in every `*_set`. */
 export const presentment = (usd) => {
   const [whole, fraction = "00"] = usd.split(".");
@@ -19,6 +23,7 @@ export function orderJson({ orderId, customerId, subtotal, lineItemId, cancelled
   return (
     `{"id":${orderId},"admin_graphql_api_id":"gid://shopify/Order/${orderId}","name":"#${orderId.slice(-6)}",` +
     `"email":${customerId === null ? "null" : `"c${customerId}@example.com"`},"currency":"USD","presentment_currency":"EUR",` +
+    `"customer_locale":${customerId === null ? "null" : `"${customerLocale(customerId)}"`},` +
     `"subtotal_price":"${subtotal}","subtotal_price_set":${moneySet(subtotal)},"total_price":"${subtotal}","total_tax":"0.00","total_discounts":"0.00",` +
     `"financial_status":"${cancelled ? "voided" : "paid"}","cancelled_at":${cancelled ? '"2026-11-20T10:00:00Z"' : "null"},` +
     `"cancel_reason":${cancelled ? '"customer"' : "null"},"test":false,"customer":${customerJson(customerId)},` +

@@ -3,7 +3,8 @@
 // the projection uses for late events.
 //
 // Redaction (anonymiseCustomer), in one transaction:
-// - every row of the customer (points_transactions, redemptions, tier_changes, audit_logs) is
+// - every row of the customer (points_transactions, redemptions, tier_changes, audit_logs,
+//   email_events: its recipient cleared) is
 //   filed under a random anonymous id; free text that may name them (ledger notes, audit
 //   reasons) and the order/source ids are cleared;
 // - their customers row is merged into the anonymous row with every personal column null;
@@ -70,6 +71,7 @@ function anonymisedEvent(e: LedgerEvent, anonymousId: string): LedgerEvent {
   if (e.type === "ledger_entry") return { ...e, customer_id: anonymousId, entry: { ...e.entry, note: null, source_id: "redacted" } };
   if (e.type === "redemption") return { ...e, customer_id: anonymousId, redemption: { ...e.redemption, order_gid: null } };
   if (e.type === "audit") return { ...e, customer_id: anonymousId, audit: { ...e.audit, reason: "" } };
+  if (e.type === "notification") return { ...e, customer_id: anonymousId, notification: { ...e.notification, recipient_encrypted: null } };
   return { ...e, customer_id: anonymousId };
 }
 
@@ -79,6 +81,8 @@ export async function anonymiseCustomer(sql: Sql, shop: string, customerId: stri
     await tx`UPDATE points_transactions SET customer_id = ${anonymousId}, note = NULL, source_id = 'redacted' WHERE shop = ${shop} AND customer_id = ${customerId}`;
     await tx`UPDATE redemptions SET customer_id = ${anonymousId}, order_gid = NULL WHERE shop = ${shop} AND customer_id = ${customerId}`;
     await tx`UPDATE tier_changes SET customer_id = ${anonymousId} WHERE shop = ${shop} AND customer_id = ${customerId}`;
+    // What was sent stays counted; to whom is forgotten.
+    await tx`UPDATE email_events SET customer_id = ${anonymousId}, recipient_encrypted = NULL WHERE shop = ${shop} AND customer_id = ${customerId}`;
     // An adjustment's row names the customer as its subject and keeps the reason in its after too.
     await tx`
       UPDATE audit_logs SET customer_id = ${anonymousId}, details = details - 'reason', after = after - 'reason',
@@ -123,7 +127,7 @@ export async function deleteCustomers(sql: Sql, shop: string, customerIds: strin
 }
 
 /** Every row of the shop, in every table of the projection. */
-export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "audit_logs", "api_logs", "customers", "gdpr_tombstones"] as const;
+export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "audit_logs", "api_logs", "email_events", "customers", "gdpr_tombstones"] as const;
 
 export async function deleteShop(sql: Sql, shop: string): Promise<void> {
   await sql.begin(async (tx) => {

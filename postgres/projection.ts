@@ -9,15 +9,17 @@ type ProfileEvent = Extract<LedgerEvent, { type: "customer_profile" }>;
 type RedemptionEvent = Extract<LedgerEvent, { type: "redemption" }>;
 type AuditEvent = Extract<LedgerEvent, { type: "audit" }>;
 type TierEvent = Extract<LedgerEvent, { type: "tier_changed" }>;
+type NotificationEvent = Extract<LedgerEvent, { type: "notification" }>;
 
-/** Every event type but order_seen (D1's) comes here; points_expiring is for notifications only. */
+/** Every event type but order_seen and order_usage (D1's) comes here; points_expiring is for notifications only. */
 export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<void> {
   const entries = events.filter((e): e is EntryEvent => e.type === "ledger_entry");
   const profiles = events.filter((e): e is ProfileEvent => e.type === "customer_profile");
   const redemptions = events.filter((e): e is RedemptionEvent => e.type === "redemption");
   const audits = events.filter((e): e is AuditEvent => e.type === "audit");
   const tierChanges = events.filter((e): e is TierEvent => e.type === "tier_changed");
-  if (entries.length + profiles.length + redemptions.length + audits.length + tierChanges.length === 0) return;
+  const notifications = events.filter((e): e is NotificationEvent => e.type === "notification");
+  if (entries.length + profiles.length + redemptions.length + audits.length + tierChanges.length + notifications.length === 0) return;
   await sql.begin(async (tx) => {
     if (profiles.length) await upsertProfiles(tx, profiles);
     if (entries.length) {
@@ -27,7 +29,85 @@ export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<vo
     if (redemptions.length) await upsertRedemptions(tx, redemptions);
     if (audits.length) await insertAudits(tx, audits);
     if (tierChanges.length) await insertTierChanges(tx, tierChanges);
+    if (notifications.length) await upsertNotifications(tx, notifications);
   });
+}
+
+/** A notification queued (the ledger-events consumer): a row only where none is yet. */
+export interface QueuedNotification {
+  shop: string;
+  customer_id: string;
+  key: string;
+  channel: string;
+  type: string;
+  /** When it was queued. */
+  at: string;
+  facts: Record<string, unknown>;
+  /** When its event happened. */
+  event_at: string;
+}
+
+export async function insertQueuedNotifications(sql: Sql | TransactionSql, queued: QueuedNotification[]): Promise<void> {
+  if (queued.length === 0) return;
+  const rows = queued.map((q) => ({
+    shop: q.shop,
+    customer_id: q.customer_id,
+    event_key: q.key,
+    channel: q.channel,
+    notification_type: q.type,
+    status: "queued",
+    facts: JSON.stringify(q.facts),
+    event_at: q.event_at,
+    queued_at: q.at,
+    updated_at: q.at,
+  }));
+  // facts as JSON text cast in SQL: the client is configured without fetched types.
+  await sql`
+    INSERT INTO email_events (shop, customer_id, event_key, channel, notification_type, status, facts, event_at, queued_at, updated_at)
+    SELECT r.shop, r.customer_id, r.event_key, r.channel, r.notification_type, r.status, r.facts::jsonb, r.event_at, r.queued_at, r.updated_at
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS r(shop text, customer_id text, event_key text, channel text,
+        notification_type text, status text, facts text, event_at timestamptz, queued_at timestamptz, updated_at timestamptz)
+    ON CONFLICT (shop, customer_id, event_key, channel) DO UPDATE SET facts = COALESCE(email_events.facts, EXCLUDED.facts),
+      event_at = COALESCE(email_events.event_at, EXCLUDED.event_at)`;
+}
+
+/**
+ * The object's newest record of each notification wins (outbox order), whatever order they
+ * arrive in; a later record that does not know the provider, its message id or the tries (a
+ * bounce) keeps those of the send.
+ */
+async function upsertNotifications(sql: TransactionSql, events: NotificationEvent[]): Promise<void> {
+  const newest = new Map<string, NotificationEvent>();
+  for (const e of events) {
+    const key = `${e.shop}\u0000${e.customer_id}\u0000${e.notification.key}\u0000${e.notification.channel}`;
+    const seen = newest.get(key);
+    if (!seen || seen.outbox_seq < e.outbox_seq) newest.set(key, e);
+  }
+  const rows = [...newest.values()].map(({ shop, customer_id, outbox_seq, notification: n }) => ({
+    shop,
+    customer_id,
+    event_key: n.key,
+    channel: n.channel,
+    notification_type: n.notification_type,
+    status: n.status,
+    provider: n.provider,
+    tries: n.tries,
+    provider_message_id: n.provider_message_id,
+    error: n.error,
+    recipient_encrypted: n.recipient_encrypted,
+    language: n.language,
+    outbox_seq,
+    queued_at: n.at,
+    updated_at: n.at,
+  }));
+  await sql`
+    INSERT INTO email_events ${sql(rows, "shop", "customer_id", "event_key", "channel", "notification_type", "status", "provider", "tries", "provider_message_id", "error", "recipient_encrypted", "language", "outbox_seq", "queued_at", "updated_at")}
+    ON CONFLICT (shop, customer_id, event_key, channel) DO UPDATE SET
+      status = EXCLUDED.status, provider = COALESCE(EXCLUDED.provider, email_events.provider), tries = GREATEST(EXCLUDED.tries, email_events.tries),
+      provider_message_id = COALESCE(EXCLUDED.provider_message_id, email_events.provider_message_id), error = EXCLUDED.error,
+      recipient_encrypted = COALESCE(EXCLUDED.recipient_encrypted, email_events.recipient_encrypted),
+      language = COALESCE(EXCLUDED.language, email_events.language), outbox_seq = EXCLUDED.outbox_seq, updated_at = EXCLUDED.updated_at
+    WHERE email_events.outbox_seq < EXCLUDED.outbox_seq`;
 }
 
 async function insertTierChanges(sql: TransactionSql, events: TierEvent[]): Promise<void> {

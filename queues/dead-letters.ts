@@ -34,7 +34,10 @@ async function bodyHash(queue: string, body: string): Promise<string> {
 
 export async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
-    await recordDeadLetter(env, batch.queue, message.body, message.attempts);
+    // A consumer that gave up says why (queues/notifications.ts): final, parked with its reason.
+    const given = givenUp(message.body);
+    if (given) await parkMessage(env, batch.queue, message.body, given.tries, given.reason);
+    else await recordDeadLetter(env, batch.queue, message.body, message.attempts);
   }
   batch.ackAll();
 }
@@ -55,6 +58,11 @@ export async function recordDeadLetter(env: Env, queue: string, body: unknown, a
       },
     })
     .run();
+}
+
+function givenUp(body: unknown): { reason: string; tries: number } | null {
+  const dead = typeof body === "object" && body !== null ? (body as { dead_letter?: { reason?: unknown; tries?: unknown } }).dead_letter : undefined;
+  return dead && typeof dead.reason === "string" ? { reason: dead.reason, tries: Number(dead.tries) || 0 } : null;
 }
 
 /** Parks a message its consumer knows can never apply: final, with the reason, no re-drive. */

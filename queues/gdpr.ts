@@ -85,8 +85,8 @@ interface BundleContext {
 }
 
 /**
- * Where each section comes from. A store not built yet (referrals: issue 10; notifications and
- * events: issue 11) answers an empty list and a note: its issue replaces that one source.
+ * Where each section comes from. A store not built yet (referrals, events: issue 11) answers an
+ * empty list and a note: its issue replaces that one source.
  */
 const BUNDLE_SOURCES: Record<BundleSection, (ctx: BundleContext) => Promise<{ data: unknown; note?: string }>> = {
   profile: async ({ env, shop, customerId, profile, account }) => {
@@ -113,8 +113,8 @@ const BUNDLE_SOURCES: Record<BundleSection, (ctx: BundleContext) => Promise<{ da
   tier_history: async ({ account }) => ({ data: { current: account?.tier ?? null, changes: account?.tier_history ?? [] } }),
   earning_actions: async ({ account }) => ({ data: { awards: account?.earning_actions ?? [], social_follows: account?.social_follows ?? [] } }),
   birthday: async ({ account }) => ({ data: account?.birthday ?? null }),
-  referrals: async () => ({ data: [], note: "referrals are not stored yet (issue 10 adds this source)" }),
-  notifications: async () => ({ data: [], note: "notifications are not sent yet (issue 11 adds this source)" }),
+  referrals: async () => ({ data: [], note: "referrals are not stored yet (issue 11 adds this source)" }),
+  notifications: async ({ account }) => ({ data: { contact: account?.contact ?? null, sent: account?.notifications ?? [] } }),
   events: async () => ({ data: [], note: "no activity events are stored yet (issue 11 adds this source)" }),
 };
 

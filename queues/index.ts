@@ -4,6 +4,8 @@ import { handleIngest, type IngestMessage } from "./ingest";
 import { handleJobs, type JobMessage } from "./jobs";
 import { handleLedgerEvents } from "./ledger-events";
 import { handleLogs, handleLogsDeadLetters } from "./logs";
+import { handleNotifications } from "./notifications";
+import type { NotificationsMessage } from "../core/notifications";
 import { log } from "../core/log";
 
 /** One Worker consumes every queue; the batch's queue name picks the consumer. */
@@ -19,9 +21,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       return handleLogs(batch, env);
     case "jobs":
       return handleJobs(batch as MessageBatch<JobMessage>, env);
+    case "notifications":
+      return handleNotifications(batch as MessageBatch<NotificationsMessage>, env);
     default:
-      // notifications have no producers yet: keep the messages (retry → DLQ → D1).
-      log.error(`queue ${batch.queue}: no consumer yet, retrying towards the dead-letter queue`);
+      // A queue bound in wrangler.toml without a consumer here: keep its messages (retry → DLQ → D1).
+      log.error(`queue ${batch.queue}: no consumer, retrying towards the dead-letter queue`);
       batch.retryAll({ delaySeconds: 60 });
   }
 }

@@ -11,6 +11,9 @@
 // light for what can still be done. Retried here instead, every event of an outage circled
 // in the queue and held the order index up behind it: in the fault suite a refund waiting
 // for its order took over 120 s to apply (issue 8's note).
+// Events that tell the customer something (points earned, a reward issued, a tier reached,
+// points expiring) queue their notifications first (queues/notification-producer.ts), and
+// their email_events `queued` rows are written with the projection.
 // A tier_changed event also queues a publish_customer_tier job (queues/jobs.ts) before it is
 // projected: the outbox delivers every event at least once, so the customer's tier metafield
 // follows every change without a second delivery path; repeats are harmless, since the job
@@ -22,12 +25,13 @@ import { indexOrders } from "../d1/order-index";
 import { recordOrderUsage } from "../d1/plans";
 import { customerAccount } from "../durable-objects/stubs";
 import { withReporting, type Sql } from "../postgres/client";
-import { projectEvents } from "../postgres/projection";
+import { insertQueuedNotifications, projectEvents, type QueuedNotification } from "../postgres/projection";
 import { refileRedacted } from "../postgres/gdpr";
 import { customerKeyedHash, dataKeys } from "../core/crypto";
 import { redactedCustomerHashes } from "../d1/gdpr-requests";
 import { parkMessage } from "./dead-letters";
 import { customerTiersPublished, sendJobs } from "./jobs";
+import { withNotificationsQueued } from "./notification-producer";
 import { log } from "../core/log";
 
 type LedgerMessage = Message<LedgerEvent>;
@@ -43,7 +47,9 @@ export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: 
   const [indexed, counted, projected] = await Promise.all([
     indexAndRelease(env, orders),
     countUsage(env, usage),
-    withTierPublishesQueued(env, others).then((reporting) => project(env, reporting)),
+    withTierPublishesQueued(env, others)
+      .then((reporting) => withNotificationsQueued(env, reporting, retry))
+      .then(({ messages, queued }) => project(env, messages, queued)),
   ]);
   const done = [...indexed, ...counted, ...projected];
   try {
@@ -117,10 +123,14 @@ async function countUsage(env: Env, messages: LedgerMessage[]): Promise<LedgerMe
  * are retried; if Postgres cannot be reached, all are acknowledged without being confirmed,
  * and their accounts' outboxes resend them.
  */
-async function project(env: Env, messages: LedgerMessage[]): Promise<LedgerMessage[]> {
+async function project(env: Env, messages: LedgerMessage[], queued: QueuedNotification[]): Promise<LedgerMessage[]> {
   if (messages.length === 0) return [];
   try {
-    return await withReporting(env, null, (sql) => projectIsolatingFailures(env, sql, messages));
+    return await withReporting(env, null, async (sql) => {
+      const done = await projectIsolatingFailures(env, sql, messages);
+      await insertQueuedNotifications(sql, queued);
+      return done;
+    });
   } catch (error) {
     log.warn(`ledger-events: Postgres unavailable; ${messages.length} events left to their outboxes`, String(error));
     for (const message of messages) message.ack();

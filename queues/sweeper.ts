@@ -5,10 +5,11 @@
 // holds only the campaigns running at publish time) or where tiers or campaigns changed (a
 // repeat of the publish their write asked for, should that send have been lost), and asks
 // for the release of awards held past a plan's grace wherever the shop may award again (a new
-// month began, the plan changed; a repeat is harmless, the release job checks again), and asks
-// for a connectivity check of every enabled messaging integration a day after its last one (or
-// 10 minutes after an ask whose check never came). Cron does not fire under `wrangler dev`: the
-// dev script calls /cdn-cgi/local/scheduled on a timer.
+// month began, the plan changed; a repeat is harmless, the release job checks again),
+// queues again notifications whose message was lost, and asks for a connectivity check of
+// every enabled messaging integration a day after its last one (or 10 minutes after an ask
+// whose check never came). Cron does not fire under `wrangler dev`: the dev script calls
+// /cdn-cgi/local/scheduled on a timer.
 import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
 import { campaignsTouchedBetween } from "../d1/campaigns";
@@ -25,6 +26,7 @@ import { LOG_RETENTION_DAYS } from "../core/logs";
 import { log } from "../core/log";
 import { withReporting } from "../postgres/client";
 import { purgeLogsBefore } from "../postgres/logs";
+import { redriveStuckNotifications } from "./notification-redrive";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
@@ -49,6 +51,8 @@ export interface SweepResult {
   gdprRequests: number;
   /** Log rows past LOG_RETENTION_DAYS deleted this tick; null when Postgres was unreachable. */
   logsPurged: { audit: number; api: number } | null;
+  /** Notifications left queued or retrying with no message (queues/notification-redrive.ts), queued again; null when Postgres was unreachable. */
+  notificationsRedriven: number | null;
   /** Messaging integrations whose connectivity check this tick asked for (daily, or a lost ask). */
   integrationChecks: number;
 }
@@ -81,14 +85,24 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const releases = await requestReleases(env, now);
   const gdprRequests = await redriveGdprRequests(env, now);
   const logsPurged = await purgeExpiredLogs(env, now);
+  const notificationsRedriven = await redriveNotifications(env, now);
   const integrationChecks = await requestIntegrationChecks(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, integrationChecks };
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven, integrationChecks };
 }
 
 async function requestIntegrationChecks(env: Env, now: number): Promise<number> {
   const due = await claimIntegrationsDue(env, INTEGRATION_CHECKS_PER_TICK, now);
   await sendJobs(env, due.map((d) => ({ type: "check_integration" as const, ...d })));
   return due.length;
+}
+
+async function redriveNotifications(env: Env, now: number): Promise<number | null> {
+  try {
+    return await withReporting(env, null, (sql) => redriveStuckNotifications(env, sql, now));
+  } catch (error) {
+    log.warn("notifications: re-drive skipped, Postgres unavailable", String(error));
+    return null;
+  }
 }
 
 /** Shops holding awards whose state this month lets them award again (the month rolled, the plan changed). */

@@ -1,7 +1,7 @@
 // Customers: the signup bonus, the customer's profile (email encrypted, blind-indexed) and the
 // newsletter award when their email marketing consent becomes `subscribed`.
 import { dataKeys, emailBlindIndex, emailContext, encryptText } from "../core/crypto";
-import { CustomerPayloadSchema, digitsOfGid, EmailConsentPayloadSchema, subscribedConsent } from "../core/webhook-payloads";
+import { contactOfCustomer, CustomerPayloadSchema, digitsOfGid, EmailConsentPayloadSchema, subscribedConsent } from "../core/webhook-payloads";
 import { campaignsForEarning } from "../d1/campaigns";
 import { getProgram } from "../d1/shops";
 import { customerAccount } from "../durable-objects/stubs";
@@ -27,6 +27,7 @@ export const customerTopics = {
         program,
         campaigns,
         newsletter: consent ? { ...consent, triggeredAt } : null,
+        contact: contactOfCustomer(payload),
         profile: {
           email_encrypted: email ? await encryptText(keys, email, emailContext(shop, customerId)) : null,
           email_blind_index: email ? await emailBlindIndex(keys, shop, email) : null,

@@ -1,5 +1,5 @@
 // Orders and refunds: earn on payment, reverse on refund or cancellation (money rule 3).
-import { OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
+import { contactOfOrder, OrderPayloadSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
 import { redriveWaitingFor } from "../d1/inbox";
 import { campaignsForEarning } from "../d1/campaigns";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
@@ -46,6 +46,7 @@ export const orderTopics = {
         tiers,
         campaigns,
         holdAward,
+        contact: contactOfOrder(payload),
       });
     },
   }),

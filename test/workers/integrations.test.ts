@@ -88,7 +88,7 @@ describe("PUT/GET/DELETE /v1/api/integrations", () => {
       (rows) => rows.length >= 3,
     );
     expect(audits.filter((a) => a.action === "integration.create")).toHaveLength(2);
-    expect(audits[0]!.after).toEqual({ enabled: true, settings: { from_email: "rewards@shop.example", from_name: "Shop Rewards" }, api_key: "[set]" });
+    expect(audits[0]!.after).toEqual({ enabled: true, settings: { from_email: "rewards@shop.example", from_name: "Shop Rewards", event_webhook_public_key: null }, api_key: "[set]" });
     expect(JSON.stringify(audits)).not.toContain(TWILIO.auth_token);
   });
 
@@ -97,6 +97,7 @@ describe("PUT/GET/DELETE /v1/api/integrations", () => {
     ["sendgrid", { ...SENDGRID, from_email: "rewards at shop" }, "invalid_from_email"],
     ["sendgrid", { ...SENDGRID, from_name: "Rewards\r\nBcc: x@y.z" }, "invalid_from_name"],
     ["sendgrid", { ...SENDGRID, reply_to: "a@b.c" }, "unknown_field"],
+    ["sendgrid", { ...SENDGRID, event_webhook_public_key: "not-a-key" }, "invalid_event_webhook_public_key"],
     ["twilio", { ...TWILIO, sms_from: "555-0100" }, "invalid_sms_from"],
     ["twilio", { ...TWILIO, sms_from: null, whatsapp_from: null }, "invalid_sms_from"],
     ["twilio", { ...TWILIO, whatsapp_from: "whatsapp:0800 123" }, "invalid_whatsapp_from"],
@@ -141,7 +142,7 @@ describe("PUT/GET/DELETE /v1/api/integrations", () => {
     const renamed = await put(shop, "sendgrid", { from_email: "hello@shop.example", from_name: null });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
     expect(renamed.body.integration).toMatchObject({ revision: 2, settings: { from_email: "hello@shop.example", from_name: null } });
-    expect((await integrationsFor(env, shop)).sendgrid).toEqual({ api_key: SENDGRID.api_key, from_email: "hello@shop.example", from_name: null });
+    expect((await integrationsFor(env, shop)).sendgrid).toEqual({ api_key: SENDGRID.api_key, from_email: "hello@shop.example", from_name: null, event_webhook_public_key: null });
 
     await put(shop, "twilio", TWILIO);
     const { auth_token: _token, ...withoutToken } = TWILIO;

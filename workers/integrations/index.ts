@@ -16,6 +16,7 @@ import { readBodyWithin } from "../http/body-limit";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
+import { registerSendgridEvents } from "./sendgrid-events";
 import { log } from "../../core/log";
 
 export const MAX_REVIEW_WEBHOOK_BYTES = 256 * 1024;
@@ -51,6 +52,7 @@ const route = createRoute({
 });
 
 export const integrations = createSurface();
+registerSendgridEvents(integrations);
 
 // Registered for the OpenAPI document only; the handler reads the raw body itself.
 integrations.openAPIRegistry.registerPath(route);

@@ -23,6 +23,7 @@ import { staffRoleGuard } from "./staff-roles";
 import { registerPlanRoutes } from "./plan";
 import { registerGdprRoutes } from "./gdpr";
 import { registerLogRoutes } from "./logs";
+import { registerNotificationRoutes } from "./notifications";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -124,6 +125,7 @@ registerNoticeRoutes(merchant);
 registerSettingsRoutes(merchant);
 registerPlanRoutes(merchant);
 registerLogRoutes(merchant);
+registerNotificationRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

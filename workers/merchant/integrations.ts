@@ -102,7 +102,7 @@ const SummarySchema = z
   .openapi("IntegrationSummary");
 
 /** Fields whose problems get their own code (`invalid_from_email`, `invalid_api_key`, …). */
-const NAMED_FIELDS = new Set(["api_key", "private_api_key", "from_email", "from_name", "account_sid", "auth_token", "sms_from", "whatsapp_from", "enabled", "provider"]);
+const NAMED_FIELDS = new Set(["api_key", "private_api_key", "from_email", "from_name", "event_webhook_public_key", "account_sid", "auth_token", "sms_from", "whatsapp_from", "enabled", "provider"]);
 
 /** A bad body or provider answers 400 with a code naming the field at fault, or the unknown field. */
 function integrationHook(result: { success: boolean; target?: string; error?: z.ZodError }): undefined {

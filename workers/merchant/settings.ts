@@ -2,6 +2,7 @@
 // when; expected_version refuses a stale form) and GET /v1/api/settings/versions.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import {
+  AnalyticsSettingsSchema,
   applyStoreSettingsPatch,
   ROLE_PERMISSIONS,
   roleOf,
@@ -30,6 +31,8 @@ const settingsFields = {
   default_language: StoreSettingsSchema.shape.default_language,
   branding: StoreBrandingSchema,
   staff_roles: z.record(z.string(), z.enum(STAFF_ROLES)),
+  /** The shop's own PostHog: off until turned on with the project API key (public by design, phc_…). */
+  analytics: AnalyticsSettingsSchema,
   /** The caller: their role (null while the shop has no roles: everyone may do everything) and what it allows. */
   you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
   /** What each role may do. */
@@ -60,7 +63,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
     createRoute({
       method: "get",
       path: "/settings",
-      summary: "Store settings: name, languages, default language, widget branding, staff roles",
+      summary: "Store settings: name, languages, default language, widget branding, staff roles, analytics (PostHog)",
       responses: { 200: answer("The current version", settingsFields), ...errorResponses(401, 403, 429) },
     }),
     async (c) => {
@@ -77,7 +80,8 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
       summary: "Change any part of the store settings (a new version); send expected_version to refuse a stale edit",
       description:
         "Fields left out keep their values; launcher labels and staff roles merge per key, null removing one. The default language must be offered. " +
-        "Roles: owners and managers change them, only owners grant or take away the owner role, and a store with roles keeps at least one owner.",
+        "Roles: owners and managers change them, only owners grant or take away the owner role, and a store with roles keeps at least one owner. " +
+        "Analytics: PostHog turns on only with a project API key (phc_…; a personal phx_ key is refused); null for the key forgets it.",
       request: {
         query: z.object({ expected_version: z.coerce.number().int().min(0).optional() }),
         body: { required: true, content: { "application/json": { schema: StoreSettingsPatchSchema } } },

@@ -11,6 +11,8 @@ export interface SendgridConfig {
   api_key: string;
   from_email: string;
   from_name: string | null;
+  /** The Signed Event Webhook's verification key (workers/integrations/sendgrid-events.ts); absent: no bounce feedback. */
+  event_webhook_public_key?: string | null;
 }
 
 /** Twilio Messages API: SMS from `sms_from` (a number or a Messaging Service SID), WhatsApp from `whatsapp_from` (E.164). */

@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS } from "../../core/i18n";
 import { STORE_LANGUAGES, StoreBrandingSchema, shopperLanguage, storefrontBranding } from "../../core/store-settings";
-import { getStoreSettings } from "../../d1/store-settings";
+import { getStoreSettings, posthogFor } from "../../d1/store-settings";
+import { posthogDistinctId } from "../../core/analytics";
+import { dataKeys } from "../../core/crypto";
 import { StorefrontRewardSchema, localizeReward } from "../../core/rewards";
 import { actionPoints } from "../../core/program";
 import { runningCampaignsFor } from "../../core/campaigns";
@@ -73,6 +75,14 @@ const configRoute = createRoute({
             program: StorefrontProgramSchema,
             ways_to_earn: z.array(WayToEarnSchema),
             /** Campaigns running now, localized; one for some tiers only names them (the widget shows it to their holders). */
+            /**
+             * The shop's PostHog for the widget's posthog-js, null while the shop has it off. The
+             * widget loads it only when the shopper's consent allows analytics. `distinct_id`: the
+             * signed-in customer's (the server's events use the same), null for a guest.
+             */
+            analytics: z
+              .object({ posthog: z.object({ api_key: z.string(), host: z.string(), distinct_id: z.string().nullable() }) })
+              .nullable(),
             campaigns: z.array(
               z.object({
                 id: z.string(),
@@ -127,13 +137,15 @@ storefront.openapi(customerRoute, async (c) => {
 });
 
 storefront.openapi(configRoute, async (c) => {
-  const { shop } = c.get("proxy");
-  const [program, catalog, campaigns, settings] = await Promise.all([
+  const { shop, customerId } = c.get("proxy");
+  const [program, catalog, campaigns, settings, posthog] = await Promise.all([
     getProgram(c.env, shop),
     enabledRewards(c.env, shop),
     campaignsForEarning(c.env, shop),
     getStoreSettings(c.env, shop),
+    posthogFor(c.env, shop),
   ]);
+  const distinctId = posthog && customerId ? await posthogDistinctId(await dataKeys(c.env.ENCRYPTION_KEY), shop, customerId) : null;
   const language = shopperLanguage(settings, c.req.valid("query").locale);
   const rewards = catalog.map((reward) => localizeReward(reward, language));
   return c.json(
@@ -148,6 +160,7 @@ storefront.openapi(configRoute, async (c) => {
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
       program: storefrontProgram(program, language),
       ways_to_earn: waysToEarn(program),
+      analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: distinctId } },
       campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
     }),
     200,
