@@ -62,7 +62,13 @@ export const IntegrationInputSchemas = {
         .refine((v) => E164.test(v) || messagingServiceSid.safeParse(v).success, "an E.164 phone number or a Messaging Service SID (MG…)")
         .nullable()
         .default(null),
-      whatsapp_from: phone.nullable().default(null),
+      // Twilio's console shows WhatsApp senders as whatsapp:+1…; stored as the bare E.164 number.
+      whatsapp_from: z
+        .string()
+        .transform((v) => v.replace(/^whatsapp:/, ""))
+        .pipe(phone)
+        .nullable()
+        .default(null),
       enabled,
     })
     .strict()

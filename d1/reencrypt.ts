@@ -1,7 +1,7 @@
-// Re-encrypts the shops' Admin API tokens (and review providers' secrets) still in v1 or under a retired key to v2 under the
+// Re-encrypts the shops' Admin API tokens (and review and messaging providers' secrets) still in v1 or under a retired key to v2 under the
 // current key. Resumable and idempotent: the rows themselves say what is left, and each write
 // is a compare-and-set on the old ciphertext, so a concurrent install (a new token) wins.
-import { decryptText, encryptText, isCurrent, openForReencryption, reviewSecretContext, tokenContext, type Keyring } from "../core/crypto";
+import { decryptText, encryptText, integrationSecretContext, isCurrent, openForReencryption, reviewSecretContext, tokenContext, type Keyring } from "../core/crypto";
 import { log } from "../core/log";
 
 export interface ReencryptPage {
@@ -81,4 +81,35 @@ export async function reencryptReviewSecrets(env: Pick<Env, "DB">, ring: Keyring
     rewritten += result.meta.changes;
   }
   return { rewritten, unreadable, next: results.length === limit ? results[results.length - 1]!.shop : null };
+}
+
+/** The messaging providers' sealed keys (integrations) under a retired key, rewritten under the current one. */
+export async function reencryptIntegrationSecrets(env: Pick<Env, "DB">, ring: Keyring, limit: number, after = ""): Promise<ReencryptPage> {
+  const prefix = `v2.${ring.current.kid}.`;
+  // The key is "shop provider" (a space sorts before every character a domain or provider holds).
+  const { results } = await env.DB.prepare(
+    `SELECT shop, provider, secrets_encrypted FROM integrations
+      WHERE shop || ' ' || provider > ?1 AND substr(secrets_encrypted, 1, ?2) <> ?3 ORDER BY shop, provider LIMIT ?4`,
+  )
+    .bind(after, prefix.length, prefix, limit)
+    .all<{ shop: string; provider: string; secrets_encrypted: string }>();
+  let rewritten = 0;
+  let unreadable = 0;
+  for (const row of results) {
+    const context = integrationSecretContext(row.shop, row.provider);
+    let sealed: string;
+    try {
+      sealed = await encryptText(ring.current, await decryptText(ring, row.secrets_encrypted, context), context);
+    } catch (error) {
+      unreadable++;
+      log.warn("reencrypt: an integration's secrets open under no configured key", row.shop, row.provider, String(error));
+      continue;
+    }
+    const result = await env.DB.prepare(`UPDATE integrations SET secrets_encrypted = ?1 WHERE shop = ?2 AND provider = ?3 AND secrets_encrypted = ?4`)
+      .bind(sealed, row.shop, row.provider, row.secrets_encrypted)
+      .run();
+    rewritten += result.meta.changes;
+  }
+  const last = results[results.length - 1];
+  return { rewritten, unreadable, next: results.length === limit && last ? `${last.shop} ${last.provider}` : null };
 }

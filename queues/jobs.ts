@@ -76,25 +76,39 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
     const key = JSON.stringify(message.body);
     byKey.set(key, [...(byKey.get(key) ?? []), message]);
   }
-  for (const messages of byKey.values()) {
-    const job = messages[0]!.body;
-    const attempts = Math.max(...messages.map((m) => m.attempts));
-    let outcome: { kind: Outcome; reason?: string };
-    try {
-      outcome = await run(env, job);
-    } catch (error) {
-      // D1 or the customer's object failed us: passing, like Shopify being unavailable.
-      outcome = { kind: "unavailable", reason: String(error) };
-    }
-    if (outcome.kind === "unavailable") {
-      log.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
-      for (const m of messages) m.retry({ delaySeconds: queueRetryDelaySeconds(attempts) });
-      continue;
-    }
-    if (outcome.kind === "rejected") await parkMessage(env, "jobs", job, attempts, `Shopify refused ${job.type}: ${outcome.reason}`);
-    if (outcome.kind === "not_installed") log.info(`jobs: ${job.type} for ${job.shop} dropped: the shop is not installed`);
-    for (const m of messages) m.ack();
+  // Connectivity checks wait on outside providers (up to 3 tries of 10 s each) and share
+  // nothing with each other or with the Shopify publishes: they run side by side, so a slow
+  // provider does not hold up the publishes in the same batch, which keep their order.
+  const groups = [...byKey.values()];
+  const checks = groups.filter((messages) => messages[0]!.body.type === "check_integration");
+  const rest = groups.filter((messages) => messages[0]!.body.type !== "check_integration");
+  await Promise.all([
+    Promise.all(checks.map((messages) => settle(env, messages))),
+    (async () => {
+      for (const messages of rest) await settle(env, messages);
+    })(),
+  ]);
+}
+
+/** Runs one job (its copies in the batch: `messages`) and acks, retries or parks them. */
+async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> {
+  const job = messages[0]!.body;
+  const attempts = Math.max(...messages.map((m) => m.attempts));
+  let outcome: { kind: Outcome; reason?: string };
+  try {
+    outcome = await run(env, job);
+  } catch (error) {
+    // D1 or the customer's object failed us: passing, like Shopify being unavailable.
+    outcome = { kind: "unavailable", reason: String(error) };
   }
+  if (outcome.kind === "unavailable") {
+    log.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
+    for (const m of messages) m.retry({ delaySeconds: queueRetryDelaySeconds(attempts) });
+    return;
+  }
+  if (outcome.kind === "rejected") await parkMessage(env, "jobs", job, attempts, `Shopify refused ${job.type}: ${outcome.reason}`);
+  if (outcome.kind === "not_installed") log.info(`jobs: ${job.type} for ${job.shop} dropped: the shop is not installed`);
+  for (const m of messages) m.ack();
 }
 
 async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {

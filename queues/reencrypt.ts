@@ -1,5 +1,5 @@
-// The encryption migration, one bounded step per sweep: shop tokens and review providers'
-// secrets in D1 and customer emails
+// The encryption migration, one bounded step per sweep: shop tokens, review providers'
+// secrets and messaging providers' keys in D1 and customer emails
 // in Postgres still in v1 or under a retired key are rewritten as v2 under the current key,
 // until none remain. Safe to run any number of times, concurrently with normal writes.
 //
@@ -12,7 +12,7 @@
 // before the migration (or before a rotation). The projection stores them as they come; the
 // next sweep finds and rewrites them.
 import { keyring, type KeySource } from "../core/crypto";
-import { reencryptReviewSecrets, reencryptShopTokens } from "../d1/reencrypt";
+import { reencryptIntegrationSecrets, reencryptReviewSecrets, reencryptShopTokens } from "../d1/reencrypt";
 import { withReporting } from "../postgres/client";
 import { reencryptEmails, type EmailCursor } from "../postgres/reencrypt";
 import { log } from "../core/log";
@@ -23,6 +23,8 @@ export interface ReencryptResult {
   tokens: number;
   /** Review providers' webhook secrets (review_integrations). */
   reviewSecrets: number;
+  /** Messaging providers' keys and tokens (integrations). */
+  integrationSecrets: number;
   emails: number;
   unreadable: number;
   /** False when Postgres could not be reached; the next sweep tries again. */
@@ -34,7 +36,7 @@ export async function reencryptBatch(
   limit: number,
 ): Promise<ReencryptResult> {
   const ring = await keyring(env);
-  const result: ReencryptResult = { tokens: 0, reviewSecrets: 0, emails: 0, unreadable: 0, emailsReachable: true };
+  const result: ReencryptResult = { tokens: 0, reviewSecrets: 0, integrationSecrets: 0, emails: 0, unreadable: 0, emailsReachable: true };
 
   let afterShop: string | null = "";
   for (let page = 0; page < MAX_PAGES && afterShop !== null && result.tokens < limit; page++) {
@@ -50,6 +52,14 @@ export async function reencryptBatch(
     result.reviewSecrets += step.rewritten;
     result.unreadable += step.unreadable;
     afterSecret = step.next;
+  }
+
+  let afterIntegration: string | null = "";
+  for (let page = 0; page < MAX_PAGES && afterIntegration !== null && result.integrationSecrets < limit; page++) {
+    const step = await reencryptIntegrationSecrets(env, ring, limit, afterIntegration);
+    result.integrationSecrets += step.rewritten;
+    result.unreadable += step.unreadable;
+    afterIntegration = step.next;
   }
 
   try {

@@ -5,8 +5,10 @@
 // holds only the campaigns running at publish time) or where tiers or campaigns changed (a
 // repeat of the publish their write asked for, should that send have been lost), and asks
 // for the release of awards held past a plan's grace wherever the shop may award again (a new
-// month began, the plan changed; a repeat is harmless, the release job checks again), and
-// queues again notifications whose message was lost. Cron does not fire under `wrangler dev`: the dev script calls
+// month began, the plan changed; a repeat is harmless, the release job checks again),
+// queues again notifications whose message was lost, and asks for a connectivity check of
+// every enabled messaging integration a day after its last one (or 10 minutes after an ask
+// whose check never came). Cron does not fire under `wrangler dev`: the dev script calls
 // /cdn-cgi/local/scheduled on a timer.
 import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
@@ -19,6 +21,7 @@ import { sendJobs } from "./jobs";
 import { shopsWithHeldAwards, shopUsage } from "../d1/plans";
 import { holdsAwards } from "../core/plans";
 import { reencryptBatch, type ReencryptResult } from "./reencrypt";
+import { claimIntegrationsDue } from "../d1/integrations";
 import { LOG_RETENTION_DAYS } from "../core/logs";
 import { log } from "../core/log";
 import { withReporting } from "../postgres/client";
@@ -27,6 +30,8 @@ import { redriveStuckNotifications } from "./notification-redrive";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
+/** Integration checks asked per tick, at most (each is a job of up to 3 provider calls). */
+const INTEGRATION_CHECKS_PER_TICK = 100;
 /** Log rows deleted per table and tick, at most (see purgeLogsBefore). */
 export const LOG_PURGE_BATCH = 5_000;
 /** The cron runs every minute: each tick covers (scheduledTime − 60 s, scheduledTime]. */
@@ -48,6 +53,8 @@ export interface SweepResult {
   logsPurged: { audit: number; api: number } | null;
   /** Notifications left queued or retrying with no message (queues/notification-redrive.ts), queued again; null when Postgres was unreachable. */
   notificationsRedriven: number | null;
+  /** Messaging integrations whose connectivity check this tick asked for (daily, or a lost ask). */
+  integrationChecks: number;
 }
 
 /** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
@@ -79,7 +86,14 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const gdprRequests = await redriveGdprRequests(env, now);
   const logsPurged = await purgeExpiredLogs(env, now);
   const notificationsRedriven = await redriveNotifications(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven };
+  const integrationChecks = await requestIntegrationChecks(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven, integrationChecks };
+}
+
+async function requestIntegrationChecks(env: Env, now: number): Promise<number> {
+  const due = await claimIntegrationsDue(env, INTEGRATION_CHECKS_PER_TICK, now);
+  await sendJobs(env, due.map((d) => ({ type: "check_integration" as const, ...d })));
+  return due.length;
 }
 
 async function redriveNotifications(env: Env, now: number): Promise<number | null> {
