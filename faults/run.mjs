@@ -22,7 +22,7 @@ import { waitForRedemptionsSettled } from "./redemptions-settled.mjs";
 import { printChecks, printRun, printSpending, printSpendingPlan, printWorkload } from "./report.mjs";
 import { defaultSchedule, runSchedule } from "./schedule.mjs";
 import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
-import { checkNotifications, connectNotifications } from "./notifications.mjs";
+import { checkNotifications, setUpNotificationShop, startNotificationTraffic } from "./notifications.mjs";
 import { flattenTierMultipliers } from "./flat-tiers.mjs";
 import { createEmulatorFaults, faultsMet, startShopifyWeather } from "./shopify-weather.mjs";
 import { createSigner } from "./shopify-signing.mjs";
@@ -74,7 +74,7 @@ try {
   const signer = createSigner({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: app.url });
   await installProbeShop({ url: app.url, signer });
   await flattenTierMultipliers({ url: app.url, signer, shop: DEMO_SHOP });
-  await connectNotifications({ url: app.url, signer, shop: DEMO_SHOP, standinsUrl: app.standins.url });
+  await setUpNotificationShop({ url: app.url, signer, standinsUrl: app.standins.url });
   console.log(`serving ${app.url}; delivering…`);
 
   const stats = createDeliveryStats();
@@ -86,6 +86,7 @@ try {
   const outage = { down: false };
   const spending = await startSpending({ plan: spendingPlan, client, book, seed, untilProgress: progress.until, outage, sql: app.sql, shop: DEMO_SHOP });
   const weather = startShopifyWeather({ faults: shopifyFaults, seed });
+  const notificationTraffic = startNotificationTraffic({ url: app.url, secret: vars.SHOPIFY_API_SECRET, seed, untilProgress: progress.until });
   const ctx = {
     app,
     progress: progress.fraction,
@@ -131,6 +132,7 @@ try {
   const timeline = await schedule;
   await weather.stop();
   await spending.done();
+  const notificationDeliveries = await notificationTraffic.done;
   const catchUp = await ctx.catchUp;
   console.log("delivered; waiting for every redemption to settle…");
   const settled = await waitForRedemptionsSettled({ client, customerIds: spendingPlan.map((p) => p.customerId), timeoutMs: SETTLE_TIMEOUT_MS });
@@ -153,11 +155,20 @@ try {
   const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle: expected, ledgers });
   const reportingSpending = await checkReportingSpending({ sql: app.sql, shop: DEMO_SHOP, outcome });
   console.log("waiting for every earning entry's email…");
-  const { check: notifications, figures: notificationFigures } = await checkNotifications({ standins: app.standins, shop: DEMO_SHOP, ledgers, timeoutMs: NOTIFICATIONS_TIMEOUT_MS });
+  const { check: notifications, figures: notificationFigures } = await checkNotifications({
+    url: app.url,
+    signer,
+    standins: app.standins,
+    customers: notificationTraffic.customers,
+    killedAt: ctx.crash?.killedAt ?? null,
+    timeoutMs: NOTIFICATIONS_TIMEOUT_MS,
+  });
+  if (notificationDeliveries.givenUp) notifications.mismatches.push(`${notificationDeliveries.givenUp} of the notification shop's deliveries given up`);
   if (notificationFigures) {
     console.log(
-      `notifications: ${notificationFigures.expected} expected, ${notificationFigures.accepted} emails accepted of ${notificationFigures.tried} tries; ` +
-        `the last arrived ${(notificationFigures.waitedMs / 1000).toFixed(1)} s after the checks began`,
+      `notifications: ${notificationTraffic.orders} orders delivered twice each (${notificationDeliveries.deliveries} deliveries); ` +
+        `${notificationFigures.expected} emails expected, ${notificationFigures.accepted} accepted of ${notificationFigures.tried} tries, ` +
+        `${notificationFigures.acrossCrash} sent twice across the SIGKILL; waited ${(notificationFigures.waitedMs / 1000).toFixed(1)} s`,
     );
   }
   const { check: discounts, figures: discountFigures } = await checkShopifyDiscounts({ emulatorUrl: app.emulator.url, sql: app.sql, shop: DEMO_SHOP, outcome, rewards: spending.rewards });
