@@ -1078,6 +1078,7 @@ async function changeSettings(patch: Record<string, unknown>) {
 
 describe("the shop's PostHog in the widget", () => {
   const KEY = "phc_LoyalnestBrowserTest0123456789abcdefghij";
+  const SHOPPER_CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
   type Capture = { event: string; distinct_id?: string; properties: Record<string, unknown> };
 
   /**
@@ -1086,7 +1087,10 @@ describe("the shop's PostHog in the widget", () => {
    * answered here and recorded with its events.
    */
   async function tabWithConsent(consent: boolean, customerId?: string) {
-    const tab = await visit({ customerId });
+    // posthog-js drops events from browsers that look automated (HeadlessChrome, navigator.webdriver):
+    // this tab passes for a shopper's Chrome.
+    const tab = await visit({ customerId, context: { userAgent: SHOPPER_CHROME } });
+    await tab.page.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
     await tab.page.addInitScript((allowed) => {
       const w = window as unknown as { __consent: boolean; __features?: unknown; Shopify: Record<string, unknown> };
       w.__consent = allowed;
@@ -1105,18 +1109,18 @@ describe("the shop's PostHog in the widget", () => {
       await tab.page.route(`${host}/**`, async (route) => {
         const request = route.request();
         posthog.requests.push(request.url());
-        posthog.captures.push(...capturedEvents(request.url(), request.postDataBuffer()));
+        posthog.captures.push(...capturedEvents(request.postDataBuffer()));
         await route.fulfill({ status: 200, contentType: "application/json", body: '{"status":1}' });
       });
     }
     return { ...tab, posthog, host };
   }
 
-  /** The events in a posthog-js request: JSON, gzip (compression=gzip-js) or base64 form data. */
-  function capturedEvents(url: string, body: Buffer | null): Capture[] {
+  /** The events in a posthog-js request: JSON, gzipped JSON or base64 form data. */
+  function capturedEvents(body: Buffer | null): Capture[] {
     if (!body || body.length === 0) return [];
-    const compression = new URL(url).searchParams.get("compression");
-    let text = compression === "gzip-js" ? gunzipSync(body).toString("utf8") : body.toString("utf8");
+    const gzipped = body[0] === 0x1f && body[1] === 0x8b;
+    let text = (gzipped ? gunzipSync(body) : body).toString("utf8");
     if (text.startsWith("data=")) text = Buffer.from(decodeURIComponent(text.slice(5)), "base64").toString("utf8");
     const parsed = JSON.parse(text) as Capture | Capture[] | { batch: Capture[] };
     return Array.isArray(parsed) ? parsed : "batch" in parsed ? parsed.batch : [parsed];
