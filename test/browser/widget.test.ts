@@ -1086,10 +1086,10 @@ describe("the shop's PostHog in the widget", () => {
    * loadFeatures, as on a storefront without it yet), and every request to PostHog's host is
    * answered here and recorded with its events.
    */
-  async function tabWithConsent(consent: boolean, customerId?: string) {
+  async function tabWithConsent(consent: boolean, customerId?: string, query?: string) {
     // posthog-js drops events from browsers that look automated (HeadlessChrome, navigator.webdriver):
     // this tab passes for a shopper's Chrome.
-    const tab = await visit({ customerId, context: { userAgent: SHOPPER_CHROME } });
+    const tab = await visit({ customerId, query, context: { userAgent: SHOPPER_CHROME } });
     await tab.page.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
     await tab.page.addInitScript((allowed) => {
       const w = window as unknown as { __consent: boolean; __features?: unknown; Shopify: Record<string, unknown> };
@@ -1173,7 +1173,8 @@ describe("the shop's PostHog in the widget", () => {
     const customerId = spenders.analytics;
     const config = await asShopper<{ analytics: { posthog: { api_key: string; distinct_id: string } } }>(customerId, "/widget/config");
     expect(config.analytics.posthog.api_key).toBe(KEY);
-    const tab = await tabWithConsent(true, customerId);
+    // A link with the shopper's email and a token in it: neither may reach PostHog.
+    const tab = await tabWithConsent(true, customerId, "?email=shopper%40example.com#reset-token");
     await tab.go();
     await openPanel(tab.launcher, tab.dialog);
     await tab.dialog.getByText("You have 1250 points", { exact: true }).waitFor();
@@ -1196,6 +1197,8 @@ describe("the shop's PostHog in the widget", () => {
     const sent = JSON.stringify(tab.posthog.captures);
     expect(sent, "no customer id").not.toContain(customerId);
     expect(sent, "no discount code").not.toContain(code);
+    expect(sent, "no query or hash of the page's address").not.toMatch(/shopper|example\.com|reset-token/);
+    expect(opened!.properties.$current_url).toBe(`${storefront.url}/`);
     expect(tab.posthog.requests.every((url) => !url.includes("/decide") && !url.includes("/flags")), "no feature flags asked for").toBe(true);
     expect(tab.errors).toEqual([]);
     await tab.close();
