@@ -1,7 +1,7 @@
 // The panel's state, on top of the launcher's store: the customer loads each time the dialog
 // opens; the history, the shopper's actions (birthday, follows) and the tier status each when
 // their view opens, and again at each opening.
-import { computed, effect, signal } from "@preact/signals";
+import { computed, signal } from "@preact/signals";
 import { createAnalytics } from "./analytics";
 import type { Birthday, CustomerActions, Customer, Followed, History, Reward, TierStatus, WidgetConfig } from "./api";
 import { createFormat } from "./format";
@@ -29,11 +29,6 @@ export function createPanelStore(store: Store) {
   const followKeys = new Map<string, string>();
   let customerRequest: Promise<void> | null = null;
   const analytics = createAnalytics(store.settings);
-  // The panel can load before the config (on hover): the shop's PostHog waits for it.
-  effect(() => {
-    const current = store.config.value;
-    if (current.state === "ready") analytics.configure(current.data);
-  });
 
   /** The panel renders only once the config is ready (widget.tsx). */
   const config = computed(() => (store.config.value as { data: WidgetConfig }).data);
@@ -132,6 +127,10 @@ export function createPanelStore(store: Store) {
   }
 
   function opened() {
+    // The shop's PostHog is read from the config at the first opening (the panel's script can
+    // load before the config, on hover); every event follows an opening.
+    const current = store.config.value;
+    if (current.state === "ready") analytics.configure(current.data);
     analytics.track("loyalnest_panel_opened", { language: language.value });
     void loadCustomer();
     if (view.value === "history") void loadHistory();
