@@ -27,13 +27,14 @@ declare global {
 
 /** posthog-js, built beside the panel's script (widget/build.mjs). */
 const SCRIPT = "widget-analytics.js";
-/** Events made while consent is unknown or posthog-js is loading wait, up to this many. */
+/** Events made while the config or consent is unknown, or posthog-js is loading, wait: up to this many. */
 const MAX_WAITING = 20;
 
 export type Analytics = ReturnType<typeof createAnalytics>;
 
 export function createAnalytics(settings: Settings) {
-  let posthog: PosthogSettings | null = null;
+  /** undefined until the config is read; null when the shop has PostHog off. */
+  let posthog: PosthogSettings | null | undefined;
   /** null until Shopify's privacy API answers. */
   let allowed: boolean | null = null;
   let client: AnalyticsClient | null = null;
@@ -67,8 +68,12 @@ export function createAnalytics(settings: Settings) {
 
   /** The config arrived: watch consent only when the shop has PostHog on. */
   function configure(config: WidgetConfig) {
-    if (posthog || !config.analytics) return;
-    posthog = config.analytics.posthog;
+    if (posthog !== undefined) return;
+    posthog = config.analytics?.posthog ?? null;
+    if (!posthog) {
+      waiting = [];
+      return;
+    }
     const shopify = window.Shopify;
     const allowedNow = () => window.Shopify?.customerPrivacy?.analyticsProcessingAllowed?.() === true;
     document.addEventListener("visitorConsentCollected", (event) => setConsent((event as CustomEvent<{ analyticsAllowed?: boolean }>).detail?.analyticsAllowed === true));
@@ -77,8 +82,9 @@ export function createAnalytics(settings: Settings) {
     else shopify?.loadFeatures?.([{ name: "consent-tracking-api", version: "0.1" }], (error) => !error && setConsent(allowedNow()));
   }
 
+  /** Before the config and consent are known, an event waits for them. */
   function track(event: AnalyticsEvent, properties: EventProperties = {}) {
-    if (!posthog || allowed === false) return;
+    if (posthog === null || allowed === false) return;
     if (client) client.capture(event, properties);
     else if (waiting.length < MAX_WAITING) waiting.push([event, properties]);
   }

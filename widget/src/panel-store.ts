@@ -29,6 +29,9 @@ export function createPanelStore(store: Store) {
   const followKeys = new Map<string, string>();
   let customerRequest: Promise<void> | null = null;
   const analytics = createAnalytics(store.settings);
+  // The panel's script can load before the config (on hover): the shop's PostHog waits for it.
+  // (The signal's own subscribe: an effect() here would make the launcher lend one more name.)
+  store.config.subscribe((current) => current.state === "ready" && analytics.configure(current.data));
 
   /** The panel renders only once the config is ready (widget.tsx). */
   const config = computed(() => (store.config.value as { data: WidgetConfig }).data);
@@ -127,10 +130,6 @@ export function createPanelStore(store: Store) {
   }
 
   function opened() {
-    // The shop's PostHog is read from the config at the first opening (the panel's script can
-    // load before the config, on hover); every event follows an opening.
-    const current = store.config.value;
-    if (current.state === "ready") analytics.configure(current.data);
     analytics.track("loyalnest_panel_opened", { language: language.value });
     void loadCustomer();
     if (view.value === "history") void loadHistory();
