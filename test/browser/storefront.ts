@@ -10,7 +10,7 @@ import { signAppProxy } from "../../core/shopify-auth";
 export const PROXY_PREFIX = "/apps/loyalnest";
 /** The storefront's session, from which Shopify fills `logged_in_customer_id`. */
 export const CUSTOMER_COOKIE = "storefront_customer";
-export const WIDGET_SCRIPTS = ["/widget.js", "/widget-panel.js"];
+export const WIDGET_SCRIPTS = ["/widget.js", "/widget-panel.js", "/widget-analytics.js"];
 const SHOPIFY_PARAMS = ["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"];
 
 export interface StorefrontOptions {
@@ -100,8 +100,9 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> 
 /** A theme with global rules a real one might have: none of them may reach the widget. */
 function themePage({ lang, shopifyLocale }: { lang: string | null; shopifyLocale: string | null }): string {
   const langAttribute = lang ? ` lang="${encodeURIComponent(lang)}"` : "";
-  // What a Shopify theme defines: the active currency always, the locale when the test asks.
-  const shopify = `<script>window.Shopify = ${JSON.stringify({ locale: shopifyLocale ?? undefined, currency: { active: "USD", rate: "1.0" } })};</script>`;
+  // What a Shopify theme defines: the active currency always, the locale when the test asks;
+  // added to what Shopify's own scripts (a test's init script) put there first, as on a real page.
+  const shopify = `<script>window.Shopify = Object.assign(window.Shopify || {}, ${JSON.stringify({ locale: shopifyLocale ?? undefined, currency: { active: "USD", rate: "1.0" } })});</script>`;
   const products = ["Linen shirt", "Canvas tote", "Wool scarf", "Leather wallet", "Cotton cap", "Field notebook"]
     .map((name, i) => `<article class="card"><div class="swatch s${i % 3}"></div><h3>${name}</h3><p>$${(24 + i * 7).toFixed(2)}</p><button>Add to cart</button></article>`)
     .join("");

@@ -2,6 +2,7 @@
 // behind a stand-in App Proxy, Debian's Chromium driven by Playwright. Screenshots go to
 // test-results/browser/ for review.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -45,6 +46,7 @@ const spenders = {
   spanish: newCustomerId(),
   noClipboard: newCustomerId(),
   patient: newCustomerId(),
+  analytics: newCustomerId(),
 };
 
 /** The demo shop's catalog: its three default rewards (scripts/seed.ts), and this one, added by the merchant. */
@@ -1073,6 +1075,158 @@ async function changeSettings(patch: Record<string, unknown>) {
   });
   expect(response.status, await response.clone().text()).toBe(200);
 }
+
+describe("the shop's PostHog in the widget", () => {
+  const KEY = "phc_LoyalnestBrowserTest0123456789abcdefghij";
+  const SHOPPER_CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+  type Capture = { event: string; distinct_id?: string; properties: Record<string, unknown> };
+
+  /**
+   * A shopper's tab where Shopify's customer privacy API answers `consent` (loaded through
+   * loadFeatures, as on a storefront without it yet), and every request to PostHog's host is
+   * answered here and recorded with its events.
+   */
+  async function tabWithConsent(consent: boolean, customerId?: string, query?: string) {
+    // posthog-js drops events from browsers that look automated (HeadlessChrome, navigator.webdriver):
+    // this tab passes for a shopper's Chrome.
+    const tab = await visit({ customerId, query, context: { userAgent: SHOPPER_CHROME } });
+    await tab.page.addInitScript(() => Object.defineProperty(Navigator.prototype, "webdriver", { get: () => false }));
+    await tab.page.addInitScript((allowed) => {
+      const w = window as unknown as { __consent: boolean; __features?: unknown; Shopify: Record<string, unknown> };
+      w.__consent = allowed;
+      w.Shopify = {
+        loadFeatures(features: unknown, done: (error?: unknown) => void) {
+          w.__features = features;
+          w.Shopify.customerPrivacy = { analyticsProcessingAllowed: () => w.__consent };
+          setTimeout(() => done(), 0);
+        },
+      };
+    }, consent);
+    const posthog = { requests: [] as string[], captures: [] as Capture[] };
+    const config = await asShopper<{ analytics: { posthog: { host: string } } | null }>(customerId ?? "", "/widget/config");
+    const host = config.analytics?.posthog.host;
+    if (host) {
+      await tab.page.route(`${host}/**`, async (route) => {
+        const request = route.request();
+        posthog.requests.push(request.url());
+        posthog.captures.push(...capturedEvents(request.postDataBuffer()));
+        await route.fulfill({ status: 200, contentType: "application/json", body: '{"status":1}' });
+      });
+    }
+    return { ...tab, posthog, host };
+  }
+
+  /** The events in a posthog-js request: JSON, gzipped JSON or base64 form data. */
+  function capturedEvents(body: Buffer | null): Capture[] {
+    if (!body || body.length === 0) return [];
+    const gzipped = body[0] === 0x1f && body[1] === 0x8b;
+    let text = (gzipped ? gunzipSync(body) : body).toString("utf8");
+    if (text.startsWith("data=")) text = Buffer.from(decodeURIComponent(text.slice(5)), "base64").toString("utf8");
+    const parsed = JSON.parse(text) as Capture | Capture[] | { batch: Capture[] };
+    return Array.isArray(parsed) ? parsed : "batch" in parsed ? parsed.batch : [parsed];
+  }
+
+  const ours = (captures: Capture[]) => captures.filter((capture) => capture.event.startsWith("loyalnest_"));
+  /** posthog-js sends its queue every few seconds. */
+  const SENT = { timeout: 15_000 };
+  const analyticsScript = (requests: string[]) => requests.filter((url) => url.endsWith("/widget-analytics.js"));
+
+  afterAll(async () => {
+    await changeSettings({ analytics: { posthog_enabled: false, posthog_project_api_key: null } });
+  });
+
+  it("with the shop's PostHog off, neither asks for consent nor loads posthog-js, and nothing leaves the storefront", async () => {
+    const tab = await tabWithConsent(true, silver);
+    expect(tab.host, "the config carries no PostHog while it is off").toBeUndefined();
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByText("You have 1250 points", { exact: true }).waitFor();
+    expect(await tab.page.evaluate(() => (window as unknown as { __features?: unknown }).__features)).toBeUndefined();
+    expect(analyticsScript(tab.requests)).toEqual([]);
+    expect([...new Set(tab.requests.map((url) => new URL(url).origin))]).toEqual([storefront.url]);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it("with PostHog on but the shopper's consent refusing analytics, asks Shopify and sends nothing", async () => {
+    await changeSettings({ analytics: { posthog_enabled: true, posthog_project_api_key: KEY } });
+    const tab = await tabWithConsent(false, silver);
+    expect(tab.host).toMatch(/^https?:\/\//);
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByText("You have 1250 points", { exact: true }).waitFor();
+    await expect
+      .poll(() => tab.page.evaluate(() => (window as unknown as { __features?: unknown }).__features))
+      .toEqual([{ name: "consent-tracking-api", version: "0.1" }]);
+    // Closed and opened again after Shopify answered: still nothing.
+    await tab.page.keyboard.press("Escape");
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByText("You have 1250 points", { exact: true }).waitFor();
+    expect(analyticsScript(tab.requests)).toEqual([]);
+    expect(tab.posthog.requests).toEqual([]);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it("with PostHog on and consent allowing it, sends panel opened and reward redeemed to the shop's project, without PII", async () => {
+    await changeSettings({ analytics: { posthog_enabled: true, posthog_project_api_key: KEY } });
+    const customerId = spenders.analytics;
+    const config = await asShopper<{ analytics: { posthog: { api_key: string; distinct_id: string } } }>(customerId, "/widget/config");
+    expect(config.analytics.posthog.api_key).toBe(KEY);
+    // A link with the shopper's email and a token in it: neither may reach PostHog.
+    const tab = await tabWithConsent(true, customerId, "?email=shopper%40example.com#reset-token");
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByText("You have 1250 points", { exact: true }).waitFor();
+    await expect.poll(() => ours(tab.posthog.captures).map((c) => c.event), SENT).toEqual(["loyalnest_panel_opened"]);
+    expect(analyticsScript(tab.requests), "posthog-js loaded once, from beside the widget").toEqual([`${storefront.url}/widget-analytics.js`]);
+
+    const row = rewardRow(tab.dialog, "$5 off your order");
+    await row.getByRole("button", { name: "Redeem" }).click();
+    await row.getByRole("button", { name: "Confirm" }).click();
+    const code = await row.getByRole("textbox", { name: "Your code" }).inputValue();
+    await expect.poll(() => ours(tab.posthog.captures).map((c) => c.event), SENT).toEqual(["loyalnest_panel_opened", "loyalnest_reward_redeemed"]);
+
+    const [opened, redeemed] = ours(tab.posthog.captures);
+    for (const capture of [opened!, redeemed!]) {
+      expect(capture.properties.token, "the shop's project key").toBe(KEY);
+      expect(capture.properties.distinct_id ?? capture.distinct_id, "the server's keyed hash of the customer").toBe(config.analytics.posthog.distinct_id);
+    }
+    expect(opened!.properties).toMatchObject({ language: "en" });
+    expect(redeemed!.properties).toMatchObject({ reward_type: "fixed_amount", points: 500, status: "issued" });
+    const sent = JSON.stringify(tab.posthog.captures);
+    expect(sent, "no customer id").not.toContain(customerId);
+    expect(sent, "no discount code").not.toContain(code);
+    expect(sent, "no query or hash of the page's address").not.toMatch(/shopper|example\.com|reset-token/);
+    expect(opened!.properties.$current_url).toBe(`${storefront.url}/`);
+    expect(tab.posthog.requests.every((url) => !url.includes("/decide") && !url.includes("/flags")), "no feature flags asked for").toBe(true);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+
+  it("starts when the shopper consents later (visitorConsentCollected), sending nothing from before", async () => {
+    await changeSettings({ analytics: { posthog_enabled: true, posthog_project_api_key: KEY } });
+    const tab = await tabWithConsent(false);
+    await tab.go();
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByRole("link", { name: /sign in/i }).first().waitFor();
+    await expect.poll(() => tab.page.evaluate(() => Boolean((window as unknown as { __features?: unknown }).__features))).toBe(true);
+    await tab.page.keyboard.press("Escape");
+    expect(analyticsScript(tab.requests)).toEqual([]);
+
+    await tab.page.evaluate(() => {
+      (window as unknown as { __consent: boolean }).__consent = true;
+      document.dispatchEvent(new CustomEvent("visitorConsentCollected", { detail: { analyticsAllowed: true, marketingAllowed: false } }));
+    });
+    await expect.poll(() => analyticsScript(tab.requests).length).toBe(1);
+    await openPanel(tab.launcher, tab.dialog);
+    await expect.poll(() => ours(tab.posthog.captures).map((c) => c.event), SENT).toEqual(["loyalnest_panel_opened"]);
+    const [opened] = ours(tab.posthog.captures);
+    expect(typeof (opened!.properties.distinct_id ?? opened!.distinct_id), "a guest: posthog-js's anonymous id").toBe("string");
+    expect(tab.errors).toEqual([]);
+    await tab.close();
+  });
+});
 
 // Last in the file: the second test uninstalls the demo shop (and installs it again after).
 describe("store settings and uninstall", () => {

@@ -74,6 +74,8 @@ export interface WidgetConfig {
   campaigns?: Campaign[];
   /** Absent from configs served before store settings: the widget's own look. */
   branding?: Branding;
+  /** The shop's PostHog, null (or absent, from older servers) while the shop has it off. */
+  analytics?: { posthog: { api_key: string; host: string; distinct_id: string | null } } | null;
 }
 
 /** The store's settings for the widget; `launcher_label` is in the config's language. */

@@ -2,6 +2,7 @@
 // opens; the history, the shopper's actions (birthday, follows) and the tier status each when
 // their view opens, and again at each opening.
 import { computed, signal } from "@preact/signals";
+import { createAnalytics } from "./analytics";
 import type { Birthday, CustomerActions, Customer, Followed, History, Reward, TierStatus, WidgetConfig } from "./api";
 import { createFormat } from "./format";
 import { createRedemption, newIdempotencyKey, type RedemptionModel } from "./redemption";
@@ -27,6 +28,10 @@ export function createPanelStore(store: Store) {
   /** Per network, kept until an answer arrives: a retry after a lost answer is the same follow. */
   const followKeys = new Map<string, string>();
   let customerRequest: Promise<void> | null = null;
+  const analytics = createAnalytics(store.settings);
+  // The panel's script can load before the config (on hover): the shop's PostHog waits for it.
+  // (The signal's own subscribe: an effect() here would make the launcher lend one more name.)
+  store.config.subscribe((current) => current.state === "ready" && analytics.configure(current.data));
 
   /** The panel renders only once the config is ready (widget.tsx). */
   const config = computed(() => (store.config.value as { data: WidgetConfig }).data);
@@ -78,7 +83,13 @@ export function createPanelStore(store: Store) {
   function redemptionFor(reward: Reward): RedemptionModel {
     let model = redemptions.get(reward.reward_id);
     if (!model) {
-      model = createRedemption(api, reward, { setBalance, reloadBalance: () => void loadCustomer() });
+      model = createRedemption(api, reward, {
+        setBalance,
+        reloadBalance: () => void loadCustomer(),
+        // For the shop's analytics: what kind of reward and how many points, nothing about the shopper.
+        redeemed: (redemption) =>
+          analytics.track("loyalnest_reward_redeemed", { reward_type: reward.type, points: redemption.points, status: redemption.status }),
+      });
       redemptions.set(reward.reward_id, model);
     }
     return model;
@@ -119,6 +130,7 @@ export function createPanelStore(store: Store) {
   }
 
   function opened() {
+    analytics.track("loyalnest_panel_opened", { language: language.value });
     void loadCustomer();
     if (view.value === "history") void loadHistory();
     if (view.value === "tier") void loadTierStatus();

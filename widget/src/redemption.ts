@@ -19,11 +19,13 @@ export interface PointsRange {
   step: number;
 }
 
-export interface BalanceHooks {
+export interface RedemptionHooks {
   /** The balance an answer reported. */
   setBalance: (points: number) => void;
   /** The balance shown is out of date: read it again. */
   reloadBalance: () => void;
+  /** A redemption the server accepted (issued, or pending Shopify's answer). */
+  redeemed?: (redemption: Redemption) => void;
 }
 
 /** Answers that leave the outcome unknown (or, rate_limited, the request unread): Confirm tries again under the same key. */
@@ -45,7 +47,7 @@ export const newIdempotencyKey = (): string =>
 
 export type RedemptionModel = ReturnType<typeof createRedemption>;
 
-export function createRedemption(api: Api, reward: Reward, balance: BalanceHooks) {
+export function createRedemption(api: Api, reward: Reward, balance: RedemptionHooks) {
   const step = signal<RedeemStep>({ kind: "idle" });
   /** points_to_money: the amount as typed, and whether it failed validation on Redeem. */
   const initialPoints = String(reward.min_points ?? reward.points_cost);
@@ -102,6 +104,7 @@ export function createRedemption(api: Api, reward: Reward, balance: BalanceHooks
       pointsInput.value = initialPoints;
       balance.setBalance(result.data.points_balance);
       const redemption = { ...result.data.redemption, discount_code: result.data.discount_code ?? result.data.redemption.discount_code };
+      balance.redeemed?.(redemption);
       if (redemption.status === "pending") {
         step.value = { kind: "pending", redemption };
         checkPending(redemption.redemption_id, 0);

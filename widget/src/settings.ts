@@ -10,7 +10,13 @@ export interface Settings {
 
 declare global {
   interface Window {
-    Shopify?: { locale?: string; currency?: { active?: string } };
+    Shopify?: {
+      locale?: string;
+      currency?: { active?: string };
+      /** Shopify's customer privacy API, once the consent-tracking-api feature has loaded. */
+      customerPrivacy?: { analyticsProcessingAllowed?: () => boolean };
+      loadFeatures?: (features: { name: string; version: string }[], done: (error?: unknown) => void) => void;
+    };
   }
 }
 
