@@ -25,16 +25,5 @@ export async function posthogDistinctId(keys: DataKeys, shop: string, customerId
   return `ln_${toHex(mac).slice(0, 32)}`;
 }
 
-/**
- * Where PostHog is reached for this env: null means the shop's own host, always so in
- * production; in dev and tests (PROVIDERS_ORIGIN set, as SHOPIFY_ADMIN_ORIGIN is for the
- * Admin API) the providers' stand-in. The same rule as the provider adapters' base URLs.
- */
-export function providersOriginOverride(env: { ENVIRONMENT?: string; PROVIDERS_ORIGIN?: string }): string | null {
-  if (env.ENVIRONMENT === "production") return null;
-  const origin = env.PROVIDERS_ORIGIN;
-  if (typeof origin !== "string" || origin === "") return null;
-  const url = new URL(origin);
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("PROVIDERS_ORIGIN must be an http(s) origin");
-  return url.origin;
-}
+/** Where PostHog is reached for this env: the providers' rule (workers/providers/http.ts). */
+export { providersOriginOverride } from "./providers-origin";

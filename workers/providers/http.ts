@@ -4,6 +4,7 @@
 // reduced to a short message by the adapter's own parser, then redacted (emails, phone numbers,
 // tokens, the call's own secrets): the message is stored and shown to merchants.
 import { redact } from "../../core/log";
+import { providersOriginOverride, type OriginEnv } from "../../core/providers-origin";
 import { ProviderError, type Provider } from "./types";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -14,20 +15,7 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-type OriginEnv = Partial<Pick<Env, "ENVIRONMENT" | "PROVIDERS_ORIGIN">>;
-
-/**
- * Where every provider is reached in dev and tests (the local stand-ins), or null for the
- * providers' own hosts: always null in production, whatever PROVIDERS_ORIGIN says.
- */
-export function providersOriginOverride(env: OriginEnv): string | null {
-  if (env.ENVIRONMENT === "production") return null;
-  const origin = env.PROVIDERS_ORIGIN;
-  if (typeof origin !== "string" || origin === "") return null;
-  const url = new URL(origin);
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("PROVIDERS_ORIGIN must be an http(s) origin");
-  return url.origin;
-}
+export { providersOriginOverride };
 
 /** `realOrigin` unless the env points every provider at the stand-ins. */
 export function providerBase(env: OriginEnv, realOrigin: string): string {
