@@ -3,6 +3,7 @@
 // read them, and none of those reaches into another's folder for them.
 import type { EarnLimit, EarnSnapshot } from "./program";
 import type { DeliveryStatus, NotificationChannel } from "./notifications";
+import type { ReferralReward } from "./referral-config";
 
 /**
  * earn, signup and the other earning actions, adjustment (+): new points, each a lot that may
@@ -24,7 +25,8 @@ export type LedgerKind =
   | "release"
   | "expiry"
   | "adjustment"
-  | "campaign";
+  | "campaign"
+  | "referral";
 
 /** Points earned from an action other than an order's purchase (a lot, counted as earned). */
 export const ACTION_KINDS = ["signup", "newsletter", "review", "birthday", "social_follow", "goal_spend"] as const;
@@ -40,7 +42,7 @@ export interface ActionSnapshot {
 
 /** Kinds whose points add to total_points_earned (when positive). */
 export function countsAsEarned(kind: LedgerKind): boolean {
-  return kind === "earn" || kind === "adjustment" || kind === "campaign" || (ACTION_KINDS as readonly string[]).includes(kind);
+  return kind === "earn" || kind === "adjustment" || kind === "campaign" || kind === "referral" || (ACTION_KINDS as readonly string[]).includes(kind);
 }
 
 export interface AccountSummary {
@@ -57,7 +59,7 @@ export interface LedgerEntry {
   kind: LedgerKind;
   points: number;
   balance_after: number;
-  source_type: "order" | "refund" | "customer" | "review" | "redemption" | "adjustment" | "expiry" | "campaign";
+  source_type: "order" | "refund" | "customer" | "review" | "redemption" | "adjustment" | "expiry" | "campaign" | "referral";
   source_id: string;
   snapshot: EarnSnapshot | ActionSnapshot | CampaignBonusSnapshot | null;
   note: string | null;
@@ -152,6 +154,62 @@ export interface NotificationRecord {
   at: string;
 }
 
+/**
+ * pending: bound to a friend, waiting for the completion (the friend's first paid order);
+ * completed: both sides rewarded; held: scored suspicious, waiting for the merchant;
+ * rejected: by the score or the merchant, nothing paid; expired: not completed within the
+ * shop's expiry_days, nothing paid; reversed: the qualifying order was cancelled or refunded in
+ * full after completion, the points rewards taken back.
+ */
+export type ReferralStatus = "pending" | "completed" | "held" | "rejected" | "expired" | "reversed";
+
+/** One fraud check that fired: a named reason and what it adds to the score (core/referrals.ts). */
+export interface ReferralReason {
+  code: string;
+  score: number;
+  /** Plain words for the merchant, no personal data. */
+  detail: string;
+}
+
+/** What rewarded (or will reward) one side of a referral. */
+export interface ReferralSideReward {
+  reward: ReferralReward;
+  /** points: the points given (0 until given); discount: the redemption id of the code. */
+  points: number;
+  redemption_id: string | null;
+}
+
+/**
+ * A referral as the friend's account holds it and publishes it (ledger-adjacent): the friend's
+ * CustomerAccount owns it (a customer is referred at most once, so its id is the friend's
+ * customer id); the advocate's account, the projection and the notifications follow it. Each
+ * change carries the whole record and a higher revision: the readers keep the highest.
+ */
+export interface ReferralRecord {
+  id: string;
+  code: string;
+  advocate_id: string;
+  friend_id: string;
+  status: ReferralStatus;
+  score: number;
+  reasons: ReferralReason[];
+  /** How the friend was bound: the widget's complete call, their signup, or their order's cart attribute. */
+  bound_via: "endpoint" | "signup" | "order";
+  program_version: number;
+  advocate: ReferralSideReward;
+  friend: ReferralSideReward;
+  /** The order that completed it (first_order), and its earn base in the shop's money ("120.00"). */
+  order_gid: string | null;
+  order_subtotal: string | null;
+  /** Who decided a held referral: "merchant:<user id>" or "score"; null while undecided. */
+  decided_by: string | null;
+  bound_at: string;
+  expires_at: string;
+  completed_at: string | null;
+  updated_at: string;
+  revision: number;
+}
+
 /** What the ledger-events queue carries from an account's outbox. */
 export type LedgerEvent =
   | {
@@ -204,6 +262,14 @@ export type LedgerEvent =
       customer_id: string;
       outbox_seq: number;
       notification: NotificationRecord;
+    }
+  | {
+      /** The friend's account changed a referral: the advocate's account, the projection and the notifications follow. */
+      type: "referral";
+      shop: string;
+      customer_id: string;
+      outbox_seq: number;
+      referral: ReferralRecord;
     }
   | {
       type: "tier_changed";

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { MILLS_PER_UNIT, parseAmountToMills } from "./money";
 import { applyBasisPoints, BASIS_POINTS, combineBasisPoints } from "./multiplier";
 import { NO_EXPIRY, PointsExpirySchema } from "./expiry";
+import { AmountSchema } from "./amount";
+import { DEFAULT_REFERRAL_CONFIG, ReferralConfigSchema } from "./referral-config";
 
 /** How often one customer may earn from one action: `count` times per `period`. */
 export const LIMIT_PERIODS = ["lifetime", "day", "week", "month", "year"] as const;
@@ -21,11 +23,7 @@ export type ActionRule = z.infer<typeof ActionRuleSchema>;
 export const SOCIAL_NETWORKS = ["instagram", "facebook", "tiktok", "x", "youtube", "pinterest"] as const;
 export type SocialNetwork = (typeof SOCIAL_NETWORKS)[number];
 
-/** A money amount as merchants write it ("150.00"), in the shop's currency. */
-export const AmountSchema = z
-  .string()
-  .regex(/^\d{1,9}(\.\d{1,2})?$/, 'an amount like "150.00"')
-  .refine((v) => (parseAmountToMills(v) ?? 0) > 0, "must be more than zero");
+export { AmountSchema };
 
 export const EarningRulesSchema = z
   .object({
@@ -113,6 +111,8 @@ export const ProgramSettingsSchema = z.preprocess(
       referrer: Points,
       referee: Points,
     }),
+    /** The referral program (core/referral-config.ts). */
+    referral: ReferralConfigSchema.default(DEFAULT_REFERRAL_CONFIG),
     tier_policy: TierPolicySchema.default({ basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 }),
     default_language: z.string().min(2).max(10).default("en"),
     points_expiry: PointsExpirySchema.default(NO_EXPIRY),
@@ -164,6 +164,7 @@ export const DEFAULT_PROGRAM: ProgramSettings = {
   earning: DEFAULT_EARNING,
   currency: { en: { singular: "point", plural: "points" }, es: { singular: "punto", plural: "puntos" }, fr: { singular: "point", plural: "points" }, de: { singular: "Punkt", plural: "Punkte" } },
   referral_points: { referrer: 50, referee: 50 },
+  referral: DEFAULT_REFERRAL_CONFIG,
   tier_policy: { basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 },
   default_language: "en",
   points_expiry: NO_EXPIRY,

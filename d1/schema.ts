@@ -501,3 +501,19 @@ export const integrations = sqliteTable(
     check("integrations_status", sql`${t.status} IN ('unchecked', 'ok', 'failing')`),
   ],
 );
+
+/**
+ * Referral codes (core/referrals.ts): one per advocate, unique in its shop. A row is never
+ * rewritten: asking again for a code returns this one. `code` is stored normalised (upper case,
+ * no separators), as lookups normalise what a friend typed.
+ */
+export const referralCodes = sqliteTable(
+  "referral_codes",
+  {
+    shop: text("shop").notNull(),
+    customerId: text("customer_id").notNull(),
+    code: text("code").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shop, t.customerId] }), uniqueIndex("referral_codes_code").on(t.shop, t.code)],
+);
