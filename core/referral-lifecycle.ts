@@ -15,8 +15,9 @@
 // taken back (it is the shop's to deactivate in Shopify). Taking back never goes below a zero
 // balance: what cannot be taken is forgiven, as with any reversal (DESIGN.md money rule 3).
 import { MILLS_PER_UNIT, parseAmountToMills } from "./money";
+import type { RedemptionTerms } from "./rewards";
 import type { ReferralConfig, ReferralReward } from "./referral-config";
-import type { ReferralRecord, ReferralSideReward, ReferralStatus } from "./ledger-events";
+import type { ReferralRecord, ReferralSideReward } from "./ledger-events";
 
 const DAY_MS = 86_400_000;
 /** A friend whose Shopify account is older than this when bound was already a customer. */
@@ -80,11 +81,30 @@ export function orderQualifies(config: ReferralConfig, baseMills: number): boole
   return baseMills > 0 && baseMills >= min;
 }
 
-/** Statuses nothing changes any more (except completed, which a reversal may still end). */
-export const FINAL_STATUSES: ReadonlySet<ReferralStatus> = new Set(["rejected", "expired", "reversed"]);
+/** The catalog id a referral's reward code is recorded under (it is no reward of the catalog). */
+export const REFERRAL_REWARD_ID = "referral";
 
-/** "120.00" from mills, for the record (the projection's revenue). */
-export function millsToAmount(mills: number): string {
-  const cents = Math.floor(mills / (MILLS_PER_UNIT / 100));
-  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+/**
+ * A discount reward as the redemption saga issues it: 0 points, the discount, the code's
+ * terms. (The saga's RewardSnapshot and RedemptionTerms; the title is the code's in Shopify admin.)
+ */
+export function referralDiscount(reward: Extract<ReferralReward, { type: "discount" }>, programVersion: number, side: "advocate" | "friend") {
+  const terms: RedemptionTerms = {
+    points: 0,
+    discount:
+      reward.discount === "percentage"
+        ? { kind: "percentage", percentage: (parseAmountToMills(reward.value) ?? 0) / (100 * MILLS_PER_UNIT) }
+        : { kind: "amount", amount: reward.value, variantGid: null },
+  };
+  return {
+    reward: {
+      reward_id: REFERRAL_REWARD_ID,
+      version: programVersion,
+      type: reward.discount,
+      title: side === "friend" ? "Referral welcome reward" : "Referral thank-you reward",
+      code_expiry_days: reward.code_expiry_days,
+      min_order_subtotal: reward.min_order_subtotal,
+    },
+    terms,
+  };
 }

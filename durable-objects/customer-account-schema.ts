@@ -309,4 +309,14 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
        updated_at INTEGER NOT NULL
      )`,
   ],
+  // 11: referral reward codes. A side whose reward is a discount code has it issued after the
+  // commit that completed the referral (the redemption saga at 0 points); `discount_due_at` is
+  // when the alarm tries it if that did not happen (the process died, Shopify failed), and
+  // `discount_attempts` numbers the tries (each a new idempotency key after a failure).
+  [
+    `ALTER TABLE referral ADD COLUMN discount_due_at INTEGER`,
+    `ALTER TABLE referral ADD COLUMN discount_attempts INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE referred_friends ADD COLUMN discount_due_at INTEGER`,
+    `ALTER TABLE referred_friends ADD COLUMN discount_attempts INTEGER NOT NULL DEFAULT 0`,
+  ],
 ];

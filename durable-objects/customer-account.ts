@@ -33,13 +33,14 @@ import { unreachableBy, type Contact, type ContactUpdate } from "../core/notific
 import * as redemptionRows from "./redemption-rows";
 import * as tierRows from "./tier-rows";
 import * as referralRows from "./referral-rows";
-import { ALREADY_CUSTOMER_AFTER_MS, changed, isExpired, millsToAmount, newReferral, orderQualifies, referralKeys } from "../core/referral-lifecycle";
+import { ALREADY_CUSTOMER_AFTER_MS, changed, isExpired, newReferral, referralDiscount, orderQualifies, referralKeys } from "../core/referral-lifecycle";
 import { normaliseReferralCode, scoreReferral } from "../core/referrals";
 import type { ReferralConfig } from "../core/referral-config";
 import { advocateOfCode } from "../d1/referral-codes";
 import { customerAccount, shopCoordinator } from "./stubs";
 import { nextWakeAt } from "./wake-schedule";
 import { orderCounts, usageMonth } from "../core/plans";
+import { formatMills } from "../core/money";
 import {
   codeHash,
   discountSpec,
@@ -208,6 +209,9 @@ export class CustomerAccount extends DurableObject<Env> {
   /** Entry rewards were recorded as due in the committed transaction: issue them after it. */
   private entryRewardsDue = false;
   private issuingEntryRewards: Promise<void> | null = null;
+  /** A referral reward code became due in the committed transaction: issue it after it. */
+  private referralCodesDue = false;
+  private issuingReferralCodes: Promise<void> | null = null;
   // In-memory copies of one-row tables; dropped whenever a transaction rolls back.
   private boundIdentity: AccountIdentity | null = null;
   /** Transactions begun in this instance: what a memo of a read checks nothing moved since. */
@@ -1372,6 +1376,7 @@ export class CustomerAccount extends DurableObject<Env> {
       await this.reevaluateTierIfDue(now);
       await this.issueEntryRewards(now);
       this.expireDueReferral(now);
+      await this.issueReferralCodes(now);
     }
     await this.flushOutbox();
     // A birthday still due (D1 unreadable) waits a minute rather than spinning every second.
@@ -1529,9 +1534,10 @@ export class CustomerAccount extends DurableObject<Env> {
       }
       const net = (this.entryPoints(keys.advocateAward) ?? 0) + (this.entryPoints(keys.advocateReversal) ?? 0);
       referralRows.setFriendReward(this.sql, record.id, net, null);
+      if (referralRows.markAdvocateCodeDue(this.sql, record)) this.referralCodesDue = true;
       return moved;
     });
-    if (points !== 0) this.afterCommit();
+    if (points !== 0 || this.referralCodesDue) this.afterCommit();
     return { points };
   }
 
@@ -1570,7 +1576,7 @@ export class CustomerAccount extends DurableObject<Env> {
     let next = changed(record, { score, reasons }, at);
     if (decision === "reject") next = changed(next, { status: "rejected", decided_by: "score" }, at);
     else if (due) {
-      if (order) next = changed(next, { order_gid: order.gid, order_subtotal: millsToAmount(order.baseMills) }, at);
+      if (order) next = changed(next, { order_gid: order.gid, order_subtotal: formatMills(order.baseMills) }, at);
       next = decision === "hold" ? changed(next, { status: "held" }, at) : this.completeReferral(next, config, at);
     }
     this.publishReferral(next);
@@ -1680,8 +1686,57 @@ export class CustomerAccount extends DurableObject<Env> {
 
   /** Inside a transaction: stores the referral's new state and publishes it on the outbox. */
   private publishReferral(record: ReferralRecord): void {
-    referralRows.writeReferral(this.sql, record);
+    if (referralRows.writeReferral(this.sql, record)) this.referralCodesDue = true;
     this.enqueue({ type: "referral", referral: record });
+  }
+
+  /**
+   * Issues due referral reward codes through the redemption saga at 0 points (idempotency key
+   * `referral:<id>:<side>`, then `:<attempt>` after a failed try): after the commit that made
+   * them due (`dueBy` null: all due), or from the alarm. One run at a time.
+   */
+  private issueReferralCodes(dueBy: number | null): Promise<void> {
+    this.issuingReferralCodes ??= this.issueReferralCodesNow(dueBy ?? Number.MAX_SAFE_INTEGER).finally(() => {
+      this.issuingReferralCodes = null;
+    });
+    return this.issuingReferralCodes;
+  }
+
+  private async issueReferralCodesNow(dueBy: number): Promise<void> {
+    const identity = this.identity();
+    if (!identity || this.redactedAt() !== null) return;
+    for (const due of referralRows.dueCodes(this.sql, dueBy)) {
+      const side = due.side === "friend" ? due.record.friend : due.record.advocate;
+      if (due.record.status !== "completed" || side.reward.type !== "discount") {
+        // Reversed (or changed) before its code went out: nothing to issue.
+        this.transaction(() => referralRows.codeFailed(this.sql, { ...due, attempts: referralRows.DISCOUNT_MAX_ATTEMPTS }, Date.now()));
+        continue;
+      }
+      const key = `referral:${due.record.id}:${due.side}`;
+      try {
+        const { reward, terms } = referralDiscount(side.reward, due.record.program_version, due.side);
+        const result = await this.redeem({
+          shop: identity.shop,
+          customerId: identity.customerId,
+          requestKey: due.attempts === 0 ? key : `${key}:${due.attempts}`,
+          reward,
+          terms,
+          program: await getProgram(this.env, identity.shop),
+        });
+        if (result.outcome !== "issued" && result.outcome !== "pending") throw new Error(result.outcome === "failed" ? (result.redemption.failure_reason ?? "failed") : result.outcome);
+        const redemptionId = result.redemption.redemption_id;
+        this.transaction(() => {
+          if (due.side === "advocate") return referralRows.advocateCodeIssued(this.sql, due.record.id, redemptionId);
+          const current = referralRows.readReferral(this.sql)!;
+          this.publishReferral(changed(current, { friend: { ...current.friend, redemption_id: redemptionId } }, Date.now()));
+        });
+        this.ctx.waitUntil(this.flushOutbox());
+      } catch (error) {
+        log.warn(`referral ${due.record.id}: the ${due.side}'s reward code was not issued (try ${due.attempts + 1})`, String(error));
+        this.transaction(() => referralRows.codeFailed(this.sql, due, Date.now()));
+      }
+    }
+    this.armAlarm();
   }
 
   /** The points of the ledger entry with this idempotency key; null when there is none. */
@@ -1768,6 +1823,10 @@ export class CustomerAccount extends DurableObject<Env> {
     if (this.entryRewardsDue) {
       this.entryRewardsDue = false;
       this.ctx.waitUntil(this.issueEntryRewards(null));
+    }
+    if (this.referralCodesDue) {
+      this.referralCodesDue = false;
+      this.ctx.waitUntil(this.issueReferralCodes(null));
     }
     this.armAlarm();
     this.ctx.waitUntil(this.flushOutbox());

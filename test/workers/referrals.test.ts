@@ -11,7 +11,8 @@ import { getProgram } from "../../d1/shops";
 import { referralCodeFor } from "../../d1/referral-codes";
 import { customerAccount } from "../../durable-objects/stubs";
 import { call, eventually, install, json, merchantApi } from "../helpers/app";
-import { inAccount, invariants } from "../helpers/redemption";
+import { history, inAccount, invariants } from "../helpers/redemption";
+import { clearFaults, injectFault, installedShop, listDiscounts } from "../helpers/shopify-emulator";
 import { proxyUrl, refundBody, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 let nextId = 9_100_000;
@@ -291,5 +292,52 @@ describe("reversal", () => {
     ]);
     expect((await friendsOf(shop, adv.id))[0]).toMatchObject({ status: "reversed", points: 0 });
     expect(await invariants(shop, friend)).toMatchObject({ balance: 0, ledgerSum: 0 });
+  });
+});
+
+describe("reward codes", () => {
+  it("a discount for each side is issued once through the redemption saga at 0 points; one Shopify refused is tried again by the alarm", async () => {
+    const shop = await installedShop("ref-codes");
+    await saveProgramChange(
+      env,
+      shop,
+      (p) => ({
+        ...p,
+        referral: {
+          ...p.referral,
+          friend_reward: { type: "discount", discount: "percentage", value: "10", min_order_subtotal: null, code_expiry_days: 30 },
+          advocate_reward: { type: "discount", discount: "fixed_amount", value: "5.00", min_order_subtotal: "20.00", code_expiry_days: 60 },
+        },
+      }),
+      { actor: "test" },
+    );
+    const adv = await advocate(shop);
+    const friend = newCustomer();
+    // The friend's code fails once at Shopify; the advocate's (created after) goes through.
+    await injectFault(shop, { mode: "user_error", times: 1 });
+    try {
+      expect(await deliver("orders/paid", shop, paidOrder({ id: newOrder(), customerId: friend, subtotal: "30.00", email: `f${friend}@example.com`, code: adv.code }))).toBe(200);
+      const advocateCode = await eventually(() => history(shop, adv.id), (h) => h.redemptions.some((r) => r.status === "issued"));
+      expect(advocateCode.redemptions).toEqual([expect.objectContaining({ status: "issued", points: 0, title: "Referral thank-you reward" })]);
+      await eventually(() => friendsOf(shop, adv.id), (f) => f[0]?.discount === true);
+      const failed = await eventually(() => inAccount(shop, friend, (s) => s.exec<{ discount_attempts: number }>(`SELECT discount_attempts FROM referral`).one()), (r) => r.discount_attempts === 1);
+      expect(failed.discount_attempts).toBe(1);
+      await inAccount(shop, friend, (s) => s.exec(`UPDATE referral SET discount_due_at = ?`, Date.now() - 1));
+      await runDurableObjectAlarm(customerAccount(env, shop, friend));
+    } finally {
+      await clearFaults(shop);
+    }
+    const { redemptions } = await history(shop, friend);
+    expect(redemptions.map((r) => [r.status, r.points])).toEqual([["issued", 0], ["failed", 0]]);
+    const referral = (await referralOf(shop, friend))!;
+    expect(referral.friend).toMatchObject({ reward: { type: "discount" }, points: 0, redemption_id: redemptions[0]!.redemption_id });
+    expect(await referralEntries(shop, friend)).toEqual([]);
+    // Two codes at Shopify: 10% for the friend, $5 off $20 for the advocate; no points either side.
+    const discounts = await listDiscounts(shop);
+    expect(discounts).toHaveLength(2);
+    expect(JSON.stringify(discounts.map((d) => d.input))).toMatch(/0\.1/);
+    await runDurableObjectAlarm(customerAccount(env, shop, adv.id));
+    expect(await listDiscounts(shop)).toHaveLength(2);
+    expect(await invariants(shop, adv.id)).toMatchObject({ balance: 100, ledgerSum: 100 });
   });
 });
