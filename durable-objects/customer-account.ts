@@ -1557,26 +1557,37 @@ export class CustomerAccount extends DurableObject<Env> {
   /**
    * Inside a transaction: scores a pending referral and settles it as far as it can go now:
    * rejected at any time by a high score; completed or held when its completion is due (the
-   * program completes on signup, or `order` is its qualifying order); pending otherwise.
+   * program completes on signup, or `order` qualifies); pending otherwise. `order`: the paid
+   * order this happens in (never counted as a sign that the friend was already a customer).
    * Publishes the new state; returns it.
    */
-  private settleReferral(record: ReferralRecord, config: ReferralConfig, outside: ReferralOutsideFacts, order: { gid: string; baseMills: number } | null, at: number): ReferralRecord {
+  private settleReferral(
+    record: ReferralRecord,
+    config: ReferralConfig,
+    outside: ReferralOutsideFacts,
+    order: { gid: string; baseMills: number; qualifies: boolean } | null,
+    at: number,
+  ): ReferralRecord {
     const identity = referralRows.readIdentity(this.sql);
     const { score, reasons, decision } = scoreReferral(
       {
         advocate: outside.advocate,
         friend: { email: identity.email, phone: identity.phone, address: identity.address },
-        friendAlreadyCustomer: this.wasCustomerBefore(Date.parse(record.bound_at), order?.gid ?? null, identity.customerCreatedAt),
+        // Judged once, at binding: a later order of a referral bound by an earlier one is no sign.
+        friendAlreadyCustomer:
+          record.revision === 1
+            ? this.wasCustomerBefore(Date.parse(record.bound_at), order?.gid ?? null, identity.customerCreatedAt)
+            : record.reasons.some((r) => r.code === "existing_customer"),
         sameIpCompletions: outside.sameIpCompletions,
         sameDeviceCompletions: outside.sameDeviceCompletions,
       },
       config.fraud,
     );
-    const due = config.completion === "signup" || order !== null;
+    const due = config.completion === "signup" || order?.qualifies === true;
     let next = changed(record, { score, reasons }, at);
     if (decision === "reject") next = changed(next, { status: "rejected", decided_by: "score" }, at);
     else if (due) {
-      if (order) next = changed(next, { order_gid: order.gid, order_subtotal: formatMills(order.baseMills) }, at);
+      if (order?.qualifies) next = changed(next, { order_gid: order.gid, order_subtotal: formatMills(order.baseMills) }, at);
       next = decision === "hold" ? changed(next, { status: "held" }, at) : this.completeReferral(next, config, at);
     }
     this.publishReferral(next);
@@ -1614,7 +1625,7 @@ export class CustomerAccount extends DurableObject<Env> {
     if (!record && plan.bind) {
       record = newReferral({ friendId: this.identity()!.customerId, code: plan.bind.code, advocateId: plan.bind.advocateId, via: "order", config, programVersion: program.version, at });
       if (config.completion === "signup") {
-        this.settleReferral(record, config, plan.outside, null, at);
+        this.settleReferral(record, config, plan.outside, { gid: orderGid, baseMills, qualifies: false }, at);
         return;
       }
     }
@@ -1623,7 +1634,10 @@ export class CustomerAccount extends DurableObject<Env> {
       this.publishReferral(changed(record, { status: "expired" }, at));
       return;
     }
-    this.settleReferral(record, config, plan.outside, orderQualifies(config, baseMills) ? { gid: orderGid, baseMills } : null, at);
+    // An order cancelled or refunded in full before its payment arrived completes nothing.
+    const order = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE order_gid = ?`, orderGid).one();
+    const stands = order.cancelled === 0 && order.refunded_mills < baseMills;
+    this.settleReferral(record, config, plan.outside, { gid: orderGid, baseMills, qualifies: stands && orderQualifies(config, baseMills) }, at);
   }
 
   /**

@@ -295,6 +295,21 @@ describe("reversal", () => {
   });
 });
 
+describe("an order cancelled before its payment arrives", () => {
+  it("completes nothing: the referral stays pending for a later order", async () => {
+    const shop = await referralShop("ref-cancel-first");
+    const adv = await advocate(shop);
+    const friend = newCustomer();
+    const order = paidOrder({ id: newOrder(), customerId: friend, subtotal: "30.00", email: `f${friend}@example.com`, code: adv.code });
+    expect(await deliver("orders/cancelled", shop, order.replace('"cancelled_at":null', '"cancelled_at":"2026-12-01T10:00:00Z"'))).toBe(200);
+    expect(await deliver("orders/paid", shop, order)).toBe(200);
+    expect(await referralOf(shop, friend)).toMatchObject({ status: "pending", order_gid: null });
+    expect(await referralEntries(shop, friend)).toEqual([]);
+    expect(await deliver("orders/paid", shop, paidOrder({ id: newOrder(), customerId: friend, subtotal: "15.00", email: `f${friend}@example.com` }))).toBe(200);
+    expect(await referralOf(shop, friend)).toMatchObject({ status: "completed", order_subtotal: "15.00" });
+  });
+});
+
 describe("reward codes", () => {
   it("a discount for each side is issued once through the redemption saga at 0 points; one Shopify refused is tried again by the alarm", async () => {
     const shop = await installedShop("ref-codes");
