@@ -1,6 +1,8 @@
 // Referrals in the reporting projection: the ledger-events consumer's upsert (the highest
-// revision of each referral wins, in any order of delivery) and the merchant's filtered list.
+// revision of each referral wins, in any order of delivery), the merchant's filtered list, and
+// the facts the referral ROI is computed from (core/referral-roi.ts does the arithmetic).
 import type { LedgerEvent, ReferralRecord, ReferralStatus } from "../core/ledger-events";
+import { computeReferralRoi, type FriendLedgerEntry, type PointValue, type ReferralRoi, type RoiReferral } from "../core/referral-roi";
 import type { TransactionSql } from "postgres";
 import type { Sql } from "./client";
 
@@ -100,4 +102,37 @@ export async function listReferrals(
     LIMIT ${page.perPage} OFFSET ${(page.page - 1) * page.perPage}`;
   const [count] = await sql<{ total: string }[]>`SELECT count(*)::text AS total FROM referrals WHERE ${where}`;
   return { rows: [...rows], total: Number(count?.total ?? 0) };
+}
+
+/**
+ * The referral ROI of the referrals that completed in [from, to) (core/referral-roi.ts states
+ * what counts). `pointValue` is the shop's money per point (core/referral-roi.ts
+ * bestPointValue of its rewards catalog, which lives in D1, out of this client's reach).
+ */
+export async function referralRoi(sql: Sql, shop: string, from: Date | null, to: Date | null, pointValue: PointValue | null): Promise<ReferralRoi> {
+  const cohort = sql`
+    shop = ${shop} AND completed_at IS NOT NULL AND status IN ('completed', 'reversed')
+    ${from ? sql`AND completed_at >= ${from}` : sql``}
+    ${to ? sql`AND completed_at < ${to}` : sql``}`;
+  const referrals = await sql<RoiReferral[]>`
+    SELECT referral_id AS friend_id, status, advocate_reward AS advocate, friend_reward AS friend, order_gid, order_subtotal,
+           ${sql.unsafe(ISO("completed_at"))} AS completed_at
+    FROM referrals WHERE ${cohort}`;
+  if (referrals.length === 0) return computeReferralRoi([], [], pointValue);
+  // Every order earn and order reversal of those friends, before their completion too: a
+  // reversal is matched to its order over the friend's whole ledger (core/referral-roi.ts).
+  // The projection stores each snapshot as a JSON string inside the jsonb (postgres/simulate.ts
+  // reads it the same way); parsed, jsonb's text form is canonical, so equal snapshots compare
+  // equal as text.
+  const entries = await sql<FriendLedgerEntry[]>`
+    SELECT friend_id, kind, points, source_id, snapshot::text AS snapshot_key, snapshot->>'base_mills' AS base_mills, created_at
+    FROM (
+      SELECT customer_id AS friend_id, kind, points::int AS points, source_id, seq, ${sql.unsafe(ISO("created_at"))} AS created_at,
+             CASE WHEN jsonb_typeof(snapshot) = 'string' THEN (snapshot #>> '{}')::jsonb ELSE snapshot END AS snapshot
+      FROM points_transactions
+      WHERE shop = ${shop} AND customer_id IN (SELECT referral_id FROM referrals WHERE ${cohort})
+        AND ((kind = 'earn' AND source_type = 'order') OR (kind = 'reversal' AND source_type IN ('order', 'refund')))
+    ) AS entries
+    ORDER BY friend_id, seq`;
+  return computeReferralRoi([...referrals], [...entries], pointValue);
 }

@@ -1,12 +1,14 @@
-// The merchant's referral reports: the shop's referrals, filtered and paged, from the Postgres
-// projection (postgres/referrals.ts), this shop only (the session token's). Approving or
-// rejecting a held referral lives beside the customer's object.
+// The merchant's referral reports: the shop's referrals, filtered and paged, and their ROI, from
+// the Postgres projection (postgres/referrals.ts), this shop only (the session token's).
+// Approving or rejecting a held referral lives beside the customer's object.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { ReferralStatus } from "../../core/ledger-events";
 import { log } from "../../core/log";
 import { ReferralRewardSchema } from "../../core/referral-config";
+import { bestPointValue } from "../../core/referral-roi";
+import { enabledRewards } from "../../d1/rewards";
 import { withReporting, type Sql } from "../../postgres/client";
-import { listReferrals } from "../../postgres/referrals";
+import { listReferrals, referralRoi } from "../../postgres/referrals";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { isRealInstant } from "./logs";
@@ -47,6 +49,17 @@ const ReferralSchema = z
     updated_at: z.string(),
   })
   .openapi("Referral");
+
+const RoiSchema = z
+  .object({
+    referrals_completed: z.number().int(),
+    revenue: z.string().openapi({ description: "Referred friends' paid orders from each completion on, net of refunds, in the shop's money" }),
+    reward_cost: z.string().openapi({ description: "Points given valued at the catalog's best money per point, plus discount codes' face value" }),
+    points_given: z.number().int(),
+    discounts_given: z.number().int(),
+    ratio: z.number().nullable().openapi({ description: "revenue / reward_cost; null when the cost is 0" }),
+  })
+  .openapi("ReferralRoi");
 
 /** A bad query answers 400 with a code naming the parameter: `invalid_status`, `invalid_per_page`, … */
 function queryHook(result: { success: boolean; error?: z.ZodError }): undefined {
@@ -98,6 +111,28 @@ export function registerReferralReportRoutes(merchant: OpenAPIHono<App>): void {
       const filters = { status: q.status, advocateId: q.advocate_id, friendId: q.friend_id, from: from ?? undefined, to: to ?? undefined };
       const { rows, total } = await reporting(c, (sql) => listReferrals(sql, c.get("session").shop, filters, { page: q.page, perPage: q.per_page }));
       return c.json(ok({ referrals: rows, total, page: q.page, per_page: q.per_page }), 200);
+    },
+    queryHook,
+  );
+
+  merchant.openapi(
+    createRoute({
+      method: "get",
+      path: "/referrals/roi",
+      summary: "Referral ROI of the referrals completed in the window: their friends' revenue against their rewards' cost (core/referral-roi.ts)",
+      request: { query: z.object(window) },
+      responses: {
+        200: { description: "The referral ROI", content: { "application/json": { schema: okEnvelope({ roi: RoiSchema }) } } },
+        ...errorResponses(400, 401, 403, 429, 503),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { from, to } = range(q.from, q.to);
+      const shop = c.get("session").shop;
+      const rate = bestPointValue(await enabledRewards(c.env, shop));
+      const roi = await reporting(c, (sql) => referralRoi(sql, shop, from, to, rate));
+      return c.json(ok({ roi }), 200);
     },
     queryHook,
   );
