@@ -127,7 +127,7 @@ export async function deleteCustomers(sql: Sql, shop: string, customerIds: strin
 }
 
 /** Every row of the shop, in every table of the projection. */
-export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "audit_logs", "api_logs", "email_events", "customers", "gdpr_tombstones"] as const;
+export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "referrals", "audit_logs", "api_logs", "email_events", "customers", "gdpr_tombstones"] as const;
 
 export async function deleteShop(sql: Sql, shop: string): Promise<void> {
   await sql.begin(async (tx) => {

@@ -14,6 +14,7 @@ import {
   type RoiReferral,
 } from "../../core/referral-roi";
 import { connectReporting } from "../../postgres/client";
+import { deleteShop } from "../../postgres/gdpr";
 import { projectEvents } from "../../postgres/projection";
 import { projectReferrals, type ReferralEvent } from "../../postgres/referrals";
 import { call, install, json, merchantApi } from "../helpers/app";
@@ -122,6 +123,17 @@ describe("the referral projection", () => {
     await projectReferrals(sql, [referralEvent(shop, full)]);
     const body = await json(await merchantApi(shop, "GET", "/referrals?friend_id=203"));
     expect(body).toEqual({ status: "ok", referrals: [withoutRevision(full)], total: 1, page: 1, per_page: 25, error: null });
+  });
+});
+
+describe("shop/redact", () => {
+  it("deletes the shop's referrals with the rest of its projection, and no other shop's", async () => {
+    const shop = uniqueShop("ref-redact");
+    const other = uniqueShop("ref-redact-other");
+    await projectReferrals(sql, [referralEvent(shop, record({ friend_id: "301" })), referralEvent(other, record({ friend_id: "301" }))]);
+    await deleteShop(sql, shop);
+    expect(await stored(shop, "301")).toBeNull();
+    expect(await stored(other, "301")).not.toBeNull();
   });
 });
 
