@@ -1519,6 +1519,8 @@ export class CustomerAccount extends DurableObject<Env> {
    * A record older than the one held changes nothing.
    */
   referralChanged(input: AccountIdentity & { referral: ReferralRecord }): { points: number } {
+    // A redacted advocate takes nothing more; their friend's events must not circle for ever.
+    if (this.redactedAt() !== null) return { points: 0 };
     this.bindIdentity(input);
     const record = input.referral;
     const keys = referralKeys(record.id);

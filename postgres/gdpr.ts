@@ -72,6 +72,7 @@ function anonymisedEvent(e: LedgerEvent, anonymousId: string): LedgerEvent {
   if (e.type === "redemption") return { ...e, customer_id: anonymousId, redemption: { ...e.redemption, order_gid: null } };
   if (e.type === "audit") return { ...e, customer_id: anonymousId, audit: { ...e.audit, reason: "" } };
   if (e.type === "notification") return { ...e, customer_id: anonymousId, notification: { ...e.notification, recipient_encrypted: null } };
+  if (e.type === "referral") return { ...e, customer_id: anonymousId, referral: { ...e.referral, id: anonymousId, friend_id: anonymousId, order_gid: null } };
   return { ...e, customer_id: anonymousId };
 }
 
@@ -81,6 +82,10 @@ export async function anonymiseCustomer(sql: Sql, shop: string, customerId: stri
     await tx`UPDATE points_transactions SET customer_id = ${anonymousId}, note = NULL, source_id = 'redacted' WHERE shop = ${shop} AND customer_id = ${customerId}`;
     await tx`UPDATE redemptions SET customer_id = ${anonymousId}, order_gid = NULL WHERE shop = ${shop} AND customer_id = ${customerId}`;
     await tx`UPDATE tier_changes SET customer_id = ${anonymousId} WHERE shop = ${shop} AND customer_id = ${customerId}`;
+    // A referral stays counted (the shop's referral figures); who it joined is forgotten. As
+    // the friend the row is theirs (its id is their customer id); as the advocate, theirs is the code.
+    await tx`UPDATE referrals SET referral_id = ${anonymousId}, friend_id = ${anonymousId}, order_gid = NULL WHERE shop = ${shop} AND friend_id = ${customerId}`;
+    await tx`UPDATE referrals SET advocate_id = ${anonymousId}, code = 'redacted' WHERE shop = ${shop} AND advocate_id = ${customerId}`;
     // What was sent stays counted; to whom is forgotten.
     await tx`UPDATE email_events SET customer_id = ${anonymousId}, recipient_encrypted = NULL WHERE shop = ${shop} AND customer_id = ${customerId}`;
     // An adjustment's row names the customer as its subject and keeps the reason in its after too.
@@ -127,7 +132,7 @@ export async function deleteCustomers(sql: Sql, shop: string, customerIds: strin
 }
 
 /** Every row of the shop, in every table of the projection. */
-export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "audit_logs", "api_logs", "email_events", "customers", "gdpr_tombstones"] as const;
+export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "referrals", "audit_logs", "api_logs", "email_events", "customers", "gdpr_tombstones"] as const;
 
 export async function deleteShop(sql: Sql, shop: string): Promise<void> {
   await sql.begin(async (tx) => {

@@ -3,6 +3,7 @@
 import type { LedgerEvent } from "../core/ledger-events";
 import type { TransactionSql } from "postgres";
 import type { Sql } from "./client";
+import { projectReferrals, type ReferralEvent } from "./referrals";
 
 type EntryEvent = Extract<LedgerEvent, { type: "ledger_entry" }>;
 type ProfileEvent = Extract<LedgerEvent, { type: "customer_profile" }>;
@@ -19,7 +20,8 @@ export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<vo
   const audits = events.filter((e): e is AuditEvent => e.type === "audit");
   const tierChanges = events.filter((e): e is TierEvent => e.type === "tier_changed");
   const notifications = events.filter((e): e is NotificationEvent => e.type === "notification");
-  if (entries.length + profiles.length + redemptions.length + audits.length + tierChanges.length + notifications.length === 0) return;
+  const referrals = events.filter((e): e is ReferralEvent => e.type === "referral");
+  if (entries.length + profiles.length + redemptions.length + audits.length + tierChanges.length + notifications.length + referrals.length === 0) return;
   await sql.begin(async (tx) => {
     if (profiles.length) await upsertProfiles(tx, profiles);
     if (entries.length) {
@@ -30,6 +32,7 @@ export async function projectEvents(sql: Sql, events: LedgerEvent[]): Promise<vo
     if (audits.length) await insertAudits(tx, audits);
     if (tierChanges.length) await insertTierChanges(tx, tierChanges);
     if (notifications.length) await upsertNotifications(tx, notifications);
+    if (referrals.length) await projectReferrals(tx, referrals);
   });
 }
 

@@ -25,6 +25,7 @@ import { registerGdprRoutes } from "./gdpr";
 import { registerLogRoutes } from "./logs";
 import { registerNotificationRoutes } from "./notifications";
 import { registerReferralDecisionRoutes } from "./referral-decisions";
+import { registerReferralReportRoutes } from "./referrals";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -128,6 +129,7 @@ registerPlanRoutes(merchant);
 registerLogRoutes(merchant);
 registerNotificationRoutes(merchant);
 registerReferralDecisionRoutes(merchant);
+registerReferralReportRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
