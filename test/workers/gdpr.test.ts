@@ -1,6 +1,7 @@
 // GDPR requests end to end inside the runtime: the compliance webhooks and the merchant's own
 // requests, through gdpr_requests, the jobs queue, the bundle in R2 and its signed link, the
 // redaction of one customer (totals kept, nothing resurrected) and of a whole shop.
+import { projectReferrals } from "../../postgres/referrals";
 import { referralCodeFor, referralCodeOf } from "../../d1/referral-codes";
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -195,6 +196,18 @@ describe("customers/redact", () => {
     await earn(shop, bystander, 300);
     await referralCodeFor(env, shop, customerId);
     await referralCodeFor(env, shop, bystander);
+    // In the referral reports: the customer as one referral's friend and another's advocate.
+    const referral = (friend: string, advocate: string) => ({
+      type: "referral" as const, shop, customer_id: friend, outbox_seq: 1,
+      referral: {
+        id: friend, code: "K7QM4TZP", advocate_id: advocate, friend_id: friend, status: "completed" as const, score: 0, reasons: [], bound_via: "order" as const,
+        program_version: 1, advocate: { reward: { type: "points" as const, points: 50 }, points: 50, redemption_id: null },
+        friend: { reward: { type: "points" as const, points: 50 }, points: 50, redemption_id: null }, order_gid: "gid://shopify/Order/1", order_subtotal: "10.00",
+        decided_by: null, bound_at: "2026-11-01T00:00:00.000Z", expires_at: "2026-12-01T00:00:00.000Z", completed_at: "2026-11-02T00:00:00.000Z",
+        updated_at: "2026-11-02T00:00:00.000Z", revision: 3,
+      },
+    });
+    await projectReferrals(sql, [referral(customerId, bystander), referral(newId(), customerId)]);
     const reward = await rewardOfType(shop, "fixed_amount");
     expect((await json(await redeem(shop, customerId, { reward_id: reward.reward_id }))).status).toBe("ok");
     // A staff adjustment whose reason names them: its audit row must not keep it.
@@ -269,6 +282,16 @@ describe("customers/redact", () => {
       expect(sqlStore.exec(`SELECT count(*) AS n FROM redaction`).one().n).toBe(1);
       expect(await state.storage.getAlarm()).toBeNull();
     });
+  });
+
+  it("keeps their referrals counted in the reports without their id, code or order", async () => {
+    const rows = await sql`SELECT referral_id, friend_id, advocate_id, code, order_gid FROM referrals WHERE shop = ${shop}`;
+    expect(rows).toHaveLength(2);
+    expect(JSON.stringify(rows)).not.toContain(customerId);
+    const asFriend = rows.find((r) => r.advocate_id === bystander)!;
+    expect(asFriend).toMatchObject({ referral_id: expect.stringMatching(/^redacted-/), friend_id: asFriend.referral_id, order_gid: null });
+    const asAdvocate = rows.find((r) => r.advocate_id !== bystander)!;
+    expect(asAdvocate).toMatchObject({ advocate_id: expect.stringMatching(/^redacted-/), code: "redacted" });
   });
 
   it("deletes their referral code, keeping the bystander's", async () => {
