@@ -24,6 +24,7 @@ import { registerPlanRoutes } from "./plan";
 import { registerGdprRoutes } from "./gdpr";
 import { registerLogRoutes } from "./logs";
 import { registerNotificationRoutes } from "./notifications";
+import { registerReferralConfigRoutes } from "./referrals-config";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -126,6 +127,7 @@ registerSettingsRoutes(merchant);
 registerPlanRoutes(merchant);
 registerLogRoutes(merchant);
 registerNotificationRoutes(merchant);
+registerReferralConfigRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
