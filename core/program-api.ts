@@ -13,6 +13,7 @@ import {
   type ActionRule,
   type ProgramSettings,
 } from "./program";
+import type { ReferralConfig, ReferralReward } from "./referral-config";
 
 const Points = z.number().int().min(0).max(1_000_000);
 const SIMPLE_ACTIONS = ["signup", "newsletter", "review", "birthday"] as const;
@@ -39,6 +40,11 @@ export const ProgramConfigSchema = z
     /** How often one customer may earn from each action. */
     limits: z.object(Object.fromEntries(LIMITED_ACTIONS.map((a) => [a, EarnLimitSchema])) as Record<(typeof LIMITED_ACTIONS)[number], typeof EarnLimitSchema>).strict(),
     earn_base: EarnBaseSchema,
+    /**
+     * The points each side of a referral gets (referrer: the advocate, referee: the friend), over
+     * the referral program's rewards (GET/PUT /v1/api/referrals/config holds the whole of it). A
+     * side rewarded with a discount code, or nothing, reads 0 here: see referralPointsView.
+     */
     referral: z.object({ referrer: Points, referee: Points }).strict(),
     tiers: TierPolicySchema,
     points_expiry: PointsExpirySchema,
@@ -92,7 +98,7 @@ export function programView(program: ProgramSettings): { config: ProgramConfig; 
       goal_spend: { enabled: earning.goal_spend.enabled, amount: earning.goal_spend.amount, days: earning.goal_spend.days, points: earning.goal_spend.points },
       limits: Object.fromEntries(LIMITED_ACTIONS.map((a) => [a, earning[a].limit])) as ProgramConfig["limits"],
       earn_base: program.earn_base,
-      referral: program.referral_points,
+      referral: referralPointsView(program.referral),
       tiers: program.tier_policy,
       points_expiry: program.points_expiry,
       return_points_on_code_expiry: program.return_points_on_code_expiry,
@@ -140,10 +146,31 @@ export function applyProgramPatch(program: ProgramSettings, patch: ProgramPatch)
     earning,
     currency,
     earn_base: { ...program.earn_base, ...config.earn_base },
-    referral_points: { ...program.referral_points, ...config.referral },
+    referral: applyReferralPoints(program.referral, config.referral ?? {}),
     tier_policy: { ...program.tier_policy, ...config.tiers },
     points_expiry: config.points_expiry ?? program.points_expiry,
     return_points_on_code_expiry: config.return_points_on_code_expiry ?? program.return_points_on_code_expiry,
     default_language: config.default_language ?? program.default_language,
   };
+}
+
+/** A side's points in the points-program view: its points reward, else 0 (a discount code or nothing). */
+const rewardPoints = (reward: ReferralReward) => (reward.type === "points" ? reward.points : 0);
+
+/** The referral rewards as the points-program API has always shown them. */
+export function referralPointsView(referral: ReferralConfig): ProgramConfig["referral"] {
+  return { referrer: rewardPoints(referral.advocate_reward), referee: rewardPoints(referral.friend_reward) };
+}
+
+/**
+ * A points-program PUT's `referral` onto the referral program: a number the side already shows
+ * changes nothing (so a form that sends back what it read keeps a discount reward, which reads
+ * 0); any other number makes that side's reward those points, 0 meaning no reward.
+ */
+export function applyReferralPoints(referral: ReferralConfig, change: Partial<ProgramConfig["referral"]>): ReferralConfig {
+  const side = (reward: ReferralReward, points: number | undefined): ReferralReward => {
+    if (points === undefined || points === rewardPoints(reward)) return reward;
+    return points > 0 ? { type: "points", points } : { type: "none" };
+  };
+  return { ...referral, advocate_reward: side(referral.advocate_reward, change.referrer), friend_reward: side(referral.friend_reward, change.referee) };
 }

@@ -107,11 +107,7 @@ export const ProgramSettingsSchema = z.preprocess(
     earn_base: EarnBaseSchema.default({ include_shipping: false, include_tax: false }),
     earning: EarningRulesSchema,
     currency: PointsCurrencySchema.default({ en: { singular: "point", plural: "points" } }),
-    referral_points: z.object({
-      referrer: Points,
-      referee: Points,
-    }),
-    /** The referral program (core/referral-config.ts). */
+    /** The referral program (core/referral-config.ts): the one place its rewards live. */
     referral: ReferralConfigSchema.default(DEFAULT_REFERRAL_CONFIG),
     tier_policy: TierPolicySchema.default({ basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 }),
     default_language: z.string().min(2).max(10).default("en"),
@@ -134,14 +130,32 @@ export const DEFAULT_EARNING: EarningRules = {
   goal_spend: { enabled: false, amount: "200.00", days: 30, points: 500, limit: once("month") },
 };
 
+/** Stored program versions in any older shape, read as today's (each step below). */
+function upgradeStoredProgram(stored: unknown): unknown {
+  if (!stored || typeof stored !== "object") return stored;
+  return upgradeReferralPoints(upgradeFlatEarning(stored as Record<string, unknown>));
+}
+
+/**
+ * Versions saved before the referral program kept only `referral_points: { referrer, referee }`:
+ * read them as the default referral program whose rewards are those points (0: no reward). A
+ * version that has `referral` already reads it alone: it is the one source.
+ */
+function upgradeReferralPoints(stored: Record<string, unknown>): Record<string, unknown> {
+  const { referral_points, ...rest } = stored;
+  if ("referral" in rest || !referral_points || typeof referral_points !== "object") return rest;
+  const old = referral_points as Record<string, unknown>;
+  const reward = (points: unknown) => (typeof points === "number" && points > 0 ? { type: "points" as const, points } : { type: "none" as const });
+  return { ...rest, referral: { ...DEFAULT_REFERRAL_CONFIG, advocate_reward: reward(old.referrer), friend_reward: reward(old.referee) } };
+}
+
 /**
  * Program versions saved before earning rules had limits kept flat fields (signup_points, …,
  * points_per_currency_unit): read them as the same rules with the default limits.
  */
-function upgradeStoredProgram(stored: unknown): unknown {
-  if (!stored || typeof stored !== "object" || "earning" in stored) return stored;
-  const old = stored as Record<string, unknown>;
-  const { points_per_currency_unit, signup_points, newsletter_points, review_points, birthday_points, ...rest } = old;
+function upgradeFlatEarning(stored: Record<string, unknown>): Record<string, unknown> {
+  if ("earning" in stored) return stored;
+  const { points_per_currency_unit, signup_points, newsletter_points, review_points, birthday_points, ...rest } = stored;
   const points = (value: unknown, rule: ActionRule): ActionRule => ({ ...rule, points: typeof value === "number" ? value : rule.points });
   return {
     ...rest,
@@ -163,7 +177,6 @@ export const DEFAULT_PROGRAM: ProgramSettings = {
   earn_base: { include_shipping: false, include_tax: false },
   earning: DEFAULT_EARNING,
   currency: { en: { singular: "point", plural: "points" }, es: { singular: "punto", plural: "puntos" }, fr: { singular: "point", plural: "points" }, de: { singular: "Punkt", plural: "Punkte" } },
-  referral_points: { referrer: 50, referee: 50 },
   referral: DEFAULT_REFERRAL_CONFIG,
   tier_policy: { basis: "points", period: "lifetime", downgrade: "never", grace_days: 30 },
   default_language: "en",

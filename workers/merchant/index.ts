@@ -26,6 +26,7 @@ import { registerLogRoutes } from "./logs";
 import { registerNotificationRoutes } from "./notifications";
 import { registerReferralDecisionRoutes } from "./referral-decisions";
 import { registerReferralReportRoutes } from "./referrals";
+import { registerReferralConfigRoutes } from "./referrals-config";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -130,6 +131,7 @@ registerLogRoutes(merchant);
 registerNotificationRoutes(merchant);
 registerReferralDecisionRoutes(merchant);
 registerReferralReportRoutes(merchant);
+registerReferralConfigRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

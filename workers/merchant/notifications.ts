@@ -44,7 +44,7 @@ const TemplateViewSchema = z.object({
   /** Which fields are still our default wording (the merchant has not rewritten them). */
   is_default: z.object({ subject: z.boolean(), body: z.boolean(), sms: z.boolean() }),
 });
-const TypeViewSchema = z
+export const TypeViewSchema = z
   .object({
     type: z.enum(NOTIFICATION_TYPES),
     /** 0 until the merchant first changes this type. */
@@ -83,7 +83,7 @@ const DraftTemplateSchema = z
 
 const RenderedSchema = z.object({ subject: z.string().optional(), html: z.string().optional(), text: z.string() });
 
-function typeView(version: NotificationTypeVersion) {
+export function typeView(version: NotificationTypeVersion) {
   const setup = typeSetup(version.type, version.edits);
   const templates = Object.fromEntries(
     STORE_LANGUAGES.map((language) => {
