@@ -5,6 +5,7 @@
 // reason, duplicates sent once, opted-out and unreachable customers skipped, a bounce from
 // SendGrid's signed event webhook suppressing the address, and the sweeper queueing again what
 // a lost message left behind.
+import { referralCodeFor } from "../../d1/referral-codes";
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decryptText, keyring, recipientContext } from "../../core/crypto";
@@ -176,6 +177,26 @@ describe("a paid order's points, told to the customer", () => {
     const sealed = rows.find((r) => r.channel === "email")!.recipient_encrypted!;
     expect(sealed).not.toContain(email);
     expect(await decryptText(await keyring(env), sealed, recipientContext(shop, customerId))).toBe(email);
+  });
+});
+
+describe("a completed referral, told to both sides", () => {
+  it("each side gets one referral_completed email for its own reward, in its own language", async () => {
+    const { shop, sendgrid } = await shopWithProviders("notify-referral");
+    const advocateId = newId();
+    const friendId = newId();
+    await deliver("orders/paid", shop, paidOrder({ orderId: newId(), customerId: advocateId, subtotal: "10.00", email: `adv.${advocateId}@customer.example`, locale: "es" }));
+    const { code } = await referralCodeFor(env, shop, advocateId);
+    const friendOrder = JSON.parse(paidOrder({ orderId: "1", customerId: friendId, subtotal: "20.00", email: `friend.${friendId}@customer.example`, locale: "de-CH" }));
+    const body = JSON.stringify({ ...friendOrder, note_attributes: [{ name: "_loyalnest_referral", value: code }] }).replace('"id":1,', `"id":${newId()},`);
+    await deliver("orders/paid", shop, body);
+    const referralEmails = async () =>
+      (await standinRequests("sendgrid", sendgrid.api_key, "send")).filter((r) => (r.body as { custom_args?: Record<string, string> }).custom_args?.loyalnest_type === "referral_completed");
+    const sent = await eventually(referralEmails, (requests) => requests.length >= 2);
+    const byRecipient = Object.fromEntries(sent.map((r) => [r.recipients[0], (r.body as { custom_args: Record<string, string> }).custom_args.loyalnest_language]));
+    expect(byRecipient).toEqual({ [`adv.${advocateId}@customer.example`]: "es", [`friend.${friendId}@customer.example`]: "de" });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await referralEmails()).toHaveLength(2);
   });
 });
 
