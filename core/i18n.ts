@@ -68,6 +68,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_expiry: "Points expired",
     kind_adjustment: "Adjusted by the store",
     kind_campaign: "Campaign bonus",
+    kind_referral: "Referral reward",
     points_delta: "{{points}} points",
     points_delta_one: "{{points}} point",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.
@@ -249,6 +250,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_expiry: "Points expirés",
     kind_adjustment: "Ajustement par la boutique",
     kind_campaign: "Bonus de campagne",
+    kind_referral: "Récompense de parrainage",
     points_delta: "{{points}} points",
     points_delta_one: "{{points}} point",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.
@@ -430,6 +432,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_expiry: "Puntos caducados",
     kind_adjustment: "Ajuste de la tienda",
     kind_campaign: "Bono de campaña",
+    kind_referral: "Recompensa por recomendación",
     points_delta: "{{points}} puntos",
     points_delta_one: "{{points}} punto",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.
@@ -611,6 +614,7 @@ export const WIDGET_TRANSLATIONS = {
     kind_expiry: "Punkte verfallen",
     kind_adjustment: "Korrektur durch den Shop",
     kind_campaign: "Aktionsbonus",
+    kind_referral: "Empfehlungsprämie",
     points_delta: "{{points}} Punkte",
     points_delta_one: "{{points}} Punkt",
     // Ways to earn, campaigns, the tier card, birthday and follows: {{points}} is the shop's name for points.

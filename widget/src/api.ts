@@ -154,6 +154,31 @@ export interface History {
   transactions: PointsTransaction[];
 }
 
+export type ReferralStatus = "pending" | "completed" | "held" | "rejected" | "expired" | "reversed";
+export type ReferralChannel = "email" | "sms" | "whatsapp" | "facebook" | "x" | "copy_link";
+
+/** One friend the shopper referred: never their name or email. */
+export interface ReferredFriend {
+  id: string;
+  status: ReferralStatus;
+  bound_at: string;
+  completed_at: string | null;
+  /** The shopper's points from it. */
+  points: number;
+  /** The shopper got a discount code from it. */
+  discount: boolean;
+}
+
+/** The referral section (GET /referrals); the offer's texts are in the shopper's language. */
+export interface ReferralSection {
+  enabled: boolean;
+  code: string | null;
+  link: string | null;
+  channels: Record<ReferralChannel, boolean>;
+  offer: { headline: string; advocate_text: string | null; friend_text: string | null; share_message: string };
+  referrals: ReferredFriend[];
+}
+
 /**
  * `code` is the envelope's error code, or `network` / `bad_response` when there was none;
  * `pointsBalance` is the balance a failed redemption reports (its points were not spent).
@@ -205,6 +230,11 @@ export function createApi(base: string, locale: string) {
         body: JSON.stringify(body),
       }),
     history: () => request<History>(`${base}/customer/history?limit=${HISTORY_LIMIT}`),
+    /** `currency`: the storefront's, so the offer's amounts read in it. */
+    referrals: (currency: string | undefined) =>
+      request<ReferralSection>(`${base}/referrals${localeQuery}${currency ? `${localeQuery ? "&" : "?"}currency=${encodeURIComponent(currency)}` : ""}`),
+    /** The shopper's code, created on first ask; the same code every time after. */
+    createReferral: () => post<{ code: string; link: string; created: boolean }>(`${base}/referrals/create`, {}),
     tierStatus: () => request<TierStatus>(`${base}/vip-tiers/status${localeQuery}`),
     actions: () => request<CustomerActions>(`${base}/customer/actions`),
     setBirthday: (birthday: Birthday) => post<{ birthday: Birthday }>(`${base}/customer/birthday`, birthday),

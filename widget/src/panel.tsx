@@ -3,10 +3,11 @@ import { EarnView } from "./earn";
 import { HistoryView } from "./history";
 import type { PanelStore, View } from "./panel-store";
 import css from "./panel.css";
+import { ReferralsView } from "./referrals";
 import { Rewards } from "./rewards";
 import { TierView } from "./tier";
 
-const SIGNED_IN_VIEWS: View[] = ["catalog", "earn", "tier", "history"];
+const SIGNED_IN_VIEWS: View[] = ["catalog", "earn", "tier", "history", "referrals"];
 const SIGNED_OUT_VIEWS: View[] = ["catalog", "earn"];
 
 /** Loading, error or content: the panel is never blank. */
@@ -60,6 +61,8 @@ function Content({ store }: { store: PanelStore }) {
         <TierView store={store} />
       ) : view === "history" && customer ? (
         <HistoryView store={store} />
+      ) : view === "referrals" && customer ? (
+        <ReferralsView store={store} />
       ) : (
         <Rewards store={store} rewards={rewards} balance={customer ? customer.points_balance : null} />
       )}
