@@ -3,7 +3,7 @@
 // read them, and none of those reaches into another's folder for them.
 import type { EarnLimit, EarnSnapshot } from "./program";
 import type { DeliveryStatus, NotificationChannel } from "./notifications";
-import type { ReferralReward } from "./referral-config";
+import type { REFERRAL_STATUSES, ReferralReward } from "./referral-config";
 
 /**
  * earn, signup and the other earning actions, adjustment (+): new points, each a lot that may
@@ -161,7 +161,7 @@ export interface NotificationRecord {
  * shop's expiry_days, nothing paid; reversed: the qualifying order was cancelled or refunded in
  * full after completion, the points rewards taken back.
  */
-export type ReferralStatus = "pending" | "completed" | "held" | "rejected" | "expired" | "reversed";
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
 /** One fraud check that fired: a named reason and what it adds to the score (core/referrals.ts). */
 export interface ReferralReason {

@@ -51,6 +51,10 @@ export function notificationsOf(event: LedgerEvent): NotificationIntent[] {
     case "ledger_entry": {
       const { entry, account } = event;
       if (entry.points <= 0 || !countsAsEarned(entry.kind)) return [];
+      // Either side of a completed referral: its own points, told as the referral's news.
+      if (entry.kind === "referral") {
+        return [{ type: "referral_completed", key: `entry:${entry.id}`, facts: { points: entry.points, points_balance: account.points_balance }, at: entry.created_at }];
+      }
       return [{ type: "points_earned", key: `entry:${entry.id}`, facts: { points: entry.points, points_balance: account.points_balance }, at: entry.created_at }];
     }
     case "redemption": {
@@ -95,6 +99,19 @@ export function analyticsOf(event: LedgerEvent): AnalyticsEvent[] {
       return event.redemption.status === "issued"
         ? [{ name: "reward_issued", key: `redemption:${event.redemption.id}:issued`, at: event.redemption.updated_at, properties: { reward_type: event.redemption.reward_type, points: event.redemption.points } }]
         : [];
+    case "referral": {
+      // Once per referral (the friend's event), whatever later revisions say.
+      const r = event.referral;
+      if (r.status !== "completed" || r.completed_at === null) return [];
+      return [
+        {
+          name: "referral_completed",
+          key: `referral:${r.id}:completed`,
+          at: r.completed_at,
+          properties: { bound_via: r.bound_via, score: r.score, advocate_reward: r.advocate.reward.type, friend_reward: r.friend.reward.type },
+        },
+      ];
+    }
     case "tier_changed":
       return [{ name: "tier_changed", key: `tier:${event.change.id}`, at: event.change.at, properties: { from: event.change.from, to: event.change.to, reason: event.change.reason } }];
     default:

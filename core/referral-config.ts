@@ -77,3 +77,6 @@ export const ReferralConfigSchema = z
 export type ReferralConfig = z.infer<typeof ReferralConfigSchema>;
 
 export const DEFAULT_REFERRAL_CONFIG: ReferralConfig = ReferralConfigSchema.parse({});
+
+export const REFERRAL_STATUSES = ["pending", "completed", "held", "rejected", "expired", "reversed"] as const;
+export const ReferralStatusSchema = z.enum(REFERRAL_STATUSES);

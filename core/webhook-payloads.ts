@@ -54,7 +54,20 @@ const orderCustomer = z
     phone: z.string().max(40).nullable().optional(),
     first_name: storedText(255).nullable().optional(),
     sms_marketing_consent: ConsentStateSchema,
+    /** When their Shopify account was created (a referral's "already a customer" check). */
+    created_at: optionalTimestamp,
   })
+  .passthrough()
+  .nullable()
+  .optional();
+
+/** The cart attribute the widget sets from a referral link (hidden from the shopper: leading underscore). */
+export const REFERRAL_CART_ATTRIBUTE = "_loyalnest_referral";
+/** The register form field the widget adds: Shopify stores it in the customer's note as "loyalnest_referral: <code>". */
+export const REFERRAL_NOTE_FIELD = "loyalnest_referral";
+
+const addressSchema = z
+  .object({ address1: z.string().max(255).nullable().optional(), zip: z.string().max(40).nullable().optional(), country_code: z.string().max(8).nullable().optional() })
   .passthrough()
   .nullable()
   .optional();
@@ -88,6 +101,15 @@ export const OrderPayloadSchema = z.object({
   customer_locale: z.string().max(20).nullable().optional(),
   email: storedText(320).nullable().optional(),
   phone: z.string().max(40).nullable().optional(),
+  /** Cart attributes: a referral code among them binds the referral (REFERRAL_CART_ATTRIBUTE). */
+  note_attributes: z
+    .array(z.object({ name: z.string().max(255), value: z.string().max(1000).nullable().optional() }).passthrough())
+    .max(250)
+    .default([]),
+  /** The shopper's IP and shipping address: referral fraud checks only, as keyed hashes. */
+  browser_ip: z.string().max(64).nullable().optional(),
+  client_details: z.object({ browser_ip: z.string().max(64).nullable().optional() }).passthrough().nullable().optional(),
+  shipping_address: addressSchema,
   /** The codes the shopper entered: a reward code among them becomes `used`. */
   discount_codes: z
     .array(z.object({ code: z.string().max(255) }).passthrough())
@@ -100,7 +122,7 @@ export const OrderPayloadSchema = z.object({
  * customer's contact. A parked order applies without updating the contact; the customer's
  * next order, or customers/create, brings it.
  */
-export const ParkedOrderSchema = OrderPayloadSchema.omit({ email: true, phone: true, customer_locale: true }).extend({
+export const ParkedOrderSchema = OrderPayloadSchema.omit({ email: true, phone: true, customer_locale: true, browser_ip: true, client_details: true, shipping_address: true }).extend({
   customer: z.object({ admin_graphql_api_id: gid("Customer") }).passthrough().nullable().optional(),
 });
 
@@ -227,6 +249,8 @@ const EmailMarketingConsentSchema = z
 
 export const CustomerPayloadSchema = z.object({
   admin_graphql_api_id: gid("Customer"),
+  /** The register form's note fields land here ("loyalnest_referral: <code>", REFERRAL_NOTE_FIELD). */
+  note: z.string().max(5000).nullable().optional(),
   email: storedText(320).nullable().optional(),
   first_name: storedText(255).nullable().optional(),
   last_name: storedText(255).nullable().optional(),
@@ -291,5 +315,32 @@ export function contactOfCustomer(payload: z.infer<typeof CustomerPayloadSchema>
     phone: e164(payload.phone),
     first_name: payload.first_name?.trim() || null,
     ...smsConsent(payload.sms_marketing_consent),
+  };
+}
+
+/** The referral code an order's cart attribute carries, or null. */
+export function referralCodeOfOrder(payload: { note_attributes: { name: string; value?: string | null }[] }): string | null {
+  const value = payload.note_attributes.find((a) => a.name === REFERRAL_CART_ATTRIBUTE)?.value?.trim();
+  return value || null;
+}
+
+/** The referral code a register form left in the customer's note ("loyalnest_referral: K7QM4TZP"), or null. */
+export function referralCodeOfNote(note: string | null | undefined): string | null {
+  const line = note?.split(/\r?\n/).find((l) => l.trim().toLowerCase().startsWith(`${REFERRAL_NOTE_FIELD}:`));
+  const value = line?.slice(line.indexOf(":") + 1).trim();
+  return value || null;
+}
+
+/** What an order tells of who the shopper is, for referral fraud checks (hashed before it is stored). */
+export function referralFactsOfOrder(payload: z.infer<typeof OrderPayloadSchema>) {
+  const customer = payload.customer;
+  return {
+    identity: {
+      email: customer?.email?.trim() || payload.email?.trim() || null,
+      phone: customer?.phone ?? payload.phone ?? null,
+      address: payload.shipping_address ?? null,
+    },
+    ip: payload.browser_ip?.trim() || payload.client_details?.browser_ip?.trim() || null,
+    customerCreatedAt: customer?.created_at ? Date.parse(customer.created_at) : null,
   };
 }

@@ -46,3 +46,8 @@ export async function advocateOfCode(env: Pick<Env, "DB">, shop: string, input: 
     .get();
   return row ? { code, advocateId: row.customerId } : null;
 }
+
+/** A redacted customer's code goes with them: a link they shared stops naming anyone. */
+export async function deleteReferralCode(env: Pick<Env, "DB">, shop: string, customerId: string): Promise<void> {
+  await d1(env).delete(referralCodes).where(and(eq(referralCodes.shop, shop), eq(referralCodes.customerId, customerId))).run();
+}

@@ -278,4 +278,35 @@ export const CUSTOMER_ACCOUNT_MIGRATIONS: string[][] = [
      )`,
     `CREATE INDEX notification_sends_provider_id ON notification_sends (provider_message_id) WHERE provider_message_id IS NOT NULL`,
   ],
+  // 10: referrals. `referral`: the one referral this customer is the friend of (the whole
+  // ReferralRecord as JSON; its status and deadline beside it for the alarm). `referred_friends`:
+  // the referrals this customer is the advocate of, as the friends' accounts published them
+  // (highest revision kept), and the points this account gave for each. `referral_identity`:
+  // keyed hashes of the customer's email, phone and address and when their Shopify account was
+  // created, for the fraud checks of referrals on either side (no personal data in the clear).
+  [
+    `CREATE TABLE referral (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       record TEXT NOT NULL,
+       status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'held', 'rejected', 'expired', 'reversed')),
+       expires_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL
+     )`,
+    `CREATE TABLE referred_friends (
+       id TEXT PRIMARY KEY,
+       record TEXT NOT NULL,
+       revision INTEGER NOT NULL,
+       points INTEGER NOT NULL DEFAULT 0,
+       redemption_id TEXT,
+       updated_at INTEGER NOT NULL
+     )`,
+    `CREATE TABLE referral_identity (
+       singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+       email TEXT,
+       phone TEXT,
+       address TEXT,
+       customer_created_at INTEGER,
+       updated_at INTEGER NOT NULL
+     )`,
+  ],
 ];

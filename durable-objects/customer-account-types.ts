@@ -1,7 +1,7 @@
 import type { Campaign } from "../core/campaigns";
 import type { ProgramSettings, SocialNetwork } from "../core/program";
 import type { AwardOutcome } from "./earning-actions";
-import type { CustomerProfile, LedgerEntry } from "../core/ledger-events";
+import type { CustomerProfile, LedgerEntry, ReferralRecord, ReferralStatus } from "../core/ledger-events";
 import type { Contact, ContactUpdate, NotificationChannel } from "../core/notifications";
 import type { RedemptionTerms } from "../core/rewards";
 import type { RewardSnapshot, ShopperRedemption } from "./redemptions";
@@ -48,6 +48,12 @@ export interface OrderPaidInput extends AccountIdentity {
   holdAward?: boolean;
   /** What the order tells of the customer's contact and language (for notifications). */
   contact?: ContactUpdate;
+  /** The referral code the order's cart attribute carries (the widget set it from a referral link). */
+  referralCode?: string | null;
+  /** Keyed hashes of the shopper's IP, for the referral's velocity check. */
+  referralSource?: ReferralSource;
+  /** Keyed hashes of the order's email, phone and shipping address, for referral fraud checks. */
+  referralIdentity?: ReferralIdentityUpdate;
 }
 
 /** Held awards go out (the shop upgraded, or a new month began). */
@@ -88,6 +94,8 @@ export interface CustomerCreatedInput extends AccountIdentity {
   newsletter?: NewsletterConsent | null;
   /** The customer's contact (for notifications). */
   contact?: ContactUpdate;
+  /** Keyed hashes of the customer's email and phone and when their account was created, for referral fraud checks. */
+  referralIdentity?: ReferralIdentityUpdate;
 }
 
 /** An email marketing consent that is `subscribed`. */
@@ -229,3 +237,67 @@ export interface NotificationFeedbackInput extends AccountIdentity {
   /** Whether the address may not be written to again. */
   suppress: boolean;
 }
+
+// --- Referrals (durable-objects/referral-rows.ts; rules: core/referrals.ts) ---------------------
+
+/**
+ * Keyed hashes of who a customer is (core/referral-identity.ts identityFingerprints): compared,
+ * never opened. A field unknown so far is null.
+ */
+export interface ReferralIdentity {
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+}
+
+/** What a webhook or request tells of the customer, for fraud checks; each field null when it told nothing. */
+export interface ReferralIdentityUpdate extends Partial<ReferralIdentity> {
+  /** When the customer's Shopify account was created (epoch ms). */
+  customerCreatedAt?: number | null;
+}
+
+/** Where a referral came from: keyed hashes of the shopper's IP and the widget's device id. */
+export interface ReferralSource {
+  ip: string | null;
+  device: string | null;
+}
+
+/** A referral code to bind this customer (the friend) to. */
+export interface BindReferralInput extends AccountIdentity {
+  code: string;
+  via: "endpoint" | "signup";
+  program: ProgramSettings;
+  source: ReferralSource;
+  identity?: ReferralIdentityUpdate;
+  /** Absent: now (tests pass a clock). */
+  at?: number;
+}
+
+export type BindReferralResult =
+  | { outcome: "bound" | "existing"; referral: ReferralRecord }
+  | { outcome: "invalid_code" | "unknown_code" | "own_code" | "disabled" }
+  | { outcome: "already_referred"; referral: ReferralRecord };
+
+/** A referral the customer made, as the advocate's widget lists it: never the friend's name or email. */
+export interface ReferredFriend {
+  id: string;
+  status: ReferralStatus;
+  bound_at: string;
+  completed_at: string | null;
+  /** The advocate's points from it (0 when not given, or taken back). */
+  points: number;
+  /** The advocate got a discount code from it. */
+  discount: boolean;
+}
+
+export interface DecideReferralInput extends AccountIdentity {
+  decision: "approve" | "reject";
+  /** "merchant:<user id>" or "admin:<id>". */
+  by: string;
+  program: ProgramSettings;
+}
+
+export type DecideReferralResult =
+  | { outcome: "decided"; referral: ReferralRecord }
+  | { outcome: "not_found" }
+  | { outcome: "not_held"; referral: ReferralRecord };

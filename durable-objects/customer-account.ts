@@ -32,6 +32,12 @@ import * as notificationRows from "./notification-rows";
 import { unreachableBy, type Contact, type ContactUpdate } from "../core/notifications";
 import * as redemptionRows from "./redemption-rows";
 import * as tierRows from "./tier-rows";
+import * as referralRows from "./referral-rows";
+import { ALREADY_CUSTOMER_AFTER_MS, changed, isExpired, millsToAmount, newReferral, orderQualifies, referralKeys } from "../core/referral-lifecycle";
+import { normaliseReferralCode, scoreReferral } from "../core/referrals";
+import type { ReferralConfig } from "../core/referral-config";
+import { advocateOfCode } from "../d1/referral-codes";
+import { customerAccount, shopCoordinator } from "./stubs";
 import { nextWakeAt } from "./wake-schedule";
 import { orderCounts, usageMonth } from "../core/plans";
 import {
@@ -45,7 +51,7 @@ import {
   type RedemptionRow,
   type ShopperRedemption,
 } from "./redemptions";
-import { ACTION_KINDS, countsAsEarned, type AccountSummary, type ActionSnapshot, type CampaignBonusSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
+import { ACTION_KINDS, countsAsEarned, type ReferralRecord, type AccountSummary, type ActionSnapshot, type CampaignBonusSnapshot, type LedgerEntry, type LedgerEvent, type LedgerKind } from "../core/ledger-events";
 import { CUSTOMER_REDACTED } from "./customer-account-types";
 import type {
   AccountHistory,
@@ -75,6 +81,14 @@ import type {
   ReleaseHeldInput,
   ReleaseHeldResult,
   TierStatusInput,
+  BindReferralInput,
+  BindReferralResult,
+  DecideReferralInput,
+  DecideReferralResult,
+  ReferralIdentity,
+  ReferralIdentityUpdate,
+  ReferralSource,
+  ReferredFriend,
 } from "./customer-account-types";
 import { log, rememberSecrets } from "../core/log";
 
@@ -138,6 +152,19 @@ interface Trigger {
   note: string | null;
 }
 
+/** What the fraud checks of a referral need from outside the friend's account. */
+interface ReferralOutsideFacts {
+  advocate: ReferralIdentity;
+  sameIpCompletions: number;
+  sameDeviceCompletions: number;
+}
+
+/** A paid order's referral step, prepared before its transaction: a code to bind (its cart attribute), and the outside facts. */
+interface ReferralOrderPlan {
+  bind: { code: string; advocateId: string } | null;
+  outside: ReferralOutsideFacts;
+}
+
 /** What an entry does to the expiry lots; by default it follows from the entry's kind. */
 type LotEffect = { kind: "restore"; drawSeq: number } | { kind: "take"; lots: lots.OpenLot[] };
 
@@ -159,6 +186,8 @@ export interface CustomerAccountExport {
   contact: (Contact & { locale: string | null; sms_consent: boolean; email_suppressed: boolean }) | null;
   /** Every notification claimed or skipped for the customer. */
   notifications: Record<string, SqlStorageValue>[];
+  /** The referral they were brought by (as its friend), and those they made (as advocate). */
+  referrals: { as_friend: ReferralRecord | null; as_advocate: ReferredFriend[] };
 }
 
 export function customerAccountName(shop: string, customerId: string): string {
@@ -203,6 +232,8 @@ export class CustomerAccount extends DurableObject<Env> {
     await this.rememberContact(input, input.contact);
     const codeHashes = await Promise.all((input.discountCodes ?? []).map(codeHash));
     const tiers = await this.tierConfig(input.shop, input);
+    this.rememberReferralIdentity(input, input.referralIdentity);
+    const referral = await this.planReferralForOrder(input);
     return this.applyOnce(input, input.delivery, `${input.orderGid}:earn`, () => {
       this.rememberPolicy(input.program);
       // The order earns at the tier held when it is paid, before it counts towards one; campaigns
@@ -258,6 +289,7 @@ export class CustomerAccount extends DurableObject<Env> {
       });
       this.settleHold(input.orderGid);
       this.reportUsage(input.orderGid);
+      this.referralOnPaidOrder(referral, input.program, input.orderGid, input.baseMills);
       this.evaluateTiers(tiers);
       return (hold === null ? points : 0) + goal + bonus - late;
     });
@@ -328,6 +360,7 @@ export class CustomerAccount extends DurableObject<Env> {
         idempotencyKey: `${input.orderGid}:cancel`,
         note: "order cancelled",
       });
+      this.reverseReferralIfOrderGone(input.orderGid);
       this.settleHold(input.orderGid);
       this.reportUsage(input.orderGid);
       this.evaluateTiers(tiers);
@@ -351,6 +384,7 @@ export class CustomerAccount extends DurableObject<Env> {
         idempotencyKey: `${input.refundGid}:refund`,
         note: "order refunded",
       });
+      this.reverseReferralIfOrderGone(input.orderGid);
       this.settleHold(input.orderGid);
       this.reportUsage(input.orderGid);
       this.evaluateTiers(tiers);
@@ -360,6 +394,7 @@ export class CustomerAccount extends DurableObject<Env> {
 
   async customerCreated(input: CustomerCreatedInput): Promise<EffectResult> {
     await this.rememberContact(input, input.contact);
+    this.rememberReferralIdentity(input, input.referralIdentity);
     return this.applyOnce(input, input.delivery, `${input.customerGid}:signup`, () => {
       this.rememberPolicy(input.program);
       this.enqueue({ type: "customer_profile", profile: input.profile });
@@ -1256,6 +1291,7 @@ export class CustomerAccount extends DurableObject<Env> {
       notifications: this.sql
         .exec(`SELECT event_key, channel, status, tries, provider_message_id, error, created_at, updated_at FROM notification_sends ORDER BY created_at`)
         .toArray(),
+      referrals: { as_friend: referralRows.readReferral(this.sql), as_advocate: referralRows.referredFriends(this.sql) },
     };
   }
 
@@ -1335,6 +1371,7 @@ export class CustomerAccount extends DurableObject<Env> {
       this.expireAndRemind(now);
       await this.reevaluateTierIfDue(now);
       await this.issueEntryRewards(now);
+      this.expireDueReferral(now);
     }
     await this.flushOutbox();
     // A birthday still due (D1 unreadable) waits a minute rather than spinning every second.
@@ -1398,6 +1435,276 @@ export class CustomerAccount extends DurableObject<Env> {
       }
       if (!sent || rows.length < OUTBOX_BATCH) return;
     }
+  }
+
+  // --- Referrals (RPC); the rules live in core/referral-lifecycle.ts -------------------------
+
+  /** The referrals this customer made, for their widget. */
+  referredFriends(): ReferredFriend[] {
+    return this.redactedAt() !== null ? [] : referralRows.referredFriends(this.sql);
+  }
+
+  /** Keyed hashes of who this customer is, for the fraud checks of a friend's referral. */
+  referralIdentity(): ReferralIdentity {
+    if (this.redactedAt() !== null) return { email: null, phone: null, address: null };
+    const { email, phone, address } = referralRows.readIdentity(this.sql);
+    return { email, phone, address };
+  }
+
+  /** The friend's referral, if any (the merchant's approve/reject reads it first). */
+  referral(): ReferralRecord | null {
+    return this.redactedAt() !== null ? null : referralRows.readReferral(this.sql);
+  }
+
+  /**
+   * Binds this customer (the friend) to a code from the widget or their signup. The first code
+   * bound is the only one: the same code again answers the same referral, another one
+   * `already_referred`. With completion on signup the referral is scored and settled at once.
+   */
+  async bindReferral(input: BindReferralInput): Promise<BindReferralResult> {
+    const config = input.program.referral;
+    if (!config.enabled) return { outcome: "disabled" };
+    const code = normaliseReferralCode(input.code);
+    if (!code) return { outcome: "invalid_code" };
+    const held = this.referral();
+    if (held) return held.code === code ? { outcome: "existing", referral: held } : { outcome: "already_referred", referral: held };
+    const owner = await advocateOfCode(this.env, input.shop, code);
+    if (!owner) return { outcome: "unknown_code" };
+    if (owner.advocateId === input.customerId) return { outcome: "own_code" };
+    const at = input.at ?? Date.now();
+    const outside = await this.referralOutsideFacts(input.shop, owner.advocateId, input.customerId, input.source, config, at);
+    this.bindIdentity(input);
+    const result = this.transaction((): BindReferralResult => {
+      if (input.identity) referralRows.rememberIdentity(this.sql, input.identity);
+      // Another delivery may have bound while this one waited on the advocate's facts.
+      const raced = referralRows.readReferral(this.sql);
+      if (raced) return raced.code === code ? { outcome: "existing", referral: raced } : { outcome: "already_referred", referral: raced };
+      const record = newReferral({ friendId: input.customerId, code, advocateId: owner.advocateId, via: input.via, config, programVersion: input.program.version, at });
+      return { outcome: "bound", referral: this.settleReferral(record, config, outside, null, at) };
+    });
+    this.afterCommit();
+    return result;
+  }
+
+  /**
+   * The merchant's decision on a held referral: approve completes it (both sides rewarded, the
+   * rewards of the program now), reject ends it. Any other status answers `not_held`.
+   */
+  decideReferral(input: DecideReferralInput): DecideReferralResult {
+    const record = this.referral();
+    if (!record) return { outcome: "not_found" };
+    if (record.status !== "held") return { outcome: "not_held", referral: record };
+    this.bindIdentity(input);
+    const at = Date.now();
+    const decided = this.transaction(() => {
+      const next =
+        input.decision === "approve"
+          ? this.completeReferral(changed(record, { decided_by: input.by }, at), input.program.referral, at)
+          : changed(record, { status: "rejected", decided_by: input.by }, at);
+      this.publishReferral(next);
+      return next;
+    });
+    this.afterCommit();
+    return { outcome: "decided", referral: decided };
+  }
+
+  /**
+   * The advocate's side (from the ledger-events consumer): keeps the friend's newest record and
+   * gives or takes back the advocate's points, each once (their own idempotency keys).
+   * A record older than the one held changes nothing.
+   */
+  referralChanged(input: AccountIdentity & { referral: ReferralRecord }): { points: number } {
+    this.bindIdentity(input);
+    const record = input.referral;
+    const keys = referralKeys(record.id);
+    const points = this.transaction(() => {
+      if (!referralRows.keepFriendRecord(this.sql, record)) return 0;
+      const given = this.entryPoints(keys.advocateAward);
+      let moved = 0;
+      if (record.status === "completed" && record.advocate.reward.type === "points" && given === null) {
+        moved = record.advocate.reward.points;
+        this.append("referral", moved, { sourceType: "referral", sourceId: record.id, idempotencyKey: keys.advocateAward, note: "referral completed: advocate's reward" }, null);
+      } else if (record.status === "reversed" && given !== null && this.entryPoints(keys.advocateReversal) === null) {
+        moved = -this.takeBack(given, { sourceType: "referral", sourceId: record.id, idempotencyKey: keys.advocateReversal, note: "referral reversed: the qualifying order was cancelled or refunded" });
+      }
+      const net = (this.entryPoints(keys.advocateAward) ?? 0) + (this.entryPoints(keys.advocateReversal) ?? 0);
+      referralRows.setFriendReward(this.sql, record.id, net, null);
+      return moved;
+    });
+    if (points !== 0) this.afterCommit();
+    return { points };
+  }
+
+  /**
+   * What the fraud checks need from outside this account: the advocate's identity hashes and
+   * how many other referrals came from the same IP or device lately (the shop's coordinator
+   * counts them, once per referral).
+   */
+  private async referralOutsideFacts(shop: string, advocateId: string, friendId: string, source: ReferralSource, config: ReferralConfig, at: number): Promise<ReferralOutsideFacts> {
+    const [advocate, velocity] = await Promise.all([
+      customerAccount(this.env, shop, advocateId).referralIdentity(),
+      shopCoordinator(this.env, shop).noteReferralSource({ referralId: friendId, ip: source.ip, device: source.device, at, windowDays: config.fraud.velocity_days }),
+    ]);
+    return { advocate, sameIpCompletions: velocity.sameIp, sameDeviceCompletions: velocity.sameDevice };
+  }
+
+  /**
+   * Inside a transaction: scores a pending referral and settles it as far as it can go now:
+   * rejected at any time by a high score; completed or held when its completion is due (the
+   * program completes on signup, or `order` is its qualifying order); pending otherwise.
+   * Publishes the new state; returns it.
+   */
+  private settleReferral(record: ReferralRecord, config: ReferralConfig, outside: ReferralOutsideFacts, order: { gid: string; baseMills: number } | null, at: number): ReferralRecord {
+    const identity = referralRows.readIdentity(this.sql);
+    const { score, reasons, decision } = scoreReferral(
+      {
+        advocate: outside.advocate,
+        friend: { email: identity.email, phone: identity.phone, address: identity.address },
+        friendAlreadyCustomer: this.wasCustomerBefore(Date.parse(record.bound_at), order?.gid ?? null, identity.customerCreatedAt),
+        sameIpCompletions: outside.sameIpCompletions,
+        sameDeviceCompletions: outside.sameDeviceCompletions,
+      },
+      config.fraud,
+    );
+    const due = config.completion === "signup" || order !== null;
+    let next = changed(record, { score, reasons }, at);
+    if (decision === "reject") next = changed(next, { status: "rejected", decided_by: "score" }, at);
+    else if (due) {
+      if (order) next = changed(next, { order_gid: order.gid, order_subtotal: millsToAmount(order.baseMills) }, at);
+      next = decision === "hold" ? changed(next, { status: "held" }, at) : this.completeReferral(next, config, at);
+    }
+    this.publishReferral(next);
+    return next;
+  }
+
+  /** Inside a transaction: completes the referral and gives the friend's points reward (once). */
+  private completeReferral(record: ReferralRecord, config: ReferralConfig, at: number): ReferralRecord {
+    const keys = referralKeys(record.id);
+    // The rewards are the program's at completion (an approval may come after the merchant changed them).
+    const friendReward = config.friend_reward;
+    let friendPoints = 0;
+    if (friendReward.type === "points" && this.entryPoints(keys.friendAward) === null) {
+      friendPoints = friendReward.points;
+      this.append("referral", friendPoints, { sourceType: "referral", sourceId: record.id, idempotencyKey: keys.friendAward, note: "referral completed: friend's reward" }, null);
+    }
+    return changed(
+      record,
+      {
+        status: "completed",
+        completed_at: new Date(at).toISOString(),
+        advocate: { reward: config.advocate_reward, points: config.advocate_reward.type === "points" ? config.advocate_reward.points : 0, redemption_id: null },
+        friend: { reward: friendReward, points: friendPoints, redemption_id: null },
+      },
+      at,
+    );
+  }
+
+  /** Inside a transaction: a paid order of the friend may bind (its cart attribute) and complete their referral. */
+  private referralOnPaidOrder(plan: ReferralOrderPlan | null, program: ProgramSettings, orderGid: string, baseMills: number): void {
+    if (!plan) return;
+    const at = Date.now();
+    const config = program.referral;
+    let record = referralRows.readReferral(this.sql);
+    if (!record && plan.bind) {
+      record = newReferral({ friendId: this.identity()!.customerId, code: plan.bind.code, advocateId: plan.bind.advocateId, via: "order", config, programVersion: program.version, at });
+      if (config.completion === "signup") {
+        this.settleReferral(record, config, plan.outside, null, at);
+        return;
+      }
+    }
+    if (!record || record.status !== "pending" || config.completion !== "first_order") return;
+    if (isExpired(record, at)) {
+      this.publishReferral(changed(record, { status: "expired" }, at));
+      return;
+    }
+    this.settleReferral(record, config, plan.outside, orderQualifies(config, baseMills) ? { gid: orderGid, baseMills } : null, at);
+  }
+
+  /**
+   * Before a paid order's transaction: what its referral step will need from outside (a code
+   * from its cart attribute to bind, or a pending referral this order may complete). Null when
+   * the order has nothing to do with a referral, which is nearly always: one read, no I/O.
+   */
+  private async planReferralForOrder(input: OrderPaidInput): Promise<ReferralOrderPlan | null> {
+    const config = input.program.referral;
+    if (!config.enabled) return null;
+    const held = referralRows.readReferral(this.sql);
+    let advocateId: string;
+    let bind: ReferralOrderPlan["bind"] = null;
+    if (held) {
+      if (held.status !== "pending" || config.completion !== "first_order") return null;
+      advocateId = held.advocate_id;
+    } else {
+      if (!input.referralCode) return null;
+      const owner = await advocateOfCode(this.env, input.shop, input.referralCode);
+      if (!owner || owner.advocateId === input.customerId) return null;
+      advocateId = owner.advocateId;
+      bind = owner;
+    }
+    const outside = await this.referralOutsideFacts(input.shop, advocateId, input.customerId, input.referralSource ?? { ip: null, device: null }, config, Date.now());
+    return { bind, outside };
+  }
+
+  /**
+   * Inside a transaction, after a cancellation or refund: the order that completed the
+   * referral no longer stands (cancelled, or refunded to nothing), so the referral is reversed:
+   * the friend's points reward taken back here, the advocate's by their account.
+   */
+  private reverseReferralIfOrderGone(orderGid: string): void {
+    const record = referralRows.readReferral(this.sql);
+    if (!record || record.status !== "completed" || record.order_gid !== orderGid) return;
+    const order = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE order_gid = ?`, orderGid).one();
+    const gone = order.cancelled === 1 || (order.base_mills !== null && order.refunded_mills >= order.base_mills);
+    if (!gone) return;
+    const keys = referralKeys(record.id);
+    const given = this.entryPoints(keys.friendAward);
+    if (given !== null && this.entryPoints(keys.friendReversal) === null) {
+      this.takeBack(given, { sourceType: "referral", sourceId: record.id, idempotencyKey: keys.friendReversal, note: "referral reversed: the qualifying order was cancelled or refunded" });
+    }
+    this.publishReferral(changed(record, { status: "reversed" }, Date.now()));
+  }
+
+  /** What a webhook told of who the customer is, for referral fraud checks (kept even when the effect is a repeat). */
+  private rememberReferralIdentity(identity: AccountIdentity, update: ReferralIdentityUpdate | undefined): void {
+    if (!update || this.redactedAt() !== null) return;
+    this.bindIdentity(identity);
+    referralRows.rememberIdentity(this.sql, update);
+  }
+
+  /** The alarm: a pending referral past its deadline expires (and pays nothing if the friend orders later). */
+  private expireDueReferral(now: number): void {
+    const record = referralRows.readReferral(this.sql);
+    if (!record || !isExpired(record, now)) return;
+    this.transaction(() => this.publishReferral(changed(record, { status: "expired" }, now)));
+  }
+
+  /** Inside a transaction: stores the referral's new state and publishes it on the outbox. */
+  private publishReferral(record: ReferralRecord): void {
+    referralRows.writeReferral(this.sql, record);
+    this.enqueue({ type: "referral", referral: record });
+  }
+
+  /** The points of the ledger entry with this idempotency key; null when there is none. */
+  private entryPoints(idempotencyKey: string): number | null {
+    return this.sql.exec<{ points: number }>(`SELECT points FROM ledger WHERE idempotency_key = ?`, idempotencyKey).toArray()[0]?.points ?? null;
+  }
+
+  /** Takes back up to `points`, never below a zero balance (the rest is forgiven); returns what was taken. */
+  private takeBack(points: number, trigger: Trigger): number {
+    const taken = Math.min(points, this.summaryRow().points_balance);
+    if (taken > 0) this.append("reversal", -taken, trigger, null);
+    return taken;
+  }
+
+  /**
+   * Whether the friend was a customer before they were bound: a paid order (other than the one
+   * completing now) before then, or a Shopify account older than a day by then.
+   */
+  private wasCustomerBefore(boundAt: number, exceptOrder: string | null, customerCreatedAt: number | null): boolean {
+    const orders = this.sql
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM orders WHERE paid = 1 AND paid_at < ? AND order_gid != ?`, boundAt, exceptOrder ?? "")
+      .one().n;
+    return orders > 0 || (customerCreatedAt !== null && customerCreatedAt < boundAt - ALREADY_CUSTOMER_AFTER_MS);
   }
 
   // --- Internals ----------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 // When a CustomerAccount's alarm must next run: the earliest of an outbox resend, a redemption
 // to settle, an issued code to expire, a lot to expire or remind of, and the balance's
-// inactivity expiry and its reminder, the birthday award, and the next evaluation of the VIP tier held. Each account arms its own alarm; nothing scans customers.
+// inactivity expiry and its reminder, the birthday award, the next evaluation of the VIP tier held, and a pending referral's expiry. Each account arms its own alarm; nothing scans customers.
 import { CODE_EXPIRY_GRACE_MS, inactivityExpiresAt, reminderAt, type PointsExpiry } from "../core/expiry";
 import { nextBirthdayWake } from "./earning-actions";
 import { nextLotExpiry, nextUnremindedExpiry } from "./lots";
+import { pendingReferralDeadline } from "./referral-rows";
 
 export interface AccountClock {
   now: number;
@@ -27,6 +28,7 @@ export function nextWakeAt(sql: SqlStorage, account: AccountClock): number | nul
     // VIP tiers: a grace or period running out, a new year, an entry leaving the window.
     at(`SELECT wake_at AS at FROM tier_state`),
     at(`SELECT min(due_at) AS at FROM tier_entry_rewards WHERE status = 'due'`),
+    pendingReferralDeadline(sql),
   ];
   const unreminded = nextUnremindedExpiry(sql);
   if (unreminded !== null) candidates.push(reminderAt(account.policy, unreminded));

@@ -14,6 +14,7 @@
 //   coordinator object emptied (throttle state, a pending sealed token set), every D1 row of the
 //   shop (every table with a `shop` column), R2 under the shop's prefixes, every Postgres row;
 //   the shop row stays, without tokens, as the tombstone of the installation.
+import { deleteReferralCode, referralCodeOf } from "../d1/referral-codes";
 import { and, eq, inArray, isNotNull, ne } from "drizzle-orm";
 import { customerKeyedHash, dataKeys, decryptText, emailContext, encryptText, gdprBundleContext, keyring } from "../core/crypto";
 import { BUNDLE_SECTIONS, type BundleSection, type DataBundle } from "../core/gdpr";
@@ -85,7 +86,7 @@ interface BundleContext {
 }
 
 /**
- * Where each section comes from. A store not built yet (referrals, events: issue 11) answers an
+ * Where each section comes from. A store not built yet (events) answers an
  * empty list and a note: its issue replaces that one source.
  */
 const BUNDLE_SOURCES: Record<BundleSection, (ctx: BundleContext) => Promise<{ data: unknown; note?: string }>> = {
@@ -113,9 +114,11 @@ const BUNDLE_SOURCES: Record<BundleSection, (ctx: BundleContext) => Promise<{ da
   tier_history: async ({ account }) => ({ data: { current: account?.tier ?? null, changes: account?.tier_history ?? [] } }),
   earning_actions: async ({ account }) => ({ data: { awards: account?.earning_actions ?? [], social_follows: account?.social_follows ?? [] } }),
   birthday: async ({ account }) => ({ data: account?.birthday ?? null }),
-  referrals: async () => ({ data: [], note: "referrals are not stored yet (issue 11 adds this source)" }),
+  referrals: async ({ env, shop, customerId, account }) => ({
+    data: { code: await referralCodeOf(env, shop, customerId), as_friend: account?.referrals.as_friend ?? null, as_advocate: account?.referrals.as_advocate ?? [] },
+  }),
   notifications: async ({ account }) => ({ data: { contact: account?.contact ?? null, sent: account?.notifications ?? [] } }),
-  events: async () => ({ data: [], note: "no activity events are stored yet (issue 11 adds this source)" }),
+  events: async () => ({ data: [], note: "no activity events are stored yet" }),
 };
 
 export function bundleKey(shop: string, requestId: string): string {
@@ -165,7 +168,7 @@ async function redactCustomer(env: Env, row: GdprRequestRow): Promise<void> {
   });
   // 3. The object's storage, files included.
   await account.gdprErase({ tombstone: true });
-  // 4. D1: their orders' rows, their parked deliveries, their dead letters.
+  // 4. D1: their orders' rows, their parked deliveries, their dead letters, their referral code.
   const orders = await ordersOf(env, row, customerId);
   await deleteInboxRows(env, row.shop, customerId, orders);
   await d1(env).delete(orderIndex).where(and(eq(orderIndex.shop, row.shop), eq(orderIndex.customerId, customerId))).run();
@@ -173,6 +176,7 @@ async function redactCustomer(env: Env, row: GdprRequestRow): Promise<void> {
     await d1(env).delete(orderIndex).where(and(eq(orderIndex.shop, row.shop), inArray(orderIndex.orderGid, orders.slice(i, i + 90)))).run();
   }
   await deleteDeadLettersFor(env, row.shop, customerId);
+  await deleteReferralCode(env, row.shop, customerId);
   // 5. R2: their data bundles.
   await deleteBundlesOf(env, row.shop, hash);
   await finishGdprRequest(env, row.id, { reason: forfeited > 0 ? `balance of ${forfeited} points forfeited` : null });

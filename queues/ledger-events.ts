@@ -14,6 +14,8 @@
 // Events that tell the customer something (points earned, a reward issued, a tier reached,
 // points expiring) queue their notifications first (queues/notification-producer.ts), and
 // their email_events `queued` rows are written with the projection.
+// A referral event (a friend's referral changed) first updates the advocate's account
+// (queues/referral-advocates.ts): their side's reward is given or taken back there.
 // A tier_changed event also queues a publish_customer_tier job (queues/jobs.ts) before it is
 // projected: the outbox delivers every event at least once, so the customer's tier metafield
 // follows every change without a second delivery path; repeats are harmless, since the job
@@ -32,6 +34,7 @@ import { redactedCustomerHashes } from "../d1/gdpr-requests";
 import { parkMessage } from "./dead-letters";
 import { customerTiersPublished, sendJobs } from "./jobs";
 import { withNotificationsQueued } from "./notification-producer";
+import { withAdvocatesUpdated } from "./referral-advocates";
 import { log } from "../core/log";
 
 type LedgerMessage = Message<LedgerEvent>;
@@ -47,7 +50,8 @@ export async function handleLedgerEvents(batch: MessageBatch<LedgerEvent>, env: 
   const [indexed, counted, projected] = await Promise.all([
     indexAndRelease(env, orders),
     countUsage(env, usage),
-    withTierPublishesQueued(env, others)
+    withAdvocatesUpdated(env, others, retry)
+      .then((applied) => withTierPublishesQueued(env, applied))
       .then((reporting) => withNotificationsQueued(env, reporting, retry))
       .then(({ messages, queued }) => project(env, messages, queued)),
   ]);

@@ -1,11 +1,13 @@
 // Customers: the signup bonus, the customer's profile (email encrypted, blind-indexed) and the
 // newsletter award when their email marketing consent becomes `subscribed`.
 import { dataKeys, emailBlindIndex, emailContext, encryptText } from "../core/crypto";
-import { contactOfCustomer, CustomerPayloadSchema, digitsOfGid, EmailConsentPayloadSchema, subscribedConsent } from "../core/webhook-payloads";
+import { contactOfCustomer, CustomerPayloadSchema, digitsOfGid, EmailConsentPayloadSchema, referralCodeOfNote, subscribedConsent } from "../core/webhook-payloads";
+import { identityFingerprints } from "../core/referral-identity";
 import { campaignsForEarning } from "../d1/campaigns";
 import { getProgram } from "../d1/shops";
 import { customerAccount } from "../durable-objects/stubs";
 import { topic, type TopicOutcome } from "./topic";
+import { log } from "../core/log";
 
 export const customerTopics = {
   // customers/create → signup bonus, the customer's profile (and the newsletter award if the
@@ -19,7 +21,9 @@ export const customerTopics = {
       const email = payload.email?.trim() || null;
       const [program, campaigns] = await Promise.all([getProgram(env, shop), campaignsForEarning(env, shop)]);
       const consent = subscribedConsent(payload.email_marketing_consent);
-      return customerAccount(env, shop, customerId).customerCreated({
+      const account = customerAccount(env, shop, customerId);
+      const fingerprints = await identityFingerprints(keys, shop, { email, phone: payload.phone ?? null });
+      const created = await account.customerCreated({
         shop,
         customerId,
         delivery,
@@ -35,7 +39,17 @@ export const customerTopics = {
           last_name: payload.last_name ?? null,
           shopify_created_at: payload.created_at ?? null,
         },
+        referralIdentity: { ...fingerprints, customerCreatedAt: payload.created_at ? Date.parse(payload.created_at) : null },
       });
+      // A code the register form carried binds the new customer as a friend (idempotent: a
+      // redelivery, or the widget's complete call, finds the same referral). A failure here
+      // fails the delivery, and Shopify's retry finds the signup done and binds again.
+      const code = referralCodeOfNote(payload.note);
+      if (code) {
+        const bound = await account.bindReferral({ shop, customerId, code, via: "signup", program, source: { ip: null, device: null } });
+        if (bound.outcome !== "bound" && bound.outcome !== "existing") log.info(`customers/create: referral code not bound (${bound.outcome})`);
+      }
+      return created;
     },
   }),
   // customers_email_marketing_consent/update → the newsletter award when the state is

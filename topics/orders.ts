@@ -1,5 +1,17 @@
 // Orders and refunds: earn on payment, reverse on refund or cancellation (money rule 3).
-import { contactOfOrder, OrderPayloadSchema, ParkedOrderSchema, RefundPayloadSchema, toOrderEvent, toRefundEvent } from "../core/webhook-payloads";
+import {
+  contactOfOrder,
+  OrderPayloadSchema,
+  ParkedOrderSchema,
+  referralCodeOfOrder,
+  referralFactsOfOrder,
+  RefundPayloadSchema,
+  toOrderEvent,
+  toRefundEvent,
+} from "../core/webhook-payloads";
+import { dataKeys } from "../core/crypto";
+import { identityFingerprints } from "../core/referral-identity";
+import { sourceFingerprints } from "../core/referral-source";
 import { redriveWaitingFor } from "../d1/inbox";
 import { campaignsForEarning } from "../d1/campaigns";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";
@@ -26,11 +38,18 @@ export const orderTopics = {
       }
       // Whether the shop is past its plan's grace: from isolate caches, beside the program's
       // (no I/O on a hit); the counts behind it are the ledger-events consumer's.
-      const [program, tiers, campaigns, holdAward] = await Promise.all([
+      const [program, tiers, campaigns, holdAward, keys] = await Promise.all([
         getProgram(env, shop),
         shopTiers(env, shop),
         campaignsForEarning(env, shop),
         awardsHeld(env, shop),
+        dataKeys(env.ENCRYPTION_KEY),
+      ]);
+      // Who the shopper is, as keyed hashes only: the referral fraud checks of either side.
+      const facts = referralFactsOfOrder(payload);
+      const [fingerprints, source] = await Promise.all([
+        identityFingerprints(keys, shop, facts.identity),
+        sourceFingerprints(keys, shop, { ip: facts.ip, device: null }),
       ]);
       return customerAccount(env, shop, order.customerId).orderPaid({
         shop,
@@ -48,6 +67,9 @@ export const orderTopics = {
         campaigns,
         holdAward,
         contact: contactOfOrder(payload),
+        referralCode: referralCodeOfOrder(payload),
+        referralSource: source,
+        referralIdentity: { ...fingerprints, customerCreatedAt: facts.customerCreatedAt },
       });
     },
   }),

@@ -1,6 +1,7 @@
 // GDPR requests end to end inside the runtime: the compliance webhooks and the merchant's own
 // requests, through gdpr_requests, the jobs queue, the bundle in R2 and its signed link, the
 // redaction of one customer (totals kept, nothing resurrected) and of a whole shop.
+import { referralCodeFor, referralCodeOf } from "../../d1/referral-codes";
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customerKeyedHash, dataKeys } from "../../core/crypto";
@@ -92,6 +93,7 @@ describe("customers/data_request", () => {
     const ledger = (await accountState(shop, customerId)).ledger;
     expect(ledger.length).toBeGreaterThanOrEqual(3);
     await projected(shop, customerId, ledger.length);
+    const { code: referralCode } = await referralCodeFor(env, shop, customerId);
     const sent = await deliver("customers/data_request", shop, JSON.stringify({
       shop_id: 954889, shop_domain: shop, orders_requested: [], customer: { id: Number(customerId), email: "ada.bundle@example.com", phone: "555-625-1199" }, data_request: { id: 9999 },
     }));
@@ -111,10 +113,10 @@ describe("customers/data_request", () => {
     // customers/create, the address from the newest webhook naming one (their order).
     expect(bundle.sections.notifications.contact).toMatchObject({ email: `c${customerId}@example.com`, first_name: "Ada" });
     expect(bundle.notes.notifications).toBeUndefined();
-    for (const section of ["referrals", "events"]) {
-      expect(bundle.sections[section]).toEqual([]);
-      expect(bundle.notes[section]).toMatch(/issue 11/);
-    }
+    // Their referral code; brought by no one, and no friend of theirs has used it yet.
+    expect(bundle.sections.referrals).toEqual({ code: referralCode, as_friend: null, as_advocate: [] });
+    expect(bundle.sections.events).toEqual([]);
+    expect(bundle.notes.events).toMatch(/no activity events/);
     const notices = await json(await merchantApi(shop, "GET", "/notices"));
     expect(notices.notices).toContainEqual(expect.objectContaining({ kind: "gdpr_bundle_ready", details: expect.objectContaining({ request_id: request.id }) }));
     // The stored object is ciphertext: R2 never holds the bundle in the clear.
@@ -191,6 +193,8 @@ describe("customers/redact", () => {
     await createCustomer(shop, bystander, "Alan", "Turing", "alan.keep@example.com");
     await earn(shop, customerId, 700);
     await earn(shop, bystander, 300);
+    await referralCodeFor(env, shop, customerId);
+    await referralCodeFor(env, shop, bystander);
     const reward = await rewardOfType(shop, "fixed_amount");
     expect((await json(await redeem(shop, customerId, { reward_id: reward.reward_id }))).status).toBe("ok");
     // A staff adjustment whose reason names them: its audit row must not keep it.
@@ -265,6 +269,11 @@ describe("customers/redact", () => {
       expect(sqlStore.exec(`SELECT count(*) AS n FROM redaction`).one().n).toBe(1);
       expect(await state.storage.getAlarm()).toBeNull();
     });
+  });
+
+  it("deletes their referral code, keeping the bystander's", async () => {
+    expect(await referralCodeOf(env, shop, customerId)).toBeNull();
+    expect(await referralCodeOf(env, shop, bystander)).toMatch(/^[A-Z2-9]{8}$/);
   });
 
   it("deletes the inbox rows of their orders, their order index rows and their bundles", async () => {

@@ -24,6 +24,7 @@ import { registerPlanRoutes } from "./plan";
 import { registerGdprRoutes } from "./gdpr";
 import { registerLogRoutes } from "./logs";
 import { registerNotificationRoutes } from "./notifications";
+import { registerReferralDecisionRoutes } from "./referral-decisions";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -126,6 +127,7 @@ registerSettingsRoutes(merchant);
 registerPlanRoutes(merchant);
 registerLogRoutes(merchant);
 registerNotificationRoutes(merchant);
+registerReferralDecisionRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");

@@ -22,6 +22,7 @@ import { appProxyAuth, requireCustomer } from "./auth";
 import { proxyQuery } from "./proxy-query";
 import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
+import { registerReferralCompleteRoute } from "./referral-complete";
 
 
 export const StorefrontCustomerSchema = z
@@ -169,4 +170,5 @@ storefront.openapi(configRoute, async (c) => {
 
 registerRedemptionRoutes(storefront);
 registerEarningRoutes(storefront);
+registerReferralCompleteRoute(storefront);
 registerVipTierStatusRoute(storefront);
