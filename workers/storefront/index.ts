@@ -23,6 +23,7 @@ import { proxyQuery } from "./proxy-query";
 import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 import { registerReferralCompleteRoute } from "./referral-complete";
+import { registerReferralRoutes } from "./referrals";
 
 
 export const StorefrontCustomerSchema = z
@@ -172,3 +173,4 @@ registerRedemptionRoutes(storefront);
 registerEarningRoutes(storefront);
 registerReferralCompleteRoute(storefront);
 registerVipTierStatusRoute(storefront);
+registerReferralRoutes(storefront);
