@@ -4,7 +4,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { WidgetLanguage } from "../../core/i18n";
 import type { NotificationsMessage } from "../../core/notifications";
-import { REFERRAL_SHARE_CHANNELS } from "../../core/referral-config";
+import { REFERRAL_SHARE_CHANNELS, ReferralStatusSchema } from "../../core/referral-config";
 import { plainWriter, pointsNamer, referralOffer } from "../../core/referral-offer";
 import { renderReferralPage } from "../../core/referral-page";
 import { normaliseReferralCode } from "../../core/referrals";
@@ -63,7 +63,7 @@ const ReferredFriendSchema = z
   .object({
     /** The referral's id (opaque to the advocate: never the friend's name or email). */
     id: z.string(),
-    status: z.enum(["pending", "completed", "held", "rejected", "expired", "reversed"]),
+    status: ReferralStatusSchema,
     bound_at: z.string(),
     completed_at: z.string().nullable(),
     /** The advocate's points from it. */
@@ -73,7 +73,7 @@ const ReferredFriendSchema = z
   })
   .openapi("ReferredFriend");
 
-const createRoute_ = createRoute({
+const codeRoute = createRoute({
   method: "post",
   path: "/referrals/create",
   summary: "The signed-in shopper's referral code and link, created on first ask",
@@ -138,7 +138,7 @@ const pageRoute = createRoute({
 });
 
 export function registerReferralRoutes(storefront: OpenAPIHono<App>): void {
-  storefront.openapi(createRoute_, async (c) => {
+  storefront.openapi(codeRoute, async (c) => {
     const proxy = c.get("proxy");
     const customerId = requireCustomer(proxy);
     const program = await getProgram(c.env, proxy.shop);
