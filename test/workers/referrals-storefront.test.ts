@@ -165,11 +165,13 @@ describe("GET /proxy/v1/api/referrals", () => {
     expect(body.channels).toEqual({ email: true, sms: false, whatsapp: true, facebook: false, x: true, copy_link: true });
   });
 
-  it("reports a program that is off, so the widget says so", async () => {
+  it("reports a program that is off, here and in the widget's config (which then offers no Refer a friend section)", async () => {
     const offShop = uniqueShop("ref-section-off");
     await install(offShop);
+    expect((await json(await call(await proxyUrl("/widget/config", { shop: offShop, customerId: "904" })))).referrals).toEqual({ enabled: true });
     await setReferral(offShop, { enabled: false });
     expect(await json(await section(offShop, "904"))).toMatchObject({ status: "ok", enabled: false, code: null });
+    expect((await json(await call(await proxyUrl("/widget/config", { shop: offShop, customerId: "904" })))).referrals).toEqual({ enabled: false });
   });
 
   it("lists the friends the shopper referred, from their account, once the friend binds the code", async () => {

@@ -70,6 +70,8 @@ export interface WidgetConfig {
   rewards: Reward[];
   earn: { points_per_currency_unit: number; signup_points: number };
   program?: { enabled: boolean; currency: { singular: string; plural: string } };
+  /** Absent from servers before referrals: no Refer a friend section. */
+  referrals?: { enabled: boolean };
   ways_to_earn?: WayToEarn[];
   campaigns?: Campaign[];
   /** Absent from configs served before store settings: the widget's own look. */

@@ -75,6 +75,8 @@ const configRoute = createRoute({
             rewards: z.array(StorefrontRewardSchema),
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
             program: StorefrontProgramSchema,
+            /** Whether the widget offers its Refer a friend section (GET /referrals has the rest). */
+            referrals: z.object({ enabled: z.boolean() }),
             ways_to_earn: z.array(WayToEarnSchema),
             /** Campaigns running now, localized; one for some tiers only names them (the widget shows it to their holders). */
             /**
@@ -161,6 +163,7 @@ storefront.openapi(configRoute, async (c) => {
       rewards,
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
       program: storefrontProgram(program, language),
+      referrals: { enabled: program.referral.enabled },
       ways_to_earn: waysToEarn(program),
       analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: distinctId } },
       campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
