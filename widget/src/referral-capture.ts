@@ -74,10 +74,9 @@ export function captureReferral(base: string, script: Element | null, now = Date
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify({ attributes: { [CART_ATTRIBUTE]: code } }),
-    }).then(
-      (response) => response.ok && session?.setItem(CART_KEY, code),
-      () => {},
-    );
+    })
+      .then((response) => response.ok && session?.setItem(CART_KEY, code))
+      .catch(() => {});
   }
 
   for (const type of document.querySelectorAll<HTMLInputElement>('form input[name="form_type"][value="create_customer"]')) {
@@ -93,20 +92,29 @@ export function captureReferral(base: string, script: Element | null, now = Date
   if (signedIn(script)) void complete(base, code, local);
 }
 
+/** This browser's random id for the device velocity check; none when storage or randomUUID is refused. */
+function deviceId(local: Storage | null): string | undefined {
+  try {
+    let device = local?.getItem(DEVICE_KEY);
+    if (!device) {
+      device = crypto.randomUUID();
+      local?.setItem(DEVICE_KEY, device);
+    }
+    return device;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Forgets the code once the server has answered for it; keeps it through failures worth retrying. */
 async function complete(base: string, code: string, local: Storage | null): Promise<void> {
-  let device = local?.getItem(DEVICE_KEY);
-  if (!device) {
-    device = crypto.randomUUID();
-    local?.setItem(DEVICE_KEY, device);
-  }
   let status: number;
   try {
     const response = await fetch(`${base}/referrals/complete`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       credentials: "same-origin",
-      body: JSON.stringify({ code, device_id: device }),
+      body: JSON.stringify({ code, device_id: deviceId(local) }),
     });
     status = response.status;
   } catch {
@@ -116,5 +124,9 @@ async function complete(base: string, code: string, local: Storage | null): Prom
   // waits for the signup it should bind at. Any other answer (done, unknown, own code, already
   // referred) is final.
   if (status >= 500 || status === 429 || status === 401) return;
-  local?.removeItem(REF_KEY);
+  try {
+    local?.removeItem(REF_KEY);
+  } catch {
+    // Refused storage: nothing was kept there either.
+  }
 }
