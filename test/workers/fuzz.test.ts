@@ -61,6 +61,7 @@ type OpenApiParam = { name: string; in: string; required?: boolean; schema?: Jso
 type OpenApiOperation = {
   parameters?: OpenApiParam[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
+  responses?: Record<string, { content?: Record<string, unknown> }>;
 };
 type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>>; components?: { schemas?: Record<string, JsonSchema> } };
 
@@ -72,6 +73,17 @@ interface Route {
   query: OpenApiParam[];
   pathParams: OpenApiParam[];
   body: JsonSchema | null;
+  /** Statuses the route documents with a body other than JSON (the referral page's Liquid), and its content types. */
+  pages: Record<string, string[]>;
+}
+
+function documentedPages(operation: OpenApiOperation): Record<string, string[]> {
+  const pages: Record<string, string[]> = {};
+  for (const [status, response] of Object.entries(operation.responses ?? {})) {
+    const types = Object.keys(response.content ?? {});
+    if (types.length > 0 && !types.includes("application/json")) pages[status] = types;
+  }
+  return pages;
 }
 
 const doc = (await (await call(`${F.ORIGIN}/openapi.json`)).json()) as OpenApiDoc;
@@ -100,6 +112,7 @@ const ROUTES: Route[] = Object.entries(doc.paths).flatMap(([path, operations]) =
       query: (operation.parameters ?? []).filter((p) => p.in === "query"),
       pathParams: (operation.parameters ?? []).filter((p) => p.in === "path"),
       body: operation.requestBody?.content?.["application/json"]?.schema ?? null,
+      pages: documentedPages(operation),
     })),
 );
 const WEBHOOK_ROUTE = ROUTES.find((r) => r.auth === "webhook");
@@ -126,6 +139,8 @@ interface Case {
   safe?: boolean;
   /** Where an accepted delivery landed: the last test checks it reaches the projection. */
   sink?: { shop: string; customers: string[] };
+  /** Statuses answered with a documented page instead of the envelope (Route.pages). */
+  pages?: Record<string, string[]>;
 }
 
 interface SinkEntry {
@@ -162,7 +177,11 @@ async function run(c: Case, failures: string[], accepted: SinkEntry[] = []): Pro
   stats.slowest = Math.max(stats.slowest, sent.ms);
   const answer = `${sent.status} ${sent.text.slice(0, 240)}`;
   if (sent.status >= 500) failures.push(`${what} → ${answer} — a server error for client input`);
-  const envelope = F.envelopeProblem(sent);
+  // A page the route documents for this status (the referral page's Liquid), in its documented
+  // content type, is not an envelope; every other answer is (a method or path that reaches no
+  // route answers the envelope's not_found).
+  const page = c.pages?.[String(sent.status)]?.some((type) => sent.contentType?.startsWith(type));
+  const envelope = page ? null : F.envelopeProblem(sent);
   if (envelope) failures.push(`${what} → ${answer} — envelope: ${envelope}`);
   if (c.forged && sent.status !== 401 && sent.status !== 403) failures.push(`${what} → ${answer} — forged credentials were not refused with 401/403`);
   const rejected = sent.status >= 400;
@@ -613,6 +632,7 @@ function routeCase(route: Route, label: string, build: () => Promise<Request>, e
   return {
     label: `${route.method} ${route.path} · ${label}`,
     safe: route.method === "GET",
+    pages: route.pages,
     get watch() {
       return routeWatch(built);
     },

@@ -70,6 +70,8 @@ export interface WidgetConfig {
   rewards: Reward[];
   earn: { points_per_currency_unit: number; signup_points: number };
   program?: { enabled: boolean; currency: { singular: string; plural: string } };
+  /** Absent from servers before referrals: no Refer a friend section. */
+  referrals?: { enabled: boolean };
   ways_to_earn?: WayToEarn[];
   campaigns?: Campaign[];
   /** Absent from configs served before store settings: the widget's own look. */
@@ -154,6 +156,31 @@ export interface History {
   transactions: PointsTransaction[];
 }
 
+export type ReferralStatus = "pending" | "completed" | "held" | "rejected" | "expired" | "reversed";
+export type ReferralChannel = "email" | "sms" | "whatsapp" | "facebook" | "x" | "copy_link";
+
+/** One friend the shopper referred: never their name or email. */
+export interface ReferredFriend {
+  id: string;
+  status: ReferralStatus;
+  bound_at: string;
+  completed_at: string | null;
+  /** The shopper's points from it. */
+  points: number;
+  /** The shopper got a discount code from it. */
+  discount: boolean;
+}
+
+/** The referral section (GET /referrals); the offer's texts are in the shopper's language. */
+export interface ReferralSection {
+  enabled: boolean;
+  code: string | null;
+  link: string | null;
+  channels: Record<ReferralChannel, boolean>;
+  offer: { headline: string; advocate_text: string | null; friend_text: string | null; share_message: string };
+  referrals: ReferredFriend[];
+}
+
 /**
  * `code` is the envelope's error code, or `network` / `bad_response` when there was none;
  * `pointsBalance` is the balance a failed redemption reports (its points were not spent).
@@ -205,6 +232,11 @@ export function createApi(base: string, locale: string) {
         body: JSON.stringify(body),
       }),
     history: () => request<History>(`${base}/customer/history?limit=${HISTORY_LIMIT}`),
+    /** `currency`: the storefront's, so the offer's amounts read in it. */
+    referrals: (currency: string | undefined) =>
+      request<ReferralSection>(`${base}/referrals${localeQuery}${currency ? `${localeQuery ? "&" : "?"}currency=${encodeURIComponent(currency)}` : ""}`),
+    /** The shopper's code, created on first ask; the same code every time after. */
+    createReferral: () => post<{ code: string; link: string; created: boolean }>(`${base}/referrals/create`, {}),
     tierStatus: () => request<TierStatus>(`${base}/vip-tiers/status${localeQuery}`),
     actions: () => request<CustomerActions>(`${base}/customer/actions`),
     setBirthday: (birthday: Birthday) => post<{ birthday: Birthday }>(`${base}/customer/birthday`, birthday),

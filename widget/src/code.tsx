@@ -9,7 +9,7 @@ const COPIED_FOR_MS = 2_500;
  * page, an old browser) the code is selected instead, for the shopper's own Ctrl+C.
  * The copy state lives here, not in a model: it is only how the button looks for a moment.
  */
-export function CodeBox({ code, t }: { code: string; t: Translate }) {
+export function CodeBox({ code, t, label = "your_code", copyLabel = "copy" }: { code: string; t: Translate; label?: string; copyLabel?: string }) {
   const field = useRef<HTMLInputElement>(null);
   const copy = useSignal<"idle" | "copied" | "manual">("idle");
 
@@ -31,9 +31,9 @@ export function CodeBox({ code, t }: { code: string; t: Translate }) {
 
   return (
     <div class="ln-code-box">
-      <input class="ln-code" ref={field} readOnly value={code} aria-label={t("your_code")} onFocus={() => field.current?.select()} />
+      <input class="ln-code" ref={field} readOnly value={code} aria-label={t(label)} onFocus={() => field.current?.select()} />
       <button type="button" class="ln-button ln-copy" onClick={onCopy} aria-live="polite">
-        {copy.value === "copied" ? t("copied") : t("copy")}
+        {copy.value === "copied" ? t("copied") : t(copyLabel)}
       </button>
       {copy.value === "manual" && <p class="ln-muted" role="status">{t("copy_manual")}</p>}
     </div>

@@ -6,9 +6,10 @@ import { createAnalytics } from "./analytics";
 import type { Birthday, CustomerActions, Customer, Followed, History, Reward, TierStatus, WidgetConfig } from "./api";
 import { createFormat } from "./format";
 import { createRedemption, newIdempotencyKey, type RedemptionModel } from "./redemption";
+import { createReferralModel } from "./referrals-model";
 import type { Load, Store } from "./store";
 
-export type View = "catalog" | "earn" | "tier" | "history";
+export type View = "catalog" | "earn" | "tier" | "history" | "referrals";
 export type FollowStep = { kind: "saving" } | { kind: "error" } | { kind: "done"; result: Followed };
 export type BirthdayStep = { kind: "idle" } | { kind: "saving" } | { kind: "error"; code: string };
 
@@ -25,6 +26,7 @@ export function createPanelStore(store: Store) {
   const follows = signal<Record<string, FollowStep>>({});
   const birthdayStep = signal<BirthdayStep>({ kind: "idle" });
   const redemptions = new Map<string, RedemptionModel>();
+  const referrals = createReferralModel(api, store.settings.currency);
   /** Per network, kept until an answer arrives: a retry after a lost answer is the same follow. */
   const followKeys = new Map<string, string>();
   let customerRequest: Promise<void> | null = null;
@@ -134,12 +136,14 @@ export function createPanelStore(store: Store) {
     void loadCustomer();
     if (view.value === "history") void loadHistory();
     if (view.value === "tier") void loadTierStatus();
+    if (view.value === "referrals") void referrals.load();
   }
 
   function setView(next: View) {
     view.value = next;
     if (next === "history") void loadHistory();
     if (next === "tier") void loadTierStatus();
+    if (next === "referrals") void referrals.load();
     if (next === "earn" && account.value.state === "ready" && account.value.data) void loadActions();
   }
 
@@ -153,6 +157,7 @@ export function createPanelStore(store: Store) {
     history,
     actions,
     tierStatus,
+    referrals,
     follows,
     birthdayStep,
     loadHistory,

@@ -3,11 +3,18 @@ import { EarnView } from "./earn";
 import { HistoryView } from "./history";
 import type { PanelStore, View } from "./panel-store";
 import css from "./panel.css";
+import { ReferralsView } from "./referrals";
 import { Rewards } from "./rewards";
 import { TierView } from "./tier";
 
 const SIGNED_IN_VIEWS: View[] = ["catalog", "earn", "tier", "history"];
 const SIGNED_OUT_VIEWS: View[] = ["catalog", "earn"];
+
+/** Refer a friend only while the shop runs referrals. */
+function views(signedIn: boolean, referrals: boolean): View[] {
+  if (!signedIn) return SIGNED_OUT_VIEWS;
+  return referrals ? [...SIGNED_IN_VIEWS, "referrals"] : SIGNED_IN_VIEWS;
+}
 
 /** Loading, error or content: the panel is never blank. */
 export function PanelBody({ store }: { store: PanelStore }) {
@@ -48,7 +55,7 @@ function Content({ store }: { store: PanelStore }) {
     <div class="ln-body">
       {customer ? <Balance customer={customer} t={t} /> : <SignIn t={t} />}
       <div class="ln-views">
-        {(customer ? SIGNED_IN_VIEWS : SIGNED_OUT_VIEWS).map((name) => (
+        {views(!!customer, !!store.config.value.referrals?.enabled).map((name) => (
           <button key={name} type="button" class="ln-view" aria-pressed={view === name} onClick={() => store.setView(name)}>
             {t(`view_${name}`, { points })}
           </button>
@@ -60,6 +67,8 @@ function Content({ store }: { store: PanelStore }) {
         <TierView store={store} />
       ) : view === "history" && customer ? (
         <HistoryView store={store} />
+      ) : view === "referrals" && customer ? (
+        <ReferralsView store={store} />
       ) : (
         <Rewards store={store} rewards={rewards} balance={customer ? customer.points_balance : null} />
       )}

@@ -23,6 +23,7 @@ import { proxyQuery } from "./proxy-query";
 import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 import { registerReferralCompleteRoute } from "./referral-complete";
+import { registerReferralRoutes } from "./referrals";
 
 
 export const StorefrontCustomerSchema = z
@@ -74,6 +75,8 @@ const configRoute = createRoute({
             rewards: z.array(StorefrontRewardSchema),
             earn: z.object({ points_per_currency_unit: z.number().int(), signup_points: z.number().int() }),
             program: StorefrontProgramSchema,
+            /** Whether the widget offers its Refer a friend section (GET /referrals has the rest). */
+            referrals: z.object({ enabled: z.boolean() }),
             ways_to_earn: z.array(WayToEarnSchema),
             /** Campaigns running now, localized; one for some tiers only names them (the widget shows it to their holders). */
             /**
@@ -160,6 +163,7 @@ storefront.openapi(configRoute, async (c) => {
       rewards,
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
       program: storefrontProgram(program, language),
+      referrals: { enabled: program.referral.enabled },
       ways_to_earn: waysToEarn(program),
       analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: distinctId } },
       campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
@@ -172,3 +176,4 @@ registerRedemptionRoutes(storefront);
 registerEarningRoutes(storefront);
 registerReferralCompleteRoute(storefront);
 registerVipTierStatusRoute(storefront);
+registerReferralRoutes(storefront);
