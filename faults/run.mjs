@@ -2,8 +2,8 @@
 // `wrangler dev` while Postgres is stopped and restarted and wrangler dev is killed and
 // restarted (with redemptions waiting on Shopify); meanwhile spenders redeem rewards and are
 // adjusted by merchants while the Shopify emulator fails now and then. Then balances, ledgers,
-// the Postgres projection, the D1 inbox, Shopify's discounts and the emails at the SendGrid
-// stand-in are compared with an oracle
+// the Postgres projection, the D1 inbox, Shopify's discounts, the emails at the SendGrid
+// stand-in and the referrals of a shop of their own are compared with an oracle
 // computed from the events and from what the app answered and finally reported.
 // Exits non-zero on any mismatch.
 // Options: --seed N  --events N  --customers M  --spenders S  --concurrency C
@@ -23,6 +23,7 @@ import { printChecks, printRun, printSpending, printSpendingPlan, printWorkload 
 import { defaultSchedule, runSchedule } from "./schedule.mjs";
 import { installProbeShop, probeRefundsWhileDown } from "./refunds-while-down.mjs";
 import { checkNotifications, setUpNotificationShop, startNotificationTraffic } from "./notifications.mjs";
+import { checkReferrals, setUpReferralShop, startReferralTraffic } from "./referrals.mjs";
 import { flattenTierMultipliers } from "./flat-tiers.mjs";
 import { createEmulatorFaults, faultsMet, startShopifyWeather } from "./shopify-weather.mjs";
 import { createSigner } from "./shopify-signing.mjs";
@@ -43,6 +44,8 @@ const SETTLE_TIMEOUT_MS = 360_000;
 // A notification whose queue message a crash lost is queued again by the sweeper after 3
 // minutes (queues/notification-redrive.ts); the dev ticker runs it every minute.
 const NOTIFICATIONS_TIMEOUT_MS = 300_000;
+// The advocates' side follows the friends' outboxes; after an outage the outbox resends within a minute.
+const REFERRALS_TIMEOUT_MS = 180_000;
 
 const options = parseOptions(process.argv.slice(2));
 const { createApp, DEMO_SHOP, readDevVars } = await import("./app.mjs");
@@ -75,6 +78,7 @@ try {
   await installProbeShop({ url: app.url, signer });
   await flattenTierMultipliers({ url: app.url, signer, shop: DEMO_SHOP });
   await setUpNotificationShop({ url: app.url, signer, standinsUrl: app.standins.url });
+  const referralSetup = await setUpReferralShop({ url: app.url, signer, secret: vars.SHOPIFY_API_SECRET, seed });
   console.log(`serving ${app.url}; delivering…`);
 
   const stats = createDeliveryStats();
@@ -87,6 +91,7 @@ try {
   const spending = await startSpending({ plan: spendingPlan, client, book, seed, untilProgress: progress.until, outage, sql: app.sql, shop: DEMO_SHOP });
   const weather = startShopifyWeather({ faults: shopifyFaults, seed });
   const notificationTraffic = startNotificationTraffic({ url: app.url, secret: vars.SHOPIFY_API_SECRET, seed, untilProgress: progress.until });
+  const referralTraffic = startReferralTraffic({ url: app.url, signer, secret: vars.SHOPIFY_API_SECRET, setup: referralSetup, untilProgress: progress.until });
   const ctx = {
     app,
     progress: progress.fraction,
@@ -133,6 +138,7 @@ try {
   await weather.stop();
   await spending.done();
   const notificationDeliveries = await notificationTraffic.done;
+  const referralDeliveries = await referralTraffic.done;
   const catchUp = await ctx.catchUp;
   console.log("delivered; waiting for every redemption to settle…");
   const settled = await waitForRedemptionsSettled({ client, customerIds: spendingPlan.map((p) => p.customerId), timeoutMs: SETTLE_TIMEOUT_MS });
@@ -171,6 +177,12 @@ try {
         `${notificationFigures.acrossCrash} sent twice across the SIGKILL; waited ${(notificationFigures.waitedMs / 1000).toFixed(1)} s`,
     );
   }
+  console.log("waiting for every referral's advocate side…");
+  const { check: referrals, figures: referralFigures } = await checkReferrals({ url: app.url, signer, sql: app.sql, setup: referralSetup, figures: referralDeliveries, timeoutMs: REFERRALS_TIMEOUT_MS });
+  console.log(
+    `referrals: ${referralFigures.friends} friends bound by the widget and their order at once (${referralFigures.cancelled} orders then cancelled); ` +
+      `${referralFigures.webhooks} webhooks and ${referralFigures.completes} complete calls answered; waited ${(referralFigures.waitedMs / 1000).toFixed(1)} s`,
+  );
   const { check: discounts, figures: discountFigures } = await checkShopifyDiscounts({ emulatorUrl: app.emulator.url, sql: app.sql, shop: DEMO_SHOP, outcome, rewards: spending.rewards });
   const { figures: spent, exercised } = spendingFigures({ book, outcome, crash: ctx.crash, faultsMet: faultsMet(app.emulator.requests, DEMO_SHOP), discountCodes: discountFigures.codes });
   printSpending({ figures: spent, settled, weather: weather.figures, clientStats, discounts: discountFigures });
@@ -180,7 +192,7 @@ try {
     figures: null,
   }));
   const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection or redemptions still behind`] };
-  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, notifications, discounts, inbox, checkExercised(exercised)];
+  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, notifications, referrals, discounts, inbox, checkExercised(exercised)];
   const mismatches = printChecks(checks, inboxFigures, Date.now() - runStarted);
   exitCode = mismatches === 0 ? 0 : 1;
 } catch (error) {
