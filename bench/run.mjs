@@ -321,11 +321,7 @@ async function main() {
   // The widget as a shopper's browser meets it, on the warm stack before the load phases.
   log(`widget in Chromium at ${CPU_SLOWDOWN}× CPU slowdown: ${FIRST_PAINT_TABS} fresh tabs (bench/widget-first-paint.mjs)…`);
   const firstPaint = await measureWidgetFirstPaint({ baseUrl, secret, customerId: customerId(9_000), orderId: nextOrderId(), tabs: FIRST_PAINT_TABS, log });
-  log(
-    firstPaint.error
-      ? `  not measured: ${firstPaint.error}`
-      : `  launcher ${firstPaint.launcherMs.map((ms) => ms.toFixed(0)).join(", ")} ms; balance after a click ${firstPaint.balanceError ? `not measured: ${firstPaint.balanceError}` : `${firstPaint.balanceMs.map((ms) => ms.toFixed(0)).join(", ")} ms`}`,
-  );
+  log(`  ${firstPaintLine(firstPaint)}`);
   await sleep(PHASES.settleMs);
 
   // c. storefront beside the bare Worker floor.
@@ -719,9 +715,18 @@ function firstPaintRows(firstPaint) {
   ];
 }
 
+/** Every load's figures, or why there are none, and the others' load meanwhile. */
+function firstPaintLine(firstPaint) {
+  const list = (values) => `${values.map((ms) => ms.toFixed(0)).join(", ")} ms`;
+  const others = firstPaint.othersLoad === null ? "" : `; others' load meanwhile ${(firstPaint.othersLoad * 100).toFixed(0)}%`;
+  if (firstPaint.error) return `not measured: ${firstPaint.error}${others}`;
+  const balance = firstPaint.balanceError ? `not measured: ${firstPaint.balanceError}` : list(firstPaint.balanceMs);
+  return `launcher ${list(firstPaint.launcherMs)}; balance after a click ${balance}${others}`;
+}
+
 function printDetails({ firstPaint, phases, warmup, idleCpuMsPerSecond, mainThreadShare, verification, serverLog }) {
   const lines = [];
-  if (firstPaint.error || firstPaint.balanceError) lines.push(`widget in Chromium: not measured: ${firstPaint.error ?? firstPaint.balanceError}`);
+  lines.push(`widget in Chromium at ${CPU_SLOWDOWN}× CPU slowdown, each fresh tab: ${firstPaintLine(firstPaint)}`);
   const rate = phases.webhookRate;
   if (rate.rps < WEBHOOK_RATE * 0.95) {
     lines.push(`note: the fixed-rate phase reached ${rate.rps} req/s, not ${WEBHOOK_RATE}: the stack could not keep up (each connection waits for its answer)`);

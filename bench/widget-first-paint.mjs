@@ -8,10 +8,10 @@
 // - balance: from the shopper's click on the launcher to the frame that paints their balance
 //   (the panel's script, the customer read through the proxy, the render), same slowdown.
 // `node bench/widget-first-paint.mjs [--url http://127.0.0.1:8787] [--tabs 7]` runs it alone.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -37,12 +37,14 @@ const STEP_TIMEOUT_MS = 30_000;
  *   log?: (message: string) => void }} options
  * @returns {Promise<{ tabs: number, cpuSlowdown: number, launcherMs: number[], balanceMs: number[],
  *   launcher: { median: number, best: number } | null, balance: { median: number, best: number } | null,
- *   error: string | null, balanceError: string | null }>}
+ *   othersLoad: number | null, error: string | null, balanceError: string | null }>}
  * `error` set: the launcher could not be measured (nothing else is); `balanceError` set: the
- * launcher was, the click-to-balance figure was not.
+ * launcher was, the click-to-balance figure was not. `othersLoad`: the share of the machine
+ * (0–1) that processes outside this one's tree (Chromium, a stack it started) used meanwhile.
  */
 export async function measureWidgetFirstPaint({ baseUrl, secret, customerId, orderId, tabs = 7, log = () => {} }) {
-  const result = { tabs, cpuSlowdown: CPU_SLOWDOWN, launcherMs: [], balanceMs: [], launcher: null, balance: null, error: null, balanceError: null };
+  const result = { tabs, cpuSlowdown: CPU_SLOWDOWN, launcherMs: [], balanceMs: [], launcher: null, balance: null, othersLoad: null, error: null, balanceError: null };
+  const before = { at: performance.now(), ...cpuSeconds() };
   let widgetDir = null;
   let storefront = null;
   let browser = null;
@@ -73,7 +75,47 @@ export async function measureWidgetFirstPaint({ baseUrl, secret, customerId, ord
     await storefront?.close();
     if (widgetDir) rmSync(widgetDir, { recursive: true, force: true });
   }
+  const after = { at: performance.now(), ...cpuSeconds() };
+  if (before.machine !== null && after.machine !== null) {
+    const others = after.machine - before.machine - (after.ours - before.ours);
+    result.othersLoad = Number(Math.min(1, Math.max(0, others / (((after.at - before.at) / 1000) * cpus().length))).toFixed(3));
+  }
   return result;
+}
+
+/**
+ * Busy CPU-seconds of the whole machine (/proc/stat) and of this process with every process
+ * below it, their reaped children included (a closed tab's renderer is gone from /proc, its
+ * time is in its parent's); `machine` null off Linux.
+ */
+function cpuSeconds() {
+  const TICKS = 100; // USER_HZ
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    const children = new Map();
+    const ticks = new Map();
+    for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue; // ended meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const parent = Number(fields[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(pid)]);
+      ticks.set(Number(pid), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
+    }
+    let ours = 0;
+    for (const queue = [process.pid]; queue.length; ) {
+      const pid = queue.pop();
+      ours += ticks.get(pid) ?? 0;
+      queue.push(...(children.get(pid) ?? []));
+    }
+    return { machine: (user + nice + system + irq + softirq + steal) / TICKS, ours: ours / TICKS };
+  } catch {
+    return { machine: null, ours: 0 };
+  }
 }
 
 /** Median and best (minimum), each to 0.1 ms. */
