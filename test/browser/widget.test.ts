@@ -6,7 +6,7 @@ import { gunzipSync } from "node:zlib";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page, type Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { DEMO_SHOP, startDevStack } from "../../scripts/dev.mjs";
@@ -646,43 +646,48 @@ describe("loading and errors are shown, never a blank panel", () => {
 });
 
 describe("first load", () => {
-  it("shows the launcher within 300 ms of widget.js arriving at 4× CPU slowdown, and fetches the panel's script only when reached for", async () => {
-    // DESIGN.md's budget, on a machine other sessions share: the best of three loads, so a burst of
-    // someone else's work does not decide it (each load is a fresh tab).
-    const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const tab = await visit({ customerId: silver });
-      const cdp = await tab.page.context().newCDPSession(tab.page);
-      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
-      // From the script's arrival (it runs then: deferred, on a page already parsed) to the frame
-      // that paints the launcher.
-      await tab.page.addInitScript(() => {
-        new MutationObserver((_, observer) => {
-          if (!document.getElementById("loyalnest-widget")) return;
-          observer.disconnect();
-          requestAnimationFrame(() => {
-            const script = performance.getEntriesByType("resource").find((entry) => entry.name.endsWith("/widget.js")) as PerformanceResourceTiming;
-            (window as unknown as { launcherShownMs: number }).launcherShownMs = performance.now() - script.responseEnd;
-          });
-        }).observe(document, { childList: true, subtree: true });
-      });
+  // How fast this happens is a budget of `npm run bench` (DESIGN.md), not something a test can
+  // decide on a shared machine; what is checked here is the order of events that makes it fast.
+  it("paints the launcher from the page's own settings before any API call answers, and fetches nothing of the panel by itself", async () => {
+    for (const page of [{ query: "", label: "Rewards" }, { query: "?lang=fr", label: "Récompenses" }]) {
+      const tab = await visit({ customerId: silver, query: page.query });
+      // Every App Proxy call is held until the launcher is on screen, then let through.
+      const held: Route[] = [];
+      let holding = true;
+      await tab.page.route(`**${PROXY_PREFIX}/**`, (route) => (holding ? void held.push(route) : route.continue()));
       await tab.go();
-      await tab.page.waitForFunction(() => "launcherShownMs" in window);
-      times.push(await tab.page.evaluate(() => (window as unknown as { launcherShownMs: number }).launcherShownMs));
-      expect(await tab.launcher.textContent()).toBe("Rewards");
+      await tab.launcher.waitFor({ state: "visible" }).catch((error: unknown) => {
+        throw new Error(`no launcher while ${held.length} App Proxy call(s) were held unanswered: it must not wait for them`, { cause: error });
+      });
+      expect(await tab.launcher.textContent(), "the label in the page's language (<html lang>), before the config").toBe(page.label);
+      // The request may reach this process a moment after the launcher's frame: waited for, not timed.
+      await expect
+        .poll(() => held.map((route) => new URL(route.request().url()).pathname), { message: "the config, asked for and still unanswered" })
+        .toContain(`${PROXY_PREFIX}/widget/config`);
+      holding = false;
+      await Promise.all(held.map((route) => route.continue()));
+
       await tab.page.waitForLoadState("networkidle");
+      expect(await tab.launcher.textContent()).toBe(page.label);
       expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "the panel's script waits for the shopper").toEqual([]);
-      if (i === 2) {
-        await tab.launcher.hover();
-        await expect.poll(() => tab.requests.filter((url) => url.endsWith("/widget-panel.js")).length).toBe(1);
-        await openPanel(tab.launcher, tab.dialog);
-        await tab.dialog.getByText("You have 1250 points").waitFor();
-        expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "fetched once").toHaveLength(1);
-        expect(tab.errors).toEqual([]);
-      }
+      expect(tab.errors).toEqual([]);
       await tab.close();
     }
-    expect(Math.min(...times), `launcher shown after ${times.map((ms) => ms.toFixed(0)).join(", ")} ms`).toBeLessThan(300);
+  });
+
+  it("fetches the panel's script once, when the shopper reaches for the launcher", async () => {
+    const tab = await visit({ customerId: silver });
+    await tab.go();
+    await tab.launcher.waitFor({ state: "visible" });
+    await tab.page.waitForLoadState("networkidle");
+    expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "not before").toEqual([]);
+    await tab.launcher.hover();
+    await expect.poll(() => tab.requests.filter((url) => url.endsWith("/widget-panel.js")).length).toBe(1);
+    await openPanel(tab.launcher, tab.dialog);
+    await tab.dialog.getByText("You have 1250 points").waitFor();
+    expect(tab.requests.filter((url) => url.endsWith("/widget-panel.js")), "fetched once").toHaveLength(1);
+    expect(tab.errors).toEqual([]);
+    await tab.close();
   });
 
   it("a panel script that cannot load shows an error in the dialog, and Try again loads it", async () => {
