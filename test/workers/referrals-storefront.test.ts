@@ -189,7 +189,10 @@ describe("GET /proxy/v1/api/referrals", () => {
       async () => json(await section(shop, "905")),
       (b) => b.referrals.length > 0,
     );
-    expect(body.referrals).toEqual([{ id: "906", status: "pending", bound_at: expect.any(String), completed_at: null, points: 0, discount: false }]);
+    expect(body.referrals).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{16}$/), status: "pending", bound_at: expect.any(String), completed_at: null, points: 0, discount: false }]);
+    // The friend's customer id stays with the shop, and the id is stable from one read to the next.
+    expect(JSON.stringify(body.referrals)).not.toContain("906");
+    expect((await json(await section(shop, "905"))).referrals[0].id).toBe(body.referrals[0].id);
     expect(Object.keys(body.referrals[0]).sort()).toEqual(["bound_at", "completed_at", "discount", "id", "points", "status"]);
   });
 

@@ -15,6 +15,8 @@ import { getProgram } from "../../d1/shops";
 import { getStoreSettings, posthogFor } from "../../d1/store-settings";
 import { customerAccount } from "../../durable-objects/stubs";
 import { log } from "../../core/log";
+import { dataKeys } from "../../core/crypto";
+import { toHex, utf8 } from "../../core/encoding";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { requireCustomer } from "./auth";
@@ -22,6 +24,15 @@ import { proxyQuery } from "./proxy-query";
 
 /** Where Shopify serves the App Proxy when the merchant keeps the app's default (shopify.app.toml). */
 const DEFAULT_PROXY_PREFIX = "/apps/loyalnest";
+/**
+ * The id a friend has in their advocate's list: stable (the widget keys its list by it) but
+ * not the friend's customer id, which the advocate has no business holding.
+ */
+async function opaqueFriendId(env: Pick<Env, "ENCRYPTION_KEY">, shop: string, friendId: string): Promise<string> {
+  const keys = await dataKeys(env.ENCRYPTION_KEY);
+  return toHex(await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`referral-friend\n${shop}\n${friendId}`))).slice(0, 16);
+}
+
 /** A merchant may move the proxy's subpath; Shopify signs the one in use as `path_prefix`. */
 const PROXY_PREFIX_FORMAT = /^\/(apps|a|community|tools)\/[a-z0-9_-]+$/i;
 
@@ -61,7 +72,7 @@ const RewardViewSchema = z
 
 const ReferredFriendSchema = z
   .object({
-    /** The referral's id (opaque to the advocate: never the friend's name or email). */
+    /** Opaque and stable: not the friend's customer id, name or email. */
     id: z.string(),
     status: ReferralStatusSchema,
     bound_at: z.string(),
@@ -173,8 +184,10 @@ export function registerReferralRoutes(storefront: OpenAPIHono<App>): void {
         link,
         channels: config.channels,
         offer,
-        // Only what the advocate may see of each friend: never a name or an email.
-        referrals: referrals.map(({ id, status, bound_at, completed_at, points, discount }) => ({ id, status, bound_at, completed_at, points, discount })),
+        // Only what the advocate may see of each friend: never a name, an email or their customer id.
+        referrals: await Promise.all(
+          referrals.map(async ({ id, status, bound_at, completed_at, points, discount }) => ({ id: await opaqueFriendId(c.env, proxy.shop, id), status, bound_at, completed_at, points, discount })),
+        ),
       }),
       200,
     );
