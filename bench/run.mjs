@@ -26,6 +26,7 @@ import { ROOT, startStack, stopAllStacks } from "./stack.mjs";
 import { requireDevVars } from "../scripts/dev-vars.mjs";
 import { MAIN_THREAD, cpuPerRequest, cpuSnapshot, otherLoad } from "./cpu.mjs";
 import { formatGrid, formatTable } from "./table.mjs";
+import { createAdvocates, friendPoints, referralOrderRequest, verifyReferrals } from "./referrals.mjs";
 import { measureWidget } from "./widget.mjs";
 import { CPU_SLOWDOWN, LAUNCHER_BUDGET_MS, measureWidgetFirstPaint } from "./widget-first-paint.mjs";
 
@@ -59,8 +60,8 @@ const WEBHOOK_RATE = 100;
 const SAMPLE = 50;
 const REDELIVER = 10;
 const PHASES = args.quick
-  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, redeemSeconds: 4, adjustSeconds: 3, followSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
-  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, redeemSeconds: 15, adjustSeconds: 10, followSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
+  ? { rateSeconds: 4, saturatedSeconds: 3, floorSeconds: 3, storefrontSeconds: 3, pacedSeconds: 3, breakdownSeconds: 2, searchSeconds: 3, redeemSeconds: 4, adjustSeconds: 3, followSeconds: 3, referralSeconds: 3, settleMs: 1_000, alarmEchoMs: 3_000 }
+  : { rateSeconds: 15, saturatedSeconds: 10, floorSeconds: 10, storefrontSeconds: 10, pacedSeconds: 8, breakdownSeconds: 5, searchSeconds: 10, redeemSeconds: 15, adjustSeconds: 10, followSeconds: 10, referralSeconds: 10, settleMs: 2_000, alarmEchoMs: 16_000 };
 // search: a few merchants searching; DESIGN.md gives the search budget no concurrency. They are
 // paced inside the merchant API's rate limits (core/rate-limits.ts: 600 per user and 3,000 per
 // shop a minute), which a closed loop of 4 connections (~400 req/s locally) would pass.
@@ -75,11 +76,14 @@ const ADJUST_RATE = 10;
 const ADJUST_SHOPPERS_PER_SHOP = 10;
 // social follows: an earning action from the widget, each (shopper, network) once.
 const FOLLOW_RATE = 20;
+// referrals: friends' first orders with a referral code, over a few advocates.
+const REFERRAL_RATE = 20;
+const REFERRAL_ADVOCATES = 10;
 const FOLLOW_NETWORKS = ["instagram", "facebook"];
 // The widget in Chromium: fresh tabs (each a first visit) after one that warms Chromium.
 const FIRST_PAINT_TABS = args.quick ? 3 : 7;
 
-const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50, redeem: 8, adjust: 4, follow: 8 };
+const CONNECTIONS = { search: 4, rate: 20, saturated: 50, doFloor: 50, storefront: 100, storefrontPaced: 20, workerFloor: 100, breakdown: 50, redeem: 8, adjust: 4, follow: 8, referral: 8 };
 /** The fixed rate is sent as 10 autocannon instances of 10 req/s, 100 ms apart (see load.mjs). */
 const RATE_STREAMS = 10;
 
@@ -509,6 +513,40 @@ async function main() {
   if (followed.exhausted > 0) followed.unexpected += followed.exhausted;
   phases.follow.outcomes = followed;
 
+  // Referrals: friends' first orders carrying an advocate's code, each a new friend; then every
+  // friend's and advocate's balance checked (bench/referrals.mjs).
+  const advocates = await createAdvocates(baseUrl, secret, Array.from({ length: REFERRAL_ADVOCATES }, (_, i) => customerId(5_500 + i)));
+  const referredFriends = [];
+  let nextFriend = 0;
+  const referred = { unexpected: 0, wrongPoints: 0, samples: [] };
+  await run("referral", `referral completion: friends' first orders with an advocate's code, ${REFERRAL_RATE}/s paced, ${PHASES.referralSeconds} s`, {
+    connections: CONNECTIONS.referral,
+    overallRate: REFERRAL_RATE,
+    streams: 2,
+    duration: PHASES.referralSeconds,
+    request: referralOrderRequest({
+      secret,
+      nextFriend: () => {
+        const friend = { customerId: customerId(6_000 + nextFriend), orderId: nextOrderId(), advocate: advocates[nextFriend % advocates.length] };
+        nextFriend++;
+        return friend;
+      },
+      onAnswer(friend, status, text) {
+        if (status !== 200) return; // counted as non-2xx by the load runner
+        const body = JSON.parse(text);
+        if (body.outcome !== "applied" || body.points !== friendPoints()) {
+          referred.unexpected++;
+          if (referred.samples.length < 5) referred.samples.push(String(text).slice(0, 200));
+          return;
+        }
+        referredFriends.push(friend);
+        friend.advocate.friends++;
+      },
+    }),
+  });
+  phases.referral.outcomes = referred;
+  phases.referral.verification = await verifyReferrals({ baseUrl, secret, friends: referredFriends, advocates });
+
   // e. merchant search over the reporting projection (Postgres through Hyperdrive), on data
   // seeded straight into Postgres: only for a stack this run started (it knows the database).
   if (stack) {
@@ -623,6 +661,15 @@ function buildRows({ floorsOn, widget, firstPaint, phases, verification }) {
     ratio: null,
     budget: "—",
     result: label(phases.follow, "info"),
+  });
+  const referral = phases.referral;
+  rows.push({
+    path: `info: referral completion orders/paid with a code (${REFERRAL_RATE}/s; both sides rewarded)`,
+    ...measured(referral),
+    floorRps: floorsOn ? floorDoWrite.rps : "n/a",
+    ratio: null,
+    budget: "—",
+    result: broken(referral) ?? (referral.outcomes.unexpected > 0 ? "FAIL (answers)" : !referral.verification.ok ? "FAIL (balances)" : "info"),
   });
   rows.push({
     path: `storefront GET /proxy/v1/api/customer (${CONNECTIONS.storefront} conns)`,
@@ -767,6 +814,9 @@ function printDetails({ firstPaint, phases, warmup, idleCpuMsPerSecond, mainThre
       (redeemed.outcomes.unanswered ? ` (${redeemed.outcomes.unanswered} requests unanswered at the phase's end left out)` : ""),
   );
   for (const p of rv.problems.slice(0, 5)) lines.push(`  ${p}`);
+  const refv = phases.referral.verification;
+  lines.push(`referrals: ${refv.friends} friends each hold their order's points and one referral reward, ${refv.advocates} advocates their 50 per friend${refv.ok ? "" : `: ${refv.problemCount} NOT`}`);
+  for (const p of refv.problems) lines.push(`  ${p}`);
   const cpuRows = [
     ["floor: bare Worker GET", phases.floorWorker],
     ["floor: bare DO write", phases.floorDoWrite],
@@ -779,6 +829,7 @@ function printDetails({ firstPaint, phases, warmup, idleCpuMsPerSecond, mainThre
     ["storefront (100/s paced)", phases.storefrontPaced],
     ["redemption (20/s paced)", phases.redeem],
     ["merchant adjustment (10/s paced)", phases.adjust],
+    ["referral completion (20/s paced)", phases.referral],
     ["warm-up: create a floor object", warmup.doCreate],
     ["warm-up: create a customer object", warmup.customerCreate],
   ].filter(([, m]) => m?.cpuMsPerRequest);

@@ -293,9 +293,9 @@ export class CustomerAccount extends DurableObject<Env> {
       });
       this.settleHold(input.orderGid);
       this.reportUsage(input.orderGid);
-      this.referralOnPaidOrder(referral, input.program, input.orderGid, input.baseMills);
+      const referred = this.referralOnPaidOrder(referral, input.program, input.orderGid, input.baseMills);
       this.evaluateTiers(tiers);
-      return (hold === null ? points : 0) + goal + bonus - late;
+      return (hold === null ? points : 0) + goal + bonus - late + referred;
     });
   }
 
@@ -1618,28 +1618,28 @@ export class CustomerAccount extends DurableObject<Env> {
     );
   }
 
-  /** Inside a transaction: a paid order of the friend may bind (its cart attribute) and complete their referral. */
-  private referralOnPaidOrder(plan: ReferralOrderPlan | null, program: ProgramSettings, orderGid: string, baseMills: number): void {
-    if (!plan) return;
+  /**
+   * Inside a transaction: a paid order of the friend may bind (its cart attribute) and complete
+   * their referral. Returns the friend's referral points it gave (part of the delivery's answer).
+   */
+  private referralOnPaidOrder(plan: ReferralOrderPlan | null, program: ProgramSettings, orderGid: string, baseMills: number): number {
+    if (!plan) return 0;
     const at = Date.now();
     const config = program.referral;
     let record = referralRows.readReferral(this.sql);
     if (!record && plan.bind) {
       record = newReferral({ friendId: this.identity()!.customerId, code: plan.bind.code, advocateId: plan.bind.advocateId, via: "order", config, programVersion: program.version, at });
-      if (config.completion === "signup") {
-        this.settleReferral(record, config, plan.outside, { gid: orderGid, baseMills, qualifies: false }, at);
-        return;
-      }
+      if (config.completion === "signup") return this.settleReferral(record, config, plan.outside, { gid: orderGid, baseMills, qualifies: false }, at).friend.points;
     }
-    if (!record || record.status !== "pending" || config.completion !== "first_order") return;
+    if (!record || record.status !== "pending" || config.completion !== "first_order") return 0;
     if (isExpired(record, at)) {
       this.publishReferral(changed(record, { status: "expired" }, at));
-      return;
+      return 0;
     }
     // An order cancelled or refunded in full before its payment arrived completes nothing.
     const order = this.sql.exec<OrderRow>(`SELECT * FROM orders WHERE order_gid = ?`, orderGid).one();
     const stands = order.cancelled === 0 && order.refunded_mills < baseMills;
-    this.settleReferral(record, config, plan.outside, { gid: orderGid, baseMills, qualifies: stands && orderQualifies(config, baseMills) }, at);
+    return this.settleReferral(record, config, plan.outside, { gid: orderGid, baseMills, qualifies: stands && orderQualifies(config, baseMills) }, at).friend.points;
   }
 
   /**

@@ -273,7 +273,8 @@ describe("reversal", () => {
     const friend = newCustomer();
     const orderId = newOrder();
     const order = paidOrder({ id: orderId, customerId: friend, subtotal: "30.00", email: `f${friend}@example.com`, code: adv.code });
-    expect(await deliver("orders/paid", shop, order)).toBe(200);
+    // The delivery's answer counts the referral reward it gave beside the order's points.
+    expect(await json(await call(await webhookRequest("orders/paid", shop, order)))).toMatchObject({ outcome: "applied", points: 350 });
     await eventually(() => referralEntries(shop, adv.id), (e) => e.length > 0);
     // A partial refund: the friend still bought, the referral stands.
     expect(await deliver("refunds/create", shop, refundBody({ id: newOrder(), orderId, lineSubtotals: ["10.00"] }))).toBe(200);
