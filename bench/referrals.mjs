@@ -17,7 +17,7 @@ export async function createAdvocates(baseUrl, secret, ids) {
     const response = await fetch(baseUrl + appProxyPath(secret, "/proxy/v1/api/referrals/create", { customerId: id }), { method: "POST", signal: AbortSignal.timeout(10_000) });
     const body = await response.json().catch(() => null);
     if (response.status !== 200 || !body?.code) throw new Error(`referral code for ${id}: ${response.status} ${JSON.stringify(body)}`);
-    advocates.push({ id, code: body.code, friends: 0 });
+    advocates.push({ id, code: body.code });
   }
   return advocates;
 }
@@ -55,27 +55,32 @@ export function friendPoints() {
 }
 
 /**
- * After the phase: every answered friend's balance is their order's points and one referral
- * reward; every advocate's is 50 per friend, once the outboxes have reached them.
+ * After the phase: every friend whose order was answered holds its points and one referral
+ * reward; one sent but unanswered when the phase stopped holds either that or nothing (it may
+ * have been applied after the client stopped waiting); every advocate holds 50 per friend who
+ * holds their reward, once the outboxes have reached them.
  */
-export async function verifyReferrals({ baseUrl, secret, friends, advocates, timeoutMs = 60_000 }) {
+export async function verifyReferrals({ baseUrl, secret, sent, answered, advocates, timeoutMs = 60_000 }) {
   const balance = async (customerId) => {
     const response = await fetch(baseUrl + appProxyPath(secret, "/proxy/v1/api/customer", { customerId }), { signal: AbortSignal.timeout(10_000) });
     return (await response.json()).customer?.points_balance ?? null;
   };
   const problems = [];
-  for (const friend of friends) {
+  const rewarded = new Map(advocates.map((a) => [a.id, 0]));
+  for (const friend of sent) {
     const got = await balance(friend.customerId);
-    if (got !== friendPoints()) problems.push(`friend ${friend.customerId}: ${got} points, expected ${friendPoints()}`);
+    const wasAnswered = answered.has(friend);
+    if (got === friendPoints()) rewarded.set(friend.advocate.id, rewarded.get(friend.advocate.id) + 1);
+    else if (wasAnswered || (got !== 0 && got !== null)) problems.push(`friend ${friend.customerId}: ${got} points, expected ${friendPoints()}${wasAnswered ? "" : " or none (unanswered)"}`);
   }
   const deadline = Date.now() + timeoutMs;
   let behind = advocates;
   while (behind.length > 0 && Date.now() < deadline) {
     const balances = await Promise.all(behind.map((a) => balance(a.id)));
-    behind = behind.filter((a, i) => balances[i] !== a.friends * REFERRAL_REWARD);
+    behind = behind.filter((a, i) => balances[i] !== rewarded.get(a.id) * REFERRAL_REWARD);
     if (behind.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  for (const a of behind) problems.push(`advocate ${a.id}: ${await balance(a.id)} points, expected ${a.friends * REFERRAL_REWARD} for ${a.friends} friends`);
-  if (friends.length === 0) problems.push("no friend's order was answered: nothing to check");
-  return { ok: problems.length === 0, friends: friends.length, advocates: advocates.length, problems: problems.slice(0, 5), problemCount: problems.length };
+  for (const a of behind) problems.push(`advocate ${a.id}: ${await balance(a.id)} points, expected ${rewarded.get(a.id) * REFERRAL_REWARD} for ${rewarded.get(a.id)} friends`);
+  if (answered.size === 0) problems.push("no friend's order was answered: nothing to check");
+  return { ok: problems.length === 0, friends: answered.size, unanswered: sent.length - answered.size, advocates: advocates.length, problems: problems.slice(0, 5), problemCount: problems.length };
 }

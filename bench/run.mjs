@@ -516,7 +516,8 @@ async function main() {
   // Referrals: friends' first orders carrying an advocate's code, each a new friend; then every
   // friend's and advocate's balance checked (bench/referrals.mjs).
   const advocates = await createAdvocates(baseUrl, secret, Array.from({ length: REFERRAL_ADVOCATES }, (_, i) => customerId(5_500 + i)));
-  const referredFriends = [];
+  const sentFriends = [];
+  const answeredFriends = new Set();
   let nextFriend = 0;
   const referred = { unexpected: 0, wrongPoints: 0, samples: [] };
   await run("referral", `referral completion: friends' first orders with an advocate's code, ${REFERRAL_RATE}/s paced, ${PHASES.referralSeconds} s`, {
@@ -529,6 +530,7 @@ async function main() {
       nextFriend: () => {
         const friend = { customerId: customerId(6_000 + nextFriend), orderId: nextOrderId(), advocate: advocates[nextFriend % advocates.length] };
         nextFriend++;
+        sentFriends.push(friend);
         return friend;
       },
       onAnswer(friend, status, text) {
@@ -539,13 +541,12 @@ async function main() {
           if (referred.samples.length < 5) referred.samples.push(String(text).slice(0, 200));
           return;
         }
-        referredFriends.push(friend);
-        friend.advocate.friends++;
+        answeredFriends.add(friend);
       },
     }),
   });
   phases.referral.outcomes = referred;
-  phases.referral.verification = await verifyReferrals({ baseUrl, secret, friends: referredFriends, advocates });
+  phases.referral.verification = await verifyReferrals({ baseUrl, secret, sent: sentFriends, answered: answeredFriends, advocates });
 
   // e. merchant search over the reporting projection (Postgres through Hyperdrive), on data
   // seeded straight into Postgres: only for a stack this run started (it knows the database).
@@ -815,7 +816,10 @@ function printDetails({ firstPaint, phases, warmup, idleCpuMsPerSecond, mainThre
   );
   for (const p of rv.problems.slice(0, 5)) lines.push(`  ${p}`);
   const refv = phases.referral.verification;
-  lines.push(`referrals: ${refv.friends} friends each hold their order's points and one referral reward, ${refv.advocates} advocates their 50 per friend${refv.ok ? "" : `: ${refv.problemCount} NOT`}`);
+  lines.push(
+    `referrals: ${refv.friends} answered friends each hold their order's points and one referral reward (${refv.unanswered} unanswered at the phase's end: that or nothing), ` +
+      `${refv.advocates} advocates their 50 per rewarded friend${refv.ok ? "" : `: ${refv.problemCount} NOT`}`,
+  );
   for (const p of refv.problems) lines.push(`  ${p}`);
   const cpuRows = [
     ["floor: bare Worker GET", phases.floorWorker],
