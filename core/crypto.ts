@@ -282,7 +282,14 @@ export async function emailBlindIndex(keys: DataKeys, shop: string, email: strin
  * A keyed hash of one customer of one shop (the blind-index key): what a GDPR tombstone or
  * request keeps instead of the customer id, so it names nobody without the key.
  */
-export async function customerKeyedHash(keys: DataKeys, shop: string, customerId: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`customer\n${shop}\n${customerId}`));
-  return toHex(mac);
+export function customerKeyedHash(keys: DataKeys, shop: string, customerId: string): Promise<string> {
+  return labelledKeyedHash(keys, "customer", shop, customerId);
+}
+
+/**
+ * A keyed hash (hex) of one value of one shop under the blind-index key, labelled by what it
+ * is, so values of different kinds (a customer id, an email, an IP) never share a hash.
+ */
+export async function labelledKeyedHash(keys: DataKeys, label: string, shop: string, value: string): Promise<string> {
+  return toHex(await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`${label}\n${shop}\n${value}`)));
 }

@@ -2,8 +2,7 @@
 // one canonical form (so "A.B+promo@Gmail.com" and "ab@googlemail.com" are the same person),
 // then replaced by keyed hashes bound to the shop. The checks compare the hashes only: no
 // personal data is stored or compared in the clear. Pure, apart from WebCrypto.
-import { type DataKeys } from "./crypto";
-import { toHex, utf8 } from "./encoding";
+import { labelledKeyedHash, type DataKeys } from "./crypto";
 
 export interface AddressInput {
   address1?: string | null;
@@ -90,12 +89,23 @@ export function normaliseAddress(address: AddressInput): string | null {
  * only under the same key: compute both sides of a check with the same keys, at check time.
  */
 export async function identityFingerprints(keys: DataKeys, shop: string, input: IdentityInput): Promise<IdentityFingerprints> {
-  const mac = async (part: keyof IdentityFingerprints, value: string | null) =>
-    value === null ? null : toHex(await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`referral-${part}\n${shop}\n${value}`)));
+  const mac = (part: keyof IdentityFingerprints, value: string | null) => (value === null ? null : labelledKeyedHash(keys, `referral-${part}`, shop, value));
   const [email, phone, address] = await Promise.all([
     mac("email", input.email ? normaliseEmail(input.email) : null),
     mac("phone", input.phone ? normalisePhone(input.phone) : null),
     mac("address", input.address ? normaliseAddress(input.address) : null),
   ]);
   return { email, phone, address };
+}
+
+/**
+ * Where a referral came from, as the velocity check compares it: the shopper's IP address and
+ * the widget's device id, as keyed hashes labelled like the identity's parts (never stored in
+ * the clear).
+ */
+export async function sourceFingerprints(keys: DataKeys, shop: string, source: { ip: string | null; device: string | null }): Promise<{ ip: string | null; device: string | null }> {
+  const mac = (part: "ip" | "device", value: string | null) =>
+    value === null || value.trim() === "" ? null : labelledKeyedHash(keys, `referral-${part}`, shop, value.trim().toLowerCase());
+  const [ip, device] = await Promise.all([mac("ip", source.ip), mac("device", source.device)]);
+  return { ip, device };
 }

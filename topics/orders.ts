@@ -10,8 +10,7 @@ import {
   toRefundEvent,
 } from "../core/webhook-payloads";
 import { dataKeys } from "../core/crypto";
-import { identityFingerprints } from "../core/referral-identity";
-import { sourceFingerprints } from "../core/referral-source";
+import { identityFingerprints, sourceFingerprints } from "../core/referral-identity";
 import { redriveWaitingFor } from "../d1/inbox";
 import { campaignsForEarning } from "../d1/campaigns";
 import { customerForOrder, GUEST, indexOrders } from "../d1/order-index";

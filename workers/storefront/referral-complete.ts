@@ -6,7 +6,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { dataKeys } from "../../core/crypto";
 import { ReferralStatusSchema } from "../../core/referral-config";
-import { sourceFingerprints } from "../../core/referral-source";
+import { sourceFingerprints } from "../../core/referral-identity";
 import { getProgram } from "../../d1/shops";
 import { customerAccount } from "../../durable-objects/stubs";
 import type { App } from "../http/context";

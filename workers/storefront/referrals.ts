@@ -15,8 +15,7 @@ import { getProgram } from "../../d1/shops";
 import { getStoreSettings, posthogFor } from "../../d1/store-settings";
 import { customerAccount } from "../../durable-objects/stubs";
 import { log } from "../../core/log";
-import { dataKeys } from "../../core/crypto";
-import { toHex, utf8 } from "../../core/encoding";
+import { dataKeys, labelledKeyedHash } from "../../core/crypto";
 import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { requireCustomer } from "./auth";
@@ -29,8 +28,7 @@ const DEFAULT_PROXY_PREFIX = "/apps/loyalnest";
  * not the friend's customer id, which the advocate has no business holding.
  */
 async function opaqueFriendId(env: Pick<Env, "ENCRYPTION_KEY">, shop: string, friendId: string): Promise<string> {
-  const keys = await dataKeys(env.ENCRYPTION_KEY);
-  return toHex(await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`referral-friend\n${shop}\n${friendId}`))).slice(0, 16);
+  return (await labelledKeyedHash(await dataKeys(env.ENCRYPTION_KEY), "referral-friend", shop, friendId)).slice(0, 16);
 }
 
 /** A merchant may move the proxy's subpath; Shopify signs the one in use as `path_prefix`. */
