@@ -3,6 +3,7 @@
 // own analytics (PostHog). Pure: the D1 module versions them, the merchant surface enforces the
 // roles, the storefront reads them.
 import { z } from "zod";
+import { applyStorefrontContentPatch, DEFAULT_STOREFRONT_CONTENT, StorefrontContentPatchSchema, StorefrontContentSchema } from "./storefront-content";
 
 /** Every language the widget has strings for (core/i18n.ts); a shop offers a subset. */
 export const STORE_LANGUAGES = ["en", "es", "fr", "de"] as const;
@@ -50,6 +51,14 @@ export const LauncherLabelSchema = z
   .object({ en: Label.optional(), es: Label.optional(), fr: Label.optional(), de: Label.optional() })
   .strict();
 
+/** Font stacks the widget offers; "theme" inherits the shop's own font through the shadow root. */
+export const WIDGET_FONTS = ["theme", "system", "serif", "rounded", "monospace"] as const;
+/**
+ * The merchant's CSS for the widget, applied inside its shadow root (it cannot reach the theme,
+ * nor the theme it). No `<`: it is written into a <style> element and must not end it.
+ */
+const CustomCss = z.string().max(10_000).refine((css) => !css.includes("<"), "must not contain <");
+
 export const StoreBrandingSchema = z
   .object({
     /** The launcher and the panel's header. */
@@ -59,6 +68,9 @@ export const StoreBrandingSchema = z
     launcher_position: z.enum(["bottom-right", "bottom-left"]),
     /** The launcher's text per language; a language left out shows the widget's own ("Rewards"). */
     launcher_label: LauncherLabelSchema,
+    /** Versions saved before fonts existed read as the theme's. */
+    font: z.enum(WIDGET_FONTS).default("theme"),
+    custom_css: CustomCss.default(""),
   })
   .strict();
 export type StoreBranding = z.infer<typeof StoreBrandingSchema>;
@@ -99,6 +111,8 @@ export const StoreSettingsSchema = z
     staff_roles: StaffRolesSchema,
     /** Versions saved before analytics existed read as off. */
     analytics: AnalyticsSettingsSchema.default(DEFAULT_ANALYTICS),
+    /** The storefront's surfaces and the merchant's copy (core/storefront-content.ts). */
+    storefront: StorefrontContentSchema.default(DEFAULT_STOREFRONT_CONTENT),
   })
   .strict();
 export type StoreSettings = z.infer<typeof StoreSettingsSchema>;
@@ -110,6 +124,8 @@ export const DEFAULT_BRANDING: StoreBranding = {
   accent_color: "#1d6b52",
   launcher_position: "bottom-right",
   launcher_label: {},
+  font: "theme",
+  custom_css: "",
 };
 
 /**
@@ -118,7 +134,7 @@ export const DEFAULT_BRANDING: StoreBranding = {
  */
 export function defaultStoreSettings(programDefaultLanguage: string): StoreSettings {
   const language = STORE_LANGUAGES.find((l) => l === programDefaultLanguage.toLowerCase().split(/[-_]/)[0]) ?? "en";
-  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {}, analytics: DEFAULT_ANALYTICS };
+  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {}, analytics: DEFAULT_ANALYTICS, storefront: DEFAULT_STOREFRONT_CONTENT };
 }
 
 /** A PUT: any part; what it leaves out keeps its value. A role set to null is removed. */
@@ -137,9 +153,12 @@ export const StoreSettingsPatchSchema = z
           .object({ en: Label.nullable().optional(), es: Label.nullable().optional(), fr: Label.nullable().optional(), de: Label.nullable().optional() })
           .strict()
           .optional(),
+        font: z.enum(WIDGET_FONTS).optional(),
+        custom_css: CustomCss.optional(),
       })
       .strict()
       .optional(),
+    storefront: StorefrontContentPatchSchema.optional(),
     /** Merged per staff member; null removes their role. */
     staff_roles: z.record(StaffUserId, z.enum(STAFF_ROLES).nullable()).optional(),
     analytics: z
@@ -183,9 +202,12 @@ export function applyStoreSettingsPatch(current: StoreSettings, patch: StoreSett
       accent_color: patch.branding?.accent_color ?? current.branding.accent_color,
       launcher_position: patch.branding?.launcher_position ?? current.branding.launcher_position,
       launcher_label: Object.fromEntries(Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
+      font: patch.branding?.font ?? current.branding.font,
+      custom_css: patch.branding?.custom_css ?? current.branding.custom_css,
     },
     staff_roles: current.staff_roles,
     analytics: { ...current.analytics, ...definedOnly(patch.analytics ?? {}) },
+    storefront: applyStorefrontContentPatch(current.storefront, patch.storefront),
   };
   if (next.analytics.posthog_enabled && next.analytics.posthog_project_api_key === null) {
     throw new StoreSettingsError(400, "posthog_key_required", "analytics.posthog_project_api_key", "PostHog can only be turned on with the project API key (phc_…)");

@@ -65,7 +65,7 @@ describe("GET/PUT /v1/api/settings", () => {
     const first = await put(shop, { store_name: "Maple & Co", languages: ["en", "fr"], default_language: "fr", branding: { primary_color: "#AA3300" } });
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body).toMatchObject({ version: 1, updated_by: OWNER, store_name: "Maple & Co", languages: ["en", "fr"], default_language: "fr" });
-    expect(first.body.branding).toEqual({ primary_color: "#aa3300", accent_color: "#1d6b52", launcher_position: "bottom-right", launcher_label: {} });
+    expect(first.body.branding).toEqual({ primary_color: "#aa3300", accent_color: "#1d6b52", launcher_position: "bottom-right", launcher_label: {}, font: "theme", custom_css: "" });
 
     const second = await put(shop, { branding: { launcher_position: "bottom-left", launcher_label: { en: "Perks", fr: "Avantages" } } }, OWNER, "?expected_version=1");
     expect(second.status).toBe(200);
@@ -117,6 +117,14 @@ describe("GET/PUT /v1/api/settings", () => {
     [{ staff_roles: { [OWNER]: "admin" } }, "invalid_request", "staff_roles"],
     [{ staff_roles: { [MANAGER]: "manager" } }, "owner_required", "staff_roles"],
     [{ usage: {} }, "invalid_request", "usage"],
+    [{ branding: { font: "comic-sans" } }, "invalid_request", "branding.font"],
+    [{ branding: { custom_css: ".ln{}</style><script>" } }, "invalid_request", "branding.custom_css"],
+    [{ storefront: { surfaces: { popup: true } } }, "invalid_request", "storefront.surfaces"],
+    [{ storefront: { surfaces: { sticky_bar: "yes" } } }, "invalid_request", "storefront.surfaces.sticky_bar"],
+    [{ storefront: { popup_every_days: 0 } }, "invalid_request", "storefront.popup_every_days"],
+    [{ storefront: { copy: { it: { sticky_bar: "Ciao" } } } }, "invalid_request", "storefront.copy"],
+    [{ storefront: { copy: { en: { sticky_bar: "x".repeat(141) } } } }, "invalid_request", "storefront.copy.en.sticky_bar"],
+    [{ storefront: { copy: { en: { headline: "Hi" } } } }, "invalid_request", "storefront.copy.en"],
   ])("refuses %j with 400 %s naming %s, and saves nothing", async (body, code, field) => {
     const shop = await newShop("settings-bad");
     const before = await settings(shop);
@@ -241,6 +249,33 @@ describe("the storefront uses the settings", () => {
     expect(english.body.branding.launcher_label).toBeNull();
     expect(english.body.translations.title).toBe("Rewards");
     expect((await widgetConfig(shop)).body.language).toBe("fr");
+  });
+
+  it("saves the storefront's surfaces and copy field by field, and serves them in the shopper's language", async () => {
+    const shop = await newShop("settings-storefront");
+    const before = await widgetConfig(shop, "en");
+    expect(before.body.storefront).toEqual({
+      surfaces: { launcher: true, product_points: true, post_purchase: true, email_popup: false, exit_popup: false, sticky_bar: false, loyalty_page: true },
+      popup_every_days: 30,
+      copy: {},
+    });
+    const first = await put(shop, {
+      branding: { font: "serif", custom_css: ".ln-launcher { border-radius: 4px; }" },
+      storefront: { surfaces: { sticky_bar: true, product_points: false }, copy: { en: { sticky_bar: "Earn double today" }, fr: { sticky_bar: "Points doublés", loyalty_page_title: "Nos avantages" } } },
+    });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    // null removes one field; a language left with none is removed.
+    const second = await put(shop, { storefront: { popup_every_days: 7, copy: { en: { sticky_bar: null }, fr: { loyalty_page_title: null } } } });
+    expect(second.body.storefront).toEqual({
+      surfaces: { launcher: true, product_points: false, post_purchase: true, email_popup: false, exit_popup: false, sticky_bar: true, loyalty_page: true },
+      popup_every_days: 7,
+      copy: { fr: { sticky_bar: "Points doublés" } },
+    });
+    const french = await widgetConfig(shop, "fr-CA");
+    expect(french.body.storefront.copy).toEqual({ sticky_bar: "Points doublés" });
+    expect(french.body.storefront.surfaces.sticky_bar).toBe(true);
+    expect(french.body.branding).toMatchObject({ font: "serif", custom_css: ".ln-launcher { border-radius: 4px; }" });
+    expect((await widgetConfig(shop, "en")).body.storefront.copy).toEqual({});
   });
 
   it("serves the widget's own look and every language to a shop that never saved settings", async () => {

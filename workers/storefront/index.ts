@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS } from "../../core/i18n";
 import { STORE_LANGUAGES, StoreBrandingSchema, shopperLanguage, storefrontBranding } from "../../core/store-settings";
+import { storefrontContentFor, SurfacesSchema } from "../../core/storefront-content";
 import { getStoreSettings, posthogFor } from "../../d1/store-settings";
 import { posthogDistinctId } from "../../core/analytics";
 import { dataKeys } from "../../core/crypto";
@@ -77,6 +78,12 @@ const configRoute = createRoute({
             program: StorefrontProgramSchema,
             /** Whether the widget offers its Refer a friend section (GET /referrals has the rest). */
             referrals: z.object({ enabled: z.boolean() }),
+            /** The surfaces the merchant has on, and their copy in `language` (fields left out: the widget's own strings). */
+            storefront: z.object({
+              surfaces: SurfacesSchema,
+              popup_every_days: z.number().int(),
+              copy: z.record(z.string(), z.string()),
+            }),
             ways_to_earn: z.array(WayToEarnSchema),
             /** Campaigns running now, localized; one for some tiers only names them (the widget shows it to their holders). */
             /**
@@ -164,6 +171,7 @@ storefront.openapi(configRoute, async (c) => {
       earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
       program: storefrontProgram(program, language),
       referrals: { enabled: program.referral.enabled },
+      storefront: storefrontContentFor(settings.storefront, language),
       ways_to_earn: waysToEarn(program),
       analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: distinctId } },
       campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
