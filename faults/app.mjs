@@ -63,6 +63,8 @@ function appOn({ port, start, stack, cluster, database, persistTo, emulator, sta
       await stack.kill();
       stack = await start();
     },
+    /** The tail of the running wrangler dev's output. */
+    output: () => stack.output(),
     /** Runs the cron sweeper as if it were `at` (ms since epoch). */
     async sweep(at) {
       const response = await fetch(`${url}/cdn-cgi/local/scheduled?cron=*+*+*+*+*&time=${at}`);

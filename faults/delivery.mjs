@@ -69,25 +69,31 @@ export function createDeliveryStats() {
     latencies: {},
     /** event index → ms timestamp of its first 2xx */
     firstAck: new Map(),
+    /** ms timestamp of the latest 2xx (the run's stall watchdog reads it) */
+    lastAckAt: Date.now(),
     unexpected4xx: [],
   };
 }
 
-/** Runs the slots `concurrency` at a time; `onSlotDone(done, total)` reports progress. */
-export async function deliverAll({ slots, url, signer, shop, stats, concurrency, giveUpAfterMs, onSlotDone }) {
+/**
+ * Runs the slots `concurrency` at a time; `onSlotDone(done, total)` reports progress. Once
+ * `signal` aborts, no slot starts and no delivery is retried: throws the signal's reason.
+ */
+export async function deliverAll({ slots, url, signer, shop, stats, concurrency, giveUpAfterMs, onSlotDone, signal }) {
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < slots.length) {
+    while (next < slots.length && !signal?.aborted) {
       const slot = slots[next++];
-      await Promise.all(slot.map((copy) => deliverWithRetries({ copy, url, signer, shop, stats, giveUpAfterMs })));
+      await Promise.all(slot.map((copy) => deliverWithRetries({ copy, url, signer, shop, stats, giveUpAfterMs, signal })));
       onSlotDone?.(++done, slots.length);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  signal?.throwIfAborted();
 }
 
-async function deliverWithRetries({ copy, url, signer, shop, stats, giveUpAfterMs }) {
+async function deliverWithRetries({ copy, url, signer, shop, stats, giveUpAfterMs, signal }) {
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     const ok = await deliverOnce({ copy, url, signer, shop, stats });
@@ -96,6 +102,7 @@ async function deliverWithRetries({ copy, url, signer, shop, stats, giveUpAfterM
       stats.givenUp++;
       return false;
     }
+    if (signal?.aborted) return false;
     stats.retries++;
     await sleep(Math.min(BACKOFF_FIRST_MS * 2 ** attempt, BACKOFF_MAX_MS));
   }
@@ -130,6 +137,7 @@ async function deliverOnce({ copy, url, signer, shop, stats }) {
       stats.outcomes[outcome] = (stats.outcomes[outcome] ?? 0) + 1;
       (stats.latencies[outcome] ??= []).push(Date.now() - sentAt);
       if (!stats.firstAck.has(event.index)) stats.firstAck.set(event.index, Date.now());
+      stats.lastAckAt = Date.now();
       return true;
     }
     if (response.status >= 500) stats.status5xx++;

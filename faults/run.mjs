@@ -32,6 +32,7 @@ import { checkAnswers, checkExercised, checkReportingSpending, checkShopifyDisco
 import { createClientStats, createSpendingClient } from "./spending-client.mjs";
 import { spendingFigures } from "./spending-figures.mjs";
 import { spendingOutcome, withSpending } from "./spending-oracle.mjs";
+import { runDeadline, watchForStall } from "./watchdog.mjs";
 
 // wrangler dev logs every request at info: measurable on 2 cores.
 process.env.WRANGLER_LOG ??= "warn";
@@ -39,6 +40,10 @@ const DATABASE = "loyalnest_faults";
 const DELIVERY_GIVE_UP_MS = 150_000;
 const CATCH_UP_TIMEOUT_MS = 150_000;
 const QUIESCENCE_TIMEOUT_MS = 180_000;
+// The whole run takes ~13 minutes here (under 11 in CI): past this, it stops with the reason.
+const RUN_DEADLINE_MS = 40 * 60_000;
+// No webhook acknowledged for this long: the app stopped answering (see faults/watchdog.mjs).
+const STALL_MS = 120_000;
 // The last redemptions settle ~30 s after their last try, later when lookups failed (backoff).
 const SETTLE_TIMEOUT_MS = 360_000;
 // A notification whose queue message a crash lost is queued again by the sweeper after 3
@@ -65,10 +70,19 @@ const persistTo = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(
 let app;
 let exitCode = 1;
 // wrangler dev runs in its own process group: Ctrl-C would leave it (and Postgres) running.
-process.once("SIGINT", async () => {
+const stopEverything = async (code) => {
   await app?.stop().catch(() => {});
   await app?.destroyPostgres().catch(() => {});
-  process.exit(130);
+  console.log(`state kept in ${persistTo}`);
+  process.exit(code);
+};
+process.once("SIGINT", () => stopEverything(130));
+const deadline = runDeadline({
+  ms: RUN_DEADLINE_MS,
+  onExpired: (message) => {
+    console.error(`\n${message}\n${wranglerTail()}`);
+    void stopEverything(1);
+  },
 });
 try {
   console.log("\nstarting the stack (a Postgres cluster of its own, fresh state in", persistTo + ")…");
@@ -121,7 +135,11 @@ try {
   };
   const started = Date.now();
   const schedule = runSchedule(defaultSchedule(), ctx, started);
-  schedule.catch(() => {}); // awaited below; a failed step must not end the process before cleanup
+  // A failed step (the restart after the SIGKILL, say) ends the deliveries at once, with its reason.
+  const stopDelivering = new AbortController();
+  schedule.catch((error) => stopDelivering.abort(new Error(`a fault step failed: ${error?.stack ?? error}\n${wranglerTail()}`)));
+  const stopWatching = watchForStall({ stats, stallMs: STALL_MS, controller: stopDelivering, describe: wranglerTail });
+  deadline.phase("delivering");
   await deliverAll({
     slots: plan.slots,
     url: () => app.url,
@@ -131,21 +149,23 @@ try {
     concurrency: options.concurrency,
     giveUpAfterMs: DELIVERY_GIVE_UP_MS,
     onSlotDone: progress.report,
-  });
+    signal: stopDelivering.signal,
+  }).finally(stopWatching);
   const deliveryMs = Date.now() - started;
   progress.report(1, 1);
+  deadline.phase("finishing the fault schedule and the side traffic");
   const timeline = await schedule;
   await weather.stop();
   await spending.done();
   const notificationDeliveries = await notificationTraffic.done;
   const referralDeliveries = await referralTraffic.done;
   const catchUp = await ctx.catchUp;
-  console.log("delivered; waiting for every redemption to settle…");
+  deadline.phase("delivered; waiting for every redemption to settle");
   const settled = await waitForRedemptionsSettled({ client, customerIds: spendingPlan.map((p) => p.customerId), timeoutMs: SETTLE_TIMEOUT_MS });
   const outcome = spendingOutcome({ book, histories: settled.histories });
   const expected = withSpending(oracle, outcome);
   const finalStatuses = new Map([...outcome.redemptions.values()].filter((r) => r.final).map((r) => [r.id, r.final.status]));
-  console.log("settled; waiting for quiescence…");
+  deadline.phase("settled; waiting for quiescence");
   const quiescence = await waitForQuiescence({ app, shop: DEMO_SHOP, oracle: expected, finalStatuses, timeoutMs: QUIESCENCE_TIMEOUT_MS });
   printRun({ stats, deliveryMs, events: generated.events.length, timeline, catchUp, quiescence });
 
@@ -160,7 +180,7 @@ try {
   const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle: expected });
   const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle: expected, ledgers });
   const reportingSpending = await checkReportingSpending({ sql: app.sql, shop: DEMO_SHOP, outcome });
-  console.log("waiting for every earning entry's email…");
+  deadline.phase("waiting for every earning entry's email");
   const { check: notifications, figures: notificationFigures } = await checkNotifications({
     url: app.url,
     signer,
@@ -177,7 +197,7 @@ try {
         `${notificationFigures.acrossCrash} sent twice across the SIGKILL; waited ${(notificationFigures.waitedMs / 1000).toFixed(1)} s`,
     );
   }
-  console.log("waiting for every referral's advocate side…");
+  deadline.phase("waiting for every referral's advocate side");
   const { check: referrals, figures: referralFigures } = await checkReferrals({ url: app.url, signer, sql: app.sql, setup: referralSetup, figures: referralDeliveries, timeoutMs: REFERRALS_TIMEOUT_MS });
   console.log(
     `referrals: ${referralFigures.friends} friends bound by the widget and their order at once (${referralFigures.cancelled} orders then cancelled); ` +
@@ -186,6 +206,7 @@ try {
   const { check: discounts, figures: discountFigures } = await checkShopifyDiscounts({ emulatorUrl: app.emulator.url, sql: app.sql, shop: DEMO_SHOP, outcome, rewards: spending.rewards });
   const { figures: spent, exercised } = spendingFigures({ book, outcome, crash: ctx.crash, faultsMet: faultsMet(app.emulator.requests, DEMO_SHOP), discountCodes: discountFigures.codes });
   printSpending({ figures: spent, settled, weather: weather.figures, clientStats, discounts: discountFigures });
+  deadline.phase("reading D1 after stopping the app");
   await app.stop();
   const { check: inbox, figures: inboxFigures } = await checkInbox({ d1Query: app.d1Query, oracle, shop: DEMO_SHOP }).catch((error) => ({
     check: { name: "D1 inbox settled, order index complete", checked: 0, mismatches: [`could not read D1: ${error.message}`] },
@@ -198,6 +219,7 @@ try {
 } catch (error) {
   console.error("\nfaults: the run failed:", error);
 } finally {
+  deadline.clear();
   await app?.stop().catch(() => {});
   await app?.destroyPostgres().catch(() => {});
   if (exitCode === 0 && !options.keep) rmSync(persistTo, { recursive: true, force: true });
@@ -206,6 +228,12 @@ try {
 process.exit(exitCode);
 
 // --- helpers ---------------------------------------------------------------------------------
+
+/** The tail of wrangler dev's log (the Worker's console lines among it), for a failure's message. */
+function wranglerTail() {
+  const tail = app?.output?.() ?? "";
+  return tail ? `the tail of wrangler dev's log:\n${tail.slice(-4_000)}` : "(wrangler dev logged nothing)";
+}
 
 /** Customer orders with points whose orders/paid had a 2xx so far. */
 function awardsAcknowledged(stats) {

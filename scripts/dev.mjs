@@ -20,6 +20,7 @@ const TSX = resolve(ROOT, "node_modules/tsx/dist/cli.mjs");
 const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const SWEEP_EVERY_MS = 30_000;
 const HEALTH_TIMEOUT_MS = 120_000;
+const RUN_TIMEOUT_MS = 180_000;
 
 export const DEMO_SHOP = "demo-shop.myshopify.com";
 export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
@@ -155,13 +156,29 @@ async function sweep(url, log) {
   if (!res.ok) log(`sweeper trigger failed: ${res.status}`);
 }
 
-/** Runs a Node script of the project to completion on the project's Node; resolves to its output. */
-function run(args, { quiet, env = {} }) {
+/**
+ * Runs a Node script of the project to completion on the project's Node; resolves to its output.
+ * One that has not finished within `timeoutMs` (the migrations and the seed take seconds) is
+ * killed and fails with its output: a restart must never wait forever.
+ */
+function run(args, { quiet, env = {}, timeoutMs = RUN_TIMEOUT_MS }) {
   const child = spawn(NODE, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...OFFLINE, ...env } });
   const output = captureOutput(child, quiet);
+  const name = args.slice(0, 3).join(" ");
   return new Promise((done, fail) => {
-    child.once("error", fail);
-    child.once("exit", (code) => (code === 0 ? done(output()) : fail(new Error(`${args.slice(0, 3).join(" ")} failed (${code}):\n${output()}`))));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      fail(new Error(`${name} did not finish within ${timeoutMs / 1000} s:\n${output()}`));
+    }, timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) done(output());
+      else fail(new Error(`${name} failed (${code}):\n${output()}`));
+    });
   });
 }
 
