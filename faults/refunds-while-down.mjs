@@ -9,15 +9,16 @@ export const PROBE_SHOP = "faults-probe.myshopify.com";
 /**
  * How long a refund may take while Postgres is down. The claim is that it applies before
  * Postgres returns (the probe checks Postgres stayed down throughout; the schedule restarts it
- * only after the probe), not a latency budget: its time is two trips through the local queues
- * (order_seen → the order index → the refund re-driven) under the full suite's load. Since the
- * consumer leaves Postgres-bound events to the outboxes during an outage instead of retrying
- * them in the queue, those trips no longer wait behind the outage's backlog: 1.2–4.1 s measured
- * before issue 9. Issue 9's per-request work (API logs, plan usage, redaction checks) made the
- * single local workerd thread busier, and two runs measured 19.4 s and over 20 s: a regression
- * stated on issue 9, its cause not yet pinned down, hence the 60 s bound.
+ * only 15 s after the probe), not a latency budget: DESIGN.md gives an early refund none (it
+ * waits, parked, until its order arrives). Its time is two trips through the local queues
+ * (order_seen → the order index → the refund re-driven through ingest) on one workerd thread
+ * that the suite keeps at ~97% CPU, behind the outboxes' resends of the outage's unprojected
+ * events. Measured (after, before its order): 1.2–4.1 s before issue 9; 20.9 / 36.4 s on an
+ * idle machine at issue 11; 30.8 / over 60 s and 32.7 / over 60 s in the two last CI runs,
+ * which failed on the 60 s bound. Hence 120 s, still within the outage it checks. Moving
+ * order_seen to a queue of its own would take it out of the resends' way (issue 12's note).
  */
-const APPLY_WITHIN_MS = 60_000;
+const APPLY_WITHIN_MS = 120_000;
 
 export async function installProbeShop({ url, signer }) {
   const response = await fetch(`${url}/auth/token-exchange`, {

@@ -9,8 +9,10 @@ import { readDevVars } from "./dev-vars.mjs";
 
 const API_VERSION = "2026-10";
 
-export async function sendWebhook({ url, secret, topic, shop, body, eventId = randomUUID(), triggeredAt = new Date().toISOString() }) {
+/** `timeoutMs`: how long to wait for the answer (Shopify waits 5 s; callers that retry must not wait forever). */
+export async function sendWebhook({ url, secret, topic, shop, body, eventId = randomUUID(), triggeredAt = new Date().toISOString(), timeoutMs = 30_000 }) {
   const res = await fetch(`${url}/v1/api/shopify/webhook`, {
+    signal: AbortSignal.timeout(timeoutMs),
     method: "POST",
     headers: {
       "Content-Type": "application/json",
