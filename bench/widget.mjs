@@ -43,7 +43,7 @@ export async function measureWidget() {
         .sort((a, b) => (a === "widget.js" ? -1 : b === "widget.js" ? 1 : a.localeCompare(b)))
         .map((name) => {
           const chunk = readFileSync(join(dir, "widget", "dist", name));
-          return { name, rawBytes: chunk.length, gzipBytes: gzipSync(chunk, { level: 9 }).length };
+          return { name, rawBytes: chunk.length, gzipBytes: gzipSync(chunk, { level: 9 }).length, brotliBytes: brotliCompressSync(chunk).length };
         }),
       error: buildError && !/over the .*budget/.test(buildError) ? buildError : null,
     };
