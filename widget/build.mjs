@@ -5,6 +5,9 @@
 //                    (hover, focus, click), from beside its own URL.
 // The panel borrows Preact and signals from the launcher (one copy, one hooks state) through the
 // `__loyalnest` global; no module of widget/src may be in both (checked here).
+//   widget-surfaces.js  the product points, the sticky bar and the popups, loaded by the launcher only
+//                    when the shop's config turns on one the page shows (widget/src/surfaces/loader.ts);
+//                    it borrows Preact and signals like the panel.
 //   widget-analytics.js  posthog-js, added by the launcher only for a shop with PostHog on and a
 //                    shopper whose consent allows analytics (widget/src/analytics.ts). Outside
 //                    the budget (it is the shop's choice, and never loads otherwise); its size
@@ -21,6 +24,7 @@ const ROOT = resolve(import.meta.dirname, "..");
 const DIST = resolve(import.meta.dirname, "dist");
 export const WIDGET_FILE = resolve(DIST, "widget.js");
 export const PANEL_FILE = resolve(DIST, "widget-panel.js");
+export const SURFACES_FILE = resolve(DIST, "widget-surfaces.js");
 export const ANALYTICS_FILE = resolve(DIST, "widget-analytics.js");
 /** Scripts in widget/dist the budget does not cover (bench/widget.mjs leaves them out too). */
 export const UNBUDGETED_FILES = [basename(ANALYTICS_FILE)];
@@ -85,6 +89,12 @@ async function panelNeeds(entry) {
   return needs;
 }
 
+function mergeNeeds(...all) {
+  const merged = {};
+  for (const needs of all) for (const [lib, names] of Object.entries(needs)) merged[lib] = [...new Set([...(merged[lib] ?? []), ...names])];
+  return merged;
+}
+
 function typecheck() {
   const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "--noEmit", "-p", resolve(import.meta.dirname, "tsconfig.json")], {
@@ -122,7 +132,9 @@ const ownModules = (metafile) => Object.keys(metafile.inputs).filter((path) => p
 export async function buildWidget({ log = console.log } = {}) {
   typecheck();
   const panelEntry = resolve(import.meta.dirname, "src/panel-entry.tsx");
-  const needs = await panelNeeds(panelEntry);
+  const surfacesEntry = resolve(import.meta.dirname, "src/surfaces/entry.tsx");
+  // The launcher lends what either borrowing script imports.
+  const needs = mergeNeeds(await panelNeeds(panelEntry), await panelNeeds(surfacesEntry));
   const launcher = await esbuild.build({
     ...common,
     entryPoints: [resolve(import.meta.dirname, "src/main.tsx")],
@@ -135,19 +147,27 @@ export async function buildWidget({ log = console.log } = {}) {
     outfile: PANEL_FILE,
     plugins: [cssAsText, borrowedLibs(needs)],
   });
+  const surfaces = await esbuild.build({
+    ...common,
+    entryPoints: [surfacesEntry],
+    outfile: SURFACES_FILE,
+    plugins: [cssAsText, borrowedLibs(needs)],
+  });
   const analytics = await esbuild.build({
     ...common,
     entryPoints: [resolve(import.meta.dirname, "src/analytics-entry.ts")],
     outfile: ANALYTICS_FILE,
   });
-  const posthogIn = [launcher, panel].filter((b) => Object.keys(b.metafile.inputs).some((path) => path.includes("node_modules/posthog-js/")));
+  const posthogIn = [launcher, panel, surfaces].filter((b) => Object.keys(b.metafile.inputs).some((path) => path.includes("node_modules/posthog-js/")));
   if (posthogIn.length) throw new Error("posthog-js is in a budgeted widget script: it must load only as widget-analytics.js");
   const fromAnalytics = ownModules(analytics.metafile).filter((path) => !path.endsWith("analytics-entry.ts"));
   if (fromAnalytics.length) throw new Error(`widget-analytics.js may use only posthog-js, not: ${fromAnalytics.join(", ")}`);
   const twice = ownModules(panel.metafile).filter((path) => ownModules(launcher.metafile).includes(path));
   if (twice.length) throw new Error(`in both widget chunks (the panel must take them from the launcher): ${twice.join(", ")}`);
+  const twiceSurfaces = ownModules(surfaces.metafile).filter((path) => ownModules(launcher.metafile).includes(path));
+  if (twiceSurfaces.length) throw new Error(`in both widget.js and widget-surfaces.js (the surfaces must take them from the launcher): ${twiceSurfaces.join(", ")}`);
 
-  const chunks = [WIDGET_FILE, PANEL_FILE].map(sizes);
+  const chunks = [WIDGET_FILE, PANEL_FILE, SURFACES_FILE].map(sizes);
   for (const chunk of chunks) {
     log(`widget/dist/${chunk.name}: ${chunk.rawBytes} bytes raw, ${chunk.gzipBytes} gzipped (budget < ${GZIP_BUDGET_BYTES}), ${chunk.brotliBytes} brotli`);
   }

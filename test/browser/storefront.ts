@@ -10,7 +10,7 @@ import { signAppProxy } from "../../core/shopify-auth";
 export const PROXY_PREFIX = "/apps/loyalnest";
 /** The storefront's session, from which Shopify fills `logged_in_customer_id`. */
 export const CUSTOMER_COOKIE = "storefront_customer";
-export const WIDGET_SCRIPTS = ["/widget.js", "/widget-panel.js", "/widget-analytics.js"];
+export const WIDGET_SCRIPTS = ["/widget.js", "/widget-panel.js", "/widget-surfaces.js", "/widget-analytics.js"];
 const SHOPIFY_PARAMS = ["shop", "logged_in_customer_id", "path_prefix", "timestamp", "signature"];
 
 export interface StorefrontOptions {

@@ -74,10 +74,23 @@ export interface WidgetConfig {
   referrals?: { enabled: boolean };
   ways_to_earn?: WayToEarn[];
   campaigns?: Campaign[];
+  /** Absent from servers before issue 12: the launcher alone. */
+  storefront?: StorefrontContent;
   /** Absent from configs served before store settings: the widget's own look. */
   branding?: Branding;
   /** The shop's PostHog, null (or absent, from older servers) while the shop has it off. */
   analytics?: { posthog: { api_key: string; host: string; distinct_id: string | null } } | null;
+}
+
+/** core/storefront-content.ts: which surfaces the merchant turned on, and their copy in the config's language. */
+export type Surface = "launcher" | "product_points" | "post_purchase" | "email_popup" | "exit_popup" | "sticky_bar" | "loyalty_page";
+export type CopyField = "sticky_bar" | "email_popup_title" | "email_popup_body" | "exit_popup_title" | "exit_popup_body" | "post_purchase_title";
+
+export interface StorefrontContent {
+  surfaces: Record<Surface, boolean>;
+  popup_every_days: number;
+  /** A field left out: the widget's own string. */
+  copy: Partial<Record<CopyField, string>>;
 }
 
 /** The store's settings for the widget; `launcher_label` is in the config's language. */

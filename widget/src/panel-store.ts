@@ -5,6 +5,7 @@ import { computed, signal } from "@preact/signals";
 import { createAnalytics } from "./analytics";
 import type { Birthday, CustomerActions, Customer, Followed, History, Reward, TierStatus, WidgetConfig } from "./api";
 import { createFormat } from "./format";
+import { pointsNamer } from "./points-name";
 import { createRedemption, newIdempotencyKey, type RedemptionModel } from "./redemption";
 import { createReferralModel } from "./referrals-model";
 import type { Load, Store } from "./store";
@@ -39,12 +40,7 @@ export function createPanelStore(store: Store) {
   const config = computed(() => (store.config.value as { data: WidgetConfig }).data);
   const format = computed(() => createFormat(language.value, store.settings.currency));
   /** The merchant's name for points, for a count: "1 star", "5 stars". */
-  const pointsName = computed(() => {
-    const plurals = new Intl.PluralRules(language.value);
-    const names = config.value.program?.currency;
-    return (count: number) =>
-      names ? (plurals.select(count) === "one" ? names.singular : names.plural) : t.value("currency", { count });
-  });
+  const pointsName = computed(() => pointsNamer(language.value, config.value, t.value));
 
   function loadCustomer() {
     if (account.value.state === "error") account.value = { state: "loading" };

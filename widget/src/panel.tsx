@@ -1,10 +1,11 @@
-import { Balance, SignIn } from "./account";
+import { Balance } from "./account";
 import { EarnView } from "./earn";
 import { HistoryView } from "./history";
 import type { PanelStore, View } from "./panel-store";
 import css from "./panel.css";
 import { ReferralsView } from "./referrals";
 import { Rewards } from "./rewards";
+import { ProgramIntro } from "./surfaces/program-intro";
 import { TierView } from "./tier";
 
 const SIGNED_IN_VIEWS: View[] = ["catalog", "earn", "tier", "history"];
@@ -53,7 +54,7 @@ function Content({ store }: { store: PanelStore }) {
   const rewards = store.config.value.rewards;
   return (
     <div class="ln-body">
-      {customer ? <Balance customer={customer} t={t} /> : <SignIn t={t} />}
+      {customer ? <Balance customer={customer} t={t} /> : <ProgramIntro store={store} />}
       <div class="ln-views">
         {views(!!customer, !!store.config.value.referrals?.enabled).map((name) => (
           <button key={name} type="button" class="ln-view" aria-pressed={view === name} onClick={() => store.setView(name)}>

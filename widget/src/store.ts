@@ -42,6 +42,7 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, a
       tag.src = settings.panelUrl;
       tag.async = true;
       window.__loyalnest = {
+        ...window.__loyalnest,
         libs,
         panel: (attach) => {
           const module = attach(store);
