@@ -181,6 +181,9 @@ export const WIDGET_TRANSLATIONS = {
     referral_shop_now: "Shop now",
     referral_page_invalid_title: "This link is not valid",
     referral_page_invalid: "Check the link your friend sent you, or keep shopping.",
+    // a11y-i18n: the panel's language menu
+    language: "Language",
+    language_switching: "Changing the language…",
   },
   fr: {
     title: "Récompenses",
@@ -363,6 +366,9 @@ export const WIDGET_TRANSLATIONS = {
     referral_shop_now: "Découvrir la boutique",
     referral_page_invalid_title: "Ce lien n'est pas valide",
     referral_page_invalid: "Vérifiez le lien envoyé par votre ami, ou continuez vos achats.",
+    // a11y-i18n: the panel's language menu
+    language: "Langue",
+    language_switching: "Changement de langue…",
   },
   es: {
     title: "Recompensas",
@@ -545,6 +551,9 @@ export const WIDGET_TRANSLATIONS = {
     referral_shop_now: "Comprar ahora",
     referral_page_invalid_title: "Este enlace no es válido",
     referral_page_invalid: "Revisa el enlace que te envió tu amigo o sigue comprando.",
+    // a11y-i18n: the panel's language menu
+    language: "Idioma",
+    language_switching: "Cambiando el idioma…",
   },
   de: {
     title: "Prämien",
@@ -727,6 +736,9 @@ export const WIDGET_TRANSLATIONS = {
     referral_shop_now: "Jetzt einkaufen",
     referral_page_invalid_title: "Dieser Link ist nicht gültig",
     referral_page_invalid: "Prüfen Sie den Link Ihres Freundes oder kaufen Sie einfach weiter ein.",
+    // a11y-i18n: the panel's language menu
+    language: "Sprache",
+    language_switching: "Sprache wird gewechselt …",
   },
 } as const;
 
