@@ -204,6 +204,9 @@ export const WIDGET_TRANSLATIONS = {
     exit_popup_body: "Join our rewards program and earn {{points}} on every order.",
     exit_popup_body_member: "Your {{points}} are waiting: see which rewards they get you.",
     no_thanks: "No thanks",
+    // a11y-i18n: the panel's language menu
+    language: "Language",
+    language_switching: "Changing the language…",
   },
   fr: {
     title: "Récompenses",
@@ -409,6 +412,9 @@ export const WIDGET_TRANSLATIONS = {
     exit_popup_body: "Rejoignez notre programme de fidélité et gagnez des {{points}} à chaque commande.",
     exit_popup_body_member: "Vos {{points}} vous attendent : découvrez les récompenses auxquelles ils donnent droit.",
     no_thanks: "Non merci",
+    // a11y-i18n: the panel's language menu
+    language: "Langue",
+    language_switching: "Changement de langue…",
   },
   es: {
     title: "Recompensas",
@@ -614,6 +620,9 @@ export const WIDGET_TRANSLATIONS = {
     exit_popup_body: "Únete a nuestro programa de recompensas y gana {{points}} en cada pedido.",
     exit_popup_body_member: "Tus {{points}} te esperan: mira qué recompensas puedes conseguir.",
     no_thanks: "No, gracias",
+    // a11y-i18n: the panel's language menu
+    language: "Idioma",
+    language_switching: "Cambiando el idioma…",
   },
   de: {
     title: "Prämien",
@@ -819,6 +828,9 @@ export const WIDGET_TRANSLATIONS = {
     exit_popup_body: "Treten Sie unserem Prämienprogramm bei und sammeln Sie bei jeder Bestellung {{points}}.",
     exit_popup_body_member: "Ihre {{points}} warten: Sehen Sie, welche Prämien Sie dafür bekommen.",
     no_thanks: "Nein, danke",
+    // a11y-i18n: the panel's language menu
+    language: "Sprache",
+    language_switching: "Sprache wird gewechselt …",
   },
 } as const;
 

@@ -80,6 +80,8 @@ function forwardedHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = { accept: req.headers.accept ?? "*/*", "content-type": req.headers["content-type"] ?? "application/json" };
   const key = req.headers["idempotency-key"];
   if (typeof key === "string") headers["idempotency-key"] = key;
+  const language = req.headers["accept-language"];
+  if (typeof language === "string") headers["accept-language"] = language;
   return headers;
 }
 

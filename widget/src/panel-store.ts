@@ -36,6 +36,15 @@ export function createPanelStore(store: Store) {
   // (The signal's own subscribe: an effect() here would make the launcher lend one more name.)
   store.config.subscribe((current) => current.state === "ready" && analytics.configure(current.data));
 
+  // A new language from the menu (store.setLanguage): the open view's own data was in the old one.
+  let shownLanguage = language.peek();
+  language.subscribe((next) => {
+    if (next === shownLanguage) return;
+    shownLanguage = next;
+    if (view.value === "tier") void loadTierStatus();
+    if (view.value === "referrals") void referrals.load();
+  });
+
   /** The panel renders only once the config is ready (widget.tsx). */
   const config = computed(() => (store.config.value as { data: WidgetConfig }).data);
   const format = computed(() => createFormat(language.value, store.settings.currency));
@@ -145,6 +154,9 @@ export function createPanelStore(store: Store) {
 
   return {
     t,
+    language,
+    switching: store.switching,
+    setLanguage: store.setLanguage,
     format,
     pointsName,
     config,

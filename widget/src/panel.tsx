@@ -22,8 +22,45 @@ export function PanelBody({ store }: { store: PanelStore }) {
   return (
     <>
       <style>{css}</style>
+      <LanguageMenu store={store} />
       <Content store={store} />
     </>
+  );
+}
+
+/** A language's name in itself, "es" → "español", as language menus write them. */
+function languageName(language: string): string {
+  try {
+    return new Intl.DisplayNames([language], { type: "language" }).of(language) ?? language;
+  } catch {
+    return language;
+  }
+}
+
+/** The shop's languages, each in its own name; hidden while the shop offers one. */
+function LanguageMenu({ store }: { store: PanelStore }) {
+  const languages = store.config.value.languages ?? [];
+  if (languages.length < 2) return null;
+  const switching = store.switching.value;
+  return (
+    <div class="ln-language">
+      <label for="ln-language">{store.t.value("language")}</label>
+      <select
+        id="ln-language"
+        value={store.language.value}
+        aria-describedby={switching ? "ln-switching" : undefined}
+        onChange={(event) => void store.setLanguage(event.currentTarget.value)}
+      >
+        {languages.map((language) => (
+          <option key={language} value={language} lang={language}>
+            {languageName(language)}
+          </option>
+        ))}
+      </select>
+      <span id="ln-switching" class="ln-muted" role="status">
+        {switching ? store.t.value("language_switching") : ""}
+      </span>
+    </div>
   );
 }
 

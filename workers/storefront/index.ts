@@ -24,7 +24,7 @@ import { proxyQuery } from "./proxy-query";
 import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 import { registerReferralCompleteRoute } from "./referral-complete";
-import { registerReferralRoutes } from "./referrals";
+import { registerReferralRoutes, requestLanguage } from "./referrals";
 
 
 export const StorefrontCustomerSchema = z
@@ -157,7 +157,8 @@ storefront.openapi(configRoute, async (c) => {
     posthogFor(c.env, shop),
   ]);
   const distinctId = posthog && customerId ? await posthogDistinctId(await dataKeys(c.env.ENCRYPTION_KEY), shop, customerId) : null;
-  const language = shopperLanguage(settings, c.req.valid("query").locale);
+  // No `locale` (a page without one, and no choice kept by the widget): Accept-Language decides.
+  const language = shopperLanguage(settings, requestLanguage(settings.languages, c.req.valid("query").locale, c.req.header("accept-language")));
   const rewards = catalog.map((reward) => localizeReward(reward, language));
   return c.json(
     ok({
