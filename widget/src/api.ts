@@ -80,8 +80,6 @@ export interface WidgetConfig {
   branding?: Branding;
   /** The languages the shop offers (the panel's language menu); absent from older servers. */
   languages?: string[];
-  /** The surfaces and the merchant's copy in `language`; absent from servers before issue 12. */
-  storefront?: { surfaces: Record<string, boolean>; popup_every_days: number; copy: Record<string, string> };
   /** The shop's PostHog, null (or absent, from older servers) while the shop has it off. */
   analytics?: { posthog: { api_key: string; host: string; distinct_id: string | null } } | null;
 }
