@@ -25,6 +25,7 @@ import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 import { registerReferralCompleteRoute } from "./referral-complete";
 import { registerReferralRoutes } from "./referrals";
+import { loyaltyPage } from "./loyalty-page";
 
 
 export const StorefrontCustomerSchema = z
@@ -185,3 +186,4 @@ registerEarningRoutes(storefront);
 registerReferralCompleteRoute(storefront);
 registerVipTierStatusRoute(storefront);
 registerReferralRoutes(storefront);
+storefront.route("/", loyaltyPage);
