@@ -57,8 +57,9 @@ function paragraphs(text: string): string[] {
 export function renderLoyaltyPage({ language, program, rewards, tiers, copy }: LoyaltyPageInput): string {
   const t = translator(language);
   const number = new Intl.NumberFormat(language);
-  const names = pointsNamer(language, storefrontProgram(program, language).currency);
-  const plural = storefrontProgram(program, language).currency.plural;
+  const currency = storefrontProgram(program, language).currency;
+  const names = pointsNamer(language, currency);
+  const plural = currency.plural;
   const write = pageWriter(language, names, false, (count) => number.format(count));
   const fill = (key: Key, values: Record<string, string>, count?: number) => write.fill(t(key, count), values);
   // "$1" rather than "$1.00" where the amount is a rate's unit or a round goal.

@@ -81,6 +81,13 @@ describe("GET /proxy/v1/api/rewards (the loyalty page)", () => {
     expect(html).toContain('lang="en"');
   });
 
+  it("is in the OpenAPI document, its page and its 404 as Liquid", async () => {
+    const doc = await json(await call("https://loyalnest.test/openapi.json"));
+    const operation = doc.paths["/proxy/v1/api/rewards"]?.get;
+    expect(Object.keys(operation?.responses["200"].content ?? {})).toEqual(["application/liquid"]);
+    expect(Object.keys(operation?.responses["404"].content ?? {})).toEqual(["application/liquid"]);
+  });
+
   it("still verifies the App Proxy signature", async () => {
     const url = new URL(await proxyUrl("/rewards", { shop, customerId: null }));
     url.searchParams.set("path_prefix", "/apps/other");
