@@ -3,7 +3,7 @@
 // The panel keeps its own state (panel-store.ts) and is told each time the dialog opens.
 import { computed, signal } from "@preact/signals";
 import { createApi, type Api, type WidgetConfig } from "./api";
-import type { Settings } from "./settings";
+import { inlineBranding, type Settings } from "./settings";
 import type { PanelModule } from "./shared";
 import { chromeLanguage, chromeStrings } from "./strings";
 import { translator } from "./translate";
@@ -27,6 +27,9 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, a
     const served = current.state === "ready" ? current.data.translations : {};
     return translator(language.value, { ...chromeStrings(language.value), ...served });
   });
+
+  // The config's branding once it answers; until then the embed's inline settings (no flash).
+  const branding = computed(() => (config.value.state === "ready" ? config.value.data.branding : inlineBranding(settings.inline, language.value)));
 
   async function loadConfig() {
     config.value = { state: "loading" };
@@ -72,6 +75,6 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, a
     if (next) void loadPanel().then((module) => module?.opened());
   }
 
-  const store = { settings, api, open, config, panel, language, t, loadConfig, loadPanel, retry, setOpen };
+  const store = { settings, api, open, config, panel, language, t, branding, loadConfig, loadPanel, retry, setOpen };
   return store;
 }
