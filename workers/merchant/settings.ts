@@ -19,6 +19,7 @@ import { shopPlanUsage, type PlanUsageView } from "../../d1/plans";
 import { recordAudit } from "../http/api-log";
 import { PlanUsageFields } from "./plan";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { requestWidgetSettingsPublish } from "../../queues/jobs";
 
 const PermissionsSchema = z.object({ write: z.boolean(), change_roles: z.boolean(), grant_owner: z.boolean() });
 const settingsFields = {
@@ -104,6 +105,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
           { actor: userId ?? "unknown", expectedVersion: c.req.valid("query").expected_version },
         );
         recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
+        await requestWidgetSettingsPublish(c.env, shop);
         return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop))), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message);
