@@ -204,6 +204,7 @@ async function themePage(url, customerId, options, { title, main }) {
   .s0 { background: #d9cbb4; } .s1 { background: #b9c7c0; } .s2 { background: #cdb9c7; }
   h1, h2, h3 { margin: 12px 0 4px; font-weight: normal; }
   button { padding: 10px 16px; border: 2px solid #2b2b2b; border-radius: 0; background: #ffde59; text-transform: uppercase; letter-spacing: .1em; font-family: Georgia, serif; }
+  nav form { display: inline; margin-left: 16px; }
   button.link { background: none; border: 0; padding: 0; text-decoration: underline; text-transform: none; letter-spacing: 0; font-size: 16px; }
   ul, li { list-style: square; }
 </style>
