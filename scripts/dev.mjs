@@ -44,9 +44,9 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * emulator (the tests) gets one for the stand-ins too.
  * `onOutput` receives every chunk wrangler dev writes, stdout and stderr (output() keeps only
  * the tail): the secrets-in-logs test reads all of it.
- * `storefrontPort`: the storefront stand-in's (default 8790; a free one when the emulator's is).
+ * `storefrontPort`: the storefront stand-in's (default a free one; `npm run dev` asks for 8790).
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = emulatorPort === 0 ? 0 : STOREFRONT_PORT, onOutput } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -223,7 +223,11 @@ function freePort() {
 
 function cliOptions(argv) {
   const at = argv.indexOf("--persist-to");
-  return { port: Number(process.env.LOYALNEST_DEV_PORT ?? 8787), persistTo: at >= 0 ? argv[at + 1] : undefined };
+  return {
+    port: Number(process.env.LOYALNEST_DEV_PORT ?? 8787),
+    storefrontPort: Number(process.env.LOYALNEST_STOREFRONT_PORT ?? STOREFRONT_PORT),
+    persistTo: at >= 0 ? argv[at + 1] : undefined,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

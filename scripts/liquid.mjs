@@ -6,7 +6,8 @@
 //   Tags: if / elsif / else / endif, unless / else / endunless, comment, schema (not output).
 //   Output: {{ value | filter: arg, arg }}; values are names (a.b, a['$c']), 'strings', numbers,
 //   true, false, nil, blank, empty. Conditions: ==, !=, and, or (no parentheses, as in Liquid).
-//   Filters: asset_url, json, escape, default, t, append.
+//   Filters: asset_url, json, escape, default, t, append, money (cents, in the shop's money
+//   format), strip_html.
 //   Whitespace control: {%- -%} and {{- -}}.
 
 const TOKEN = /({%-?[\s\S]*?-?%}|{{-?[\s\S]*?-?}})/;
@@ -16,8 +17,9 @@ const WHOLE_OUTPUT = /^{{[\s\S]*}}$/;
 export class LiquidError extends Error {}
 
 /**
- * @typedef {{ assetUrl: (name: string) => string, translate: (key: string) => string }} LiquidHost
- * `assetUrl`: where the extension's asset is served; `translate`: the `t` filter (locales/*.json).
+ * @typedef {{ assetUrl: (name: string) => string, translate: (key: string) => string, money?: (cents: number) => string }} LiquidHost
+ * `assetUrl`: where the extension's asset is served; `translate`: the `t` filter (locales/*.json);
+ * `money`: an amount in cents in the shop's money format (the `money` filter).
  */
 
 /** Renders `source` with `context`'s variables; throws LiquidError on anything outside the subset. */
@@ -267,6 +269,13 @@ const FILTERS = {
   default: (input, [fallback]) => (isBlank(input) ? fallback : input),
   t: (input, _args, host) => host.translate(String(input)),
   append: (input, [suffix]) => toText(input) + toText(suffix),
+  money: (input, _args, host) => {
+    if (!host.money) throw new LiquidError("money: this page has no shop money format");
+    const cents = Number(input);
+    if (!Number.isFinite(cents)) throw new LiquidError(`money: "${toText(input)}" is not an amount in cents`);
+    return host.money(cents);
+  },
+  strip_html: (input) => toText(input).replace(/<!--[\s\S]*?-->|<[^>]*>/g, ""),
 };
 
 function outputText(value, at) {

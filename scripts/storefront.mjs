@@ -148,6 +148,8 @@ function renderBlock(name, context, settings, options) {
 function liquidHost(locale, options) {
   const strings = [`${locale}.json`, "en.default.json"].map((name) => resolve(EXTENSION_DIR, "locales", name)).filter(existsSync).map((file) => JSON.parse(readFileSync(file, "utf8")));
   return {
+    // The stand-in shop's money format, Shopify's default for USD: "${{amount}}" (1,234.50).
+    money: (cents) => `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
     assetUrl: (name) => {
       if (!existsSync(resolve(options.assetsDir ?? EXTENSION_ASSETS, name))) throw new LiquidError(`asset_url: the extension has no asset "${name}" (run npm run build:widget)`);
       return `/${name}`;

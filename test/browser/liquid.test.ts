@@ -37,6 +37,10 @@ describe("the Liquid subset", () => {
     expect(render("{{ v | default: 'fallback' }}|{{ w | default: 'fallback' }}", { v: "", w: "kept" })).toBe("fallback|kept");
     expect(render("{{ 'a.b' | t }}")).toBe("«a.b»");
     expect(render("{{ v | append: '/x' | append: y }}", { v: "/apps", y: "!" })).toBe("/apps/x!");
+    const shop = { ...host, money: (cents: number) => `$${(cents / 100).toFixed(2)}` };
+    expect(renderLiquid("{{ 1000 | money }}|{{ v | strip_html }}|{{ 1000 | money | strip_html | escape }}", { v: '<span class="m"><!-- a -->$1.00</span>' }, shop, "t")).toBe("$10.00|$1.00|$10.00");
+    expect(() => renderLiquid("{{ 'ten' | money }}", {}, shop, "t")).toThrow('t:1: money: "ten" is not an amount in cents');
+    expect(() => render("{{ 1000 | money }}")).toThrow("test.liquid:1: money: this page has no shop money format");
   });
 
   it("writes json that cannot end the <script> it sits in, and reads back the same", () => {
