@@ -15,7 +15,7 @@
 // Type-checks first; fails when a chunk breaks the budget (DESIGN.md: < 15 KB gzipped): the first
 // load (widget.js) and, so nothing grows unseen behind the launcher, every chunk on its own.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
@@ -26,6 +26,8 @@ export const WIDGET_FILE = resolve(DIST, "widget.js");
 export const PANEL_FILE = resolve(DIST, "widget-panel.js");
 export const SURFACES_FILE = resolve(DIST, "widget-surfaces.js");
 export const ANALYTICS_FILE = resolve(DIST, "widget-analytics.js");
+/** The theme app extension's assets: the embed loads widget.js from here (`'widget.js' | asset_url`). */
+export const EXTENSION_ASSETS = resolve(ROOT, "extensions/loyalnest-theme/assets");
 /** Scripts in widget/dist the budget does not cover (bench/widget.mjs leaves them out too). */
 export const UNBUDGETED_FILES = [basename(ANALYTICS_FILE)];
 export const GZIP_BUDGET_BYTES = 15_000;
@@ -123,10 +125,10 @@ const common = {
 const ownModules = (metafile) => Object.keys(metafile.inputs).filter((path) => path.includes("widget/src/"));
 
 /**
- * @returns {Promise<{ file: string, rawBytes: number, gzipBytes: number,
+ * @returns {Promise<{ file: string, rawBytes: number, gzipBytes: number, brotliBytes: number,
  *   chunks: { file: string, name: string, rawBytes: number, gzipBytes: number, brotliBytes: number }[],
  *   analytics: { file: string, name: string, rawBytes: number, gzipBytes: number, brotliBytes: number } }>}
- * `file`, `rawBytes` and `gzipBytes` are the first load (widget.js); `chunks` lists every budgeted
+ * `file`, `rawBytes`, `gzipBytes` and `brotliBytes` are the first load (widget.js); `chunks` lists every budgeted
  * script; `analytics` is widget-analytics.js, outside the budget.
  */
 export async function buildWidget({ log = console.log } = {}) {
@@ -180,7 +182,19 @@ export async function buildWidget({ log = console.log } = {}) {
   }
   const [first] = chunks;
   if (first.gzipBytes > SHOPIFY_WARNING_BYTES) log(`note: ${first.name} is above the ${SHOPIFY_WARNING_BYTES} compressed bytes Shopify may warn about`);
-  return { file: first.file, rawBytes: first.rawBytes, gzipBytes: first.gzipBytes, chunks, analytics: posthog };
+  // Only a build within budget reaches the extension: a failed one leaves the last good assets.
+  const copied = copyToExtension();
+  log(`${copied.length} scripts copied to ${EXTENSION_ASSETS.slice(ROOT.length + 1)}/: ${copied.join(", ")}`);
+  return { file: first.file, rawBytes: first.rawBytes, gzipBytes: first.gzipBytes, brotliBytes: first.brotliBytes, chunks, analytics: posthog };
+}
+
+/** Every script of widget/dist into the extension's assets/, replacing what an earlier build left there. */
+function copyToExtension() {
+  mkdirSync(EXTENSION_ASSETS, { recursive: true });
+  for (const name of readdirSync(EXTENSION_ASSETS)) if (name.endsWith(".js")) rmSync(resolve(EXTENSION_ASSETS, name));
+  const scripts = readdirSync(DIST).filter((name) => name.endsWith(".js"));
+  for (const name of scripts) copyFileSync(resolve(DIST, name), resolve(EXTENSION_ASSETS, name));
+  return scripts;
 }
 
 function sizes(file) {

@@ -4,7 +4,7 @@
 import { computed, signal } from "@preact/signals";
 import { createApi, type Api, type WidgetConfig } from "./api";
 import { storedLanguage, storeLanguage } from "./language";
-import type { Settings } from "./settings";
+import { inlineBranding, type Settings } from "./settings";
 import type { PanelModule } from "./shared";
 import { chromeLanguage, chromeStrings } from "./strings";
 import { translator } from "./translate";
@@ -32,6 +32,9 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, i
     const served = current.state === "ready" ? current.data.translations : {};
     return translator(language.value, { ...chromeStrings(language.value), ...served });
   });
+
+  // The config's branding once it answers; until then the embed's inline settings (no flash).
+  const branding = computed(() => (config.value.state === "ready" ? config.value.data.branding : inlineBranding(settings.inline, language.value)));
 
   async function loadConfig() {
     config.value = { state: "loading" };
@@ -98,6 +101,6 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, i
     if (next) void loadPanel().then((module) => module?.opened());
   }
 
-  const store = { settings, api, open, config, panel, language, locale, switching, t, loadConfig, loadPanel, retry, setOpen, setLanguage };
+  const store = { settings, api, open, config, panel, language, locale, switching, t, branding, loadConfig, loadPanel, retry, setOpen, setLanguage };
   return store;
 }

@@ -38,7 +38,7 @@ export function Widget({ store }: { store: Store }) {
   const open = store.open.value;
   const t = store.t.value;
   const config = store.config.value;
-  const branding = config.state === "ready" ? config.data.branding : undefined;
+  const branding = store.branding.value;
 
   useEffect(() => {
     if (open) dialog.current?.focus();

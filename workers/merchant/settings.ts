@@ -20,6 +20,7 @@ import { recordAudit } from "../http/api-log";
 import { PlanUsageFields } from "./plan";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { brandingContrastWarnings } from "../../core/contrast";
+import { requestWidgetSettingsPublish } from "../../queues/jobs";
 
 const PermissionsSchema = z.object({ write: z.boolean(), change_roles: z.boolean(), grant_owner: z.boolean() });
 const settingsFields = {
@@ -119,6 +120,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
           { actor: userId ?? "unknown", expectedVersion: c.req.valid("query").expected_version },
         );
         recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
+        await requestWidgetSettingsPublish(c.env, shop);
         return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop))), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message);
