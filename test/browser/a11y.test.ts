@@ -115,7 +115,7 @@ async function axeViolations(page: Page) {
   });
 }
 
-const serious = (violations: { impact: string }[]) => violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+const serious = <V extends { impact: string }>(violations: V[]) => violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 
 describe("axe-core on the open panel", () => {
   for (const { name, customerId, query, ready } of [
