@@ -2,23 +2,15 @@
 // extension's session token (shop = dest, customer = sub), with CORS for Shopify's checkout.
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, eventually, install, json, merchantApi } from "../helpers/app";
-import { orderBody, refundBody, signJwt, uniqueShop, webhookRequest } from "../helpers/shopify";
-import { TEST_SECRETS } from "../helpers/secrets";
+import { checkoutClaims, checkoutSessionToken, orderBody, refundBody, signJwt, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const shop = uniqueShop("thank-you");
 const otherShop = uniqueShop("thank-you-other");
 const ORDER = "7301";
 const REFUNDED_ORDER = "7302";
 
-/** The claims Shopify puts in `shopify.sessionToken.get()` on the thank-you page. */
-function checkoutClaims(dest: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const now = Math.floor(Date.now() / 1000);
-  return { dest, aud: TEST_SECRETS.SHOPIFY_API_KEY, exp: now + 300, nbf: now - 5, iat: now - 5, jti: crypto.randomUUID(), ...overrides };
-}
-
-function checkoutToken(dest: string, customerId: string | null, overrides: Record<string, unknown> = {}, secret: string = TEST_SECRETS.SHOPIFY_API_SECRET) {
-  const sub = customerId === null ? {} : { sub: `gid://shopify/Customer/${customerId}` };
-  return signJwt({ alg: "HS256", typ: "JWT" }, checkoutClaims(dest, { ...sub, ...overrides }), secret);
+function checkoutToken(dest: string, customerId: string | null, overrides: Record<string, unknown> = {}, secret?: string) {
+  return checkoutSessionToken(dest, customerId, overrides, { secret });
 }
 
 async function orderPoints(token: string | null, query: Record<string, string>, headers: Record<string, string> = {}) {
@@ -67,6 +59,27 @@ describe("GET /checkout/v1/api/order-points", () => {
     const response = await orderPoints(await checkoutToken(shop, "801"), { order_id: "gid://shopify/OrderIdentity/7399", subtotal: "25.99" });
     expect(response.status).toBe(200);
     expect(response.body.order).toEqual({ state: "pending", points: 259, estimated: true });
+  });
+
+  it("forecasts by the rules the account will apply: a running double-points campaign doubles it, and the paid order agrees", async () => {
+    const doubled = uniqueShop("thank-you-double");
+    await install(doubled);
+    const created = await merchantApi(doubled, "POST", "/campaigns", {
+      kind: "multiplier",
+      translations: { en: { name: "Double points", description: "2x today" } },
+      starts_at: new Date(Date.now() - 3_600_000).toISOString(),
+      ends_at: null,
+      multiplier: 2,
+      stackable: false,
+    });
+    expect(created.status).toBe(201);
+    const forecast = await orderPoints(await checkoutToken(doubled, "811"), { order_id: "7311", subtotal: "12.34" });
+    expect(forecast.body.order).toEqual({ state: "pending", points: 246, estimated: true });
+    const guest = await orderPoints(await checkoutToken(doubled, null), { order_id: "7311", subtotal: "12.34" });
+    expect(guest.body.order).toEqual({ state: "guest", points: 246, estimated: true });
+    await call(await webhookRequest("orders/paid", doubled, orderBody({ id: "7311", customerId: "811", subtotal: "12.34" })));
+    const earned = await orderPoints(await checkoutToken(doubled, "811"), { order_id: "7311", subtotal: "12.34" });
+    expect(earned.body.order).toEqual({ state: "earned", points: 246, estimated: false });
   });
 
   it("answers nothing to count for a pending order sent without a subtotal", async () => {
@@ -126,7 +139,7 @@ describe("the checkout session token", () => {
     ["a token not valid yet", () => checkoutToken(shop, "801", { nbf: now() + 60 }), "not_yet_valid"],
     ["a token signed with another app's secret", () => checkoutToken(shop, "801", {}, "another-apps-secret"), "invalid_signature"],
     ["another app's audience", () => checkoutToken(shop, "801", { aud: "another-app" }), "wrong_audience"],
-    ["alg none", () => signJwt({ alg: "none" }, checkoutClaims(shop), null), "unsupported_algorithm"],
+    ["alg none", () => signJwt({ alg: "none" }, checkoutClaims(shop, "801"), null), "unsupported_algorithm"],
     ["a destination that is not a shop", () => checkoutToken("evil.example.com", "801"), "invalid_destination"],
     ["a subject that is not a customer gid", () => checkoutToken(shop, null, { sub: "801" }), "invalid_subject"],
   ])("refuses %s", async (_name, make, code) => {
