@@ -325,7 +325,10 @@ describe("email-capture popup", () => {
     ]);
     await dialog.getByText("Create an account and get 200 points").waitFor();
     expect(await dialog.getByRole("link", { name: "Join now" }).getAttribute("href")).toBe(REGISTER_URL);
+    expect(await focusedInSurfaces(tab.page), "focus follows to the join link, inside the dialog").toBe("Join now");
     await shot(tab.page, "surfaces-email-popup-done");
+    await tab.page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
     await tab.close();
   });
 

@@ -19,7 +19,7 @@ export function Dialog(props: { id: string; closeLabel: string; onClose: () => v
 
   useEffect(() => {
     const previous = deepActiveElement();
-    const first = box.current?.querySelector<HTMLElement>("input, [data-autofocus]") ?? box.current;
+    const first = box.current?.querySelector<HTMLElement>("input") ?? box.current;
     first?.focus();
     return () => {
       if (previous?.isConnected) previous.focus();

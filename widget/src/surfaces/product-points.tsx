@@ -4,28 +4,7 @@
 import { signal, type Signal } from "@preact/signals";
 import { render } from "preact";
 import type { SurfacesModel } from "./model";
-
-export interface ProductPrice {
-  cents: number;
-  currency: string | null;
-}
-
-interface ShopifyCurrency {
-  currency?: { active?: string; rate?: string };
-}
-
-/**
- * Points as an order earns them (core/program.ts computeOrderEarn: the amount in the shop's
- * currency × the rate, rounded down), before any tier or campaign multiplier, which depend on the
- * shopper and the day. A price in another presentment currency is brought back with Shopify's
- * rate (`Shopify.currency.rate`: presentment units per shop unit).
- */
-export function pointsForPrice(price: ProductPrice, pointsPerUnit: number, presentment: ShopifyCurrency["currency"] = {}): number {
-  if (!Number.isFinite(price.cents) || price.cents <= 0 || pointsPerUnit <= 0) return 0;
-  const rate = Number(presentment.rate);
-  const converted = rate > 0 && (!price.currency || price.currency === presentment.active) ? price.cents / rate : price.cents;
-  return Math.floor((Math.round(converted) * pointsPerUnit) / 100);
-}
+import { pointsForPrice, type PresentmentCurrency, type ProductPrice } from "./points-estimate";
 
 function readPrice(block: Element): ProductPrice {
   const cents = block.getAttribute("data-price-cents");
@@ -45,7 +24,7 @@ export function mountProductPoints(model: SurfacesModel): void {
 function ProductPoints({ model, price }: { model: SurfacesModel; price: Signal<ProductPrice> }) {
   const config = model.config.value;
   if (!config?.storefront?.surfaces.product_points || config.program?.enabled === false) return null;
-  const points = pointsForPrice(price.value, config.earn.points_per_currency_unit, (window.Shopify as ShopifyCurrency | undefined)?.currency);
+  const points = pointsForPrice(price.value, config.earn.points_per_currency_unit, (window.Shopify as { currency?: PresentmentCurrency } | undefined)?.currency);
   if (points <= 0) return null;
   return <span class="loyalnest-product-points__text">{model.t.value("product_points", { count: points, points: model.pointsName.value(points) })}</span>;
 }
