@@ -67,9 +67,11 @@ async function visit(options: { customerId?: string; query?: string; context?: B
   if (options.customerId) await context.addCookies([{ name: CUSTOMER_COOKIE, value: options.customerId, url: storefront.url }]);
   const page = await context.newPage();
   const configRequests: URL[] = [];
+  const tierRequests: URL[] = [];
   page.on("request", (request) => {
     const url = new URL(request.url());
     if (url.pathname.endsWith("/widget/config")) configRequests.push(url);
+    if (url.pathname.endsWith("/vip-tiers/status")) tierRequests.push(url);
   });
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(String(error)));
@@ -79,6 +81,7 @@ async function visit(options: { customerId?: string; query?: string; context?: B
     context,
     errors,
     configRequests,
+    tierRequests,
     widget,
     launcher: widget.locator(".ln-launcher"),
     dialog: widget.getByRole("dialog"),
@@ -115,7 +118,7 @@ async function axeViolations(page: Page) {
   });
 }
 
-const serious = <V extends { impact: string }>(violations: V[]) => violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+const serious = <T extends { impact: string }>(violations: T[]) => violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 
 describe("axe-core on the open panel", () => {
   for (const { name, customerId, query, ready } of [
@@ -227,10 +230,15 @@ describe("the language", () => {
     await shopify.launcher.getByText("Ventajas").waitFor();
     await shopify.close();
 
-    const browserLanguage = await visit({ context: { locale: "es-ES", extraHTTPHeaders: { "accept-language": "es-ES,es;q=0.9" } } });
+    const browserLanguage = await visit({ customerId: member, context: { locale: "es-ES", extraHTTPHeaders: { "accept-language": "es-ES,es;q=0.9" } } });
     await browserLanguage.go();
     await browserLanguage.launcher.getByText("Ventajas").waitFor();
     expect(browserLanguage.configRequests[0]?.searchParams.has("locale")).toBe(false);
+    // The calls after the config send the language it answered, so every view speaks it.
+    await browserLanguage.launcher.click();
+    await browserLanguage.dialog.getByRole("button", { name: "Nivel VIP" }).click();
+    await browserLanguage.dialog.getByText("Tienes 1250 puntos", { exact: true }).waitFor();
+    await expect.poll(() => browserLanguage.tierRequests.at(-1)?.searchParams.get("locale")).toBe("es");
     await browserLanguage.close();
   });
 

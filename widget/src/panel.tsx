@@ -57,9 +57,11 @@ function LanguageMenu({ store }: { store: PanelStore }) {
           </option>
         ))}
       </select>
-      <span id="ln-switching" class="ln-muted" role="status">
-        {switching ? store.t.value("language_switching") : ""}
-      </span>
+      {switching && (
+        <span id="ln-switching" class="ln-muted" role="status">
+          {store.t.value("language_switching")}
+        </span>
+      )}
     </div>
   );
 }

@@ -18,12 +18,14 @@ export type Store = ReturnType<typeof createStore>;
 export function createStore(settings: Settings, libs: Record<string, unknown>, injectedApi?: Api) {
   /** The shopper's choice (language.ts), else the page's; every call to the proxy sends it. */
   const locale = signal(storedLanguage() || settings.locale);
-  const api = injectedApi ?? createApi(settings.base, () => locale.value);
   const open = signal(false);
   /** A language switch in flight: the panel says so while it keeps the old one on screen. */
   const switching = signal(false);
   const config = signal<ConfigLoad>({ state: "loading" });
   const panel = signal<Load<PanelModule>>({ state: "loading" });
+  // Without a locale the config's language came from Accept-Language: later calls send that one,
+  // so the tier status and redemptions answer in the language the panel shows.
+  const api = injectedApi ?? createApi(settings.base, () => locale.value || (config.value.state === "ready" ? config.value.data.language : ""));
   let panelRequest: Promise<PanelModule | null> | null = null;
 
   const language = computed(() => (config.value.state === "ready" ? config.value.data.language : chromeLanguage(locale.value)));
