@@ -257,6 +257,22 @@ describe("sticky bar", () => {
     await tab.panel.waitFor();
     await tab.close();
   });
+
+  it("opens the panel when the merchant turned the launcher off, and no launcher is painted", async () => {
+    await setStorefront({ surfaces: { ...ALL_OFF, sticky_bar: true, launcher: false } });
+    try {
+      const tab = await visit({ customerId: newCustomerId() });
+      const config = tab.page.waitForResponse((response) => response.url().includes(`${PROXY_PREFIX}/widget/config`));
+      await tab.page.goto(`${storefront.url}/products/linen-shirt`);
+      await config;
+      await tab.surfaces.getByRole("button", { name: "See rewards" }).click();
+      await tab.panel.waitFor();
+      expect(await tab.launcher.count()).toBe(0);
+      await tab.close();
+    } finally {
+      await setStorefront({ surfaces: { launcher: true } });
+    }
+  });
 });
 
 describe("email-capture popup", () => {

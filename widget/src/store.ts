@@ -37,6 +37,9 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, i
 
   // The config's branding once it answers; until then the embed's inline settings (no flash).
   const branding = computed(() => (config.value.state === "ready" ? config.value.data.branding : inlineBranding(settings.inline, language.value)));
+  // The merchant may turn the launcher off (the panel then opens from the sticky bar or a popup);
+  // the inline settings say so before the config answers, so it never flashes.
+  const launcherShown = computed(() => (config.value.state === "ready" ? config.value.data.storefront?.surfaces.launcher : settings.inline?.surfaces.launcher) !== false);
 
   async function loadConfig() {
     config.value = { state: "loading" };
@@ -103,6 +106,6 @@ export function createStore(settings: Settings, libs: Record<string, unknown>, i
     if (next) void loadPanel().then((module) => module?.opened());
   }
 
-  const store = { settings, api, open, config, panel, language, locale, switching, t, branding, loadConfig, loadPanel, retry, setOpen, setLanguage };
+  const store = { settings, api, open, config, panel, language, locale, switching, t, branding, launcherShown, loadConfig, loadPanel, retry, setOpen, setLanguage };
   return store;
 }

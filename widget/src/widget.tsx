@@ -80,22 +80,24 @@ export function Widget({ store }: { store: Store }) {
         </header>
         <Body store={store} />
       </section>
-      <button
-        type="button"
-        class="ln-launcher"
-        ref={launcher}
-        aria-haspopup="dialog"
-        aria-expanded={open ? "true" : "false"}
-        aria-controls="ln-dialog"
-        onPointerEnter={prefetch}
-        onFocus={prefetch}
-        onClick={() => store.setOpen(!open)}
-      >
-        <svg viewBox="0 0 24 24" aria-hidden="true">
-          <path d="M4 11h16v9H4zM2 7h20v4H2zM12 7v13M12 7c-2-4-6-4-6-1.5S9 7 12 7zm0 0c2-4 6-4 6-1.5S15 7 12 7z" />
-        </svg>
-        {branding?.launcher_label || t("title")}
-      </button>
+      {store.launcherShown.value && (
+        <button
+          type="button"
+          class="ln-launcher"
+          ref={launcher}
+          aria-haspopup="dialog"
+          aria-expanded={open ? "true" : "false"}
+          aria-controls="ln-dialog"
+          onPointerEnter={prefetch}
+          onFocus={prefetch}
+          onClick={() => store.setOpen(!open)}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M4 11h16v9H4zM2 7h20v4H2zM12 7v13M12 7c-2-4-6-4-6-1.5S9 7 12 7zm0 0c2-4 6-4 6-1.5S15 7 12 7z" />
+          </svg>
+          {branding?.launcher_label || t("title")}
+        </button>
+      )}
     </div>
   );
 }

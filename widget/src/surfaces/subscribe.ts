@@ -13,7 +13,7 @@ interface ShopifyRoutes {
 
 /** /contact under the storefront's locale path ("/fr/contact"), from Shopify's `routes.root`. */
 function contactPath(): string {
-  const root = (window.Shopify as ShopifyRoutes | undefined)?.routes?.root || "/";
+  const root = (window as unknown as { Shopify?: ShopifyRoutes }).Shopify?.routes?.root || "/";
   return `${root.endsWith("/") ? root : `${root}/`}contact`;
 }
 
