@@ -23,10 +23,19 @@ export function amountToCents(amount: string): number {
   return Number(units) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
 }
 
-/** `attribute`: inside an attribute the shop's money format's HTML (some wrap it in a span) is stripped. */
-function pageWriter(language: WidgetLanguage, pointsName: (count: number) => string, attribute: boolean): OfferWriter {
+/**
+ * How a Liquid page writes an offer: text escaped, amounts through Liquid's `money` filter.
+ * `attribute`: inside an attribute the shop's money format's HTML (some wrap it in a span) is
+ * stripped. `number` writes counts (the loyalty page groups them with Intl).
+ */
+export function pageWriter(
+  language: WidgetLanguage,
+  pointsName: (count: number) => string,
+  attribute: boolean,
+  number: (count: number) => string = String,
+): OfferWriter {
   return {
-    points: (count) => escapeHtml(fillTemplate(WIDGET_TRANSLATIONS[language].points_amount, { count: String(count), points: pointsName(count) })),
+    points: (count) => escapeHtml(fillTemplate(WIDGET_TRANSLATIONS[language].points_amount, { count: number(count), points: pointsName(count) })),
     money: (amount) => `{{ ${amountToCents(amount)} | money${attribute ? " | strip_html | escape" : ""} }}`,
     fill: (template, values) => fillTemplate(template, values, escapeHtml),
   };

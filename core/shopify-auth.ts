@@ -1,4 +1,5 @@
-// Verification of everything Shopify signs: webhook HMAC, App Proxy signature, session tokens.
+// Verification of everything Shopify signs: webhook HMAC, App Proxy signature, session tokens
+// (the dashboard's and the checkout extensions').
 // Each returns a result union (never throws) so the surface decides the HTTP answer.
 //
 // Why ours and not @shopify/shopify-api's (webhooks.validate, utils.validateHmac with signator
@@ -143,6 +144,66 @@ export async function verifySessionToken(
   token: string,
   nowSeconds: number,
 ): Promise<Verified<SessionIdentity>> {
+  const decoded = await verifiedClaims(apiKey, secret, token, nowSeconds);
+  if (!decoded.valid) return decoded;
+  const { claims } = decoded;
+  const shop = typeof claims.dest === "string" ? hostOf(claims.dest) : null;
+  if (!shop || !SHOP_DOMAIN.test(shop)) return { valid: false, reason: "invalid_destination" };
+  if (typeof claims.iss !== "string" || hostOf(claims.iss) !== shop) {
+    return { valid: false, reason: "issuer_mismatch" };
+  }
+  return {
+    valid: true,
+    shop,
+    userId: typeof claims.sub === "string" ? claims.sub : null,
+    sessionId: typeof claims.sid === "string" ? claims.sid : null,
+  };
+}
+
+// --- Checkout UI extension session tokens ---------------------------------------------------
+
+export interface CheckoutIdentity {
+  shop: string;
+  /** Shopify's numeric customer id (the digits of `sub`), or null for a guest checkout. */
+  customerId: string | null;
+}
+
+const CUSTOMER_GID = /^gid:\/\/shopify\/Customer\/(\d{1,20})$/;
+
+/**
+ * A checkout (or thank-you page) extension's `shopify.sessionToken.get()`: HS256 with the app's
+ * secret, `aud` the API key, `exp`/`nbf` as above. Unlike App Bridge's token it has no `iss`
+ * and its `dest` is the bare shop domain ("store.myshopify.com"); `sub`, when present, is the
+ * signed-in customer's gid (Shopify adds it only for apps allowed to read customer data).
+ */
+export async function verifyCheckoutSessionToken(
+  apiKey: string,
+  secret: string,
+  token: string,
+  nowSeconds: number,
+): Promise<Verified<CheckoutIdentity>> {
+  const decoded = await verifiedClaims(apiKey, secret, token, nowSeconds);
+  if (!decoded.valid) return decoded;
+  const { claims } = decoded;
+  const dest = typeof claims.dest === "string" ? claims.dest : "";
+  const shop = dest.startsWith("https://") ? hostOf(dest) : dest;
+  if (!shop || !SHOP_DOMAIN.test(shop)) return { valid: false, reason: "invalid_destination" };
+  if (claims.sub === undefined || claims.sub === null) return { valid: true, shop, customerId: null };
+  const customer = typeof claims.sub === "string" ? CUSTOMER_GID.exec(claims.sub) : null;
+  if (!customer) return { valid: false, reason: "invalid_subject" };
+  return { valid: true, shop, customerId: customer[1]! };
+}
+
+/**
+ * What both session tokens share: HS256 only, the signature checked (constant time) before the
+ * claims are read, `aud` the API key, `exp` required, `nbf` honoured, 10 s of skew either way.
+ */
+async function verifiedClaims(
+  apiKey: string,
+  secret: string,
+  token: string,
+  nowSeconds: number,
+): Promise<Verified<{ claims: Record<string, unknown> }>> {
   const parts = token.split(".");
   if (parts.length !== 3) return { valid: false, reason: "malformed_token" };
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -176,17 +237,7 @@ export async function verifySessionToken(
   if (typeof claims.nbf === "number" && nowSeconds < claims.nbf - SESSION_TOKEN_LEEWAY_SECONDS) {
     return { valid: false, reason: "not_yet_valid" };
   }
-  const shop = typeof claims.dest === "string" ? hostOf(claims.dest) : null;
-  if (!shop || !SHOP_DOMAIN.test(shop)) return { valid: false, reason: "invalid_destination" };
-  if (typeof claims.iss !== "string" || hostOf(claims.iss) !== shop) {
-    return { valid: false, reason: "issuer_mismatch" };
-  }
-  return {
-    valid: true,
-    shop,
-    userId: typeof claims.sub === "string" ? claims.sub : null,
-    sessionId: typeof claims.sid === "string" ? claims.sid : null,
-  };
+  return { valid: true, claims };
 }
 
 function hostOf(url: string): string | null {

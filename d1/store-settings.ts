@@ -26,6 +26,11 @@ export function getStoreSettings(env: Env, shop: string): Promise<StoreSettings>
   return cache.get(shop, async () => (await currentStoreSettings(env, shop)).settings);
 }
 
+/** Drops this isolate's copy: the next read is D1's. */
+export function forgetStoreSettings(shop: string): void {
+  cache.delete(shop);
+}
+
 /**
  * The shop's PostHog (project key and host) for server-side batches and the widget; null while
  * the shop has it off. Read through the 10 s cache: turning it off stops sends within 10 s.

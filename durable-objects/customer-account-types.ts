@@ -186,6 +186,16 @@ export interface AccountHistory {
 export interface TierStatusInput extends AccountIdentity, TierConfigInput {}
 
 /** The tier a customer holds now (core/tiers.ts rules), as the object evaluated it. */
+/** What one paid order did for the account (the thank-you page's read). */
+export interface OrderPointsRead {
+  /** The order's own award (not bonuses it triggered), before refunds. */
+  earned: number;
+  /** What refunds or a cancellation took back of it. */
+  reversed: number;
+  /** Past the plan's grace the award waits (releaseHeldAwards gives it later). */
+  held: boolean;
+}
+
 export interface HeldTier {
   tier_id: string | null;
   /** Points, or mills of spend, in the program's basis and period. */

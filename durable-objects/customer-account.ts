@@ -57,6 +57,7 @@ import { CUSTOMER_REDACTED } from "./customer-account-types";
 import type {
   AccountHistory,
   AccountIdentity,
+  OrderPointsRead,
   AdjustInput,
   AdjustResult,
   ClaimNotificationInput,
@@ -1236,6 +1237,19 @@ export class CustomerAccount extends DurableObject<Env> {
   }
 
   // --- Reads (RPC) --------------------------------------------------------------------------
+
+  /** The order's award, or null until its payment has reached this account (or when it is another's order). */
+  orderPoints(orderGid: string): OrderPointsRead | null {
+    if (this.redactedAt() !== null) return null;
+    const row = this.sql
+      .exec<{ paid: number; earned: number; reversed: number; hold: string | null }>(
+        `SELECT paid, earned, reversed, hold FROM orders WHERE order_gid = ?`,
+        orderGid,
+      )
+      .toArray()[0];
+    if (!row || row.paid !== 1) return null;
+    return { earned: row.earned, reversed: row.reversed, held: row.hold === "held" };
+  }
 
   summary(): Omit<AccountSummary, "customer_id"> {
     const { total_points_earned, total_points_redeemed, total_points_reversed, points_balance } = this.summaryRow();

@@ -11,6 +11,9 @@
 // - publish_tier_members: when the configuration starts reading customers' tiers, a
 //   publish_customer_tier job for every customer holding one (the projection's tier_changes),
 //   a page at a time.
+// - publish_widget_settings: the shop's widget settings (branding, labels, surfaces) → the
+//   app-data metafield the theme app embed inlines (workers/shopify/widget-settings.ts). Sent
+//   after every save of the store settings (requestWidgetSettingsPublish).
 // - release_held_awards: the points held past a plan's grace (d1/plans.ts) go to their
 //   customers, once the shop may award again (an upgrade, a new month): each customer's
 //   object releases its held orders in payment order, exactly once; a page of customers at a
@@ -38,6 +41,9 @@ import { customerAccount } from "../durable-objects/stubs";
 import { customersWithHeldAwards, shopUsage } from "../d1/plans";
 import { holdsAwards } from "../core/plans";
 import { customerGid, publishCustomerTier, publishDiscountConfig } from "../workers/shopify/discount-function";
+import { publishWidgetSettings } from "../workers/shopify/widget-settings";
+import { publishedWidgetSettings } from "../core/widget-settings";
+import { currentStoreSettings } from "../d1/store-settings";
 import { parkMessage } from "./dead-letters";
 import { runGdprRequest } from "./gdpr";
 import { runIntegrationCheck } from "./integration-checks";
@@ -47,6 +53,7 @@ import { log } from "../core/log";
 export type JobMessage =
   | { type: "publish_discount_config"; shop: string }
   | { type: "publish_customer_tier"; shop: string; customerId: string }
+  | { type: "publish_widget_settings"; shop: string }
   /** Every customer holding a tier, a page at a time (customer ids after `after`), from the projection. */
   | { type: "publish_tier_members"; shop: string; after: string | null }
   /** Held awards of customers with ids after `after` (a page at a time), if the shop may award now. */
@@ -143,6 +150,12 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
       await sendJobs(env, next);
       return { kind: "published" };
     }
+    case "publish_widget_settings": {
+      // Read now, not carried by the job: a late or repeated job publishes the current settings.
+      const { settings } = await currentStoreSettings(env, job.shop);
+      const outcome = await publishWidgetSettings(env, job.shop, publishedWidgetSettings(settings), options);
+      return outcome.kind === "published" ? { kind: "published" } : { kind: outcome.kind, reason: outcome.reason };
+    }
     case "publish_customer_tier": {
       try {
         customerGid(job.customerId);
@@ -205,6 +218,21 @@ export async function requestDiscountConfigPublish(env: Env, shop: string): Prom
     return true;
   } catch (error) {
     log.error(`jobs: could not queue publish_discount_config for ${shop}; the write stands`, String(error));
+    return false;
+  }
+}
+
+/**
+ * Asks for the shop's widget settings to be published, after a committed save of its store
+ * settings. Never throws: a lost send leaves the save standing (logged), and the embed keeps the
+ * settings published before until the next save; the widget config corrects them on load.
+ */
+export async function requestWidgetSettingsPublish(env: Env, shop: string): Promise<boolean> {
+  try {
+    await env.JOBS.send({ type: "publish_widget_settings", shop } satisfies JobMessage, { contentType: "json" });
+    return true;
+  } catch (error) {
+    log.error(`jobs: could not queue publish_widget_settings for ${shop}; the save stands`, String(error));
     return false;
   }
 }

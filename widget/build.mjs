@@ -5,6 +5,9 @@
 //                    (hover, focus, click), from beside its own URL.
 // The panel borrows Preact and signals from the launcher (one copy, one hooks state) through the
 // `__loyalnest` global; no module of widget/src may be in both (checked here).
+//   widget-surfaces.js  the product points, the sticky bar and the popups, loaded by the launcher only
+//                    when the shop's config turns on one the page shows (widget/src/surfaces/loader.ts);
+//                    it borrows Preact and signals like the panel.
 //   widget-analytics.js  posthog-js, added by the launcher only for a shop with PostHog on and a
 //                    shopper whose consent allows analytics (widget/src/analytics.ts). Outside
 //                    the budget (it is the shop's choice, and never loads otherwise); its size
@@ -12,7 +15,7 @@
 // Type-checks first; fails when a chunk breaks the budget (DESIGN.md: < 15 KB gzipped): the first
 // load (widget.js) and, so nothing grows unseen behind the launcher, every chunk on its own.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
@@ -21,7 +24,10 @@ const ROOT = resolve(import.meta.dirname, "..");
 const DIST = resolve(import.meta.dirname, "dist");
 export const WIDGET_FILE = resolve(DIST, "widget.js");
 export const PANEL_FILE = resolve(DIST, "widget-panel.js");
+export const SURFACES_FILE = resolve(DIST, "widget-surfaces.js");
 export const ANALYTICS_FILE = resolve(DIST, "widget-analytics.js");
+/** The theme app extension's assets: the embed loads widget.js from here (`'widget.js' | asset_url`). */
+export const EXTENSION_ASSETS = resolve(ROOT, "extensions/loyalnest-theme/assets");
 /** Scripts in widget/dist the budget does not cover (bench/widget.mjs leaves them out too). */
 export const UNBUDGETED_FILES = [basename(ANALYTICS_FILE)];
 export const GZIP_BUDGET_BYTES = 15_000;
@@ -85,6 +91,12 @@ async function panelNeeds(entry) {
   return needs;
 }
 
+function mergeNeeds(...all) {
+  const merged = {};
+  for (const needs of all) for (const [lib, names] of Object.entries(needs)) merged[lib] = [...new Set([...(merged[lib] ?? []), ...names])];
+  return merged;
+}
+
 function typecheck() {
   const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
   const result = spawnSync(process.execPath, [tsc, "--noEmit", "-p", resolve(import.meta.dirname, "tsconfig.json")], {
@@ -113,16 +125,18 @@ const common = {
 const ownModules = (metafile) => Object.keys(metafile.inputs).filter((path) => path.includes("widget/src/"));
 
 /**
- * @returns {Promise<{ file: string, rawBytes: number, gzipBytes: number,
+ * @returns {Promise<{ file: string, rawBytes: number, gzipBytes: number, brotliBytes: number,
  *   chunks: { file: string, name: string, rawBytes: number, gzipBytes: number, brotliBytes: number }[],
  *   analytics: { file: string, name: string, rawBytes: number, gzipBytes: number, brotliBytes: number } }>}
- * `file`, `rawBytes` and `gzipBytes` are the first load (widget.js); `chunks` lists every budgeted
+ * `file`, `rawBytes`, `gzipBytes` and `brotliBytes` are the first load (widget.js); `chunks` lists every budgeted
  * script; `analytics` is widget-analytics.js, outside the budget.
  */
 export async function buildWidget({ log = console.log } = {}) {
   typecheck();
   const panelEntry = resolve(import.meta.dirname, "src/panel-entry.tsx");
-  const needs = await panelNeeds(panelEntry);
+  const surfacesEntry = resolve(import.meta.dirname, "src/surfaces/entry.tsx");
+  // The launcher lends what either borrowing script imports.
+  const needs = mergeNeeds(await panelNeeds(panelEntry), await panelNeeds(surfacesEntry));
   const launcher = await esbuild.build({
     ...common,
     entryPoints: [resolve(import.meta.dirname, "src/main.tsx")],
@@ -135,19 +149,27 @@ export async function buildWidget({ log = console.log } = {}) {
     outfile: PANEL_FILE,
     plugins: [cssAsText, borrowedLibs(needs)],
   });
+  const surfaces = await esbuild.build({
+    ...common,
+    entryPoints: [surfacesEntry],
+    outfile: SURFACES_FILE,
+    plugins: [cssAsText, borrowedLibs(needs)],
+  });
   const analytics = await esbuild.build({
     ...common,
     entryPoints: [resolve(import.meta.dirname, "src/analytics-entry.ts")],
     outfile: ANALYTICS_FILE,
   });
-  const posthogIn = [launcher, panel].filter((b) => Object.keys(b.metafile.inputs).some((path) => path.includes("node_modules/posthog-js/")));
+  const posthogIn = [launcher, panel, surfaces].filter((b) => Object.keys(b.metafile.inputs).some((path) => path.includes("node_modules/posthog-js/")));
   if (posthogIn.length) throw new Error("posthog-js is in a budgeted widget script: it must load only as widget-analytics.js");
   const fromAnalytics = ownModules(analytics.metafile).filter((path) => !path.endsWith("analytics-entry.ts"));
   if (fromAnalytics.length) throw new Error(`widget-analytics.js may use only posthog-js, not: ${fromAnalytics.join(", ")}`);
   const twice = ownModules(panel.metafile).filter((path) => ownModules(launcher.metafile).includes(path));
   if (twice.length) throw new Error(`in both widget chunks (the panel must take them from the launcher): ${twice.join(", ")}`);
+  const twiceSurfaces = ownModules(surfaces.metafile).filter((path) => ownModules(launcher.metafile).includes(path));
+  if (twiceSurfaces.length) throw new Error(`in both widget.js and widget-surfaces.js (the surfaces must take them from the launcher): ${twiceSurfaces.join(", ")}`);
 
-  const chunks = [WIDGET_FILE, PANEL_FILE].map(sizes);
+  const chunks = [WIDGET_FILE, PANEL_FILE, SURFACES_FILE].map(sizes);
   for (const chunk of chunks) {
     log(`widget/dist/${chunk.name}: ${chunk.rawBytes} bytes raw, ${chunk.gzipBytes} gzipped (budget < ${GZIP_BUDGET_BYTES}), ${chunk.brotliBytes} brotli`);
   }
@@ -160,7 +182,19 @@ export async function buildWidget({ log = console.log } = {}) {
   }
   const [first] = chunks;
   if (first.gzipBytes > SHOPIFY_WARNING_BYTES) log(`note: ${first.name} is above the ${SHOPIFY_WARNING_BYTES} compressed bytes Shopify may warn about`);
-  return { file: first.file, rawBytes: first.rawBytes, gzipBytes: first.gzipBytes, chunks, analytics: posthog };
+  // Only a build within budget reaches the extension: a failed one leaves the last good assets.
+  const copied = copyToExtension();
+  log(`${copied.length} scripts copied to ${EXTENSION_ASSETS.slice(ROOT.length + 1)}/: ${copied.join(", ")}`);
+  return { file: first.file, rawBytes: first.rawBytes, gzipBytes: first.gzipBytes, brotliBytes: first.brotliBytes, chunks, analytics: posthog };
+}
+
+/** Every script of widget/dist into the extension's assets/, replacing what an earlier build left there. */
+function copyToExtension() {
+  mkdirSync(EXTENSION_ASSETS, { recursive: true });
+  for (const name of readdirSync(EXTENSION_ASSETS)) if (name.endsWith(".js")) rmSync(resolve(EXTENSION_ASSETS, name));
+  const scripts = readdirSync(DIST).filter((name) => name.endsWith(".js"));
+  for (const name of scripts) copyFileSync(resolve(DIST, name), resolve(EXTENSION_ASSETS, name));
+  return scripts;
 }
 
 function sizes(file) {

@@ -5,6 +5,7 @@ import type { App } from "./http/context";
 import { errorBody } from "./http/envelope";
 import { merchant } from "./merchant";
 import { storefront } from "./storefront";
+import { checkout } from "./checkout";
 import { webhooks } from "./webhooks";
 import { integrations } from "./integrations";
 import { benchFloor } from "./bench-floor";
@@ -24,6 +25,7 @@ app.route("/", webhooks);
 app.route("/", integrations);
 app.route("/", gdprDownload);
 app.route("/proxy/v1/api", storefront);
+app.route("/checkout/v1/api", checkout);
 app.route("/v1/api", merchant);
 app.route("/auth", auth);
 

@@ -760,7 +760,7 @@ describe("ways to earn", () => {
     ]);
     // Signed out: what each is worth, nothing to do but sign in.
     expect(await tab.dialog.getByRole("listitem").getByRole("button").count()).toBe(0);
-    expect(await tab.dialog.getByRole("combobox").count()).toBe(0);
+    expect(await tab.dialog.getByRole("combobox", { name: /Month|Day/ }).count()).toBe(0);
     await tab.dialog.getByRole("link", { name: "Sign in to earn and redeem points" }).waitFor();
     await shot(tab.page, "ways-to-earn-en");
     expect(tab.errors).toEqual([]);
@@ -837,7 +837,7 @@ describe("earning in the widget", () => {
 
     const again = await earnView(shopper);
     await rewardRow(again.dialog, "Celebrate your birthday").getByText("Your birthday: February 29", { exact: true }).waitFor();
-    expect(await again.dialog.getByRole("combobox").count()).toBe(0);
+    expect(await again.dialog.getByRole("combobox", { name: /Month|Day/ }).count()).toBe(0);
     for (const t of [tab, other, again]) expect(t.errors).toEqual([]);
     await Promise.all([tab.close(), other.close(), again.close()]);
   });

@@ -32,7 +32,7 @@ describe("the fault suite's watchdog", () => {
     const controller = new AbortController();
     const stop = watchForStall({ stats, stallMs: 1_500, controller, describe: () => "wrangler said: nothing" });
     const started = Date.now();
-    const delivering = deliverAll({ slots, url: () => url, signer, shop: "s.myshopify.com", stats, concurrency: 4, giveUpAfterMs: 60_000, signal: controller.signal });
+    const delivering = deliverAll({ slots, url: () => url, signer, shop: "s.myshopify.com", stats, concurrency: 4, giveUpAfterMs: 60_000, onSlotDone: () => {}, signal: controller.signal });
     await expect(delivering).rejects.toThrow(/no webhook was acknowledged for \d+ s: the app stopped answering\nwrangler said: nothing/);
     stop();
     // Without the watchdog, 200 slots at 4 at a time retrying for 60 s each would take 50 minutes.
@@ -47,7 +47,7 @@ describe("the fault suite's watchdog", () => {
     setTimeout(() => controller.abort(new Error("a fault step failed: port 8801 still in use")), 300);
     const before = answered;
     await expect(
-      deliverAll({ slots, url: () => url, signer, shop: "s.myshopify.com", stats, concurrency: 4, giveUpAfterMs: 60_000, signal: controller.signal }),
+      deliverAll({ slots, url: () => url, signer, shop: "s.myshopify.com", stats, concurrency: 4, giveUpAfterMs: 60_000, onSlotDone: () => {}, signal: controller.signal }),
     ).rejects.toThrow("a fault step failed: port 8801 still in use");
     const atAbort = answered;
     await new Promise((resolve) => setTimeout(resolve, 1_000));

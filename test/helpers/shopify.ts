@@ -170,3 +170,27 @@ export function sessionToken(
 ): Promise<string> {
   return signJwt({ alg: options.alg ?? "HS256", typ: "JWT" }, sessionClaims(shop, overrides), options.secret ?? SECRET);
 }
+
+/** The claims a checkout UI extension's `shopify.sessionToken.get()` carries: a bare `dest`, no `iss`, `sub` only for a signed-in customer. */
+export function checkoutClaims(shop: string, customerId: string | null, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    dest: shop,
+    aud: API_KEY,
+    exp: now + 300,
+    nbf: now - 5,
+    iat: now - 5,
+    jti: crypto.randomUUID(),
+    ...(customerId === null ? {} : { sub: `gid://shopify/Customer/${customerId}` }),
+    ...overrides,
+  };
+}
+
+export function checkoutSessionToken(
+  shop: string,
+  customerId: string | null,
+  overrides: Record<string, unknown> = {},
+  options: { secret?: string } = {},
+): Promise<string> {
+  return signJwt({ alg: "HS256", typ: "JWT" }, checkoutClaims(shop, customerId, overrides), options.secret ?? SECRET);
+}

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ReferralConfig } from "../../core/referral-config";
 import { amountToCents, escapeHtml } from "../../core/referral-page";
 import { saveProgramChange } from "../../d1/program";
-import { requestLanguage } from "../../workers/storefront/referrals";
+import { requestLanguage } from "../../workers/storefront/language";
 import { call, eventually, install, json, merchantApi } from "../helpers/app";
 import { freshConfig, standinRequests } from "../helpers/provider-standins";
 import { proxyUrl, uniqueShop } from "../helpers/shopify";

@@ -1,8 +1,6 @@
 import type { Customer } from "./api";
 import type { Translate } from "./translate";
 
-const LOGIN_URL = "/account/login";
-
 export function Balance({ customer, t }: { customer: Customer; t: Translate }) {
   const { next_tier: next, vip_tier: tier } = customer;
   const lifetime = customer.total_points_earned - customer.total_points_reversed;
@@ -26,15 +24,5 @@ export function Balance({ customer, t }: { customer: Customer; t: Translate }) {
         </div>
       )}
     </div>
-  );
-}
-
-export function SignIn({ t }: { t: Translate }) {
-  return (
-    <p class="ln-account">
-      <a class="ln-signin" href={LOGIN_URL}>
-        {t("sign_in")}
-      </a>
-    </p>
   );
 }

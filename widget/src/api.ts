@@ -74,10 +74,25 @@ export interface WidgetConfig {
   referrals?: { enabled: boolean };
   ways_to_earn?: WayToEarn[];
   campaigns?: Campaign[];
+  /** Absent from servers before issue 12: the launcher alone. */
+  storefront?: StorefrontContent;
   /** Absent from configs served before store settings: the widget's own look. */
   branding?: Branding;
+  /** The languages the shop offers (the panel's language menu); absent from older servers. */
+  languages?: string[];
   /** The shop's PostHog, null (or absent, from older servers) while the shop has it off. */
   analytics?: { posthog: { api_key: string; host: string; distinct_id: string | null } } | null;
+}
+
+/** core/storefront-content.ts: which surfaces the merchant turned on, and their copy in the config's language. */
+export type Surface = "launcher" | "product_points" | "post_purchase" | "email_popup" | "exit_popup" | "sticky_bar" | "loyalty_page";
+export type CopyField = "sticky_bar" | "email_popup_title" | "email_popup_body" | "exit_popup_title" | "exit_popup_body" | "post_purchase_title";
+
+export interface StorefrontContent {
+  surfaces: Record<Surface, boolean>;
+  popup_every_days: number;
+  /** A field left out: the widget's own string. */
+  copy: Partial<Record<CopyField, string>>;
 }
 
 /** The store's settings for the widget; `launcher_label` is in the config's language. */
@@ -86,6 +101,9 @@ export interface Branding {
   accent_color: string;
   launcher_position: "bottom-right" | "bottom-left";
   launcher_label: string | null;
+  /** Absent from servers before issue 12: the theme's font, no custom CSS. */
+  font?: "theme" | "system" | "serif" | "rounded" | "monospace";
+  custom_css?: string;
 }
 
 /** A threshold or progress: whole points, or spend as a decimal string ("250.00"). */
@@ -215,18 +233,26 @@ async function request<T>(url: string, init: { method?: string; headers?: Record
 const post = <T>(url: string, body: unknown) =>
   request<T>(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
-/** `locale` is the storefront's, so the server answers titles in the shopper's language. */
-export function createApi(base: string, locale: string) {
-  const localeQuery = locale ? `?locale=${encodeURIComponent(locale)}` : "";
+/**
+ * `locale` is the storefront's, so the server answers titles in the shopper's language; a getter
+ * when the shopper can change it (the panel's language menu): each call reads it afresh.
+ */
+export function createApi(base: string, locale: string | (() => string)) {
+  const current = typeof locale === "string" ? () => locale : locale;
+  const query = () => {
+    const value = current();
+    return value ? `?locale=${encodeURIComponent(value)}` : "";
+  };
   return {
-    config: () => request<WidgetConfig>(`${base}/widget/config${localeQuery}`),
+
+    config: () => request<WidgetConfig>(`${base}/widget/config${query()}`),
     customer: () => request<{ customer: Customer }>(`${base}/customer`),
     /**
      * The same key answers the same redemption: a retry cannot spend twice. Sent in the query
      * too, which the App Proxy forwards and signs whatever it does with headers.
      */
     redeem: (body: { reward_id: string; points?: number }, idempotencyKey: string) =>
-      request<Redeemed>(`${base}/rewards/redeem${localeQuery ? `${localeQuery}&` : "?"}idempotency_key=${idempotencyKey}`, {
+      request<Redeemed>(`${base}/rewards/redeem${query() ? `${query()}&` : "?"}idempotency_key=${idempotencyKey}`, {
         method: "POST",
         headers: { "content-type": "application/json", "Idempotency-Key": idempotencyKey },
         body: JSON.stringify(body),
@@ -234,10 +260,10 @@ export function createApi(base: string, locale: string) {
     history: () => request<History>(`${base}/customer/history?limit=${HISTORY_LIMIT}`),
     /** `currency`: the storefront's, so the offer's amounts read in it. */
     referrals: (currency: string | undefined) =>
-      request<ReferralSection>(`${base}/referrals${localeQuery}${currency ? `${localeQuery ? "&" : "?"}currency=${encodeURIComponent(currency)}` : ""}`),
+      request<ReferralSection>(`${base}/referrals${query()}${currency ? `${query() ? "&" : "?"}currency=${encodeURIComponent(currency)}` : ""}`),
     /** The shopper's code, created on first ask; the same code every time after. */
     createReferral: () => post<{ code: string; link: string; created: boolean }>(`${base}/referrals/create`, {}),
-    tierStatus: () => request<TierStatus>(`${base}/vip-tiers/status${localeQuery}`),
+    tierStatus: () => request<TierStatus>(`${base}/vip-tiers/status${query()}`),
     actions: () => request<CustomerActions>(`${base}/customer/actions`),
     setBirthday: (birthday: Birthday) => post<{ birthday: Birthday }>(`${base}/customer/birthday`, birthday),
     /** A retry with the same key answers "duplicate": the follow is awarded once. */

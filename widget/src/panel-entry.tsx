@@ -3,7 +3,7 @@
 import { PanelBody } from "./panel";
 import { createPanelStore } from "./panel-store";
 
-window.__loyalnest?.panel((store) => {
+window.__loyalnest?.panel?.((store) => {
   const panel = createPanelStore(store);
   return { Panel: () => <PanelBody store={panel} />, opened: panel.opened, retry: panel.retry };
 });

@@ -5,6 +5,7 @@ import { computed, signal } from "@preact/signals";
 import { createAnalytics } from "./analytics";
 import type { Birthday, CustomerActions, Customer, Followed, History, Reward, TierStatus, WidgetConfig } from "./api";
 import { createFormat } from "./format";
+import { pointsNamer } from "./points-name";
 import { createRedemption, newIdempotencyKey, type RedemptionModel } from "./redemption";
 import { createReferralModel } from "./referrals-model";
 import type { Load, Store } from "./store";
@@ -35,16 +36,20 @@ export function createPanelStore(store: Store) {
   // (The signal's own subscribe: an effect() here would make the launcher lend one more name.)
   store.config.subscribe((current) => current.state === "ready" && analytics.configure(current.data));
 
+  // A new language from the menu (store.setLanguage): the open view's own data was in the old one.
+  let shownLanguage = language.peek();
+  language.subscribe((next) => {
+    if (next === shownLanguage) return;
+    shownLanguage = next;
+    if (view.value === "tier") void loadTierStatus();
+    if (view.value === "referrals") void referrals.load();
+  });
+
   /** The panel renders only once the config is ready (widget.tsx). */
   const config = computed(() => (store.config.value as { data: WidgetConfig }).data);
   const format = computed(() => createFormat(language.value, store.settings.currency));
   /** The merchant's name for points, for a count: "1 star", "5 stars". */
-  const pointsName = computed(() => {
-    const plurals = new Intl.PluralRules(language.value);
-    const names = config.value.program?.currency;
-    return (count: number) =>
-      names ? (plurals.select(count) === "one" ? names.singular : names.plural) : t.value("currency", { count });
-  });
+  const pointsName = computed(() => pointsNamer(language.value, config.value, t.value));
 
   function loadCustomer() {
     if (account.value.state === "error") account.value = { state: "loading" };
@@ -149,6 +154,9 @@ export function createPanelStore(store: Store) {
 
   return {
     t,
+    language,
+    switching: store.switching,
+    setLanguage: store.setLanguage,
     format,
     pointsName,
     config,

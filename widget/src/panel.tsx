@@ -1,10 +1,11 @@
-import { Balance, SignIn } from "./account";
+import { Balance } from "./account";
 import { EarnView } from "./earn";
 import { HistoryView } from "./history";
 import type { PanelStore, View } from "./panel-store";
 import css from "./panel.css";
 import { ReferralsView } from "./referrals";
 import { Rewards } from "./rewards";
+import { ProgramIntro } from "./surfaces/program-intro";
 import { TierView } from "./tier";
 
 const SIGNED_IN_VIEWS: View[] = ["catalog", "earn", "tier", "history"];
@@ -21,8 +22,47 @@ export function PanelBody({ store }: { store: PanelStore }) {
   return (
     <>
       <style>{css}</style>
+      <LanguageMenu store={store} />
       <Content store={store} />
     </>
+  );
+}
+
+/** A language's name in itself, "es" → "español", as language menus write them. */
+function languageName(language: string): string {
+  try {
+    return new Intl.DisplayNames([language], { type: "language" }).of(language) ?? language;
+  } catch {
+    return language;
+  }
+}
+
+/** The shop's languages, each in its own name; hidden while the shop offers one. */
+function LanguageMenu({ store }: { store: PanelStore }) {
+  const languages = store.config.value.languages ?? [];
+  if (languages.length < 2) return null;
+  const switching = store.switching.value;
+  return (
+    <div class="ln-language">
+      <label for="ln-language">{store.t.value("language")}</label>
+      <select
+        id="ln-language"
+        value={store.language.value}
+        aria-describedby={switching ? "ln-switching" : undefined}
+        onChange={(event) => void store.setLanguage(event.currentTarget.value)}
+      >
+        {languages.map((language) => (
+          <option key={language} value={language} lang={language}>
+            {languageName(language)}
+          </option>
+        ))}
+      </select>
+      {switching && (
+        <span id="ln-switching" class="ln-muted" role="status">
+          {store.t.value("language_switching")}
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -53,7 +93,7 @@ function Content({ store }: { store: PanelStore }) {
   const rewards = store.config.value.rewards;
   return (
     <div class="ln-body">
-      {customer ? <Balance customer={customer} t={t} /> : <SignIn t={t} />}
+      {customer ? <Balance customer={customer} t={t} /> : <ProgramIntro store={store} />}
       <div class="ln-views">
         {views(!!customer, !!store.config.value.referrals?.enabled).map((name) => (
           <button key={name} type="button" class="ln-view" aria-pressed={view === name} onClick={() => store.setView(name)}>

@@ -49,7 +49,7 @@ function readKept(local: Storage | null, now: number): Kept | null {
 }
 
 /** Whether the theme tells of a signed-in shopper: a hint only (the App Proxy signature is the truth). */
-function signedIn(script: Element | null): boolean {
+export function signedIn(script: Element | null): boolean {
   return Boolean(script?.getAttribute("data-customer-id") || window.ShopifyAnalytics?.meta?.page?.customerId || window.__st?.cid);
 }
 

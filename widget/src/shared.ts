@@ -13,10 +13,21 @@ export interface PanelModule {
   retry(): void;
 }
 
+/** What the launcher knows of the page that the surfaces need (surfaces/loader.ts). */
+export interface SurfacesContext {
+  /** The theme's hint of a signed-in shopper (the App Proxy signature is the truth). */
+  signedIn: boolean;
+  /** The product-points blocks the theme renders (widget.js looks for them before loading the surfaces). */
+  productPointsSelector: string;
+}
+
+/** Each script that borrows the libraries adds its own hook, and keeps the others'. */
 export interface LoyalnestGlobal {
   libs: Record<string, unknown>;
   /** Called by widget-panel.js when it runs. */
-  panel(attach: (store: Store) => PanelModule): void;
+  panel?(attach: (store: Store) => PanelModule): void;
+  /** Called by widget-surfaces.js when it runs. */
+  surfaces?(attach: (store: Store, context: SurfacesContext) => void): void;
 }
 
 declare global {

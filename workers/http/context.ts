@@ -1,8 +1,10 @@
-import type { AppProxyIdentity, SessionIdentity } from "../../core/shopify-auth";
+import type { AppProxyIdentity, CheckoutIdentity, SessionIdentity } from "../../core/shopify-auth";
 
 export type Variables = {
   /** Set by the storefront's App Proxy verification. */
   proxy: AppProxyIdentity;
+  /** Set by the checkout surface's verification of a checkout extension's session token. */
+  checkout: CheckoutIdentity;
   /** Set by the merchant surface's session-token verification. */
   session: SessionIdentity & { token: string };
   /** Set by the API-call log middleware (workers/http/api-log.ts) for every request. */

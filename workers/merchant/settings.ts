@@ -19,6 +19,8 @@ import { shopPlanUsage, type PlanUsageView } from "../../d1/plans";
 import { recordAudit } from "../http/api-log";
 import { PlanUsageFields } from "./plan";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
+import { brandingContrastWarnings } from "../../core/contrast";
+import { requestWidgetSettingsPublish } from "../../queues/jobs";
 
 const PermissionsSchema = z.object({ write: z.boolean(), change_roles: z.boolean(), grant_owner: z.boolean() });
 const settingsFields = {
@@ -39,6 +41,19 @@ const settingsFields = {
   role_permissions: z.record(z.enum(STAFF_ROLES), PermissionsSchema),
   /** The plan and this month's usage against its limit (as GET /v1/api/plan answers it). */
   usage: z.object(PlanUsageFields),
+  /**
+   * What the saved settings would show badly, for the dashboard's preview: today the branding's
+   * colours below WCAG AA contrast (core/contrast.ts). Warnings never refuse a save.
+   */
+  warnings: z.array(
+    z.object({
+      field: z.string(),
+      code: z.literal("low_contrast"),
+      ratio: z.number(),
+      required: z.number(),
+      message: z.string(),
+    }),
+  ),
 };
 const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
   description,
@@ -55,6 +70,7 @@ function shown(current: StoreSettingsVersion, userId: string | null, usage: Plan
     you: { user_id: userId, role, permissions: role === null ? ROLE_PERMISSIONS.owner : ROLE_PERMISSIONS[role] },
     role_permissions: ROLE_PERMISSIONS,
     usage,
+    warnings: brandingContrastWarnings(current.settings.branding),
   };
 }
 
@@ -104,6 +120,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
           { actor: userId ?? "unknown", expectedVersion: c.req.valid("query").expected_version },
         );
         recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
+        await requestWidgetSettingsPublish(c.env, shop);
         return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop))), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message);

@@ -202,7 +202,7 @@ async function setMetafield(
   refuseOn(data.metafieldsSet?.userErrors, "metafieldsSet", data.metafieldsSet?.metafields);
 }
 
-function refuseOn(userErrors: ShopifyUserError[] | undefined, field: string, result: unknown): void {
+export function refuseOn(userErrors: ShopifyUserError[] | undefined, field: string, result: unknown): void {
   if (userErrors && userErrors.length > 0) throw new Refused(userErrors);
   if (result === undefined || result === null) {
     // failed() reads a plain Error as "unavailable, may have happened".
@@ -210,7 +210,7 @@ function refuseOn(userErrors: ShopifyUserError[] | undefined, field: string, res
   }
 }
 
-function failed(error: unknown): Extract<PublishConfigOutcome, { kind: "rejected" | "unavailable" }> {
+export function failed(error: unknown): Extract<PublishConfigOutcome, { kind: "rejected" | "unavailable" }> {
   if (error instanceof Refused) return { kind: "rejected", reason: error.message, userErrors: error.userErrors };
   if (error instanceof AdminApiError) {
     // Refused as a whole (e.g. ACCESS_DENIED: the merchant has not approved a scope yet).

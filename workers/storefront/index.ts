@@ -25,6 +25,9 @@ import { registerEarningRoutes } from "./earning";
 import { registerRedemptionRoutes } from "./redemption";
 import { registerReferralCompleteRoute } from "./referral-complete";
 import { registerReferralRoutes } from "./referrals";
+import { cachedShopConfig } from "./config-cache";
+import { loyaltyPage } from "./loyalty-page";
+import { requestLanguage } from "./language";
 
 
 export const StorefrontCustomerSchema = z
@@ -149,39 +152,51 @@ storefront.openapi(customerRoute, async (c) => {
 
 storefront.openapi(configRoute, async (c) => {
   const { shop, customerId } = c.get("proxy");
-  const [program, catalog, campaigns, settings, posthog] = await Promise.all([
-    getProgram(c.env, shop),
-    enabledRewards(c.env, shop),
-    campaignsForEarning(c.env, shop),
-    getStoreSettings(c.env, shop),
-    posthogFor(c.env, shop),
-  ]);
-  const distinctId = posthog && customerId ? await posthogDistinctId(await dataKeys(c.env.ENCRYPTION_KEY), shop, customerId) : null;
-  const language = shopperLanguage(settings, c.req.valid("query").locale);
-  const rewards = catalog.map((reward) => localizeReward(reward, language));
+  const locale = c.req.valid("query").locale;
+  // No `locale` (a page without one, and no choice kept by the widget): Accept-Language decides.
+  const acceptLanguage = c.req.header("accept-language");
+  const { body, cache } = await cachedShopConfig(c, shop, { locale, acceptLanguage }, () => shopWidgetConfig(c.env, shop, locale, acceptLanguage));
+  // The one part that is the shopper's own, never cached: the signed-in customer's PostHog id.
+  const distinctId = body.analytics && customerId ? await posthogDistinctId(await dataKeys(c.env.ENCRYPTION_KEY), shop, customerId) : null;
   return c.json(
-    ok({
-      language,
-      languages: settings.languages,
-      default_language: settings.default_language,
-      store_name: settings.store_name,
-      branding: storefrontBranding(settings, language),
-      translations: { ...WIDGET_TRANSLATIONS[language] },
-      rewards,
-      earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
-      program: storefrontProgram(program, language),
-      referrals: { enabled: program.referral.enabled },
-      storefront: storefrontContentFor(settings.storefront, language),
-      ways_to_earn: waysToEarn(program),
-      analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: distinctId } },
-      campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
-    }),
+    { ...body, analytics: body.analytics && { posthog: { ...body.analytics.posthog, distinct_id: distinctId } } },
     200,
+    { "x-loyalnest-config-cache": cache },
   );
 });
+
+/** The widget config as every shopper of the shop sees it in `locale` (workers/storefront/config-cache.ts keeps it at the edge). */
+async function shopWidgetConfig(env: Env, shop: string, locale: string | undefined, acceptLanguage: string | undefined) {
+  const [program, catalog, campaigns, settings, posthog] = await Promise.all([
+    getProgram(env, shop),
+    enabledRewards(env, shop),
+    campaignsForEarning(env, shop),
+    getStoreSettings(env, shop),
+    posthogFor(env, shop),
+  ]);
+  const language = shopperLanguage(settings, requestLanguage(settings.languages, locale, acceptLanguage));
+  const rewards = catalog.map((reward) => localizeReward(reward, language));
+  return ok({
+    language,
+    languages: settings.languages,
+    default_language: settings.default_language,
+    store_name: settings.store_name,
+    branding: storefrontBranding(settings, language),
+    translations: { ...WIDGET_TRANSLATIONS[language] },
+    rewards,
+    earn: { points_per_currency_unit: program.earning.purchase.points_per_currency_unit, signup_points: actionPoints(program, "signup") },
+    program: storefrontProgram(program, language),
+    referrals: { enabled: program.referral.enabled },
+    storefront: storefrontContentFor(settings.storefront, language),
+    ways_to_earn: waysToEarn(program),
+    analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: null as string | null } },
+    campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
+  });
+}
 
 registerRedemptionRoutes(storefront);
 registerEarningRoutes(storefront);
 registerReferralCompleteRoute(storefront);
 registerVipTierStatusRoute(storefront);
 registerReferralRoutes(storefront);
+storefront.route("/", loyaltyPage);

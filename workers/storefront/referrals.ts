@@ -20,6 +20,7 @@ import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { requireCustomer } from "./auth";
 import { proxyQuery } from "./proxy-query";
+import { pageLanguage } from "./language";
 
 /** Where Shopify serves the App Proxy when the merchant keeps the app's default (shopify.app.toml). */
 const DEFAULT_PROXY_PREFIX = "/apps/loyalnest";
@@ -38,24 +39,6 @@ const PROXY_PREFIX_FORMAT = /^\/(apps|a|community|tools)\/[a-z0-9_-]+$/i;
 export function referralLink(shop: string, code: string, pathPrefix: string | undefined): string {
   const prefix = pathPrefix && PROXY_PREFIX_FORMAT.test(pathPrefix) ? pathPrefix : DEFAULT_PROXY_PREFIX;
   return `https://${shop}${prefix}/r/${code}`;
-}
-
-/**
- * The shopper's language among those the shop offers: the request's `locale` first, else the
- * first of Accept-Language's languages (by weight) the shop offers, else the shop's default.
- */
-export function requestLanguage(offered: readonly string[], locale: string | undefined, acceptLanguage: string | undefined): string | undefined {
-  if (locale) return locale;
-  const ranked = (acceptLanguage ?? "")
-    .split(",")
-    .map((part, index) => {
-      const [tag = "", ...params] = part.trim().split(";");
-      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-      return { base: tag.trim().toLowerCase().split(/[-_]/)[0] ?? "", weight: q ? Number(q.slice(2)) || 0 : 1, index };
-    })
-    .filter((l) => l.base && l.weight > 0)
-    .sort((a, b) => b.weight - a.weight || a.index - b.index);
-  return ranked.find((l) => offered.includes(l.base))?.base;
 }
 
 const CURRENCY_FORMAT = /^[A-Z]{3}$/;
@@ -195,7 +178,7 @@ export function registerReferralRoutes(storefront: OpenAPIHono<App>): void {
     const { shop } = c.get("proxy");
     const query = c.req.valid("query");
     const [program, settings] = await Promise.all([getProgram(c.env, shop), getStoreSettings(c.env, shop)]);
-    const language = shopperLanguage(settings, requestLanguage(settings.languages, query.locale, c.req.header("accept-language"))) as WidgetLanguage;
+    const language = pageLanguage(settings, query.locale, c.req.header("accept-language")) as WidgetLanguage;
     const { code: raw } = c.req.valid("param");
     // A program turned off keeps its links from promising what the shop no longer gives.
     const known = program.referral.enabled && normaliseReferralCode(raw) ? await advocateOfCode(c.env, shop, raw) : null;
