@@ -11,7 +11,8 @@
 // an `application/liquid` answer rendered inside the theme page as Shopify renders it.
 // The embed's inline settings come from the app-data metafield the app published to the Shopify
 // emulator (`$app` widget_settings on its AppInstallation), read on every page as Shopify would.
-// Query parameters of a page: `locale` (request.locale, default en), `lang` (<html lang>, for the
+// Query parameters of a page: `locale` (request.locale, default en; empty: a theme that gives the
+// widget no locale, so Accept-Language decides), `lang` (<html lang>, for the
 // widget's tests; defaults to `locale` when that is given), `shopify_locale` (window.Shopify.locale).
 import { createHmac } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
