@@ -41,7 +41,7 @@ const member = String(200_000_000_000 + Math.floor(Math.random() * 700_000_000_0
 beforeAll(async () => {
   const executablePath = ensureChromium();
   const port = await freePort();
-  stack = await startDevStack({ port, persistTo, quiet: true, emulatorPort: 0, database: "loyalnest_browser" });
+  stack = await startDevStack({ port, persistTo, quiet: true, emulatorPort: 0, database: "loyalnest_browser_thank_you" });
   const vars = readDevVars();
   useCredentials({ apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, origin: stack.url });
   const paid = await fetch(await webhookRequest("orders/paid", DEMO_SHOP, orderBody({ id: orderId, customerId: member, subtotal: "42.50" })));
