@@ -30,8 +30,12 @@ import { acceptedLanguages } from "./language";
 import type { App } from "../http/context";
 
 const CACHE_NAME = "widget-config";
-/** A current entry's life: it bounds the cache's size, not staleness (a stale entry is never asked for). */
-const MAX_AGE_SECONDS = 3_600;
+/**
+ * A current entry's life. The version sees every write to the shop's content but not the code: a
+ * deploy that changes the widget's strings or the config's shape reaches every shopper within
+ * this time (entries outlive deployments). It also bounds the cache's size.
+ */
+const MAX_AGE_SECONDS = 300;
 
 export type CacheOutcome = "hit" | "miss";
 
