@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { focusColour } from "../../core/contrast";
 import type { Branding } from "./api";
 import type { Store } from "./store";
@@ -40,7 +40,9 @@ export function Widget({ store }: { store: Store }) {
   const config = store.config.value;
   const branding = store.branding.value;
 
-  useEffect(() => {
+  // In the commit that shows the dialog, before the browser paints it: no frame shows the open
+  // dialog while focus (and a screen reader) is still on the launcher.
+  useLayoutEffect(() => {
     if (open) dialog.current?.focus();
   }, [open]);
 
