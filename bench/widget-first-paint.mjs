@@ -8,10 +8,10 @@
 // - balance: from the shopper's click on the launcher to the frame that paints their balance
 //   (the panel's script, the customer read through the proxy, the render), same slowdown.
 // `node bench/widget-first-paint.mjs [--url http://127.0.0.1:8787] [--tabs 7]` runs it alone.
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
-import { cpus, tmpdir } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -19,6 +19,7 @@ import { chromium } from "playwright-core";
 import { ensureChromium } from "../scripts/ensure-chromium.mjs";
 import { PATH_PREFIX, SHOP, orderPaidWebhook, pointsForCents, readApiSecret } from "./shopify.mjs";
 import { ROOT, startStack, stopAllStacks } from "./stack.mjs";
+import { copyWidgetSources } from "./widget-copy.mjs";
 
 export const CPU_SLOWDOWN = 4;
 export const LAUNCHER_BUDGET_MS = 300;
@@ -140,11 +141,7 @@ async function fundShopper(baseUrl, secret, customerId, orderId) {
 
 /** widget/build.mjs run on a copy of widget/ in a temp dir (as bench/widget.mjs does): never widget/dist. */
 async function buildWidgetCopy() {
-  const dir = mkdtempSync(join(tmpdir(), "loyalnest-bench-first-paint-"));
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-  for (const entry of ["build.mjs", "src", "tsconfig.json"]) {
-    cpSync(join(ROOT, "widget", entry), join(dir, "widget", entry), { recursive: true });
-  }
+  const dir = copyWidgetSources("loyalnest-bench-first-paint-");
   const build = await import(pathToFileURL(join(dir, "widget", "build.mjs")).href);
   try {
     await build.buildWidget({ log: () => {} });

@@ -4,23 +4,19 @@
 // the theme loads) as the budget's row, and every chunk the build writes (the panel's script,
 // loaded when the shopper reaches for the launcher) beside it; the build fails when any chunk
 // breaks the budget.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { ROOT } from "./stack.mjs";
+import { copyWidgetSources } from "./widget-copy.mjs";
 
 const WIDGET = join(ROOT, "widget");
 
 export async function measureWidget() {
   if (!existsSync(join(WIDGET, "build.mjs"))) return { error: "no widget/build.mjs yet" };
-  const dir = mkdtempSync(join(tmpdir(), "loyalnest-bench-widget-"));
+  const dir = copyWidgetSources("loyalnest-bench-widget-");
   try {
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    for (const entry of ["build.mjs", "src", "tsconfig.json"]) {
-      if (existsSync(join(WIDGET, entry))) cpSync(join(WIDGET, entry), join(dir, "widget", entry), { recursive: true });
-    }
     const build = await import(pathToFileURL(join(dir, "widget", "build.mjs")).href);
     const budgetBytes = build.GZIP_BUDGET_BYTES ?? 15_000;
     let buildError = null;
