@@ -54,7 +54,7 @@ export default {
     reason_existing_customer: "Already a customer",
   },
   es: {
-    title: "Recomendaciones",
+    title: "Referidos",
     roi_title: "Rentabilidad de las recomendaciones",
     roi_completed: "Recomendaciones completadas: {{formatted}}",
     roi_revenue: "Ingresos de los amigos: {{amount}}",

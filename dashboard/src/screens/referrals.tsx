@@ -45,12 +45,17 @@ export default function ReferralsScreen({ query }: ScreenProps) {
   const roi = useResource(() => api.get<{ roi: Roi }>("/referrals/roi"), []);
   const [deciding, setDeciding] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<Referral | null>(null);
+  // Decisions made here, by referral id: the list is the Postgres projection, which learns of a
+  // decision a moment later (through the ledger-events queue); until then a decided row shows
+  // its new status and no buttons, so it cannot be decided twice.
+  const [decided, setDecided] = useState<Record<string, Referral["status"]>>({});
   const pages = list.data ? Math.ceil(list.data.total / PER_PAGE) : 1;
 
   const decide = async (referral: Referral, decision: "approve" | "reject") => {
     setDeciding(referral.id);
     try {
-      await api.send("POST", `/referrals/${encodeURIComponent(referral.id)}/${decision}`);
+      const answer = await api.send<{ referral: { status: Referral["status"] } }>("POST", `/referrals/${encodeURIComponent(referral.id)}/${decision}`);
+      setDecided((d) => ({ ...d, [referral.id]: answer.referral.status }));
       toast(decision === "approve" ? t("approved_toast") : t("rejected_toast"));
     } catch (error) {
       toast(t("decide_failed", { message: asFailure(error).message }), { error: true });
@@ -88,7 +93,7 @@ export default function ReferralsScreen({ query }: ScreenProps) {
                   <DataTable
                     caption={t(`caption_${tab}`)}
                     headings={[t("col_bound"), t("col_friend"), t("col_advocate"), t("col_status"), t("col_reasons"), t("col_actions")]}
-                    rows={list.data.referrals.map((r) => [
+                    rows={list.data.referrals.map((listed) => ({ ...listed, status: decided[listed.id] ?? listed.status })).map((r) => [
                       formatDateTime(r.bound_at),
                       <Link to={`/customers/${r.friend_id}`}>{r.friend_id}</Link>,
                       <Link to={`/customers/${r.advocate_id}`}>{r.advocate_id}</Link>,
