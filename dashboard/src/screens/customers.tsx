@@ -1,7 +1,7 @@
 // Customers: the shop's customers found by name or exact email (or Shopify id), 50 a page over
 // however many there are; each row opens the profile. The search and page live in the URL, so a
 // reload or the back button returns to the same page of the same search.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { formatNumber } from "../format";
 import { useResource } from "../hooks";
@@ -25,6 +25,8 @@ export default function CustomersScreen({ query }: ScreenProps) {
   const search = query.get("search") ?? "";
   const page = Math.max(1, Number(query.get("page")) || 1);
   const [draft, setDraft] = useState(search);
+  // Back and forward change the URL's search: the field follows.
+  useEffect(() => setDraft(search), [search]);
   const list = useResource(() => api.get<CustomerPage>("/customers", { search, page, per_page: CUSTOMERS_PER_PAGE }), [search, page]);
   const pages = list.data ? Math.ceil(list.data.total / CUSTOMERS_PER_PAGE) : 1;
 

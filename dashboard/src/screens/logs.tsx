@@ -1,7 +1,7 @@
 // Activity log: who changed what in this shop (audit_logs), newest first, filtered by customer,
 // dates and action, 50 a page. The filters live in the URL (a profile links here with its
 // customer), and apply when the merchant presses Filter, not on every keystroke.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { formatDateTime, formatNumber } from "../format";
 import { useResource } from "../hooks";
@@ -77,6 +77,8 @@ export default function LogsScreen({ query }: ScreenProps) {
   const applied: Filters = { customer: query.get("customer") ?? "", from: query.get("from") ?? "", to: query.get("to") ?? "", action: query.get("action") ?? "" };
   const page = Math.max(1, Number(query.get("page")) || 1);
   const [draft, setDraft] = useState<Filters>(applied);
+  // Back and forward (or a profile's link) change the URL's filters: the fields follow.
+  useEffect(() => setDraft(applied), [applied.customer, applied.from, applied.to, applied.action]);
   const [invalid, setInvalid] = useState<Partial<Record<keyof Filters, string>>>({});
   const key = JSON.stringify([applied, page]);
   const log = useResource(
