@@ -5,9 +5,9 @@
 // retried, a double click: each adjusts once), see the balance and the ledger row after a reload,
 // find the adjustment in the activity log, raise a GDPR request, approve a held referral; and
 // another shop sees none of it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { databaseUrl } from "../../scripts/postgres.mjs";
+import { databaseUrl, ensurePostgres } from "../../scripts/postgres.mjs";
 import { customerBody, proxyUrl, useCredentials, webhookRequest } from "../helpers/shopify";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
 
@@ -79,7 +79,23 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
   }
 }
 
+/**
+ * The test's database starts empty: the dev stack keeps its Postgres database between runs while
+ * its Durable Objects and D1 start afresh, and a projection that remembers a referral decided in
+ * an earlier run would ignore this run's (older by revision) record of it.
+ */
+async function dropDatabase(): Promise<void> {
+  const admin = postgres(databaseUrl("postgres"), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS "loyalnest_browser_dashboard_${NAME}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 beforeAll(async () => {
+  await ensurePostgres();
+  await dropDatabase();
   dash = await startDashboard({ name: NAME, extraShops: [OTHER_SHOP], path: "/customers" });
   useCredentials({ apiKey: dash.apiKey, apiSecret: dash.apiSecret, origin: dash.stack.url });
   await dash.installShop(OTHER_SHOP);
@@ -107,9 +123,18 @@ afterAll(async () => {
   await dash?.close();
 });
 
+// A failure keeps what the merchant saw: a screenshot and the app's text, with the page's errors.
+afterEach(async (context) => {
+  if (context.task.result?.state !== "fail" || !dash) return;
+  const name = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+  await dash.screenshot(`customers-failed-${name}`).catch(() => {});
+  const text = await dash.app.locator("body").innerText().catch((error) => `(no text: ${error})`);
+  console.error(`--- app text at failure (${context.task.name}):\n${text}\n--- errors: ${JSON.stringify(dash.errors)}`);
+});
+
 describe("customers among 50,000", () => {
   it("pages through the list 50 at a time, and finds one customer by exact email and by name", async () => {
-    const app = dash.app;
+    const app = await dash.goto("/customers");
     const table = app.getByRole("table", { name: "Customers, newest first" });
     await expect.poll(() => app.getByText(/^Customers: 50,00\d$/).count(), { timeout: 15_000 }).toBe(1);
     expect(await table.getByRole("row").count()).toBe(51);
@@ -138,11 +163,13 @@ describe("customers among 50,000", () => {
     await expect.poll(() => app.getByText(/^Matches for “Lovelace”: 5,000$/).count(), { timeout: 15_000 }).toBe(1);
     expect(await table.getByRole("row").count()).toBe(51);
     await dash.screenshot("customers-search");
-    expect(dash.errors).toEqual([]);
+    expect(dash.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 
   it("opens the profile, adjusts points once through a lost answer and a double click, and the balance and ledger survive a reload", async () => {
-    let app = await dash.goto(`/customers?search=${encodeURIComponent(ZELDA.email)}`);
+    let app = await dash.goto("/customers");
+    await app.getByRole("searchbox", { name: "Search customers" }).fill(ZELDA.email);
+    await app.getByRole("button", { name: "Search", exact: true }).click();
     await app.getByRole("link", { name: "Zelda Quartermaine" }).click();
     await expect.poll(() => dash.admin.title.textContent(), { timeout: 15_000 }).toContain("Zelda Quartermaine");
     const balance = () => app.locator("dt:has-text('Balance') + dd").textContent();
@@ -203,8 +230,9 @@ describe("customers among 50,000", () => {
     const detail = await merchantGet<{ customer: { points_balance: number }; transactions: { kind: string; points: number }[] }>(`/customers/${ZELDA.id}`);
     expect(detail.body.customer.points_balance).toBe(300);
     expect(detail.body.transactions.filter((t) => t.kind === "adjustment").map((t) => t.points)).toEqual([-50, 150]);
-    expect(dash.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_RESET/.test(e))).toEqual([]);
-  });
+    // Only the two failures the test made: the 400 of the long reason and the lost answer.
+    expect(dash.errors.filter((e) => !/favicon/.test(e))).toEqual([expect.stringMatching(/400 \(Bad Request\).*\/adjust/), expect.stringMatching(/ERR_CONNECTION_RESET.*\/adjust/)]);
+  }, 120_000);
 
   it("finds the adjustments in the activity log by customer and action, and refuses bad filters beside them", async () => {
     await eventually(
@@ -212,26 +240,44 @@ describe("customers among 50,000", () => {
       (r) => r.body.total === 2,
       "the adjustments' audit rows",
     );
-    const app = await dash.goto("/logs");
+    // The profile links to its customer's activity.
+    const profile = await dash.goto(`/customers/${ZELDA.id}`);
+    await profile.getByRole("link", { name: "Activity for this customer" }).click();
+    const app = profile;
+    const table = app.getByRole("table", { name: "Activity, newest first" });
+    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
+    expect(await app.getByLabel("Customer id").inputValue()).toBe(ZELDA.id);
+    expect(await table.getByRole("row").nth(1).textContent()).toMatch(/Staff 1.*points\.adjust.*Customer 7100000001.*points: -50.*Duplicate goodwill/);
+
+    // Bad filters: refused beside their fields, nothing asked of the API.
     await app.getByLabel("Customer id").fill("zelda");
-    await app.getByRole("button", { name: "Filter" }).click();
+    await app.getByRole("button", { name: "Filter", exact: true }).click();
     await expect.poll(() => app.getByText("A customer id is digits only.").count()).toBe(1);
     await app.getByLabel("Customer id").fill(ZELDA.id);
     await app.getByLabel("From").fill("2026-12-05");
     await app.getByLabel("To (included)").fill("2026-12-01");
-    await app.getByRole("button", { name: "Filter" }).click();
+    await app.getByRole("button", { name: "Filter", exact: true }).click();
     await expect.poll(() => app.getByText("The end date must not be before the start date.").count()).toBe(1);
-    await app.getByLabel("From").fill("");
-    await app.getByLabel("To (included)").fill("");
+
+    // By action and dates: today's adjustments; an action this customer has none of, nothing.
+    const today = new Date().toISOString().slice(0, 10);
+    await app.getByLabel("From").fill(today);
+    await app.getByLabel("To (included)").fill(today);
+    await app.getByLabel("Action").selectOption("referral.approve");
+    await app.getByRole("button", { name: "Filter", exact: true }).click();
+    await expect.poll(() => app.getByText("No activity matches these filters").count(), { timeout: 15_000 }).toBe(1);
     await app.getByLabel("Action").selectOption("points.adjust");
-    await app.getByRole("button", { name: "Filter" }).click();
-    const table = app.getByRole("table", { name: "Activity, newest first" });
+    await app.getByRole("button", { name: "Filter", exact: true }).click();
     await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
-    expect(await table.getByRole("row").nth(1).textContent()).toMatch(/Staff 1.*points\.adjust.*Customer 7100000001.*points: -50/);
-    // The filters are in the URL: a reload keeps them.
-    const reloaded = await dash.reload();
-    await expect.poll(() => reloaded.getByRole("table", { name: "Activity, newest first" }).getByRole("row").count(), { timeout: 15_000 }).toBe(3);
-    expect(await reloaded.getByLabel("Customer id").inputValue()).toBe(ZELDA.id);
+    // Yesterday only: none.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await app.getByLabel("From").fill(yesterday);
+    await app.getByLabel("To (included)").fill(yesterday);
+    await app.getByRole("button", { name: "Filter", exact: true }).click();
+    await expect.poll(() => app.getByText("No activity matches these filters").count(), { timeout: 15_000 }).toBe(1);
+    await app.getByLabel("To (included)").fill(today);
+    await app.getByRole("button", { name: "Filter", exact: true }).click();
+    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
     await dash.screenshot("logs-filtered");
   });
 
@@ -274,15 +320,20 @@ describe("customers among 50,000", () => {
 
 describe("another shop", () => {
   it("sees none of this shop's customers, profiles or referrals", async () => {
-    const tab = await dash.open(`/customers?search=${encodeURIComponent(ZELDA.email)}`, { shop: OTHER_SHOP });
+    const tab = await dash.open("/customers", { shop: OTHER_SHOP });
     try {
+      await expect.poll(() => tab.app.getByText("No customers yet").count(), { timeout: 15_000 }).toBe(1);
+      await tab.app.getByRole("searchbox", { name: "Search customers" }).fill(ZELDA.email);
+      await tab.app.getByRole("button", { name: "Search", exact: true }).click();
       await expect.poll(() => tab.app.getByText("No customers match this search").count(), { timeout: 15_000 }).toBe(1);
       await tab.goto(`/customers/${ZELDA.id}`);
       await expect.poll(() => tab.app.getByText("This customer is not in your store").count(), { timeout: 15_000 }).toBe(1);
-      await tab.goto("/customers");
-      await expect.poll(() => tab.app.getByText("No customers yet").count(), { timeout: 15_000 }).toBe(1);
-      await tab.goto("/referrals?status=all");
+      await tab.goto("/referrals");
+      await expect.poll(() => tab.app.getByText("No referrals are waiting for your review").count(), { timeout: 15_000 }).toBe(1);
+      await tab.app.getByRole("tab", { name: "All" }).click();
       await expect.poll(() => tab.app.getByText("No referrals here").count(), { timeout: 15_000 }).toBe(1);
+      await tab.goto("/logs");
+      await expect.poll(() => tab.app.getByText("No activity yet").count(), { timeout: 15_000 }).toBe(1);
     } finally {
       await tab.close();
     }
