@@ -78,17 +78,17 @@ export default function CustomerScreen({ params }: ScreenProps) {
         <Layout>
           <Section>
             <Card title={t("points_card")}>
-              <dl class="ln-facts">
+              <dl class="ln-facts" style={FACTS}>
                 <dt>{t("balance")}</dt>
-                <dd data-fact="balance">{formatNumber(customer.points_balance)}</dd>
+                <dd data-fact="balance" style={{ margin: 0, fontWeight: 600 }}>{formatNumber(customer.points_balance)}</dd>
                 <dt>{t("earned")}</dt>
-                <dd>{formatNumber(customer.total_points_earned)}</dd>
+                <dd style={{ margin: 0 }}>{formatNumber(customer.total_points_earned)}</dd>
                 <dt>{t("redeemed")}</dt>
-                <dd>{formatNumber(customer.total_points_redeemed)}</dd>
+                <dd style={{ margin: 0 }}>{formatNumber(customer.total_points_redeemed)}</dd>
                 <dt>{t("reversed")}</dt>
-                <dd>{formatNumber(customer.total_points_reversed)}</dd>
+                <dd style={{ margin: 0 }}>{formatNumber(customer.total_points_reversed)}</dd>
                 <dt>{t("tier")}</dt>
-                <dd>
+                <dd style={{ margin: 0 }}>
                   {tier.error ? (
                     <Text tone="critical" as="span">
                       {t("tier_unavailable")}
@@ -145,6 +145,9 @@ export default function CustomerScreen({ params }: ScreenProps) {
     </Page>
   );
 }
+
+/** Label and value side by side, as Polaris's description lists. */
+const FACTS = { display: "grid", gridTemplateColumns: "max-content 1fr", gap: "8px 24px", margin: "0 0 16px" };
 
 const KINDS = ["earn", "reversal", "signup", "newsletter", "review", "birthday", "social_follow", "goal_spend", "redemption", "release", "expiry", "adjustment", "campaign", "referral"];
 
