@@ -21,6 +21,9 @@ const FRIEND = "7100000003";
 
 let dash: Dashboard;
 
+/** `expect.poll` with time for a loaded machine (two cores shared with the dev stack and Chromium). */
+const settled = <T>(read: () => T | Promise<T>, options: { timeout?: number } = {}) => expect.poll(read, { timeout: 15_000, interval: 100, ...options });
+
 /** The seeded projection rows: names from two lists (thousands share each), no email a search could find. */
 async function seedCustomers(): Promise<void> {
   const sql = postgres(databaseUrl(`loyalnest_browser_dashboard_${NAME}`), { max: 1, onnotice: () => {} });
@@ -136,31 +139,31 @@ describe("customers among 50,000", () => {
   it("pages through the list 50 at a time, and finds one customer by exact email and by name", async () => {
     const app = await dash.goto("/customers");
     const table = app.getByRole("table", { name: "Customers, newest first" });
-    await expect.poll(() => app.getByText(/^Customers: 50,00\d$/).count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => app.getByText(/^Customers: 50,00\d$/).count(), { timeout: 15_000 }).toBe(1);
     expect(await table.getByRole("row").count()).toBe(51);
     await app.getByRole("button", { name: "Next" }).click();
-    await expect.poll(() => app.getByText(/^Page 2 of /).count()).toBe(1);
+    await settled(() => app.getByText(/^Page 2 of /).count()).toBe(1);
     expect(await table.getByRole("row").count()).toBe(51);
 
     const search = app.getByRole("searchbox", { name: "Search customers" });
     await search.fill(ZELDA.email.toUpperCase());
     await search.press("Enter");
-    await expect.poll(() => app.getByText(`Matches for “${ZELDA.email.toUpperCase()}”: 1`).count(), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => table.getByRole("row").count()).toBe(2);
+    await settled(() => app.getByText(`Matches for “${ZELDA.email.toUpperCase()}”: 1`).count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => table.getByRole("row").count()).toBe(2);
     expect(await table.getByRole("row").nth(1).textContent()).toContain(ZELDA.email);
 
     // Part of an email is no search for emails: exact only.
     await search.fill("zelda.quartermaine@example");
     await search.press("Enter");
-    await expect.poll(() => app.getByText("No customers match this search").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => app.getByText("No customers match this search").count(), { timeout: 15_000 }).toBe(1);
 
     await search.fill("quarterm");
     await search.press("Enter");
-    await expect.poll(() => app.getByText("Matches for “quarterm”: 1").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => app.getByText("Matches for “quarterm”: 1").count(), { timeout: 15_000 }).toBe(1);
     // A name thousands share: paged too.
     await search.fill("Lovelace");
     await search.press("Enter");
-    await expect.poll(() => app.getByText(/^Matches for “Lovelace”: 5,000$/).count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => app.getByText(/^Matches for “Lovelace”: 5,000$/).count(), { timeout: 15_000 }).toBe(1);
     expect(await table.getByRole("row").count()).toBe(51);
     await dash.screenshot("customers-search");
     expect(dash.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
@@ -171,22 +174,22 @@ describe("customers among 50,000", () => {
     await app.getByRole("searchbox", { name: "Search customers" }).fill(ZELDA.email);
     await app.getByRole("button", { name: "Search", exact: true }).click();
     await app.getByRole("link", { name: "Zelda Quartermaine" }).click();
-    await expect.poll(() => dash.admin.title.textContent(), { timeout: 15_000 }).toContain("Zelda Quartermaine");
+    await settled(() => dash.admin.title.textContent(), { timeout: 15_000 }).toContain("Zelda Quartermaine");
     const balance = () => app.locator("dt:has-text('Balance') + dd").textContent();
-    await expect.poll(balance).toBe("200"); // the signup bonus
-    await expect.poll(() => app.locator("dt:has-text('VIP tier') + dd").textContent()).toBe("Bronze");
+    await settled(balance).toBe("200"); // the signup bonus
+    await settled(() => app.locator("dt:has-text('VIP tier') + dd").textContent()).toBe("Bronze");
 
     // Bad input: shown beside its field, nothing sent.
     await app.getByRole("button", { name: "Adjust points" }).click();
     const dialog = app.getByRole("dialog", { name: "Adjust points" });
     await dialog.getByLabel("Points").fill("0");
     await dialog.getByRole("button", { name: "Adjust" }).click();
-    await expect.poll(() => dialog.getByText("Enter a whole number of points other than 0.").count()).toBe(1);
+    await settled(() => dialog.getByText("Enter a whole number of points other than 0.").count()).toBe(1);
     // The API's own message beside its field: a reason over 500 characters.
     await dialog.getByLabel("Points").fill("150");
     await dialog.getByLabel("Reason").fill("x".repeat(501));
     await dialog.getByRole("button", { name: "Adjust" }).click();
-    await expect.poll(() => dialog.getByRole("alert").textContent()).toMatch(/500/);
+    await settled(() => dialog.getByRole("alert").textContent()).toMatch(/500/);
     expect(await dialog.getByLabel("Reason").getAttribute("aria-invalid")).toBe("true");
 
     // The first answer is lost on the way back (the adjustment applied); the retry carries the same key.
@@ -202,23 +205,23 @@ describe("customers among 50,000", () => {
     });
     await dialog.getByLabel("Reason").fill("Sorry about the late parcel");
     await dialog.getByRole("button", { name: "Adjust" }).click();
-    await expect.poll(() => dialog.getByText(/could not be reached/).count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => dialog.getByText(/could not be reached/).count(), { timeout: 15_000 }).toBe(1);
     await dialog.getByRole("button", { name: "Adjust" }).click();
-    await expect.poll(() => dash.admin.toasts.getByText("Points adjusted. New balance: 350").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => dash.admin.toasts.getByText("Points adjusted. New balance: 350").count(), { timeout: 15_000 }).toBe(1);
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
     await dash.page.unroute("**/v1/api/customers/*/adjust");
-    await expect.poll(balance).toBe("350");
+    await settled(balance).toBe("350");
 
     // A double click on a removal: one adjustment.
     await app.getByRole("button", { name: "Adjust points" }).click();
     await dialog.getByLabel("Points").fill("-50");
     await dialog.getByLabel("Reason").fill("Duplicate goodwill");
     await dialog.getByRole("button", { name: "Adjust" }).dblclick();
-    await expect.poll(balance, { timeout: 15_000 }).toBe("300");
+    await settled(balance, { timeout: 15_000 }).toBe("300");
 
     app = await dash.reload();
-    await expect.poll(() => app.locator("dt:has-text('Balance') + dd").textContent(), { timeout: 15_000 }).toBe("300");
+    await settled(() => app.locator("dt:has-text('Balance') + dd").textContent(), { timeout: 15_000 }).toBe("300");
     const ledger = app.getByRole("table", { name: "Points history, newest first" });
     const adjustments = ledger.getByRole("row").filter({ hasText: "Adjustment" });
     expect(await adjustments.count()).toBe(2);
@@ -245,19 +248,19 @@ describe("customers among 50,000", () => {
     await profile.getByRole("link", { name: "Activity for this customer" }).click();
     const app = profile;
     const table = app.getByRole("table", { name: "Activity, newest first" });
-    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
+    await settled(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
     expect(await app.getByLabel("Customer id").inputValue()).toBe(ZELDA.id);
     expect(await table.getByRole("row").nth(1).textContent()).toMatch(/Staff 1.*points\.adjust.*Customer 7100000001.*points: -50.*Duplicate goodwill/);
 
     // Bad filters: refused beside their fields, nothing asked of the API.
     await app.getByLabel("Customer id").fill("zelda");
     await app.getByRole("button", { name: "Filter", exact: true }).click();
-    await expect.poll(() => app.getByText("A customer id is digits only.").count()).toBe(1);
+    await settled(() => app.getByText("A customer id is digits only.").count()).toBe(1);
     await app.getByLabel("Customer id").fill(ZELDA.id);
     await app.getByLabel("From").fill("2026-12-05");
     await app.getByLabel("To (included)").fill("2026-12-01");
     await app.getByRole("button", { name: "Filter", exact: true }).click();
-    await expect.poll(() => app.getByText("The end date must not be before the start date.").count()).toBe(1);
+    await settled(() => app.getByText("The end date must not be before the start date.").count()).toBe(1);
 
     // By action and dates: today's adjustments; an action this customer has none of, nothing.
     const today = new Date().toISOString().slice(0, 10);
@@ -265,19 +268,19 @@ describe("customers among 50,000", () => {
     await app.getByLabel("To (included)").fill(today);
     await app.getByLabel("Action").selectOption("referral.approve");
     await app.getByRole("button", { name: "Filter", exact: true }).click();
-    await expect.poll(() => app.getByText("No activity matches these filters").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => app.getByText("No activity matches these filters").count(), { timeout: 15_000 }).toBe(1);
     await app.getByLabel("Action").selectOption("points.adjust");
     await app.getByRole("button", { name: "Filter", exact: true }).click();
-    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
+    await settled(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
     // Yesterday only: none.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     await app.getByLabel("From").fill(yesterday);
     await app.getByLabel("To (included)").fill(yesterday);
     await app.getByRole("button", { name: "Filter", exact: true }).click();
-    await expect.poll(() => app.getByText("No activity matches these filters").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => app.getByText("No activity matches these filters").count(), { timeout: 15_000 }).toBe(1);
     await app.getByLabel("To (included)").fill(today);
     await app.getByRole("button", { name: "Filter", exact: true }).click();
-    await expect.poll(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
+    await settled(() => table.getByRole("row").count(), { timeout: 15_000 }).toBe(3);
     await dash.screenshot("logs-filtered");
   });
 
@@ -285,12 +288,12 @@ describe("customers among 50,000", () => {
     const app = await dash.goto("/gdpr");
     await app.getByLabel("Customer id").fill("not-an-id");
     await app.getByRole("button", { name: "Request data" }).click();
-    await expect.poll(() => app.getByText("A customer id is digits only.").count()).toBe(1);
+    await settled(() => app.getByText("A customer id is digits only.").count()).toBe(1);
     await app.getByLabel("Customer id").fill(ZELDA.id);
     await app.getByRole("button", { name: "Request data" }).click();
-    await expect.poll(() => dash.admin.toasts.getByText("Data request recorded").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => dash.admin.toasts.getByText("Data request recorded").count(), { timeout: 15_000 }).toBe(1);
     const table = app.getByRole("table", { name: "GDPR requests, newest first" });
-    await expect.poll(() => table.getByRole("row").filter({ hasText: "Customer data" }).filter({ hasText: "Staff 1" }).count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => table.getByRole("row").filter({ hasText: "Customer data" }).filter({ hasText: "Staff 1" }).count(), { timeout: 15_000 }).toBe(1);
     const listed = await merchantGet<{ requests: { type: string; requested_by: string }[] }>("/gdpr/requests");
     expect(listed.body.requests).toEqual([expect.objectContaining({ type: "data_request", requested_by: "1" })]);
   });
@@ -299,22 +302,22 @@ describe("customers among 50,000", () => {
     const app = await dash.goto("/referrals");
     const held = app.getByRole("table", { name: "Referrals held by the fraud checks, newest first" });
     const row = held.getByRole("row").filter({ hasText: FRIEND });
-    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => row.count(), { timeout: 15_000 }).toBe(1);
     expect(await row.textContent()).toContain("Same email as the advocate");
     await dash.screenshot("referrals-held");
     await row.getByRole("button", { name: `Approve the referral of customer ${FRIEND}` }).click();
-    await expect.poll(() => dash.admin.toasts.getByText("Referral approved: both customers get their rewards").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => dash.admin.toasts.getByText("Referral approved: both customers get their rewards").count(), { timeout: 15_000 }).toBe(1);
     // Decided: no second decision offered, whatever the projection says yet.
-    await expect.poll(() => row.getByRole("button").count()).toBe(0);
+    await settled(() => row.getByRole("button").count()).toBe(0);
     expect(await row.textContent()).toContain("Completed");
 
     const friend = await merchantGet<{ transactions: { kind: string; points: number }[] }>(`/customers/${FRIEND}`);
     expect(friend.body.transactions.filter((t) => t.kind === "referral").map((t) => t.points)).toEqual([50]);
     await eventually(() => merchantGet<{ referrals: unknown[] }>("/referrals?status=held"), (r) => r.body.referrals.length === 0, "the approval in the projection");
     const after = await dash.goto("/referrals");
-    await expect.poll(() => after.getByText("No referrals are waiting for your review").count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => after.getByText("No referrals are waiting for your review").count(), { timeout: 15_000 }).toBe(1);
     await after.getByRole("tab", { name: "Completed" }).click();
-    await expect.poll(() => after.getByRole("table", { name: "Completed referrals, newest first" }).getByRole("row").filter({ hasText: FRIEND }).count(), { timeout: 15_000 }).toBe(1);
+    await settled(() => after.getByRole("table", { name: "Completed referrals, newest first" }).getByRole("row").filter({ hasText: FRIEND }).count(), { timeout: 15_000 }).toBe(1);
   });
 });
 
@@ -322,18 +325,18 @@ describe("another shop", () => {
   it("sees none of this shop's customers, profiles or referrals", async () => {
     const tab = await dash.open("/customers", { shop: OTHER_SHOP });
     try {
-      await expect.poll(() => tab.app.getByText("No customers yet").count(), { timeout: 15_000 }).toBe(1);
+      await settled(() => tab.app.getByText("No customers yet").count(), { timeout: 15_000 }).toBe(1);
       await tab.app.getByRole("searchbox", { name: "Search customers" }).fill(ZELDA.email);
       await tab.app.getByRole("button", { name: "Search", exact: true }).click();
-      await expect.poll(() => tab.app.getByText("No customers match this search").count(), { timeout: 15_000 }).toBe(1);
+      await settled(() => tab.app.getByText("No customers match this search").count(), { timeout: 15_000 }).toBe(1);
       await tab.goto(`/customers/${ZELDA.id}`);
-      await expect.poll(() => tab.app.getByText("This customer is not in your store").count(), { timeout: 15_000 }).toBe(1);
+      await settled(() => tab.app.getByText("This customer is not in your store").count(), { timeout: 15_000 }).toBe(1);
       await tab.goto("/referrals");
-      await expect.poll(() => tab.app.getByText("No referrals are waiting for your review").count(), { timeout: 15_000 }).toBe(1);
+      await settled(() => tab.app.getByText("No referrals are waiting for your review").count(), { timeout: 15_000 }).toBe(1);
       await tab.app.getByRole("tab", { name: "All" }).click();
-      await expect.poll(() => tab.app.getByText("No referrals here").count(), { timeout: 15_000 }).toBe(1);
+      await settled(() => tab.app.getByText("No referrals here").count(), { timeout: 15_000 }).toBe(1);
       await tab.goto("/logs");
-      await expect.poll(() => tab.app.getByText("No activity yet").count(), { timeout: 15_000 }).toBe(1);
+      await settled(() => tab.app.getByText("No activity yet").count(), { timeout: 15_000 }).toBe(1);
     } finally {
       await tab.close();
     }
