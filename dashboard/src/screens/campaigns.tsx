@@ -227,8 +227,8 @@ function CampaignForm({ campaign, tiers }: { campaign: Campaign | null; tiers: V
           <Section title={t("texts_title")} description={t("texts_description")}>
             {CAMPAIGN_LANGUAGES.map((language) => (
               <Card title={t(`language_${language}`)}>
-                <FormText form={form} field={`translations.${language}.name`} label={t("name")} disabled={readOnly} />
-                <FormText form={form} field={`translations.${language}.description`} label={t("description")} multiline={2} disabled={readOnly} />
+                <FormText form={form} field={`translations.${language}.name`} label={`${t("name")} (${t(`language_${language}`)})`} disabled={readOnly} />
+                <FormText form={form} field={`translations.${language}.description`} label={`${t("description")} (${t(`language_${language}`)})`} multiline={2} disabled={readOnly} />
               </Card>
             ))}
           </Section>

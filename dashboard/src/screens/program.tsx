@@ -46,10 +46,11 @@ function ProgramForm({ answer }: { answer: ProgramAnswer }) {
     return programToForm(saved);
   });
   const periods = enumOptions(LIMIT_PERIODS, (p) => t(`period_${p}`));
-  const limit = (action: string) => (
+  // Each input's label names its action too: the cards repeat "Points", "At most", "Per".
+  const limit = (action: string, context: string) => (
     <Stack direction="row" gap="200">
-      <FormText form={form} field={`config.limits.${action}.count`} label={t("limit_count")} type="number" min={1} />
-      <FormSelect form={form} field={`config.limits.${action}.period`} label={t("limit_period")} options={periods} />
+      <FormText form={form} field={`config.limits.${action}.count`} label={`${t("limit_count")} (${context})`} type="number" min={1} />
+      <FormSelect form={form} field={`config.limits.${action}.period`} label={`${t("limit_period")} (${context})`} options={periods} />
     </Stack>
   );
   const points = t("points_suffix");
@@ -72,8 +73,8 @@ function ProgramForm({ answer }: { answer: ProgramAnswer }) {
           <Section title={t("actions_title")} description={t("actions_description")}>
             {SIMPLE_ACTIONS.map((action) => (
               <Card title={t(`action_${action}`)}>
-                <FormText form={form} field={`config.${action}`} label={t("action_points")} type="number" min={0} suffix={points} />
-                {limit(action)}
+                <FormText form={form} field={`config.${action}`} label={`${t("action_points")} (${t(`action_${action}`)})`} type="number" min={0} suffix={points} />
+                {limit(action, t(`action_${action}`))}
               </Card>
             ))}
           </Section>
@@ -83,7 +84,7 @@ function ProgramForm({ answer }: { answer: ProgramAnswer }) {
               {SOCIAL_NETWORKS.map((network) => (
                 <FormText form={form} field={`config.social_follow.${network}`} label={t(`network_${network}`)} type="number" min={0} suffix={points} placeholder={t("not_offered")} />
               ))}
-              {limit("social_follow")}
+              {limit("social_follow", t("social_title"))}
             </Card>
           </Section>
 
@@ -92,8 +93,8 @@ function ProgramForm({ answer }: { answer: ProgramAnswer }) {
               <FormCheck form={form} field="config.goal_spend.enabled" label={t("goal_enabled")} />
               <FormText form={form} field="config.goal_spend.amount" label={t("goal_amount")} placeholder="200.00" />
               <FormText form={form} field="config.goal_spend.days" label={t("goal_days")} type="number" min={1} max={366} />
-              <FormText form={form} field="config.goal_spend.points" label={t("action_points")} type="number" min={0} suffix={points} />
-              {limit("goal_spend")}
+              <FormText form={form} field="config.goal_spend.points" label={`${t("action_points")} (${t("goal_title")})`} type="number" min={0} suffix={points} />
+              {limit("goal_spend", t("goal_title"))}
             </Card>
           </Section>
 

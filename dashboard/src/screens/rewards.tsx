@@ -150,8 +150,8 @@ function RewardForm({ reward }: { reward: Reward | null }) {
           <Section title={t("texts_title")} description={t("texts_description")}>
             {REWARD_LANGUAGES.map((language) => (
               <Card title={t(`language_${language}`)}>
-                <FormText form={form} field={`translations.${language}.title`} label={t("reward_title")} />
-                <FormText form={form} field={`translations.${language}.description`} label={t("description")} multiline={2} />
+                <FormText form={form} field={`translations.${language}.title`} label={`${t("reward_title")} (${t(`language_${language}`)})`} />
+                <FormText form={form} field={`translations.${language}.description`} label={`${t("description")} (${t(`language_${language}`)})`} multiline={2} />
               </Card>
             ))}
           </Section>

@@ -189,8 +189,8 @@ function TierForm({ tier, basis, rewards }: { tier: VipTier | null; basis: Basis
           <Section title={t("texts_title")} description={t("texts_description")}>
             {TIER_LANGUAGES.map((language) => (
               <Card title={t(`language_${language}`)}>
-                <FormText form={form} field={`translations.${language}.name`} label={t("name")} />
-                <FormText form={form} field={`translations.${language}.perks`} label={t("perk_lines")} helpText={t("perk_lines_help")} multiline={3} />
+                <FormText form={form} field={`translations.${language}.name`} label={`${t("name")} (${t(`language_${language}`)})`} />
+                <FormText form={form} field={`translations.${language}.perks`} label={`${t("perk_lines")} (${t(`language_${language}`)})`} helpText={t("perk_lines_help")} multiline={3} />
               </Card>
             ))}
           </Section>
