@@ -132,7 +132,7 @@ describe("rewards", () => {
 
   it("refuses a reward without its value beside the value field, creating nothing, and asks before leaving unsaved changes", async () => {
     const before = (await apiGet<{ rewards: unknown[] }>("/rewards")).rewards.length;
-    const app = await dash.goto("/rewards?edit=new");
+    const app = await dash.goto("/rewards/new");
     await app.getByLabel("Title (English)").fill("Nothing off");
     await app.getByLabel("Amount off").fill("");
     await save();
@@ -151,7 +151,7 @@ describe("rewards", () => {
 
 describe("VIP tiers and campaigns", () => {
   it("adds a tier through its form; a spend threshold on a points program is refused beside the threshold", async () => {
-    let app = await dash.goto("/tiers?edit=new");
+    let app = await dash.goto("/tiers/new");
     await app.getByLabel("Name (English)").fill("Platinum");
     await app.getByLabel("Points earned to reach it").fill("20000");
     await app.getByLabel("Points multiplier").fill("1.5");
@@ -173,7 +173,7 @@ describe("VIP tiers and campaigns", () => {
 
   it("creates a double-points campaign for one tier, and an end before the start is refused beside the end", async () => {
     let app = await dash.goto("/campaigns");
-    await app.getByRole("button", { name: "Create campaign" }).click();
+    await app.getByRole("button", { name: "Create campaign" }).first().click();
     await app.getByLabel("Name (English)").fill("Double points weekend");
     await app.getByLabel("Starts").fill("2030-05-01T09:00");
     await app.getByLabel("Ends").fill("2030-04-30T09:00");

@@ -1,5 +1,5 @@
 // Bonus campaigns: the list (newest first, a page at a time, end one early), and one campaign's
-// form (`?edit=new` or `?edit=<id>`). A campaign ended early is shown read-only (the API refuses
+// form (/campaigns/new or /campaigns/<id>). A campaign ended early is shown read-only (the API refuses
 // edits to it). Each save creates or replaces the whole campaign.
 import { useState } from "preact/hooks";
 import { api } from "../api";
@@ -10,7 +10,7 @@ import { useT } from "../i18n";
 import { Link, navigate, setQuery } from "../router";
 import { Badge, Banner, Button, Card, Checkbox, DataTable, EmptyState, FormLayout, InlineError, Layout, LoadError, Modal, Page, Pagination, Section, SkeletonPage, Stack, Text } from "../ui";
 import type { ScreenProps } from "./registry";
-import { FormBanner, FormCheck, FormSelect, FormText, enumOptions, withField } from "./program/controls";
+import { FormBanner, FormCheck, FormSelect, FormText, enumOptions, useAddressOf, withField } from "./program/controls";
 import { errorFor, type FormValues } from "./program/fields";
 import { CAMPAIGN_ACTIONS, CAMPAIGN_KINDS, CAMPAIGN_LANGUAGES, campaignBody, campaignStatus, campaignToForm, newCampaign, tierIdsOf, type Campaign } from "./program/campaign-form";
 import type { VipTier } from "./program/tier-form";
@@ -18,8 +18,8 @@ import type { VipTier } from "./program/tier-form";
 const PER_PAGE = 20;
 const STATUS_TONE = { running: "success", scheduled: "info", ended: undefined } as const;
 
-export default function CampaignsScreen({ query }: ScreenProps) {
-  const editing = query.get("edit");
+export default function CampaignsScreen({ params, query }: ScreenProps) {
+  const editing = params.id;
   if (editing) return <CampaignEditor id={editing === "new" ? null : editing} />;
   return <CampaignList page={Math.max(1, Number(query.get("page")) || 1)} />;
 }
@@ -31,7 +31,7 @@ function CampaignList({ page }: { page: number }) {
   const list = useResource(() => api.get<{ campaigns: Campaign[]; total: number }>("/campaigns", { page, per_page: PER_PAGE }), [page]);
   const [ending, setEnding] = useState<Campaign | null>(null);
   const [busy, setBusy] = useState(false);
-  const add = { content: t("add"), onAction: () => navigate("/campaigns?edit=new") };
+  const add = { content: t("add"), onAction: () => navigate("/campaigns/new") };
   if (list.error && !list.data) {
     return (
       <Page title={t("title")} primaryAction={add}>
@@ -71,7 +71,7 @@ function CampaignList({ page }: { page: number }) {
               rows={campaigns.map((campaign) => {
                 const status = campaignStatus(campaign);
                 return [
-                  <Link to={`/campaigns?edit=${campaign.id}`}>{campaignName(campaign)}</Link>,
+                  <Link to={`/campaigns/${campaign.id}`}>{campaignName(campaign)}</Link>,
                   t(`kind_${campaign.kind}`),
                   formatDateTime(campaign.starts_at),
                   campaign.ends_at ? formatDateTime(campaign.ends_at) : t("open_ended"),
@@ -159,9 +159,9 @@ function CampaignForm({ campaign, tiers }: { campaign: Campaign | null; tiers: V
         : api.send<{ campaign: Campaign }>("POST", "/campaigns", body),
     );
     setSaved(answer.campaign);
-    if (!saved) setQuery({ edit: answer.campaign.id });
     return campaignToForm(answer.campaign);
   });
+  useAddressOf(campaign === null ? saved?.id : undefined, form.dirty, "/campaigns");
   const readOnly = saved !== null && saved.ended_at !== null;
   const kind = String(form.values.kind);
   const chosen = tierIdsOf(form.values);

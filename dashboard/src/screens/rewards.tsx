@@ -1,5 +1,5 @@
-// The rewards catalog: the list (enable or disable each), and one reward's form (`?edit=new` or
-// `?edit=<reward id>`, so a reload lands on the same form). Each save is one API call: the
+// The rewards catalog: the list (enable or disable each), and one reward's form (/rewards/new or
+// /rewards/<reward id>, so a reload lands on the same form). Each save is one API call: the
 // reward is created or replaced whole, or not at all.
 import { useState } from "preact/hooks";
 import { api } from "../api";
@@ -7,17 +7,17 @@ import { toast } from "../app-bridge";
 import { formatNumber } from "../format";
 import { asFailure, useForm, useResource } from "../hooks";
 import { useT } from "../i18n";
-import { Link, navigate, setQuery } from "../router";
+import { Link, navigate } from "../router";
 import { Badge, Button, Card, DataTable, EmptyState, FormLayout, Layout, LoadError, Page, Section, SkeletonPage, Stack } from "../ui";
 import type { ScreenProps } from "./registry";
-import { FormBanner, FormCheck, FormSelect, FormText, enumOptions, withField } from "./program/controls";
+import { FormBanner, FormCheck, FormSelect, FormText, enumOptions, useAddressOf, withField } from "./program/controls";
 import type { FormValues } from "./program/fields";
 import { NEW_REWARD, REWARD_LANGUAGES, REWARD_TYPES, rewardBody, rewardInputsFor, rewardToForm, type Reward } from "./program/reward-form";
 
 const listRewards = () => api.get<{ rewards: Reward[] }>("/rewards").then((answer) => answer.rewards);
 
-export default function RewardsScreen({ query }: ScreenProps) {
-  const editing = query.get("edit");
+export default function RewardsScreen({ params }: ScreenProps) {
+  const editing = params.id;
   return editing ? <RewardEditor id={editing === "new" ? null : editing} /> : <RewardList />;
 }
 
@@ -25,7 +25,7 @@ function RewardList() {
   const t = useT("rewards");
   const rewards = useResource(listRewards);
   const [busy, setBusy] = useState<string | null>(null);
-  const add = { content: t("add"), onAction: () => navigate("/rewards?edit=new") };
+  const add = { content: t("add"), onAction: () => navigate("/rewards/new") };
 
   if (rewards.error && !rewards.data) {
     return (
@@ -64,7 +64,7 @@ function RewardList() {
             headings={[t("reward"), t("type"), t("points_cost"), t("value"), t("status"), ""]}
             numeric={[false, false, true, true, false, false]}
             rows={list.map((reward) => [
-              <Link to={`/rewards?edit=${encodeURIComponent(reward.reward_id)}`}>{reward.translations.en?.title ?? reward.reward_id}</Link>,
+              <Link to={`/rewards/${encodeURIComponent(reward.reward_id)}`}>{reward.translations.en?.title ?? reward.reward_id}</Link>,
               t(`type_${reward.type}`),
               formatNumber(reward.points_cost),
               reward.value ?? "—",
@@ -116,10 +116,9 @@ function RewardForm({ reward }: { reward: Reward | null }) {
         : api.send<{ reward: Reward }>("POST", "/rewards", body),
     );
     setSaved(answer.reward);
-    // A new reward's address, so a reload opens it (replaceState: no leave guard to pass).
-    if (!saved) setQuery({ edit: answer.reward.reward_id });
     return rewardToForm(answer.reward);
   });
+  useAddressOf(reward === null ? saved?.reward_id : undefined, form.dirty, "/rewards");
   const type = String(form.values.type);
   const uses = rewardInputsFor(type);
   const title = saved ? (saved.translations.en?.title ?? saved.reward_id) : t("new_title");

@@ -1,5 +1,5 @@
-// VIP tiers: the ladder (enable or disable each tier), and one tier's form (`?edit=new` or
-// `?edit=<tier id>`). Thresholds are written in the program's tier basis (points or spend),
+// VIP tiers: the ladder (enable or disable each tier), and one tier's form (/tiers/new or
+// /tiers/<tier id>). Thresholds are written in the program's tier basis (points or spend),
 // which the points program screen sets; each save creates or replaces the whole tier.
 import { useState } from "preact/hooks";
 import { api } from "../api";
@@ -7,10 +7,10 @@ import { toast } from "../app-bridge";
 import { formatNumber } from "../format";
 import { asFailure, useForm, useResource } from "../hooks";
 import { useT } from "../i18n";
-import { Link, navigate, setQuery } from "../router";
+import { Link, navigate } from "../router";
 import { Badge, Button, Card, DataTable, EmptyState, FormLayout, Layout, LoadError, Page, Section, SkeletonPage, Text } from "../ui";
 import type { ScreenProps } from "./registry";
-import { FormBanner, FormCheck, FormSelect, FormText, withField } from "./program/controls";
+import { FormBanner, FormCheck, FormSelect, FormText, useAddressOf, withField } from "./program/controls";
 import type { FormValues } from "./program/fields";
 import type { ProgramAnswer } from "./program/program-form";
 import type { Reward } from "./program/reward-form";
@@ -33,8 +33,8 @@ const loadTiers = async (): Promise<TierData> => {
   return { tiers: tiers.tiers, basis, rewards: rewards.rewards };
 };
 
-export default function TiersScreen({ query }: ScreenProps) {
-  const editing = query.get("edit");
+export default function TiersScreen({ params }: ScreenProps) {
+  const editing = params.id;
   return editing ? <TierEditor id={editing === "new" ? null : editing} /> : <TierList />;
 }
 
@@ -44,7 +44,7 @@ function TierList() {
   const t = useT("tiers");
   const data = useResource(loadTiers);
   const [busy, setBusy] = useState<string | null>(null);
-  const add = { content: t("add"), onAction: () => navigate("/tiers?edit=new") };
+  const add = { content: t("add"), onAction: () => navigate("/tiers/new") };
   if (data.error && !data.data) {
     return (
       <Page title={t("title")} primaryAction={add}>
@@ -88,7 +88,7 @@ function TierList() {
               headings={[t("tier"), t("threshold"), t("multiplier"), t("perks"), t("status"), ""]}
               numeric={[false, true, true, false, false, false]}
               rows={ladder.map((tier) => [
-                <Link to={`/tiers?edit=${encodeURIComponent(tier.id)}`}>{tierName(tier)}</Link>,
+                <Link to={`/tiers/${encodeURIComponent(tier.id)}`}>{tierName(tier)}</Link>,
                 tier.basis === "points" ? t("threshold_points", { points: formatNumber(Number(tier.threshold)) }) : String(tier.threshold),
                 `${tier.earn_multiplier}×`,
                 [tier.discount ? t("discount_perk", { percentage: tier.discount.percentage }) : null, tier.free_shipping ? t("free_shipping") : null].filter(Boolean).join(", ") || "—",
@@ -144,9 +144,9 @@ function TierForm({ tier, basis, rewards }: { tier: VipTier | null; basis: Basis
       TIER_CODE_FIELDS,
     );
     setSaved(answer.tier);
-    if (!saved) setQuery({ edit: answer.tier.id });
     return tierToForm(answer.tier);
   });
+  useAddressOf(tier === null ? saved?.id : undefined, form.dirty, "/tiers");
   // Entry rewards: enabled rewards with a fixed value (the API refuses the others).
   const entryRewards = rewards.filter((r) => (r.enabled && r.type !== "points_to_money") || r.reward_id === form.values.entry_reward_id);
   return (

@@ -1,6 +1,8 @@
 // Inputs bound to a form of flat API-path keys (fields.ts): each shows the API's message for
 // its own key beside itself.
+import { useEffect } from "preact/hooks";
 import { ApiFailure } from "../../api";
+import { navigate } from "../../router";
 import type { Form } from "../../hooks";
 import { Banner, Checkbox, Select, TextField } from "../../ui";
 import { useT } from "../../i18n";
@@ -54,3 +56,14 @@ export async function withField<T>(write: () => Promise<T>, codeFields: Record<s
 
 /** Select options for an enum, labelled by `<prefix>_<value>` keys. */
 export const enumOptions = (values: readonly string[], label: (value: string) => string) => values.map((value) => ({ value, label: label(value) }));
+
+/**
+ * Moves a form created at `<list>/new` to its own address once saved (`createdId`) and clean, so
+ * a reload opens what was created. After the save, not inside it: while the form is still dirty
+ * the leave guard would ask the merchant whether to drop the changes just saved.
+ */
+export function useAddressOf(createdId: string | undefined, dirty: boolean, list: string): void {
+  useEffect(() => {
+    if (createdId && !dirty) navigate(`${list}/${encodeURIComponent(createdId)}`, { replace: true });
+  }, [createdId, dirty]);
+}
