@@ -8,9 +8,10 @@ import type { Locator } from "playwright-core";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
 
 let dash: Dashboard;
+const OTHER_SHOP = "program-other-shop.myshopify.com";
 
 beforeAll(async () => {
-  dash = await startDashboard({ name: "program", path: "/program" });
+  dash = await startDashboard({ name: "program", path: "/program", extraShops: [OTHER_SHOP] });
 });
 
 afterAll(async () => {
@@ -150,7 +151,7 @@ describe("rewards", () => {
 });
 
 describe("VIP tiers and campaigns", () => {
-  it("adds a tier through its form; a spend threshold on a points program is refused beside the threshold", async () => {
+  it("adds a tier through its form; a multiplier over 10 is refused beside it and saves nothing", async () => {
     let app = await dash.goto("/tiers/new");
     await app.getByLabel("Name (English)").fill("Platinum");
     await app.getByLabel("Points earned to reach it").fill("20000");
@@ -203,13 +204,23 @@ describe("VIP tiers and campaigns", () => {
   });
 });
 
-it("shows another shop's session none of this shop's rewards", async () => {
-  const other = "program-other-shop.myshopify.com";
-  await dash.installShop(other);
-  const res = await fetch(`${dash.stack.url}/v1/api/rewards`, { headers: { authorization: `Bearer ${dash.sessionToken(other)}` } });
+it("shows another shop's session none of this shop's rewards, in the screen and in the API", async () => {
+  await dash.installShop(OTHER_SHOP);
+  const res = await fetch(`${dash.stack.url}/v1/api/rewards`, { headers: { authorization: `Bearer ${dash.sessionToken(OTHER_SHOP)}` } });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { rewards: { translations: { en: { title: string } } }[] };
   // Its own default catalog, without the reward created on the demo shop above.
   expect(body.rewards.length).toBeGreaterThan(0);
   expect(body.rewards.some((r) => r.translations.en.title === "$7.50 off")).toBe(false);
+
+  const tab = await dash.open("/rewards", { shop: OTHER_SHOP });
+  try {
+    await see(tab.app.getByRole("link", { name: "$5 off your order" })).toBeVisible();
+    expect(await tab.app.getByRole("link", { name: "$7.50 off" }).count()).toBe(0);
+    const program = await tab.goto("/program");
+    // The demo shop's rate was changed to 25 above; this shop still has the default.
+    await see(program.getByLabel("Points per 1 of currency spent")).toHaveValue("10");
+  } finally {
+    await tab.close();
+  }
 });
