@@ -224,3 +224,15 @@ it("shows another shop's session none of this shop's rewards, in the screen and 
     await tab.close();
   }
 });
+
+it("speaks the merchant's admin language (French)", async () => {
+  const tab = await dash.open("/rewards/new", { locale: "fr" });
+  try {
+    await see(tab.app.getByRole("heading", { name: "Nouvelle récompense" })).toBeVisible();
+    await see(tab.app.getByLabel("Titre (Anglais)")).toBeVisible();
+    const program = await tab.goto("/program");
+    await see(program.getByLabel("Points par 1 de devise dépensé")).toBeVisible();
+  } finally {
+    await tab.close();
+  }
+});
