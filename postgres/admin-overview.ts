@@ -24,7 +24,7 @@ export async function platformTotals(sql: Sql, from: Date, to: Date, shop?: stri
     sql<{ members: string; liability: string }[]>`
       SELECT count(*) AS members, COALESCE(sum(points_balance), 0) AS liability FROM customers WHERE ${scope}`,
     sql<{ issued: string; redeemed: string }[]>`
-      SELECT COALESCE(sum(points) FILTER (WHERE points > 0 AND kind = ANY(${earnedKinds})), 0) AS issued,
+      SELECT COALESCE(sum(points) FILTER (WHERE points > 0 AND kind IN ${sql(earnedKinds)}), 0) AS issued,
              COALESCE(-sum(points) FILTER (WHERE kind = 'redemption'), 0) AS redeemed
       FROM points_transactions WHERE ${scope} AND created_at >= ${from} AND created_at < ${to}`,
     sql<{ completed: string; revenue: string; points: string }[]>`
@@ -35,7 +35,7 @@ export async function platformTotals(sql: Sql, from: Date, to: Date, shop?: stri
                 WHERE ${scope} AND kind = 'referral' AND created_at >= ${from} AND created_at < ${to}) AS points`,
     sql<{ day: string; issued: string; redeemed: string }[]>`
       SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-             COALESCE(sum(points) FILTER (WHERE points > 0 AND kind = ANY(${earnedKinds})), 0) AS issued,
+             COALESCE(sum(points) FILTER (WHERE points > 0 AND kind IN ${sql(earnedKinds)}), 0) AS issued,
              COALESCE(-sum(points) FILTER (WHERE kind = 'redemption'), 0) AS redeemed
       FROM points_transactions WHERE ${scope} AND created_at >= ${from} AND created_at < ${to}
       GROUP BY 1 ORDER BY 1`,

@@ -2,6 +2,7 @@
 // redeemed in the period with a daily series (the console's trend charts), the points liability
 // across shops (every outstanding balance), and referral ROI's parts.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { log } from "../../core/log";
 import { merchantCounts } from "../../d1/admin-merchants";
 import { platformTotals } from "../../postgres/admin-overview";
 import { withReporting } from "../../postgres/client";
@@ -50,6 +51,7 @@ export function registerAdminOverviewRoutes(admin: OpenAPIHono<App>): void {
       const [merchants, totals] = await Promise.all([
         merchantCounts(c.env),
         withReporting(c.env, c.executionCtx, (sql) => platformTotals(sql, from, to)).catch((error) => {
+          log.error("admin overview: reporting query failed", String(error));
           throw new ApiError(503, "reporting_unavailable", `the reporting database is unreachable: ${String((error as Error)?.message ?? error)}`);
         }),
       ]);
