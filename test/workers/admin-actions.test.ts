@@ -10,7 +10,8 @@ import type { AdminUser } from "../../d1/admin-users";
 import { connectReporting } from "../../postgres/client";
 import { accountState, call, eventually, install, json, merchantApi } from "../helpers/app";
 import { adminApi, makeAdmin } from "../helpers/access";
-import { freshConfig, injectProviderFault, keyOf } from "../helpers/provider-standins";
+import { freshConfig, injectProviderFault, keyOf, standinRequests } from "../helpers/provider-standins";
+import { saveIntegration } from "../../d1/integrations";
 import { customerBody, uniqueShop, webhookRequest } from "../helpers/shopify";
 
 const sql = connectReporting(env);
@@ -134,6 +135,34 @@ describe("POST /admin/points/adjust", () => {
     expect(JSON.stringify(history)).toContain("Courier lost the parcel");
     expect((await accountState(shopB, customerB)).ledger.filter((e) => e.kind === "adjustment")).toHaveLength(0);
   });
+
+  it("tells the customer, as any earning, when the shop sends notifications (SendGrid on)", async () => {
+    const shop = uniqueShop("admin-act-notify");
+    await install(shop);
+    const sendgrid = await freshConfig("sendgrid");
+    await saveIntegration(env, shop, "sendgrid", { ...sendgrid, event_webhook_public_key: null, enabled: true }, "test");
+    const customerId = "9500077";
+    const email = "notify-me@example.com";
+    // A paid order gives the customer an account with their contact (and an earning email of its own).
+    const order = JSON.stringify({
+      admin_graphql_api_id: "gid://shopify/Order/77001", name: "#7001", currency: "USD", subtotal_price: "10.00", total_price: "10.00",
+      financial_status: "paid", cancelled_at: null, customer_locale: "en", email, line_items: [],
+      customer: { id: 0, admin_graphql_api_id: `gid://shopify/Customer/${customerId}`, email, first_name: "Ada", phone: null, sms_marketing_consent: null },
+    }).replace(/^\{/, '{"id":77001,').replace('"id":0,', `"id":${customerId},`);
+    expect((await call(await webhookRequest("orders/paid", shop, order))).status).toBe(200);
+    await eventually(() => merchantApi(shop, "GET", `/customers/${customerId}`).then((r) => r.status), (s) => s === 200);
+
+    const adjusted = await json(await adminApi(support, "POST", "/points/adjust", { shop, customer_id: customerId, points: 40, reason: "Sorry" }));
+    expect(adjusted.status).toBe("ok");
+    const ref = `${shop}:${customerId}:entry:${adjusted.entry_id}:email`;
+    const sent = await eventually(
+      async () => (await standinRequests("sendgrid", sendgrid.api_key, "send")).filter((r) => (r.body as { custom_args?: { loyalnest_reference?: string } })?.custom_args?.loyalnest_reference === ref),
+      (r) => r.length > 0,
+      20_000,
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ accepted: true, recipients: [email] });
+  }, 40_000);
 
   it("never below zero (422), unknown shop or customer (404), the customer of another shop (404), bad input (400)", async () => {
     const balance = (await accountState(shopB, customerB)).balance;
