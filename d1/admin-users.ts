@@ -2,7 +2,7 @@
 // core/admin-roles.ts. The last active superadmin can be neither removed, deactivated nor
 // demoted: each write that could do it carries the rule in its own statement (a count of the
 // other active superadmins), so two superadmins removing each other at once cannot both win.
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { AdminRole } from "../core/admin-roles";
 import { adminEmailBlindIndex, adminEmailContext, decryptText, encryptText, keyring, normalizeEmail, type KeySource } from "../core/crypto";
 import { d1 } from "./client";
@@ -36,13 +36,15 @@ async function toAdmin(env: KeySource, row: Row): Promise<AdminUser> {
   };
 }
 
-async function blindIndex(env: KeySource, email: string): Promise<string> {
-  return adminEmailBlindIndex((await keyring(env)).current, email);
-}
-
-/** The active admin whose email this is (Access proved the email), or null. */
+/**
+ * The active admin whose email this is (Access proved the email), or null. Looked up under the
+ * current key's blind index and every previous key's too: after an ENCRYPTION_KEY rotation the
+ * rows written before it still carry the old index, and their admins must still get in.
+ */
 export async function activeAdminByEmail(env: AdminEnv, email: string): Promise<AdminUser | null> {
-  const row = await d1(env).select().from(adminUsers).where(eq(adminUsers.emailBlindIndex, await blindIndex(env, email))).get();
+  const ring = await keyring(env);
+  const indexes = await Promise.all([ring.current, ...ring.previous].map((keys) => adminEmailBlindIndex(keys, email)));
+  const row = await d1(env).select().from(adminUsers).where(inArray(adminUsers.emailBlindIndex, indexes)).get();
   if (!row || !row.active) return null;
   return toAdmin(env, row);
 }

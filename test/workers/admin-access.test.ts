@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifyAccessToken } from "../../core/access-jwt";
-import { updateAdmin, type AdminUser } from "../../d1/admin-users";
+import { activeAdminByEmail, createAdmin, updateAdmin, type AdminUser } from "../../d1/admin-users";
 import { accessKeys, certsUrl, forgetAccessKeys } from "../../workers/admin/access-keys";
 import { install, json } from "../helpers/app";
 import {
@@ -105,6 +105,15 @@ describe("the Access token", () => {
     for (const [method, path, body] of ROUTES) {
       expect(await refusal(await adminApi(leaver, method, path, body)), `${method} ${path}`).toEqual({ status: 403, code: "not_an_admin" });
     }
+  });
+
+  it("an admin written under a key since retired (ENCRYPTION_KEYS_PREVIOUS) is still found and opened", async () => {
+    const retired = "AQEB".repeat(10) + "AQE=";
+    const email = `rotated-${crypto.randomUUID().slice(0, 8)}@staff.loyalnest.test`;
+    const made = await createAdmin({ ...env, ENCRYPTION_KEY: retired }, { username: `rotated-${crypto.randomUUID().slice(0, 8)}`, email, role: "support", createdBy: "test" });
+    expect(made.ok).toBe(true);
+    expect(await activeAdminByEmail(env, email)).toBeNull();
+    expect(await activeAdminByEmail({ ...env, ENCRYPTION_KEYS_PREVIOUS: retired }, email)).toMatchObject({ email, role: "support" });
   });
 
   it("the email is matched whatever its case (Access may send it as typed)", async () => {
