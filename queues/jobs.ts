@@ -25,8 +25,8 @@
 //   asked for never came). Needs no Shopify call; a provider failing is an outcome, not a retry.
 // - export: a CSV export (queues/exports.ts runExport), sent by POST /v1/api/exports and by a run
 //   that stopped at its time budget (its continuation). Resumes from the export's checkpoint, so
-//   a redelivery or a continuation finishes it exactly once; busy (another run holds it) →
-//   retry. Needs no Shopify call.
+//   a redelivery or a continuation finishes it exactly once; busy (another run holds it, e.g.
+//   the one the POST started at once) → retry when its lease ends. Needs no Shopify call.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
@@ -110,7 +110,7 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
 async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> {
   const job = messages[0]!.body;
   const attempts = Math.max(...messages.map((m) => m.attempts));
-  let outcome: { kind: Outcome; reason?: string };
+  let outcome: { kind: Outcome; reason?: string; retryAfterSeconds?: number };
   try {
     outcome = await run(env, job);
   } catch (error) {
@@ -119,7 +119,7 @@ async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> 
   }
   if (outcome.kind === "unavailable") {
     log.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
-    for (const m of messages) m.retry({ delaySeconds: queueRetryDelaySeconds(attempts) });
+    for (const m of messages) m.retry({ delaySeconds: outcome.retryAfterSeconds ?? queueRetryDelaySeconds(attempts) });
     return;
   }
   if (outcome.kind === "rejected") await parkMessage(env, "jobs", job, attempts, `Shopify refused ${job.type}: ${outcome.reason}`);
@@ -127,7 +127,7 @@ async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> 
   for (const m of messages) m.ack();
 }
 
-async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {
+async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string; retryAfterSeconds?: number }> {
   if (job.type === "release_held_awards") return releaseHeldAwards(env, job.shop, job.after);
   if (job.type === "gdpr_request") {
     // Any store unreachable throws: retried with backoff (the row keeps the reason).
@@ -140,7 +140,8 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
   }
   if (job.type === "export") {
     const outcome = await runExport(env, job.exportId);
-    if (outcome.kind === "busy") return { kind: "unavailable", reason: `export ${job.exportId} is held by another run` };
+    // Held by a live run (the request's own first run, or a redelivery's): back when its lease ends.
+    if (outcome.kind === "busy") return { kind: "unavailable", reason: `export ${job.exportId} is held by another run`, retryAfterSeconds: outcome.retryAfterSeconds };
     if (outcome.kind === "continue") await sendJobs(env, [job]);
     return { kind: "published" };
   }

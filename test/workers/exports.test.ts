@@ -1,12 +1,13 @@
 // CSV exports inside the runtime: POST through the jobs queue to a file in R2 and its signed
 // link, checked row for row against the projection; the job's multipart upload resumed from
 // its checkpoint; one export per shop and kind; another shop's session and links refused.
-import { env } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDownloadLink } from "../../core/download-link";
 import { connectReporting } from "../../postgres/client";
 import { claimExport, createExport, exportById } from "../../postgres/exports";
 import { PART_BYTES, runExport } from "../../queues/exports";
+import { handleJobs, type JobMessage } from "../../queues/jobs";
 import { call, eventually, json, merchantApi } from "../helpers/app";
 import { earn } from "../helpers/redemption";
 import { installedShop } from "../helpers/shopify-emulator";
@@ -322,5 +323,35 @@ describe("the export job: parts, progress and resumption", () => {
     const after = (await env.FILES.head((await exportById(sql, id))!.r2_key))!;
     expect(after.etag).toBe(before.etag);
     expect(after.uploaded.getTime()).toBe(before.uploaded.getTime());
+  });
+
+  it("acks a redelivered queue message of the finished export, and retries one held by a live run until its lease ends", async () => {
+    const doneBatch = createMessageBatch<JobMessage>("jobs", [{ id: "done-1", timestamp: new Date(), attempts: 3, body: { type: "export", shop, exportId: id } }]);
+    await handleJobs(doneBatch, env);
+    expect((await getQueueResult(doneBatch, createExecutionContext())).explicitAcks).toEqual(["done-1"]);
+
+    const heldId = crypto.randomUUID();
+    await createExport(sql, { id: heldId, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${heldId}.csv` });
+    expect(await claimExport(sql, heldId, crypto.randomUUID(), 45_000)).not.toBeNull();
+    try {
+      // By hand: the plugin's batches do not keep a retry's delay.
+      const calls: string[] = [];
+      const message = {
+        id: "held-1",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { type: "export", shop, exportId: heldId } as JobMessage,
+        ack: () => calls.push("ack"),
+        retry: (options?: { delaySeconds?: number }) => calls.push(`retry ${options?.delaySeconds}`),
+      };
+      await handleJobs({ queue: "jobs", messages: [message], ackAll() {}, retryAll() {} } as unknown as MessageBatch<JobMessage>, env);
+      expect(calls).toHaveLength(1);
+      const delay = Number(calls[0]!.split(" ")[1]);
+      expect(calls[0]!.startsWith("retry ")).toBe(true);
+      expect(delay).toBeGreaterThan(30);
+      expect(delay).toBeLessThanOrEqual(45);
+    } finally {
+      await sql`UPDATE exports SET status = 'failed' WHERE id = ${heldId}`;
+    }
   });
 });
