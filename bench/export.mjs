@@ -25,8 +25,8 @@ async function appCrypto() {
   return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
 }
 
-const customerId = (i) => `7${String(i).padStart(12, "0")}`;
-const emailOf = (i) => `shopper.${i}@example.com`;
+export const seededCustomerId = (i) => `7${String(i).padStart(12, "0")}`;
+export const seededEmail = (i) => `shopper.${i}@example.com`;
 
 /** Installs the export shop and seeds its customers straight into Postgres, emails sealed. */
 export async function seedExportShop({ baseUrl, pgUrl, apiKey, secret, encryptionKey }) {
@@ -37,20 +37,29 @@ export async function seedExportShop({ baseUrl, pgUrl, apiKey, secret, encryptio
     signal: AbortSignal.timeout(30_000),
   });
   if (!installed.ok) throw new Error(`installing ${EXPORT_SHOP}: ${installed.status} ${await installed.text()}`);
+  await seedCustomers({ pgUrl, shop: EXPORT_SHOP, count: EXPORT_CUSTOMERS, encryptionKey });
+  return { customers: EXPORT_CUSTOMERS, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) };
+}
+
+/**
+ * `count` customers of `shop` (ids 7 + 12 digits, replacing any seeded before), their emails
+ * `shopper.<n>@example.com` sealed by the app's own code; every fifth first name is a formula.
+ */
+export async function seedCustomers({ pgUrl, shop, count, encryptionKey }) {
   const { dataKeys, encryptText, emailContext } = await appCrypto();
   const keys = await dataKeys(encryptionKey);
   const sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql`DELETE FROM customers WHERE shop = ${EXPORT_SHOP}`;
-    await sql`UPDATE exports SET status = 'failed', error = 'bench reset' WHERE shop = ${EXPORT_SHOP} AND status IN ('queued', 'running')`;
-    for (let start = 1; start <= EXPORT_CUSTOMERS; start += 5_000) {
+    await sql`DELETE FROM customers WHERE shop = ${shop} AND customer_id LIKE '7%' AND length(customer_id) = 13`;
+    await sql`UPDATE exports SET status = 'failed', error = 'seed reset' WHERE shop = ${shop} AND status IN ('queued', 'running')`;
+    for (let start = 1; start <= count; start += 5_000) {
       const rows = await Promise.all(
-        Array.from({ length: Math.min(5_000, EXPORT_CUSTOMERS - start + 1) }, async (_, k) => {
+        Array.from({ length: Math.min(5_000, count - start + 1) }, async (_, k) => {
           const i = start + k;
           return {
-            shop: EXPORT_SHOP,
-            customer_id: customerId(i),
-            email_encrypted: await encryptText(keys, emailOf(i), emailContext(EXPORT_SHOP, customerId(i))),
+            shop,
+            customer_id: seededCustomerId(i),
+            email_encrypted: await encryptText(keys, seededEmail(i), emailContext(shop, seededCustomerId(i))),
             first_name: ["Ada", "Grace", "Alan", "=Linus", "Edsger"][i % 5],
             last_name: `Shopper ${i}`,
             points_balance: i % 5_000,
@@ -63,7 +72,6 @@ export async function seedExportShop({ baseUrl, pgUrl, apiKey, secret, encryptio
   } finally {
     await sql.end();
   }
-  return { customers: EXPORT_CUSTOMERS, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) };
 }
 
 /** POST → done, then the file through its link, checked. Never throws for a wrong answer: errors are listed. */
@@ -110,7 +118,7 @@ export async function measureExport({ baseUrl, apiKey, secret }) {
   for (let i = 1; i < lines.length; i++) {
     const [id, email, first] = lines[i].split(",");
     const n = Number(id.slice(1));
-    if (email !== emailOf(n) || (n % 5 === 3 && first !== "'=Linus")) wrong++;
+    if (email !== seededEmail(n) || (n % 5 === 3 && first !== "'=Linus")) wrong++;
   }
   if (wrong) errors.push(`${wrong} rows with a wrong email or an unguarded formula`);
   return { ms: Math.round(ms), rows: view.rows_total, bytes: view.bytes, polls, progressSteps: progress.size, errors };
