@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 // @ts-expect-error plain ESM script without type declarations
 import { checkoutCluster } from "../../scripts/postgres.mjs";
+import { readDevVars } from "../../scripts/dev-vars.mjs";
 // @ts-expect-error plain ESM script without type declarations
 import { seedCustomers, seededCustomerId, seededEmail } from "../../bench/export.mjs";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
@@ -20,9 +21,7 @@ beforeAll(async () => {
   dash = await startDashboard({ name: "exports", path: "/exports" });
   const pgUrl: string = await checkoutCluster.prepareDatabase("loyalnest_browser_dashboard_exports");
   sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
-  const vars = readFileSync(new URL("../../.dev.vars", import.meta.url), "utf8");
-  const encryptionKey = /^ENCRYPTION_KEY=(.*)$/m.exec(vars)![1]!.trim().replace(/^"(.*)"$/, "$1");
-  await seedCustomers({ pgUrl, shop: DEMO_SHOP, count: SEEDED, encryptionKey });
+  await seedCustomers({ pgUrl, shop: DEMO_SHOP, count: SEEDED, encryptionKey: readDevVars().ENCRYPTION_KEY });
 });
 
 afterAll(async () => {
@@ -34,10 +33,10 @@ describe("exports screen", () => {
   it("refuses a range that ends before it starts, beside the To field, and starts nothing", async () => {
     const app = dash.app;
     await app.getByLabel("What to export").selectOption("ledger");
-    await app.getByLabel("From").fill("2026-05-02");
-    await app.getByLabel("To").fill("2026-05-01");
-    await app.getByRole("button", { name: "Export" }).click();
-    const to = app.getByLabel("To");
+    await app.getByLabel("From", { exact: true }).fill("2026-05-02");
+    await app.getByLabel("To", { exact: true }).fill("2026-05-01");
+    await app.getByRole("button", { name: "Export", exact: true }).click();
+    const to = app.getByLabel("To", { exact: true });
     await expect.poll(() => to.getAttribute("aria-invalid")).toBe("true");
     await expect.poll(() => app.getByText("to must be on or after from").isVisible()).toBe(true);
     expect(await app.getByText("No exports yet").isVisible()).toBe(true);
@@ -57,7 +56,7 @@ describe("exports screen", () => {
       }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-valuenow"] });
     });
     await app.getByLabel("What to export").selectOption("customers");
-    await app.getByRole("button", { name: "Export" }).click();
+    await app.getByRole("button", { name: "Export", exact: true }).click();
     await expect.poll(() => dash.admin.toasts.getByText("Customers export started").count()).toBe(1);
     const link = app.getByRole("link", { name: "Download Customers CSV" });
     await expect.poll(() => link.count(), { timeout: 60_000 }).toBe(1);
