@@ -4,10 +4,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-// @ts-expect-error plain ESM script without type declarations
 import { checkoutCluster } from "../../scripts/postgres.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
-// @ts-expect-error plain ESM script without type declarations
 import { seedCustomers, seededCustomerId, seededEmail } from "../../bench/export.mjs";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
 
@@ -49,7 +47,7 @@ describe("exports screen", () => {
       const seen: string[] = [];
       (window as unknown as { progressSeen: string[] }).progressSeen = seen;
       new MutationObserver(() => {
-        for (const bar of document.querySelectorAll('[role="progressbar"]')) {
+        for (const bar of Array.from(document.querySelectorAll('[role="progressbar"]'))) {
           const value = bar.getAttribute("aria-valuenow")!;
           if (seen.at(-1) !== value) seen.push(value);
         }
