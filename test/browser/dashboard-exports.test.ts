@@ -38,6 +38,9 @@ describe("exports screen", () => {
     await expect.poll(() => to.getAttribute("aria-invalid")).toBe("true");
     await expect.poll(() => app.getByText("to must be on or after from").isVisible()).toBe(true);
     expect(await app.getByText("No exports yet").isVisible()).toBe(true);
+    // The browser logs the refused request; nothing else went wrong.
+    expect(dash.errors).toEqual([expect.stringMatching(/status of 400 .*\/v1\/api\/exports\)$/)]);
+    dash.errors.length = 0;
   });
 
   it("exports customers with a moving progress bar, and the link downloads every customer", async () => {

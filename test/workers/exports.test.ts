@@ -201,6 +201,20 @@ describe("a customers export through the queue", () => {
       await sql`UPDATE exports SET status = 'failed' WHERE id = ${row.id}`;
     }
   });
+
+  it("revives a stalled export of the kind when asked again, and it finishes from where it was", async () => {
+    const id = crypto.randomUUID();
+    // Queued three minutes ago, its message lost: nothing would ever run it.
+    await createExport(sql, { id, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${id}.csv` });
+    await sql`UPDATE exports SET created_at = now() - interval '3 minutes' WHERE id = ${id}`;
+    const again = await startExport(shop, { kind: "ledger" });
+    expect(again.status).toBe(200);
+    expect(again.view.id).toBe(id);
+    const done = await finished(shop, id);
+    const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM points_transactions WHERE shop = ${shop}`;
+    expect(n).toBeGreaterThan(0);
+    expect(done.rows_total).toBe(n);
+  });
 });
 
 describe("ledger and analytics exports", () => {

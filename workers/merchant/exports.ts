@@ -74,6 +74,14 @@ async function reporting<T>(c: { env: Env; executionCtx: { waitUntil(p: Promise<
   }
 }
 
+/** How long an export may sit queued, or running with its lease run out, before a new request revives it. */
+const STALL_MS = 2 * 60_000;
+
+export function stalled(row: ExportRow, now = Date.now()): boolean {
+  if (row.status === "queued") return now - row.created_at.getTime() > STALL_MS;
+  return row.status === "running" && (row.lease_until === null || now - row.lease_until.getTime() > STALL_MS);
+}
+
 /** Well inside what a request may keep running after its answer (30 s). */
 const AT_ONCE_BUDGET_MS = 10_000;
 
@@ -108,7 +116,12 @@ export function registerExportRoutes(merchant: OpenAPIHono<App>): void {
       // Under the shop's prefix: a shop redaction deletes it with the rest (queues/gdpr.ts).
       const r2Key = `${shop}/exports/${id}.csv`;
       const { row, created } = await reporting(c, (sql) => createExport(sql, { id, shop, kind, from: from ?? null, to: to ?? null, requestedBy: userId ?? "unknown", r2Key }));
-      if (!created) return c.json(ok({ export: await exportView(c.env, origin, row) }), 200);
+      if (!created) {
+        // Stalled (its message lost or dead-lettered, its last run gone): asking again revives
+        // it from its checkpoint, rather than leaving the kind blocked behind it.
+        if (stalled(row)) await sendJobs(c.env, [{ type: "export", shop, exportId: row.id }]).catch((error) => log.error(`exports: could not queue ${row.id} again`, String(error)));
+        return c.json(ok({ export: await exportView(c.env, origin, row) }), 200);
+      }
       try {
         await sendJobs(c.env, [{ type: "export", shop, exportId: id }]);
       } catch (error) {

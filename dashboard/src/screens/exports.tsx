@@ -77,9 +77,11 @@ function NewExport({ model }: { model: ExportsModel }) {
             <TextField label={t("to_label")} name="to" type="date" value={to} onChange={(v) => (setTo(v), model.clearFieldError("to"))} error={errors.to} />
           </Stack>
         )}
-        <Button type="submit" variant="primary" loading={model.status.value === "starting"}>
-          {t("start")}
-        </Button>
+        <Stack direction="row" align="end">
+          <Button type="submit" variant="primary" loading={model.status.value === "starting"}>
+            {t("start")}
+          </Button>
+        </Stack>
       </FormLayout>
     </Card>
   );
