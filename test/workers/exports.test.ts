@@ -211,7 +211,7 @@ describe("a customers export through the queue", () => {
     expect(again.status).toBe(200);
     expect(again.view.id).toBe(id);
     const done = await finished(shop, id);
-    const [{ n }] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM points_transactions WHERE shop = ${shop}`;
+    const n = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM points_transactions WHERE shop = ${shop}`)[0]!.n;
     expect(n).toBeGreaterThan(0);
     expect(done.rows_total).toBe(n);
   });
