@@ -1,8 +1,7 @@
 // GDPR: the compliance webhooks' payloads, the data bundle's shape, and the signed download
 // link. Pure: no bindings.
 import { z } from "zod";
-import { hmacSha256, verifyHmacSha256 } from "./crypto";
-import { fromBase64, toBase64 } from "./encoding";
+import { signDownloadLink, verifyDownloadLink, type DownloadTokenCheck } from "./download-link";
 
 export const GDPR_REQUEST_TYPES = ["data_request", "redact", "shop_redact"] as const;
 export type GdprRequestType = (typeof GDPR_REQUEST_TYPES)[number];
@@ -52,46 +51,19 @@ export interface DataBundle {
 }
 
 // --- Signed download link --------------------------------------------------------------------
-// token = base64url(expires ":" HMAC-SHA256(secret, "gdpr-download\n" shop "\n" id "\n" expires)).
-// The link is clicked from the dashboard (no session token travels with a click): the token
-// alone authorises that one bundle of that one shop until it expires.
+// core/download-link.ts, with the purpose "gdpr-download" (the message links signed before that
+// module existed: they stay valid).
 
 /** How long a download link works. */
 export const DOWNLOAD_LINK_TTL_MS = 15 * 60_000;
 
-function downloadMessage(shop: string, requestId: string, expiresAt: number): string {
-  return `gdpr-download\n${shop}\n${requestId}\n${expiresAt}`;
-}
+export type { DownloadTokenCheck } from "./download-link";
 
-export async function signDownloadToken(secret: string, shop: string, requestId: string, expiresAt: number): Promise<string> {
-  const mac = toBase64(await hmacSha256(secret, downloadMessage(shop, requestId, expiresAt)));
-  return base64Url(`${expiresAt}:${mac}`);
+export function signDownloadToken(secret: string, shop: string, requestId: string, expiresAt: number): Promise<string> {
+  return signDownloadLink(secret, "gdpr-download", shop, requestId, expiresAt);
 }
-
-export type DownloadTokenCheck = { valid: true } | { valid: false; reason: "malformed" | "expired" | "bad_signature" };
 
 /** Constant-time (crypto.subtle.verify); the expiry is checked after the signature. */
-export async function verifyDownloadToken(secret: string, shop: string, requestId: string, token: string, now = Date.now()): Promise<DownloadTokenCheck> {
-  const decoded = fromBase64Url(token);
-  const colon = decoded?.indexOf(":") ?? -1;
-  if (!decoded || colon < 1) return { valid: false, reason: "malformed" };
-  const expiresAt = Number(decoded.slice(0, colon));
-  const mac = fromBase64(decoded.slice(colon + 1));
-  if (!Number.isSafeInteger(expiresAt) || !mac) return { valid: false, reason: "malformed" };
-  if (!(await verifyHmacSha256(secret, downloadMessage(shop, requestId, expiresAt), mac))) return { valid: false, reason: "bad_signature" };
-  if (expiresAt < now) return { valid: false, reason: "expired" };
-  return { valid: true };
-}
-
-function base64Url(text: string): string {
-  return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): string | null {
-  if (!/^[A-Za-z0-9_-]{1,400}$/.test(text)) return null;
-  try {
-    return atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  } catch {
-    return null;
-  }
+export function verifyDownloadToken(secret: string, shop: string, requestId: string, token: string, now = Date.now()): Promise<DownloadTokenCheck> {
+  return verifyDownloadLink(secret, "gdpr-download", shop, requestId, token, now);
 }

@@ -23,6 +23,10 @@
 // - check_integration: a messaging provider's connectivity check (queues/integration-checks.ts),
 //   sent by a save or the merchant's POST …/check, and by the sweeper (daily, or when a check
 //   asked for never came). Needs no Shopify call; a provider failing is an outcome, not a retry.
+// - export: a CSV export (queues/exports.ts runExport), sent by POST /v1/api/exports and by a run
+//   that stopped at its time budget (its continuation). Resumes from the export's checkpoint, so
+//   a redelivery or a continuation finishes it exactly once; busy (another run holds it, e.g.
+//   the one the POST started at once) → retry when its lease ends. Needs no Shopify call.
 // Outcomes: published → ack; unavailable (Shopify or the token unreachable, throttled) → retry
 // with backoff, then the DLQ and the sweeper's re-drives; rejected (Shopify refused the input)
 // → parked with its reason for an operator, since the same input is refused every time (a
@@ -47,6 +51,7 @@ import { currentStoreSettings } from "../d1/store-settings";
 import { parkMessage } from "./dead-letters";
 import { runGdprRequest } from "./gdpr";
 import { runIntegrationCheck } from "./integration-checks";
+import { runExport } from "./exports";
 import type { MessagingProvider } from "../core/integrations";
 import { log } from "../core/log";
 
@@ -61,7 +66,9 @@ export type JobMessage =
   /** A GDPR request recorded in gdpr_requests (queues/gdpr.ts); needs no Admin API token. */
   | { type: "gdpr_request"; shop: string; requestId: string }
   /** A provider's connectivity check of the integration at `revision` (a later save makes it stale). */
-  | { type: "check_integration"; shop: string; provider: MessagingProvider; revision: number };
+  | { type: "check_integration"; shop: string; provider: MessagingProvider; revision: number }
+  /** A CSV export recorded in Postgres `exports` (queues/exports.ts). */
+  | { type: "export"; shop: string; exportId: string };
 
 /** Customers per release_held_awards page, and how many objects are asked at once. */
 const RELEASE_PAGE = 200;
@@ -87,8 +94,10 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
   // nothing with each other or with the Shopify publishes: they run side by side, so a slow
   // provider does not hold up the publishes in the same batch, which keep their order.
   const groups = [...byKey.values()];
-  const checks = groups.filter((messages) => messages[0]!.body.type === "check_integration");
-  const rest = groups.filter((messages) => messages[0]!.body.type !== "check_integration");
+  // Exports (up to RUN_BUDGET_MS each) likewise run beside the rest.
+  const runsAlone = (messages: Message<JobMessage>[]) => messages[0]!.body.type === "check_integration" || messages[0]!.body.type === "export";
+  const checks = groups.filter(runsAlone);
+  const rest = groups.filter((messages) => !runsAlone(messages));
   await Promise.all([
     Promise.all(checks.map((messages) => settle(env, messages))),
     (async () => {
@@ -101,7 +110,7 @@ export async function handleJobs(batch: MessageBatch<JobMessage>, env: Env): Pro
 async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> {
   const job = messages[0]!.body;
   const attempts = Math.max(...messages.map((m) => m.attempts));
-  let outcome: { kind: Outcome; reason?: string };
+  let outcome: { kind: Outcome; reason?: string; retryAfterSeconds?: number };
   try {
     outcome = await run(env, job);
   } catch (error) {
@@ -110,7 +119,7 @@ async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> 
   }
   if (outcome.kind === "unavailable") {
     log.warn(`jobs: ${job.type} for ${job.shop} unavailable (try ${attempts}), retrying`, outcome.reason);
-    for (const m of messages) m.retry({ delaySeconds: queueRetryDelaySeconds(attempts) });
+    for (const m of messages) m.retry({ delaySeconds: outcome.retryAfterSeconds ?? queueRetryDelaySeconds(attempts) });
     return;
   }
   if (outcome.kind === "rejected") await parkMessage(env, "jobs", job, attempts, `Shopify refused ${job.type}: ${outcome.reason}`);
@@ -118,7 +127,7 @@ async function settle(env: Env, messages: Message<JobMessage>[]): Promise<void> 
   for (const m of messages) m.ack();
 }
 
-async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string }> {
+async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?: string; retryAfterSeconds?: number }> {
   if (job.type === "release_held_awards") return releaseHeldAwards(env, job.shop, job.after);
   if (job.type === "gdpr_request") {
     // Any store unreachable throws: retried with backoff (the row keeps the reason).
@@ -127,6 +136,13 @@ async function run(env: Env, job: JobMessage): Promise<{ kind: Outcome; reason?:
   }
   if (job.type === "check_integration") {
     await runIntegrationCheck(env, job.shop, job.provider, job.revision);
+    return { kind: "published" };
+  }
+  if (job.type === "export") {
+    const outcome = await runExport(env, job.exportId);
+    // Held by a live run (the request's own first run, or a redelivery's): back when its lease ends.
+    if (outcome.kind === "busy") return { kind: "unavailable", reason: `export ${job.exportId} is held by another run`, retryAfterSeconds: outcome.retryAfterSeconds };
+    if (outcome.kind === "continue") await sendJobs(env, [job]);
     return { kind: "published" };
   }
   // Uninstalled, or installed without an offline token (never by a token exchange): no Admin API.

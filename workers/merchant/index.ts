@@ -28,6 +28,7 @@ import { registerReferralDecisionRoutes } from "./referral-decisions";
 import { registerReferralReportRoutes } from "./referrals";
 import { registerReferralConfigRoutes } from "./referrals-config";
 import { registerCustomerTierRoute } from "./customer-tier";
+import { registerExportRoutes } from "./exports";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -134,6 +135,7 @@ registerReferralDecisionRoutes(merchant);
 registerReferralReportRoutes(merchant);
 registerReferralConfigRoutes(merchant);
 registerCustomerTierRoute(merchant);
+registerExportRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
