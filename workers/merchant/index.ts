@@ -27,6 +27,8 @@ import { registerNotificationRoutes } from "./notifications";
 import { registerReferralDecisionRoutes } from "./referral-decisions";
 import { registerReferralReportRoutes } from "./referrals";
 import { registerReferralConfigRoutes } from "./referrals-config";
+import { registerDeveloperRoutes } from "./developer";
+import { registerWidgetPreviewRoutes } from "./widget-preview";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -132,6 +134,8 @@ registerNotificationRoutes(merchant);
 registerReferralDecisionRoutes(merchant);
 registerReferralReportRoutes(merchant);
 registerReferralConfigRoutes(merchant);
+registerDeveloperRoutes(merchant);
+registerWidgetPreviewRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
