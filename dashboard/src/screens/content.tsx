@@ -8,7 +8,7 @@ import type { WidgetConfig } from "../../../widget/src/api";
 import { api } from "../api";
 import { useForm, useResource } from "../hooks";
 import { useT, type Translate } from "../i18n";
-import { Banner, Button, Card, Checkbox, FormLayout, Layout, LoadError, Page, Section, Select, SkeletonPage, Stack, Tabs, Text, TextField } from "../ui";
+import { Banner, Button, Card, Checkbox, FormLayout, LoadError, Page, Select, SkeletonPage, Stack, Tabs, Text, TextField } from "../ui";
 import {
   contrastWarnings,
   COPY_FIELDS,
@@ -77,8 +77,9 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
           {saved.version > 0 && <p>{t("version", { version: saved.version })}</p>}
         </Banner>
       )}
-      <Layout>
-        <Section>
+      {/* The form and the preview side by side where the page is wide enough, the preview kept in view. */}
+      <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(400px, 1fr))", gap: "16px", alignItems: "start" }}>
+        <div>
           <Card>
             <Stack gap="300">
               <Select
@@ -127,8 +128,8 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
               </FormLayout>
             </Stack>
           </Card>
-        </Section>
-        <Section>
+        </div>
+        <div style={{ position: "sticky", top: "16px" }}>
           <Card
             title={t("preview")}
             actions={
@@ -146,8 +147,8 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
               {config && <WidgetPreview config={config} popup={popup} onPopupClose={() => setPopup("none")} label={t("preview")} />}
             </Stack>
           </Card>
-        </Section>
-      </Layout>
+        </div>
+      </div>
     </Page>
   );
 }
