@@ -7,7 +7,7 @@ import { api } from "../api";
 import { asFailure, useResource } from "../hooks";
 import { formatDateTime, formatNumber } from "../format";
 import { useT } from "../i18n";
-import { Badge, Banner, Button, Card, DataTable, Layout, LoadError, Page, Section, SkeletonPage, Stack, Text } from "../ui";
+import { Badge, Banner, Card, DataTable, Layout, LoadError, Page, Section, SkeletonPage, Stack, Text } from "../ui";
 import type { ScreenProps } from "./registry";
 
 interface Metafield {
@@ -61,11 +61,6 @@ export default function DeveloperScreen(_props: ScreenProps) {
               {test.status === "running" && <Text tone="subdued">{t("test_running")}</Text>}
               {test.status === "error" && <Banner tone="critical" title={t("test_error")}>{test.message}</Banner>}
               {test.status === "done" && <TestResult result={test.result} />}
-              <div>
-                <Button onClick={() => void run()} loading={test.status === "running"}>
-                  {t("test_run")}
-                </Button>
-              </div>
             </Stack>
           </Card>
         </Section>
