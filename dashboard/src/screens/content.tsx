@@ -25,9 +25,11 @@ import {
   type WidgetLanguage,
 } from "./content-model";
 import { WidgetPreview, type PreviewPopup } from "./content-preview";
+import { useFieldErrors, valueAtPath } from "./field-errors";
 import type { ScreenProps } from "./registry";
 
 type Form = ReturnType<typeof useForm<ContentValues>>;
+type ErrorFor = (path: string) => string | undefined;
 type TabId = "launcher" | "popups" | "sticky_bar" | "loyalty_page" | "translations";
 const TABS: TabId[] = ["launcher", "popups", "sticky_bar", "loyalty_page", "translations"];
 
@@ -67,6 +69,7 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
   const served = useResource(() => api.get<{ config: WidgetConfig }>("/widget/preview-config", { language }), [language]);
   const config = useMemo(() => served.data && previewConfig(served.data.config, form.values, saved), [served.data, form.values, saved]);
   const warnings = contrastWarnings(form.values, saved);
+  const errorFor = useFieldErrors(form, (values, path) => valueAtPath(values, path.replace(/^(branding|storefront)\./, "")));
   const canWrite = saved.you.permissions.write;
 
   return (
@@ -91,11 +94,11 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
               />
               <Tabs tabs={TABS.map((id) => ({ id, content: t(`tab_${id}`) }))} selected={tab} onSelect={(id) => setTab(id as TabId)} />
               <FormLayout onSubmit={() => void form.submit()}>
-                {tab === "launcher" && <LauncherFields form={form} language={language} warnings={warnings} t={t} />}
+                {tab === "launcher" && <LauncherFields form={form} errorFor={errorFor} language={language} warnings={warnings} t={t} />}
                 {tab === "popups" && (
                   <>
-                    <SurfaceSwitch form={form} surface="email_popup" t={t} />
-                    <SurfaceSwitch form={form} surface="exit_popup" t={t} />
+                    <SurfaceSwitch form={form} errorFor={errorFor} surface="email_popup" t={t} />
+                    <SurfaceSwitch form={form} errorFor={errorFor} surface="exit_popup" t={t} />
                     <TextField
                       label={t("popup_every_days")}
                       helpText={t("popup_every_days_help")}
@@ -104,24 +107,24 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
                       max={365}
                       name="storefront.popup_every_days"
                       value={form.values.popup_every_days}
-                      error={form.errors["storefront.popup_every_days"]}
+                      error={errorFor("storefront.popup_every_days")}
                       onChange={(value) => form.set("popup_every_days", value)}
                     />
-                    <CopyFields form={form} fields={TAB_FIELDS.popups} language={language} t={t} />
+                    <CopyFields form={form} errorFor={errorFor} fields={TAB_FIELDS.popups} language={language} t={t} />
                   </>
                 )}
                 {tab === "sticky_bar" && (
                   <>
-                    <SurfaceSwitch form={form} surface="sticky_bar" t={t} />
-                    <CopyFields form={form} fields={TAB_FIELDS.sticky_bar} language={language} t={t} />
+                    <SurfaceSwitch form={form} errorFor={errorFor} surface="sticky_bar" t={t} />
+                    <CopyFields form={form} errorFor={errorFor} fields={TAB_FIELDS.sticky_bar} language={language} t={t} />
                   </>
                 )}
                 {tab === "loyalty_page" && (
                   <>
-                    <SurfaceSwitch form={form} surface="loyalty_page" t={t} />
-                    <SurfaceSwitch form={form} surface="post_purchase" t={t} />
-                    <SurfaceSwitch form={form} surface="product_points" t={t} />
-                    <CopyFields form={form} fields={TAB_FIELDS.loyalty_page} language={language} t={t} />
+                    <SurfaceSwitch form={form} errorFor={errorFor} surface="loyalty_page" t={t} />
+                    <SurfaceSwitch form={form} errorFor={errorFor} surface="post_purchase" t={t} />
+                    <SurfaceSwitch form={form} errorFor={errorFor} surface="product_points" t={t} />
+                    <CopyFields form={form} errorFor={errorFor} fields={TAB_FIELDS.loyalty_page} language={language} t={t} />
                   </>
                 )}
                 {tab === "translations" && <Translations form={form} offered={saved.languages} onEdit={setLanguage} t={t} />}
@@ -153,21 +156,21 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
   );
 }
 
-function SurfaceSwitch({ form, surface, t }: { form: Form; surface: (typeof SURFACES)[number]; t: Translate }) {
+function SurfaceSwitch({ form, errorFor, surface, t }: { form: Form; errorFor: ErrorFor; surface: (typeof SURFACES)[number]; t: Translate }) {
   return (
     <Checkbox
       label={t(`surface_${surface}`)}
       helpText={t(`surface_${surface}_help`)}
       name={`storefront.surfaces.${surface}`}
       checked={form.values.surfaces[surface]}
-      error={form.errors[`storefront.surfaces.${surface}`]}
+      error={errorFor(`storefront.surfaces.${surface}`)}
       onChange={(checked) => form.set("surfaces", { ...form.values.surfaces, [surface]: checked })}
     />
   );
 }
 
-function LauncherFields({ form, language, warnings, t }: { form: Form; language: WidgetLanguage; warnings: ReturnType<typeof contrastWarnings>; t: Translate }) {
-  const { values, errors } = form;
+function LauncherFields({ form, errorFor, language, warnings, t }: { form: Form; errorFor: ErrorFor; language: WidgetLanguage; warnings: ReturnType<typeof contrastWarnings>; t: Translate }) {
+  const { values } = form;
   const warningFor = (field: string) => warnings.find((w) => w.field === field);
   const colour = (field: "primary_color" | "accent_color") => {
     const warning = warningFor(`branding.${field}`);
@@ -178,7 +181,7 @@ function LauncherFields({ form, language, warnings, t }: { form: Form; language:
           helpText={t(`${field}_help`)}
           name={`branding.${field}`}
           value={values[field]}
-          error={errors[`branding.${field}`]}
+          error={errorFor(`branding.${field}`)}
           onChange={(value) => form.set(field, value.trim())}
         />
         {warning && (
@@ -191,20 +194,20 @@ function LauncherFields({ form, language, warnings, t }: { form: Form; language:
   };
   return (
     <>
-      <SurfaceSwitch form={form} surface="launcher" t={t} />
+      <SurfaceSwitch form={form} errorFor={errorFor} surface="launcher" t={t} />
       <TextField
         label={t("launcher_label", { language: t(`lang_${language}`) })}
         helpText={t("launcher_label_help")}
         name={`branding.launcher_label.${language}`}
         value={values.launcher_label[language]}
-        error={errors[`branding.launcher_label.${language}`]}
+        error={errorFor(`branding.launcher_label.${language}`)}
         onChange={(value) => form.set("launcher_label", { ...values.launcher_label, [language]: value })}
       />
       <Select
         label={t("launcher_position")}
         name="branding.launcher_position"
         value={values.launcher_position}
-        error={errors["branding.launcher_position"]}
+        error={errorFor("branding.launcher_position")}
         onChange={(value) => form.set("launcher_position", value as ContentValues["launcher_position"])}
         options={[
           { value: "bottom-right", label: t("position_bottom_right") },
@@ -217,7 +220,7 @@ function LauncherFields({ form, language, warnings, t }: { form: Form; language:
         label={t("font")}
         name="branding.font"
         value={values.font}
-        error={errors["branding.font"]}
+        error={errorFor("branding.font")}
         onChange={(value) => form.set("font", value as ContentValues["font"])}
         options={FONTS.map((f) => ({ value: f, label: t(`font_${f}`) }))}
       />
@@ -227,14 +230,14 @@ function LauncherFields({ form, language, warnings, t }: { form: Form; language:
         multiline={4}
         name="branding.custom_css"
         value={values.custom_css}
-        error={errors["branding.custom_css"]}
+        error={errorFor("branding.custom_css")}
         onChange={(value) => form.set("custom_css", value)}
       />
     </>
   );
 }
 
-function CopyFields({ form, fields, language, t }: { form: Form; fields: CopyField[]; language: WidgetLanguage; t: Translate }) {
+function CopyFields({ form, errorFor, fields, language, t }: { form: Form; errorFor: ErrorFor; fields: CopyField[]; language: WidgetLanguage; t: Translate }) {
   return (
     <>
       {fields.map((field) => (
@@ -244,7 +247,7 @@ function CopyFields({ form, fields, language, t }: { form: Form; fields: CopyFie
           multiline={MULTILINE[field]}
           name={`storefront.copy.${language}.${field}`}
           value={form.values.copy[language][field]}
-          error={form.errors[`storefront.copy.${language}.${field}`]}
+          error={errorFor(`storefront.copy.${language}.${field}`)}
           onChange={(value) => form.set("copy", { ...form.values.copy, [language]: { ...form.values.copy[language], [field]: value } })}
         />
       ))}

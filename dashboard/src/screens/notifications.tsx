@@ -8,6 +8,7 @@ import { api } from "../api";
 import { asFailure, useForm, useResource } from "../hooks";
 import { useT, type Translate } from "../i18n";
 import { Badge, Banner, Button, Card, Checkbox, DataTable, FormLayout, Layout, LoadError, Page, Section, Select, SkeletonPage, Stack, Text, TextField } from "../ui";
+import { useFieldErrors } from "./field-errors";
 import type { ScreenProps } from "./registry";
 
 const LANGUAGES = ["en", "es", "fr", "de"] as const;
@@ -143,7 +144,8 @@ function TypeForm({ view, languages, defaultLanguage, integrations, onDirty, onS
   useEffect(() => onDirty(form.dirty), [form.dirty]);
   /** A preview refused for a field of the draft: shown under it until that field changes. */
   const [previewError, setPreviewError] = useState<{ language: Language; field: Field; message: string } | null>(null);
-  const fieldError = (l: Language, f: Field) => form.errors[`templates.${l}.${f}`] ?? (previewError?.language === l && previewError.field === f ? previewError.message : undefined);
+  const errorFor = useFieldErrors(form);
+  const fieldError = (l: Language, f: Field) => errorFor(`templates.${l}.${f}`) ?? (previewError?.language === l && previewError.field === f ? previewError.message : undefined);
 
   return (
     <>
@@ -158,7 +160,7 @@ function TypeForm({ view, languages, defaultLanguage, integrations, onDirty, onS
                     label={t(`channel_${channel}`)}
                     name={`channels.${channel}`}
                     checked={form.values.channels[channel]}
-                    error={form.errors[`channels.${channel}`]}
+                    error={errorFor(`channels.${channel}`)}
                     onChange={(checked) => form.set("channels", { ...form.values.channels, [channel]: checked })}
                   />
                   {providers === null ? null : providers.length === 0 ? (
