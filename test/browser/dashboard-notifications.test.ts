@@ -7,6 +7,12 @@ import { startDashboard, type Dashboard } from "./dashboard-harness";
 
 let dash: Dashboard;
 
+/**
+ * The page's errors but the refusals these tests provoke: Chromium logs every 400 answer as a
+ * console error, and the screen shows each one to the merchant (asserted where it happens).
+ */
+const unexpectedErrors = () => dash.errors.filter((error) => !error.includes("responded with a status of 400 (Bad Request)"));
+
 beforeAll(async () => {
   dash = await startDashboard({ name: "notifications", path: "/notifications" });
 });
@@ -73,6 +79,6 @@ describe("notifications", () => {
 
     const reloaded = await dash.reload();
     await expect.poll(() => reloaded.getByLabel("Email subject (English)").inputValue()).toBe("{{points}} bonus points for you");
-    expect(dash.errors).toEqual([]);
+    expect(unexpectedErrors()).toEqual([]);
   });
 });

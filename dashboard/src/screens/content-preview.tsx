@@ -51,7 +51,7 @@ function mountPreview(host: HTMLElement, initial: WidgetConfig, onPopupClose: ()
   const root = host.shadowRoot ?? host.attachShadow({ mode: "open" });
   root.replaceChildren();
   const style = document.createElement("style");
-  style.textContent = `${launcherCss}\n${surfacesCss}`;
+  style.textContent = `${launcherCss}\n${surfacesCss}\n${STAGE_FIT}`;
   const container = document.createElement("div");
   root.append(style, container);
 
@@ -99,7 +99,13 @@ function mountPreview(host: HTMLElement, initial: WidgetConfig, onPopupClose: ()
 }
 
 /** The page of the shop in miniature; its `transform` holds the widget's fixed parts inside it. */
-const STAGE = { position: "relative", height: "560px", overflow: "hidden", transform: "translateZ(0)", border: "1px solid #d4d4d4", borderRadius: "12px", background: "#f7f7f5" };
+const STAGE_HEIGHT = 640;
+/**
+ * The widget sizes its dialogs by the window (100vh); in the preview the window is the stage, so
+ * the same limits, taken from the stage's height, keep them (and their close buttons) inside it.
+ */
+const STAGE_FIT = `.ln-dialog{max-height:${Math.min(600, STAGE_HEIGHT - 110)}px}.lns-dialog{max-height:${STAGE_HEIGHT - 32}px}`;
+const STAGE = { position: "relative", height: `${STAGE_HEIGHT}px`, overflow: "hidden", transform: "translateZ(0)", border: "1px solid #d4d4d4", borderRadius: "12px", background: "#f7f7f5" };
 const BAR = { height: "36px", background: "#ffffff", borderBottom: "1px solid #e3e3e3" };
 const CARDS = { display: "grid", gridTemplateColumns: "repeat(3, 1fr)", gap: "12px", padding: "16px" };
 const CARD = { height: "110px", background: "#e9e7e1", borderRadius: "8px" };

@@ -80,7 +80,7 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
           {saved.version > 0 && <p>{t("version", { version: saved.version })}</p>}
         </Banner>
       )}
-      {/* The form and the preview side by side where the page is wide enough, the preview kept in view. */}
+      {/* The form and the preview side by side where the page is wide enough. */}
       <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(400px, 1fr))", gap: "16px", alignItems: "start" }}>
         <div>
           <Card>
@@ -132,7 +132,7 @@ function ContentForm({ initial }: { initial: SettingsAnswer }) {
             </Stack>
           </Card>
         </div>
-        <div style={{ position: "sticky", top: "16px" }}>
+        <div>
           <Card
             title={t("preview")}
             actions={
