@@ -29,6 +29,7 @@ import { registerReferralReportRoutes } from "./referrals";
 import { registerReferralConfigRoutes } from "./referrals-config";
 import { registerDeveloperRoutes } from "./developer";
 import { registerWidgetPreviewRoutes } from "./widget-preview";
+import { registerCustomerTierRoute } from "./customer-tier";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -136,6 +137,7 @@ registerReferralReportRoutes(merchant);
 registerReferralConfigRoutes(merchant);
 registerDeveloperRoutes(merchant);
 registerWidgetPreviewRoutes(merchant);
+registerCustomerTierRoute(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
