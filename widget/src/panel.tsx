@@ -2,7 +2,7 @@ import { Balance } from "./account";
 import { EarnView } from "./earn";
 import { HistoryView } from "./history";
 import type { PanelStore, View } from "./panel-store";
-import css from "./panel.css";
+import css from "./panel.css" with { type: "text" };
 import { ReferralsView } from "./referrals";
 import { Rewards } from "./rewards";
 import { ProgramIntro } from "./surfaces/program-intro";

@@ -27,6 +27,8 @@ import { registerNotificationRoutes } from "./notifications";
 import { registerReferralDecisionRoutes } from "./referral-decisions";
 import { registerReferralReportRoutes } from "./referrals";
 import { registerReferralConfigRoutes } from "./referrals-config";
+import { registerDeveloperRoutes } from "./developer";
+import { registerWidgetPreviewRoutes } from "./widget-preview";
 import { registerCustomerTierRoute } from "./customer-tier";
 import { registerExportRoutes } from "./exports";
 import { log } from "../../core/log";
@@ -134,6 +136,8 @@ registerNotificationRoutes(merchant);
 registerReferralDecisionRoutes(merchant);
 registerReferralReportRoutes(merchant);
 registerReferralConfigRoutes(merchant);
+registerDeveloperRoutes(merchant);
+registerWidgetPreviewRoutes(merchant);
 registerCustomerTierRoute(merchant);
 registerExportRoutes(merchant);
 

@@ -109,7 +109,7 @@ function knownType(type: string): NotificationType {
 }
 
 function refused(error: unknown): never {
-  if (error instanceof TemplateError) throw new ApiError(400, error.code, error.message);
+  if (error instanceof TemplateError) throw new ApiError(400, error.code, error.message, undefined, error.field);
   if (error instanceof NotificationTemplatesConflict) throw new ApiError(409, "version_conflict", error.message);
   throw error;
 }

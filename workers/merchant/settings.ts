@@ -123,7 +123,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
         await requestWidgetSettingsPublish(c.env, shop);
         return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop))), 200);
       } catch (error) {
-        if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message);
+        if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message, undefined, error.field);
         if (error instanceof StoreSettingsConflict) throw new ApiError(409, "version_conflict", error.message);
         throw error;
       }

@@ -1,7 +1,7 @@
 // The widget's API behind Shopify's App Proxy: /proxy/v1/api/... Postgres is never called here.
 import { createRoute, z } from "@hono/zod-openapi";
 import { WIDGET_TRANSLATIONS } from "../../core/i18n";
-import { STORE_LANGUAGES, StoreBrandingSchema, shopperLanguage, storefrontBranding } from "../../core/store-settings";
+import { STORE_LANGUAGES, StoreBrandingSchema, shopperLanguage, storefrontBranding, type StoreLanguage } from "../../core/store-settings";
 import { storefrontContentFor, SurfacesSchema } from "../../core/storefront-content";
 import { getStoreSettings, posthogFor } from "../../d1/store-settings";
 import { posthogDistinctId } from "../../core/analytics";
@@ -167,6 +167,13 @@ storefront.openapi(configRoute, async (c) => {
 
 /** The widget config as every shopper of the shop sees it in `locale` (workers/storefront/config-cache.ts keeps it at the edge). */
 async function shopWidgetConfig(env: Env, shop: string, locale: string | undefined, acceptLanguage: string | undefined) {
+  const parts = await widgetConfigParts(env, shop);
+  const language = shopperLanguage(parts.settings, requestLanguage(parts.settings.languages, locale, acceptLanguage));
+  return ok(widgetConfigIn(parts, language));
+}
+
+/** What the widget config is made of, read together (the dashboard's preview reads them too: workers/merchant/widget-preview.ts). */
+export async function widgetConfigParts(env: Env, shop: string) {
   const [program, catalog, campaigns, settings, posthog] = await Promise.all([
     getProgram(env, shop),
     enabledRewards(env, shop),
@@ -174,9 +181,14 @@ async function shopWidgetConfig(env: Env, shop: string, locale: string | undefin
     getStoreSettings(env, shop),
     posthogFor(env, shop),
   ]);
-  const language = shopperLanguage(settings, requestLanguage(settings.languages, locale, acceptLanguage));
+  return { program, catalog, campaigns, settings, posthog };
+}
+
+/** The widget config in `language`, from its parts (the shopper's PostHog id left for the caller). */
+export function widgetConfigIn(parts: Awaited<ReturnType<typeof widgetConfigParts>>, language: StoreLanguage) {
+  const { program, catalog, campaigns, settings, posthog } = parts;
   const rewards = catalog.map((reward) => localizeReward(reward, language));
-  return ok({
+  return {
     language,
     languages: settings.languages,
     default_language: settings.default_language,
@@ -191,7 +203,7 @@ async function shopWidgetConfig(env: Env, shop: string, locale: string | undefin
     ways_to_earn: waysToEarn(program),
     analytics: posthog && { posthog: { api_key: posthog.project_api_key, host: posthog.host, distinct_id: null as string | null } },
     campaigns: program.enabled ? runningCampaignsFor(campaigns, language, Date.now()) : [],
-  });
+  };
 }
 
 registerRedemptionRoutes(storefront);

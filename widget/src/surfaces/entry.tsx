@@ -5,7 +5,7 @@ import { render } from "preact";
 import { createSurfacesModel } from "./model";
 import { mountProductPoints } from "./product-points";
 import { Surfaces } from "./surfaces";
-import css from "./surfaces.css";
+import css from "./surfaces.css" with { type: "text" };
 
 const HOST_ID = "loyalnest-surfaces";
 

@@ -1,7 +1,7 @@
 // The panel's signed-out branch: what the program gives and how it works, with the way in (join,
 // sign in). The ways to earn and the rewards follow in the panel's own views.
 import type { PanelStore } from "../panel-store";
-import css from "./program-intro.css";
+import css from "./program-intro.css" with { type: "text" };
 import { accountLinks } from "./links";
 
 export function ProgramIntro({ store }: { store: PanelStore }) {
