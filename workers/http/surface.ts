@@ -13,8 +13,8 @@ export function createSurface(guards: MiddlewareHandler<App>[] = []): OpenAPIHon
     defaultHook: (result, c) => {
       if (!result.success) {
         const issue = result.error.issues[0];
-        const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-        return c.json(errorBody("invalid_request", `${where}${issue?.message ?? "invalid input"}`), 400);
+        const field = issue?.path.length ? issue.path.join(".") : undefined;
+        return c.json(errorBody("invalid_request", `${field ? `${field}: ` : ""}${issue?.message ?? "invalid input"}`, field), 400);
       }
     },
   });

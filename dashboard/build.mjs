@@ -1,0 +1,54 @@
+// `npm run build:dashboard`: dashboard/src → dashboard/dist, the static files Cloudflare Pages
+// serves (dashboard/wrangler.toml): index.html, app.js, app.css. Type-checks first.
+// `LOYALNEST_API_ORIGIN` (default: the page's own origin) is where the app calls /v1/api;
+// `SHOPIFY_API_KEY` goes into the `shopify-api-key` meta App Bridge reads.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as esbuild from "esbuild";
+
+const ROOT = resolve(import.meta.dirname, "..");
+export const DASHBOARD_DIST = resolve(import.meta.dirname, "dist");
+
+function typecheck() {
+  const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
+  const result = spawnSync(process.execPath, [tsc, "--noEmit", "-p", resolve(import.meta.dirname, "tsconfig.json")], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`dashboard type errors:\n${result.stdout}${result.stderr}`);
+}
+
+/** Builds the dashboard into dist/; resolves with the files written. */
+export async function buildDashboard({ apiKey = process.env.SHOPIFY_API_KEY ?? "", apiOrigin = process.env.LOYALNEST_API_ORIGIN ?? "", log = () => {} } = {}) {
+  typecheck();
+  rmSync(DASHBOARD_DIST, { recursive: true, force: true });
+  mkdirSync(DASHBOARD_DIST, { recursive: true });
+  await esbuild.build({
+    entryPoints: { app: resolve(import.meta.dirname, "src/main.tsx") },
+    outdir: DASHBOARD_DIST,
+    bundle: true,
+    format: "esm",
+    minify: true,
+    sourcemap: true,
+    target: "es2022",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    logLevel: "silent",
+  });
+  copyFileSync(resolve(import.meta.dirname, "src/ui/polaris.css"), resolve(DASHBOARD_DIST, "app.css"));
+  const html = readFileSync(resolve(import.meta.dirname, "index.html"), "utf8")
+    .replaceAll("%SHOPIFY_API_KEY%", escapeAttribute(apiKey))
+    .replaceAll("%LOYALNEST_API_ORIGIN%", escapeAttribute(apiOrigin));
+  writeFileSync(resolve(DASHBOARD_DIST, "index.html"), html);
+  log(`dashboard built into ${DASHBOARD_DIST}`);
+  return { dist: DASHBOARD_DIST };
+}
+
+function escapeAttribute(value) {
+  return value.replace(/[&"<>]/g, (c) => ({ "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" })[c]);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  await buildDashboard({ log: (line) => console.log(line) }).catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

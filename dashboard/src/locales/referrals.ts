@@ -1,0 +1,6 @@
+// The Referrals screen's strings (keys identical in en, es and fr).
+export default {
+  en: { title: "Referrals" },
+  es: { title: "Referidos" },
+  fr: { title: "Parrainages" },
+};
