@@ -4,81 +4,20 @@
 // out), one shop's data never in another's answer, and every bad window a 400 with its code.
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LedgerEvent, LedgerKind } from "../../core/ledger-events";
 import { connectReporting } from "../../postgres/client";
 import { projectEvents } from "../../postgres/projection";
 import { projectReferrals } from "../../postgres/referrals";
 import { install, json, merchantApi } from "../helpers/app";
+import { Ledger } from "../helpers/ledger-builder";
 import { uniqueShop } from "../helpers/shopify";
 
 const sql = connectReporting(env);
 afterAll(() => sql.end({ timeout: 1 }));
 
-/** Builds customers' ledgers as their objects would publish them: seq, balance_after and totals kept. */
-class Ledger {
-  readonly events: LedgerEvent[] = [];
-  private readonly accounts = new Map<string, { seq: number; balance: number; earned: number; redeemed: number; reversed: number }>();
-  constructor(readonly shop: string) {}
-
-  customer(id: string, createdAt: string): this {
-    this.events.push({
-      type: "customer_profile",
-      shop: this.shop,
-      customer_id: id,
-      outbox_seq: 0,
-      profile: { email_encrypted: null, email_blind_index: null, first_name: `F${id}`, last_name: `L${id}`, shopify_created_at: createdAt },
-    });
-    return this;
-  }
-
-  entry(id: string, at: string, kind: LedgerKind, points: number, sourceId = `${kind}-${id}-${at}`, baseMills?: number): this {
-    const a = this.accounts.get(id) ?? { seq: 0, balance: 0, earned: 0, redeemed: 0, reversed: 0 };
-    a.seq += 1;
-    a.balance += points;
-    if (points > 0 && kind !== "release") a.earned += points;
-    if (kind === "redemption") a.redeemed -= points;
-    if (kind === "release") a.redeemed -= points;
-    if (kind === "reversal") a.reversed -= points;
-    this.accounts.set(id, a);
-    const sourceType = kind === "earn" ? "order" : kind === "reversal" ? "refund" : kind === "redemption" || kind === "release" ? "redemption" : kind === "expiry" ? "expiry" : kind === "adjustment" ? "adjustment" : "customer";
-    this.events.push({
-      type: "ledger_entry",
-      shop: this.shop,
-      customer_id: id,
-      outbox_seq: a.seq,
-      entry: {
-        id: crypto.randomUUID(),
-        seq: a.seq,
-        kind,
-        points,
-        balance_after: a.balance,
-        source_type: sourceType,
-        source_id: sourceId,
-        snapshot: baseMills === undefined ? null : ({ base_mills: baseMills, program_version: 1, points_per_currency_unit: 10 } as never),
-        note: null,
-        created_at: at,
-      },
-      account: { points_balance: a.balance, total_points_earned: a.earned, total_points_redeemed: a.redeemed, total_points_reversed: a.reversed },
-    });
-    return this;
-  }
-
-  tier(id: string, seq: number, to: string | null, at: string): this {
-    this.events.push({
-      type: "tier_changed",
-      shop: this.shop,
-      customer_id: id,
-      outbox_seq: 100 + seq,
-      change: { id: crypto.randomUUID(), seq, from: null, to, reason: "qualified", basis: "points", value: 0, at },
-    } as LedgerEvent);
-    return this;
-  }
-
-  async project(): Promise<void> {
-    // Shuffled, in small batches: the projection is order-independent, so the figures must be too.
-    const events = [...this.events].sort(() => Math.random() - 0.5);
-    for (let i = 0; i < events.length; i += 4) await projectEvents(sql, events.slice(i, i + 4));
-  }
+/** The builder's events, shuffled and in small batches: the projection is order-independent, so the figures must be too. */
+async function project(ledger: Ledger): Promise<void> {
+  const events = [...ledger.events].sort(() => Math.random() - 0.5);
+  for (let i = 0; i < events.length; i += 4) await projectEvents(sql, events.slice(i, i + 4));
 }
 
 const WINDOW = "from=2026-11-01&to=2026-11-07";
@@ -146,7 +85,7 @@ describe("GET /v1/api/analytics", () => {
       .tier("3", 2, "tier_gold", "2026-11-01T00:00:00.000Z")
       .tier("6", 1, "tier_silver", "2026-10-05T00:00:00.000Z")
       .tier("6", 2, null, "2026-11-02T11:00:00.000Z");
-    await ledger.project();
+    await project(ledger);
     await projectReferrals(sql, [
       {
         type: "referral",
@@ -178,13 +117,14 @@ describe("GET /v1/api/analytics", () => {
     ]);
 
     // The other shop: the same customer ids, in the same days, other numbers.
-    await new Ledger(other)
-      .customer("1", "2026-10-15T09:00:00.000Z")
-      .entry("1", "2026-11-02T10:00:00.000Z", "earn", 999, "gid://shopify/Order/1002")
-      .entry("1", "2026-11-03T10:00:00.000Z", "earn", 1, "gid://shopify/Order/1004")
-      .entry("1", "2026-11-04T10:00:00.000Z", "expiry", -7)
-      .tier("1", 1, "tier_gold", "2026-11-02T10:00:00.000Z")
-      .project();
+    await project(
+      new Ledger(other)
+        .customer("1", "2026-10-15T09:00:00.000Z")
+        .entry("1", "2026-11-02T10:00:00.000Z", "earn", 999, "gid://shopify/Order/1002")
+        .entry("1", "2026-11-03T10:00:00.000Z", "earn", 1, "gid://shopify/Order/1004")
+        .entry("1", "2026-11-04T10:00:00.000Z", "expiry", -7)
+        .tier("1", 1, "tier_gold", "2026-11-02T10:00:00.000Z"),
+    );
   });
 
   it("answers every figure of the window as worked out by hand", async () => {
