@@ -94,22 +94,29 @@ export async function shopAnalytics(sql: Sql, shop: string, window: AnalyticsWin
   // redemption took: it un-spends, it does not issue); redeemed: redemptions net of releases;
   // expired: expiries; reversed: the rest of what was taken (order reversals, negative
   // adjustments). issued − redeemed − expired − reversed is the change in what customers hold.
+  // Grouped on date_trunc (a timestamp: hashed into one group per day) and formatted after:
+  // grouping on to_char's text made Postgres format every row and sort them all, on disk at
+  // a year of the bench's ledger (EXPLAIN ANALYZE: external merge, 4.8 s against 3.5 s).
   const pointRows = await sql<{ day: string; issued: string; redeemed: string; expired: string; reversed: string }[]>`
-    SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-           COALESCE(sum(points) FILTER (WHERE points > 0 AND kind <> 'release'), 0)::text AS issued,
-           COALESCE(-sum(points) FILTER (WHERE kind IN ('redemption', 'release')), 0)::text AS redeemed,
-           COALESCE(-sum(points) FILTER (WHERE kind = 'expiry'), 0)::text AS expired,
-           COALESCE(-sum(points) FILTER (WHERE points < 0 AND kind NOT IN ('redemption', 'expiry')), 0)::text AS reversed
-    FROM points_transactions
-    WHERE shop = ${shop} AND kind IN ${sql(kinds)} AND created_at >= ${start} AND created_at < ${end}
-    GROUP BY 1`;
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, issued::text, redeemed::text, expired::text, reversed::text FROM (
+      SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day,
+             COALESCE(sum(points) FILTER (WHERE points > 0 AND kind <> 'release'), 0) AS issued,
+             COALESCE(-sum(points) FILTER (WHERE kind IN ('redemption', 'release')), 0) AS redeemed,
+             COALESCE(-sum(points) FILTER (WHERE kind = 'expiry'), 0) AS expired,
+             COALESCE(-sum(points) FILTER (WHERE points < 0 AND kind NOT IN ('redemption', 'expiry')), 0) AS reversed
+      FROM points_transactions
+      WHERE shop = ${shop} AND kind IN ${sql(kinds)} AND created_at >= ${start} AND created_at < ${end}
+      GROUP BY 1
+    ) AS days`;
 
   // A member joins when Shopify created the customer (or, unknown, when the projection first saw them).
   const memberRows = await sql<{ day: string; n: string }[]>`
-    SELECT to_char(joined AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::text AS n
-    FROM (SELECT COALESCE(shopify_created_at, created_at) AS joined FROM customers WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}) AS c
-    WHERE joined >= ${start} AND joined < ${end}
-    GROUP BY 1`;
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, n::text FROM (
+      SELECT date_trunc('day', joined AT TIME ZONE 'UTC') AS day, count(*) AS n
+      FROM (SELECT COALESCE(shopify_created_at, created_at) AS joined FROM customers WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}) AS c
+      WHERE joined >= ${start} AND joined < ${end}
+      GROUP BY 1
+    ) AS days`;
   const [before] = await sql<{ n: string; held: string; everyone: string }[]>`
     SELECT count(*) FILTER (WHERE COALESCE(shopify_created_at, created_at) < ${start})::text AS n,
            COALESCE(sum(points_balance), 0)::text AS held, count(*)::text AS everyone

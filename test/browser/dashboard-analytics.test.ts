@@ -36,7 +36,9 @@ beforeAll(async () => {
   } finally {
     await sql.end();
   }
-});
+  // The dev stack's start took over 5 minutes (the config's hook timeout) on this machine shared
+  // by several sessions' builds and stacks.
+}, 900_000);
 
 afterAll(async () => {
   await dash?.close();
