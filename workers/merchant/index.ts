@@ -31,6 +31,7 @@ import { registerDeveloperRoutes } from "./developer";
 import { registerWidgetPreviewRoutes } from "./widget-preview";
 import { registerCustomerTierRoute } from "./customer-tier";
 import { registerExportRoutes } from "./exports";
+import { registerAnalyticsRoutes } from "./analytics";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -140,6 +141,7 @@ registerDeveloperRoutes(merchant);
 registerWidgetPreviewRoutes(merchant);
 registerCustomerTierRoute(merchant);
 registerExportRoutes(merchant);
+registerAnalyticsRoutes(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
