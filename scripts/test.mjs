@@ -13,6 +13,7 @@ const steps = [
   ["D1 schema and migrations agree (drizzle-kit)", process.execPath, [resolve(ROOT, "scripts/d1-schema-check.mjs")]],
   ["TypeScript (strict): Worker code", bin("tsc"), ["--noEmit", "-p", "."]],
   ["TypeScript (strict): Node code", bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]],
+  ["TypeScript (strict): the dashboard", bin("tsc"), ["--noEmit", "-p", "dashboard/tsconfig.json"]],
   // No browser test is timed: the launcher's 300 ms at 4× CPU slowdown (DESIGN.md) is a row of
   // `npm run bench`, and the first-load test checks only the order of events (launcher painted
   // before any API call answers, panel script fetched when reached for). They still run first,
