@@ -24,6 +24,7 @@ function workersProject(name: string, include: string[], pgUrl?: string) {
             ENVIRONMENT: "test",
             SHOPIFY_ADMIN_ORIGIN: inject<string>("shopifyOrigin"),
             PROVIDERS_ORIGIN: inject<string>("providersOrigin"),
+            ACCESS_CERTS_ORIGIN: inject<string>("accessOrigin"),
             TEST_MIGRATIONS: await readD1Migrations(root("./d1/migrations")),
             UNREACHABLE_PG_URL,
           },

@@ -94,6 +94,16 @@ export function emailContext(shop: string, customerId: string): CipherContext {
   return context("email", shop, customerId);
 }
 
+/** A platform admin's email (admin_users.email_encrypted); the row's id binds it. */
+export function adminEmailContext(adminId: string): CipherContext {
+  return context("admin_email", adminId);
+}
+
+/** The blind index of a platform admin's email: one namespace for the platform, apart from every shop's customers. */
+export function adminEmailBlindIndex(keys: DataKeys, email: string): Promise<string> {
+  return labelledKeyedHash(keys, "admin_email", "platform", normalizeEmail(email));
+}
+
 /** A customer's contact (email, phone, first name) in their object (contact.sealed). */
 export function contactContext(shop: string, customerId: string): CipherContext {
   return context("contact", shop, customerId);

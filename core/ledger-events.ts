@@ -115,6 +115,9 @@ export interface AuditRecord {
   entry_id: string;
   points: number;
   reason: string;
+  /** The balance just before and just after (absent from adjustments recorded before they were kept). */
+  balance_before?: number;
+  balance_after?: number;
   created_at: string;
 }
 

@@ -517,3 +517,30 @@ export const referralCodes = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.shop, t.customerId] }), uniqueIndex("referral_codes_code").on(t.shop, t.code)],
 );
+
+/**
+ * The platform's admins (the console under /admin, behind Cloudflare Access): Access proves the
+ * email, this table says whether it belongs to an active admin and with which role
+ * (core/admin-roles.ts). No passwords: Access is the login. The email is sealed
+ * (core/crypto adminEmailContext) and found by its blind index (adminEmailBlindIndex).
+ */
+export const adminUsers = sqliteTable(
+  "admin_users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    emailEncrypted: text("email_encrypted").notNull(),
+    emailBlindIndex: text("email_blind_index").notNull(),
+    role: text("role", { enum: ["superadmin", "support", "analytics"] }).notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** The admin id that created it, or "seed" / "bootstrap". */
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("admin_users_username").on(t.username),
+    uniqueIndex("admin_users_email").on(t.emailBlindIndex),
+    check("admin_users_role", sql`${t.role} IN ('superadmin', 'support', 'analytics')`),
+  ],
+);

@@ -981,6 +981,8 @@ export class CustomerAccount extends DurableObject<Env> {
           entry_id: entryId,
           points: input.points,
           reason: input.reason,
+          balance_before: balance,
+          balance_after: balance + input.points,
           created_at: new Date().toISOString(),
         },
       });

@@ -179,14 +179,16 @@ async function insertAudits(sql: TransactionSql, events: AuditEvent[]): Promise<
     customer_id,
     details: { entry_id: a.entry_id, points: a.points, reason: a.reason },
     // The audit log's shape (postgres/migrations/0006_logs.sql): the customer is the subject,
-    // the entry added is the after; an adjustment has no before.
+    // the entry added (and the balance it left) is the after, the balance before is the before
+    // (adjustments recorded before balances were kept have none).
     subject_type: "customer",
     subject_id: customer_id,
-    after: { entry_id: a.entry_id, points: a.points, reason: a.reason },
+    before: a.balance_before === undefined ? null : { points_balance: a.balance_before },
+    after: { entry_id: a.entry_id, points: a.points, reason: a.reason, ...(a.balance_after === undefined ? {} : { points_balance: a.balance_after }) },
     created_at: a.created_at,
   }));
   await sql`
-    INSERT INTO audit_logs ${sql(rows, "id", "shop", "actor_type", "actor_id", "action", "customer_id", "details", "subject_type", "subject_id", "after", "created_at")}
+    INSERT INTO audit_logs ${sql(rows, "id", "shop", "actor_type", "actor_id", "action", "customer_id", "details", "subject_type", "subject_id", "before", "after", "created_at")}
     ON CONFLICT (id) DO NOTHING`;
 }
 

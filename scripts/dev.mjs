@@ -16,6 +16,7 @@ import { requireDevVars } from "./dev-vars.mjs";
 import { checkoutCluster } from "./postgres.mjs";
 import { startShopifyEmulator } from "./shopify-emulator.mjs";
 import { startProviderStandins } from "./provider-standins.mjs";
+import { startAccessStandin } from "./access-standin.mjs";
 import { startStorefront, STOREFRONT_PORT } from "./storefront.mjs";
 import { ADMIN_FRAME_PORT, buildDashboardForFrame, startAdminFrame } from "./admin-frame.mjs";
 
@@ -54,7 +55,7 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * serving dashboard/dist (built beforehand) inside a stand-in Shopify admin; it signs session
  * tokens for the demo shop and for `adminFrameShops` (tests that need a second shop) only.
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, adminFramePort, adminFrameShops = [], onOutput } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, adminFramePort, adminFrameShops = [], accessPort = emulatorPort === 0 ? 0 : Number(process.env.LOYALNEST_ACCESS_PORT ?? 8792), onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {
@@ -91,9 +92,13 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
     const standins = runningStandins ?? (await startProviderStandins({ port: standinsPort }));
     if (!runningStandins) cleanups.push(() => standins.close());
     log(`provider stand-ins on ${standins.url}`);
+    // Cloudflare Access for the admin console (/admin): the team's JWKS and signed tokens.
+    const access = await startAccessStandin({ port: accessPort, teamDomain: vars.ACCESS_TEAM_DOMAIN, aud: vars.ACCESS_AUD });
+    cleanups.push(() => access.close());
+    log(`Cloudflare Access stand-in on ${access.url} (a token: curl '${access.url}/__access/token?email=admin@loyalnest.dev')`);
 
     const url = `http://127.0.0.1:${port}`;
-    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, providersOrigin: standins.url, inspectorPort: await freePort(), onOutput });
+    const wrangler = startWrangler({ port, persist, quiet, databaseUrl, adminOrigin: emulator.url, providersOrigin: standins.url, accessOrigin: access.url, inspectorPort: await freePort(), onOutput });
     cleanups.push(() => wrangler.stop());
     await waitForHealth(url, wrangler);
     log(`serving ${url}`);
@@ -116,18 +121,19 @@ export async function startDevStack({ port = 8787, persistTo, quiet = false, emu
       await waitForPortFree(port);
     };
     // output(): the tail of wrangler dev's log (the Worker's console lines among it).
-    return { url, emulator, standins, storefront, adminFrame, exited: wrangler.exited, output: wrangler.output, stop, kill };
+    return { url, emulator, standins, access, storefront, adminFrame, exited: wrangler.exited, output: wrangler.output, stop, kill };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, providersOrigin, inspectorPort, onOutput }) {
+function startWrangler({ port, persist, quiet, databaseUrl, adminOrigin, providersOrigin, accessOrigin, inspectorPort, onOutput }) {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   // ENVIRONMENT too: a .dev.vars made before it carried ENVIRONMENT would leave wrangler.toml's
   // "production", and production ignores SHOPIFY_ADMIN_ORIGIN and PROVIDERS_ORIGIN.
   args.push("--var", `SHOPIFY_ADMIN_ORIGIN:${adminOrigin}`, "--var", `PROVIDERS_ORIGIN:${providersOrigin}`, "--var", "ENVIRONMENT:development");
+  args.push("--var", `ACCESS_CERTS_ORIGIN:${accessOrigin}`);
   args.push("--show-interactive-dev-session=false", ...persist);
   // Its own process group, so stopping it also stops workerd and esbuild.
   const child = spawn(NODE, args, {

@@ -8,6 +8,7 @@ import { rewardInput } from "../core/rewards";
 import { getReward, updateReward } from "../d1/rewards";
 import { installShop } from "../d1/shops";
 import { changePlan } from "../d1/plans";
+import { createAdmin } from "../d1/admin-users";
 import { sealTokens } from "../workers/shopify/tokens";
 import { configurationMessage, configurationProblems } from "../workers/http/require-config";
 
@@ -20,6 +21,8 @@ const DEMO_SHOP = processEnv.LOYALNEST_DEMO_SHOP ?? "demo-shop.myshopify.com";
 const DEMO_ACCESS_TOKEN = processEnv.LOYALNEST_DEMO_ACCESS_TOKEN ?? "shpat_loyalnest_demo_offline_token";
 /** Unlimited net paid orders a month (d1/migrations/0013_plans_seed.sql). */
 const DEMO_PLAN = "plus";
+/** The console's dev admin: a superadmin the local Access stand-in signs tokens for (no password: Access is the login). */
+const DEV_ADMIN_EMAIL = processEnv.LOYALNEST_DEV_ADMIN_EMAIL ?? "admin@loyalnest.dev";
 
 function option(name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -44,7 +47,10 @@ try {
   await offerDemoFreeProduct();
   // Given, not billed (no subscription): logged in plan_changes as the seed's. A no-op once on it.
   await changePlan(env, DEMO_SHOP, DEMO_PLAN, { changedBy: "seed" });
-  console.log(`seeded ${DEMO_SHOP} (installed, default program, ${DEMO_PLAN} plan)`);
+  const admin = await createAdmin(env, { username: "dev-admin", email: DEV_ADMIN_EMAIL, role: "superadmin", createdBy: "seed" });
+  // A second run finds it (or a renamed one) there: the email or username is taken.
+  const adminNote = admin.ok ? "created" : "kept";
+  console.log(`seeded ${DEMO_SHOP} (installed, default program, ${DEMO_PLAN} plan) and the console's superadmin ${DEV_ADMIN_EMAIL} (${adminNote})`);
 } finally {
   await dispose();
 }

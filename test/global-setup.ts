@@ -7,6 +7,8 @@ import postgres from "postgres";
 import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
 // @ts-expect-error plain ESM script without type declarations
 import { startProviderStandins } from "../scripts/provider-standins.mjs";
+// @ts-expect-error plain ESM script without type declarations
+import { startAccessStandin } from "../scripts/access-standin.mjs";
 import { TEST_SECRETS } from "./helpers/secrets";
 
 declare module "vitest" {
@@ -14,6 +16,7 @@ declare module "vitest" {
     pgUrl: string;
     shopifyOrigin: string;
     providersOrigin: string;
+    accessOrigin: string;
   }
 }
 
@@ -29,7 +32,11 @@ export default async function setup(project: TestProject) {
   // SendGrid, Twilio, Postscript, Klaviyo and PostHog on one origin, checked as each provider would.
   const standins = await startProviderStandins({ port: 0 });
   project.provide("providersOrigin", standins.url);
+  // Cloudflare Access for /admin: the team's JWKS and tokens signed for the test audience.
+  const access = await startAccessStandin({ port: 0, teamDomain: TEST_SECRETS.ACCESS_TEAM_DOMAIN, aud: TEST_SECRETS.ACCESS_AUD });
+  project.provide("accessOrigin", access.url);
   return async () => {
+    await access.close();
     await emulator.close();
     await standins.close();
   };

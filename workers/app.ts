@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { App } from "./http/context";
 import { errorBody } from "./http/envelope";
 import { merchant } from "./merchant";
+import { admin } from "./admin";
 import { storefront } from "./storefront";
 import { checkout } from "./checkout";
 import { webhooks } from "./webhooks";
@@ -28,6 +29,7 @@ app.route("/proxy/v1/api", storefront);
 app.route("/checkout/v1/api", checkout);
 app.route("/v1/api", merchant);
 app.route("/auth", auth);
+app.route("/admin", admin);
 
 app.route("/bench/floor", benchFloor);
 

@@ -9,6 +9,8 @@ export type Variables = {
   session: SessionIdentity & { token: string };
   /** Set by the API-call log middleware (workers/http/api-log.ts) for every request. */
   requestId: string;
+  /** Set by the admin surface's Cloudflare Access check: the active admin the token's email belongs to. */
+  admin: import("../../d1/admin-users").AdminUser;
   /** The shop a webhook's verified signature names (HMAC or the review provider's secret). */
   verifiedShop: string;
 };

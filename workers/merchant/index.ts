@@ -27,6 +27,7 @@ import { registerNotificationRoutes } from "./notifications";
 import { registerReferralDecisionRoutes } from "./referral-decisions";
 import { registerReferralReportRoutes } from "./referrals";
 import { registerReferralConfigRoutes } from "./referrals-config";
+import { registerCustomerTierRoute } from "./customer-tier";
 import { log } from "../../core/log";
 
 const CustomerListItemSchema = z
@@ -132,6 +133,7 @@ registerNotificationRoutes(merchant);
 registerReferralDecisionRoutes(merchant);
 registerReferralReportRoutes(merchant);
 registerReferralConfigRoutes(merchant);
+registerCustomerTierRoute(merchant);
 
 merchant.openapi(listRoute, async (c) => {
   const { shop } = c.get("session");
