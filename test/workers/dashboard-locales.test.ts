@@ -24,9 +24,16 @@ function flatten(strings: Strings, prefix = ""): Map<string, string> {
 
 const placeholders = (text: string) => [...text.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m) => m[1]).sort();
 
+/** A plural form's base ("count" of "count_one"), or null: plural only beside a `_other` ("below_zero" is a word). */
+function pluralBase(key: string, keys: Set<string>): string | null {
+  const base = key.replace(PLURAL_SUFFIX, "");
+  return base !== key && keys.has(`${base}_other`) ? base : null;
+}
+
 /** Keys with the plural suffix taken off: what must be the same in every language. */
 function baseKeys(keys: Iterable<string>): Set<string> {
-  return new Set([...keys].map((key) => key.replace(PLURAL_SUFFIX, "")));
+  const all = new Set(keys);
+  return new Set([...all].map((key) => pluralBase(key, all) ?? key));
 }
 
 const namespaces = Object.entries(NAMESPACES) as [string, Record<(typeof LANGUAGES)[number], Strings>][];
@@ -47,12 +54,13 @@ describe("dashboard locales", () => {
       expect([...baseKeys(keys.keys())].sort(), `${name}.${lang}: keys`).toEqual([...english].sort());
       for (const [key, text] of keys) {
         expect(text.trim(), `${name}.${lang}.${key} is empty`).not.toBe("");
-        const base = key.replace(PLURAL_SUFFIX, "");
+        const base = pluralBase(key, new Set(keys.keys())) ?? key;
         const englishText = flat.en.get(key) ?? flat.en.get(`${base}_other`) ?? flat.en.get(base) ?? "";
         expect(placeholders(text), `${name}.${lang}.${key}: placeholders`).toEqual(placeholders(englishText));
       }
       // A plural key needs every form the language's rules pick (French's "many" is 1,000,000).
-      const plurals = new Set([...keys.keys()].filter((key) => PLURAL_SUFFIX.test(key)).map((key) => key.replace(PLURAL_SUFFIX, "")));
+      const names = new Set(keys.keys());
+      const plurals = new Set([...names].map((key) => pluralBase(key, names)).filter((base): base is string => base !== null));
       for (const base of plurals) {
         for (const form of new Intl.PluralRules(lang).resolvedOptions().pluralCategories) {
           expect(keys.has(`${base}_${form}`), `${name}.${lang}.${base}_${form} (plural form ${form})`).toBe(true);
