@@ -1,0 +1,110 @@
+-- The ledger summed per shop, UTC day and kind (postgres/points-daily.ts reads it for the
+-- merchant's analytics): a year of the daily series is at most 366 × 15 rows of it, where the
+-- ledger itself was a scan of every entry (a million at the bench's size, 3.5–5 s).
+--
+-- Kept by statement triggers on points_transactions, in the writing statement's transaction,
+-- from its transition tables: an INSERT … ON CONFLICT DO NOTHING (the projection's idempotent
+-- insert, postgres/projection.ts) lists only the rows it really inserted, so a redelivered entry
+-- adds nothing. Every writer keeps it without knowing: the projection, the GDPR forfeiture
+-- (postgres/gdpr.ts), shop deletion, fixtures and the bench's seed. A redaction rewrites
+-- customer_id, note and source_id only, which this table does not hold: its rows do not move.
+CREATE TABLE IF NOT EXISTS points_daily (
+  shop TEXT NOT NULL,
+  day DATE NOT NULL,
+  kind TEXT NOT NULL,
+  -- sum of the positive entries' points, and of the negative entries' (≤ 0): the figures split
+  -- some kinds by sign (a positive adjustment is issuing, a negative one taking back)
+  gained BIGINT NOT NULL DEFAULT 0,
+  spent BIGINT NOT NULL DEFAULT 0,
+  entries BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (shop, day, kind)
+);
+
+-- The rows of a transition table as the rollup's changes: 1 adds them, -1 takes them away.
+CREATE OR REPLACE FUNCTION points_daily_rows(rel TEXT, sign INT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+  SELECT format($q$
+    SELECT shop, (created_at AT TIME ZONE 'UTC')::date AS day, kind,
+           %2$s * CASE WHEN points > 0 THEN points ELSE 0 END AS gained,
+           %2$s * CASE WHEN points < 0 THEN points ELSE 0 END AS spent,
+           %2$s AS entries
+    FROM %1$I$q$, rel, sign)
+$$;
+
+-- The statements applying those changes (EXECUTEd by the trigger functions themselves: a
+-- transition table is visible only to the trigger's own function, not to one it calls). Sorted
+-- by key so two writers lock the rows they share in one order (no deadlock); a key whose
+-- changes net to nothing (a redaction's update) is not written; a row left with no entries goes
+-- (shop/redact leaves nothing behind).
+CREATE OR REPLACE FUNCTION points_daily_upsert(changes TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+  SELECT format($q$
+    INSERT INTO points_daily AS d (shop, day, kind, gained, spent, entries)
+    SELECT shop, day, kind, sum(gained), sum(spent), sum(entries) FROM (%s) AS c
+    GROUP BY shop, day, kind
+    HAVING sum(gained) <> 0 OR sum(spent) <> 0 OR sum(entries) <> 0
+    ORDER BY shop, day, kind
+    ON CONFLICT (shop, day, kind) DO UPDATE SET
+      gained = d.gained + EXCLUDED.gained, spent = d.spent + EXCLUDED.spent, entries = d.entries + EXCLUDED.entries
+    $q$, changes)
+$$;
+
+CREATE OR REPLACE FUNCTION points_daily_prune(changes TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+  SELECT format($q$
+    DELETE FROM points_daily AS d USING (SELECT DISTINCT shop, day, kind FROM (%s) AS c) AS k
+    WHERE d.shop = k.shop AND d.day = k.day AND d.kind = k.kind AND d.entries = 0
+    $q$, changes)
+$$;
+
+CREATE OR REPLACE FUNCTION points_daily_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE points_daily_upsert(points_daily_rows('inserted_rows', 1));
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION points_daily_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE points_daily_upsert(points_daily_rows('deleted_rows', -1));
+  EXECUTE points_daily_prune(points_daily_rows('deleted_rows', -1));
+  RETURN NULL;
+END $$;
+
+-- Old rows taken away and new ones added in one statement.
+CREATE OR REPLACE FUNCTION points_daily_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changes TEXT := points_daily_rows('old_rows', -1) || ' UNION ALL ' || points_daily_rows('new_rows', 1);
+BEGIN
+  EXECUTE points_daily_upsert(changes);
+  EXECUTE points_daily_prune(changes);
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION points_daily_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE points_daily;
+  RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS points_daily_insert ON points_transactions;
+DROP TRIGGER IF EXISTS points_daily_delete ON points_transactions;
+DROP TRIGGER IF EXISTS points_daily_update ON points_transactions;
+DROP TRIGGER IF EXISTS points_daily_truncate ON points_transactions;
+CREATE TRIGGER points_daily_insert AFTER INSERT ON points_transactions
+  REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION points_daily_on_insert();
+CREATE TRIGGER points_daily_delete AFTER DELETE ON points_transactions
+  REFERENCING OLD TABLE AS deleted_rows FOR EACH STATEMENT EXECUTE FUNCTION points_daily_on_delete();
+CREATE TRIGGER points_daily_update AFTER UPDATE ON points_transactions
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION points_daily_on_update();
+CREATE TRIGGER points_daily_truncate AFTER TRUNCATE ON points_transactions
+  FOR EACH STATEMENT EXECUTE FUNCTION points_daily_on_truncate();
+
+-- The backfill, in the migration's transaction (the triggers above are in place from here on).
+TRUNCATE points_daily;
+INSERT INTO points_daily (shop, day, kind, gained, spent, entries)
+SELECT shop, (created_at AT TIME ZONE 'UTC')::date, kind,
+       COALESCE(sum(points) FILTER (WHERE points > 0), 0), COALESCE(sum(points) FILTER (WHERE points < 0), 0), count(*)
+FROM points_transactions GROUP BY 1, 2, 3;
+
+-- Outstanding points at a window's end (postgres/analytics.ts) leave out redacted customers'
+-- movements after it: few rows, found here instead of in the shop's whole ledger.
+CREATE INDEX IF NOT EXISTS points_transactions_redacted ON points_transactions (shop, created_at) INCLUDE (kind, points)
+  WHERE customer_id LIKE 'redacted-%';
+
