@@ -5,16 +5,15 @@
 //
 // Speed at 50,000 customers and 1,000,000 ledger rows (bench/README.md has the figures): the
 // daily series, the points totals and the outstanding-points correction read points_daily, the
-// ledger summed per day and kind (postgres/points-daily.ts), not the ledger; the members'
+// ledger summed per day and kind (postgres/points-daily.ts), not the ledger; the repeat
+// purchase reads customer_orders (each customer's order days); the members'
 // figures are one pass over the shop's 50,000 customers (an index carrying points_balance
-// would cost every balance update its HOT update, for no measurable gain); the repeat
-// purchase reads the index points_transactions_shop_kind_time (shop, kind, created_at, carrying
-// customer_id): one index-only range scan of the window's earn entries.
+// would cost every balance update its HOT update, for no measurable gain).
 import type { LedgerKind } from "../core/ledger-events";
 import type { AnalyticsFacts, AnalyticsWindow, DailyFigures, RepeatGroup } from "../core/analytics-wire";
 import type { PointValue } from "../core/referral-roi";
 import type { Sql } from "./client";
-import { dailyPoints, pointsMovedSince } from "./points-daily";
+import { dailyPoints, dayOf, pointsMovedSince } from "./points-daily";
 import { referralRoi } from "./referrals";
 
 export type { AnalyticsFacts, AnalyticsWindow, DailyFigures, RepeatGroup };
@@ -84,19 +83,17 @@ export async function shopAnalytics(sql: Sql, shop: string, window: AnalyticsWin
 
   // Repeat purchase (workers/merchant/analytics.ts states the definition): customers with at
   // least one order in the window (an `earn` entry: one per paid order that earned), split by
-  // whether they had redeemed points before the window's end.
+  // whether they had redeemed points before the window's end. From customer_orders: each
+  // customer's sorted order days, counted up to a day by width_bucket (a bisection).
+  const lastDay = dayOf(new Date(end.getTime() - DAY_MS));
+  const dayBefore = dayOf(new Date(start.getTime() - DAY_MS));
   const repeatRows = await sql<{ member: boolean; customers: string; repeat_customers: string }[]>`
-    WITH buyers AS (
-      SELECT customer_id, count(*) AS orders FROM points_transactions
-      WHERE shop = ${shop} AND kind = 'earn' AND created_at >= ${start} AND created_at < ${end}
-      GROUP BY customer_id
-    ), redeemers AS (
-      SELECT DISTINCT customer_id FROM points_transactions
-      WHERE shop = ${shop} AND kind = 'redemption' AND created_at < ${end}
-    )
-    SELECT (r.customer_id IS NOT NULL) AS member, count(*)::text AS customers, count(*) FILTER (WHERE b.orders >= 2)::text AS repeat_customers
-    FROM buyers b LEFT JOIN redeemers r ON r.customer_id = b.customer_id
-    WHERE b.customer_id NOT LIKE 'redacted-%'
+    SELECT member, count(*) FILTER (WHERE orders >= 1)::text AS customers, count(*) FILTER (WHERE orders >= 2)::text AS repeat_customers
+    FROM (
+      SELECT COALESCE(first_redeemed_at < ${end}, false) AS member,
+             width_bucket(${lastDay}::date, order_days) - width_bucket(${dayBefore}::date, order_days) AS orders
+      FROM customer_orders WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}
+    ) AS c
     GROUP BY 1`;
 
   // The tier each customer holds now: their newest tier change.

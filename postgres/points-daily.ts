@@ -1,7 +1,9 @@
-// The ledger summed per shop, UTC day and kind (points_daily, postgres/migrations/0011_points_daily.sql:
-// kept by triggers on points_transactions, so it holds exactly what was inserted, once). The
-// analytics' daily series, points totals and outstanding-points correction read it instead of
-// the ledger; rollupMismatches checks it against the ledger.
+// The analytics' rollups of the ledger (postgres/migrations/0011_points_daily.sql: kept by
+// triggers on points_transactions, so they hold exactly what was inserted, once): points_daily,
+// the ledger summed per shop, UTC day and kind, which the daily series, the points totals and
+// the outstanding-points correction read instead of the ledger; customer_orders, each
+// customer's order days and first redemption, which the repeat purchase reads. rollupMismatches
+// checks both against the ledger.
 import type { Sql } from "./client";
 
 /** A window's bounds: whole UTC days, start included, end excluded. */
@@ -52,20 +54,28 @@ export async function pointsMovedSince(sql: Sql, shop: string, kinds: readonly s
   return Number(all?.moved ?? 0) - Number(redacted?.moved ?? 0);
 }
 
-export interface RollupMismatch {
-  day: string;
-  kind: string;
-  rollup: { gained: number; spent: number; entries: number } | null;
-  ledger: { gained: number; spent: number; entries: number } | null;
-}
+export type RollupMismatch =
+  | {
+      table: "points_daily";
+      day: string;
+      kind: string;
+      rollup: { gained: number; spent: number; entries: number } | null;
+      ledger: { gained: number; spent: number; entries: number } | null;
+    }
+  | {
+      table: "customer_orders";
+      customer_id: string;
+      rollup: { order_days: string; first_redeemed_at: string | null } | null;
+      ledger: { order_days: string; first_redeemed_at: string | null } | null;
+    };
 
 /**
- * Every (day, kind) of the shop where points_daily differs from the sums of its ledger rows
- * (every kind): empty when the rollup is right. For the fault suite's oracle and the tests; a
- * scan of the shop's whole ledger.
+ * Where the shop's rollups (points_daily per day and kind, customer_orders per customer) differ
+ * from what its ledger rows sum to: empty when both are right. For the fault suite's oracle
+ * and the tests; two scans of the shop's whole ledger.
  */
 export async function rollupMismatches(sql: Sql, shop: string): Promise<RollupMismatch[]> {
-  const rows = await sql<
+  const daily = await sql<
     { day: string; kind: string; r_gained: string | null; r_spent: string | null; r_entries: string | null; l_gained: string | null; l_spent: string | null; l_entries: string | null }[]
   >`
     SELECT day::text AS day, kind, r.gained::text AS r_gained, r.spent::text AS r_spent, r.entries::text AS r_entries,
@@ -78,11 +88,33 @@ export async function rollupMismatches(sql: Sql, shop: string): Promise<RollupMi
     ) AS l USING (day, kind)
     WHERE r.gained IS DISTINCT FROM l.gained OR r.spent IS DISTINCT FROM l.spent OR r.entries IS DISTINCT FROM l.entries
     ORDER BY day, kind`;
+  const customers = await sql<{ customer_id: string; r_days: string | null; r_first: string | null; l_days: string | null; l_first: string | null; r_found: boolean; l_found: boolean }[]>`
+    SELECT customer_id, r.order_days::text AS r_days, r.first_redeemed_at::text AS r_first, l.order_days::text AS l_days, l.first_redeemed_at::text AS l_first,
+           r.customer_id IS NOT NULL AS r_found, l.customer_id IS NOT NULL AS l_found
+    FROM (SELECT customer_id, order_days, first_redeemed_at FROM customer_orders WHERE shop = ${shop}) AS r
+    FULL JOIN (
+      SELECT customer_id,
+             COALESCE(array_agg((created_at AT TIME ZONE 'UTC')::date ORDER BY created_at) FILTER (WHERE kind = 'earn'), '{}') AS order_days,
+             min(created_at) FILTER (WHERE kind = 'redemption') AS first_redeemed_at
+      FROM points_transactions WHERE shop = ${shop} AND kind IN ('earn', 'redemption') GROUP BY customer_id
+    ) AS l USING (customer_id)
+    WHERE r.order_days IS DISTINCT FROM l.order_days OR r.first_redeemed_at IS DISTINCT FROM l.first_redeemed_at
+    ORDER BY customer_id`;
   const figures = (gained: string | null, spent: string | null, entries: string | null) =>
     entries === null ? null : { gained: Number(gained), spent: Number(spent), entries: Number(entries) };
-  return rows.map((r) => ({ day: r.day, kind: r.kind, rollup: figures(r.r_gained, r.r_spent, r.r_entries), ledger: figures(r.l_gained, r.l_spent, r.l_entries) }));
+  return [
+    ...daily.map((r): RollupMismatch => ({ table: "points_daily", day: r.day, kind: r.kind, rollup: figures(r.r_gained, r.r_spent, r.r_entries), ledger: figures(r.l_gained, r.l_spent, r.l_entries) })),
+    ...customers.map(
+      (r): RollupMismatch => ({
+        table: "customer_orders",
+        customer_id: r.customer_id,
+        rollup: r.r_found ? { order_days: r.r_days ?? "{}", first_redeemed_at: r.r_first } : null,
+        ledger: r.l_found ? { order_days: r.l_days ?? "{}", first_redeemed_at: r.l_first } : null,
+      }),
+    ),
+  ];
 }
 
-function dayOf(at: Date): string {
+export function dayOf(at: Date): string {
   return at.toISOString().slice(0, 10);
 }

@@ -90,6 +90,13 @@ describe("points_daily", () => {
     ]);
     // c1 460, c2 160, c3 500 (its redemption on 11-09 is after the window).
     expect(facts.outstanding_points).toBe(1120);
+    // Orders in the window: c1 two, and it redeemed on 11-02; c2 one, never redeemed; c3's is before it.
+    expect(facts.repeat_purchase).toEqual({ members: { customers: 1, repeat_customers: 1, rate: 1 }, non_members: { customers: 1, repeat_customers: 0, rate: 0 } });
+    // c3 redeemed after the window: not a member in it; its order is outside it.
+    const wider = await shopAnalytics(sql, shop, { from: "2026-10-20", to: "2026-11-08" }, null);
+    expect(wider.repeat_purchase).toEqual({ members: { customers: 1, repeat_customers: 1, rate: 1 }, non_members: { customers: 2, repeat_customers: 0, rate: 0 } });
+    const last = await shopAnalytics(sql, shop, { from: "2026-10-20", to: "2026-11-09" }, null);
+    expect(last.repeat_purchase).toEqual({ members: { customers: 2, repeat_customers: 1, rate: 0.5 }, non_members: { customers: 1, repeat_customers: 0, rate: 0 } });
     expect(facts.outstanding_points).toBe(await heldFromLedger(shop, "2026-11-08T00:00:00.000Z"));
   });
 
@@ -128,6 +135,8 @@ describe("points_daily", () => {
     const after = await shopAnalytics(sql, shop, WINDOW, null);
     expect(after.points).toEqual(before.points);
     expect(after.daily.map(({ new_members: _, ...d }) => d)).toEqual(before.daily.map(({ new_members: _, ...d }) => d));
+    // c1's orders are no longer anyone's: only c2 buys in the window.
+    expect(after.repeat_purchase).toEqual({ members: { customers: 0, repeat_customers: 0, rate: null }, non_members: { customers: 1, repeat_customers: 0, rate: 0 } });
     // Only c2's 160 remain: c3's redemption after the window is a redacted customer's movement.
     expect(after.outstanding_points).toBe(160);
     expect(after.outstanding_points).toBe(await heldFromLedger(shop, "2026-11-08T00:00:00.000Z"));
@@ -150,9 +159,18 @@ describe("points_daily", () => {
     await project(everyKind(shop).events);
     await sql`UPDATE points_daily SET gained = gained + 1 WHERE shop = ${shop} AND day = '2026-11-05' AND kind = 'earn'`;
     await sql`DELETE FROM points_daily WHERE shop = ${shop} AND day = '2026-11-04'`;
+    // Only the daily rollup was touched so far.
     expect(await rollupMismatches(sql, shop)).toEqual([
-      { day: "2026-11-04", kind: "expiry", rollup: null, ledger: { gained: 0, spent: -150, entries: 1 } },
-      { day: "2026-11-05", kind: "earn", rollup: { gained: 61, spent: 0, entries: 1 }, ledger: { gained: 60, spent: 0, entries: 1 } },
+      { table: "points_daily", day: "2026-11-04", kind: "expiry", rollup: null, ledger: { gained: 0, spent: -150, entries: 1 } },
+      { table: "points_daily", day: "2026-11-05", kind: "earn", rollup: { gained: 61, spent: 0, entries: 1 }, ledger: { gained: 60, spent: 0, entries: 1 } },
+    ]);
+    await sql`UPDATE points_daily SET gained = gained - 1 WHERE shop = ${shop} AND day = '2026-11-05' AND kind = 'earn'`;
+    await sql`DELETE FROM customer_orders WHERE shop = ${shop} AND customer_id = '3'`;
+    await sql`UPDATE customer_orders SET order_days = '{2026-11-01}' WHERE shop = ${shop} AND customer_id = '1'`;
+    const found = await rollupMismatches(sql, shop);
+    expect(found.filter((m) => m.table === "customer_orders")).toEqual([
+      { table: "customer_orders", customer_id: "1", rollup: { order_days: "{2026-11-01}", first_redeemed_at: expect.any(String) }, ledger: { order_days: "{2026-11-01,2026-11-01}", first_redeemed_at: expect.any(String) } },
+      { table: "customer_orders", customer_id: "3", rollup: null, ledger: { order_days: "{2026-10-20}", first_redeemed_at: expect.any(String) } },
     ]);
   });
 });
