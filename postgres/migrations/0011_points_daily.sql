@@ -204,3 +204,8 @@ SELECT shop, customer_id,
        COALESCE(array_agg((created_at AT TIME ZONE 'UTC')::date ORDER BY created_at) FILTER (WHERE kind = 'earn'), '{}'),
        min(created_at) FILTER (WHERE kind = 'redemption')
 FROM points_transactions WHERE kind IN ('earn', 'redemption') GROUP BY shop, customer_id;
+
+-- The tier each customer holds now (postgres/analytics.ts: their newest change) read from the
+-- index alone, in its order: 120,000 changes of 50,000 customers took 240–660 ms sorted on
+-- disk, 34–90 ms this way (timed under load average 11–14).
+CREATE INDEX IF NOT EXISTS tier_changes_current ON tier_changes (shop, customer_id, seq DESC) INCLUDE (to_tier);

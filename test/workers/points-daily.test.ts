@@ -139,6 +139,8 @@ describe("points_daily", () => {
     expect(after.repeat_purchase).toEqual({ members: { customers: 0, repeat_customers: 0, rate: null }, non_members: { customers: 1, repeat_customers: 0, rate: 0 } });
     // Only c2's 160 remain: c3's redemption after the window is a redacted customer's movement.
     expect(after.outstanding_points).toBe(160);
+    // Nothing under the redacted customers' own ids is left in the rollups.
+    expect(await sql`SELECT customer_id FROM customer_orders WHERE shop = ${shop} AND customer_id IN ('1', '3')`).toHaveLength(0);
     expect(after.outstanding_points).toBe(await heldFromLedger(shop, "2026-11-08T00:00:00.000Z"));
   });
 
@@ -148,8 +150,12 @@ describe("points_daily", () => {
     await project([...everyKind(shop).events, ...everyKind(other).events]);
     const kept = await rollup(other);
     expect(kept.length).toBeGreaterThan(0);
+    const ordersOf = (s: string) => sql`SELECT customer_id FROM customer_orders WHERE shop = ${s} ORDER BY customer_id`;
+    expect((await ordersOf(shop)).map((r) => r.customer_id)).toEqual(["1", "2", "3"]);
     await deleteShop(sql, shop);
     expect(await rollup(shop)).toEqual([]);
+    expect(await ordersOf(shop)).toHaveLength(0);
+    expect((await ordersOf(other)).map((r) => r.customer_id)).toEqual(["1", "2", "3"]);
     expect(await rollup(other)).toEqual(kept);
     expect(await rollupMismatches(sql, other)).toEqual([]);
   });
