@@ -24,6 +24,7 @@
 // fixed_amount and points_to_money rewards (see bestPointValue; no such reward: points cost
 // nothing in money); plus the face value of every discount code issued as a referral reward,
 // a percentage one valued on the qualifying order's subtotal (none recorded: valued at 0).
+import type { ReferralRoi } from "./analytics-wire";
 import type { ReferralSideReward, ReferralStatus } from "./ledger-events";
 import { formatMills, MILLS_PER_UNIT, parseAmountToMills } from "./money";
 import type { Reward } from "./rewards";
@@ -34,16 +35,8 @@ export interface PointValue {
   points: number;
 }
 
-export interface ReferralRoi {
-  referrals_completed: number;
-  /** Shop's money, "123.45". */
-  revenue: string;
-  reward_cost: string;
-  points_given: number;
-  discounts_given: number;
-  /** revenue / reward_cost to two decimals; null when the cost is 0. */
-  ratio: number | null;
-}
+// The figures' wire shape lives with the rest of the analytics response's.
+export type { ReferralRoi };
 
 /** A referral that completed in the window, as the projection holds it. */
 export interface RoiReferral {

@@ -3,15 +3,20 @@
 // by the verified shop and runs one after the other on one connection (postgres/customers.ts
 // says why). What each figure counts is stated in workers/merchant/analytics.ts's schema.
 //
-// Speed at 50,000 customers and 1,000,000 ledger rows: the ledger queries read the index
-// points_transactions_shop_kind_time (postgres/migrations/0009_analytics.sql), which holds
-// (shop, kind, created_at) and carries points and customer_id, so each is one index-only range
-// scan per kind; the list of kinds is given (`kind IN (…)`) so the index's leading columns are
-// always bound.
+// Speed at 50,000 customers and 1,000,000 ledger rows (bench/README.md has the figures): the
+// daily series, the points totals and the outstanding-points correction read points_daily, the
+// ledger summed per day and kind (postgres/points-daily.ts), not the ledger; the repeat
+// purchase reads customer_orders (each customer's order days); the members'
+// figures are one pass over the shop's 50,000 customers (an index carrying points_balance
+// would cost every balance update its HOT update, for no measurable gain).
 import type { LedgerKind } from "../core/ledger-events";
-import type { PointValue, ReferralRoi } from "../core/referral-roi";
+import type { AnalyticsFacts, AnalyticsWindow, DailyFigures, RepeatGroup } from "../core/analytics-wire";
+import type { PointValue } from "../core/referral-roi";
 import type { Sql } from "./client";
+import { dailyPoints, dayOf, pointsMovedSince } from "./points-daily";
 import { referralRoi } from "./referrals";
+
+export type { AnalyticsFacts, AnalyticsWindow, DailyFigures, RepeatGroup };
 
 /** Every ledger kind (core/ledger-events.ts), for `kind IN (…)`. */
 const ALL_KINDS = [
@@ -37,41 +42,6 @@ void _everyKind;
 /** A GDPR-redacted customer's anonymous row keeps the shop's totals, not a place among members (postgres/gdpr.ts). */
 const NOT_REDACTED = "customer_id NOT LIKE 'redacted-%'";
 
-export interface AnalyticsWindow {
-  /** First day, "YYYY-MM-DD" (UTC), included. */
-  from: string;
-  /** Last day, "YYYY-MM-DD" (UTC), included. */
-  to: string;
-}
-
-export interface DailyFigures {
-  date: string;
-  new_members: number;
-  issued: number;
-  redeemed: number;
-  expired: number;
-  reversed: number;
-}
-
-export interface RepeatGroup {
-  customers: number;
-  repeat_customers: number;
-  /** repeat_customers / customers, 4 decimals; null with no customers. */
-  rate: number | null;
-}
-
-export interface AnalyticsFacts {
-  members: { total: number; new: number };
-  points: { issued: number; redeemed: number; expired: number; reversed: number };
-  daily: DailyFigures[];
-  /** Points held by (unredacted) customers at the end of the window's last day. */
-  outstanding_points: number;
-  repeat_purchase: { members: RepeatGroup; non_members: RepeatGroup };
-  /** Customers by the tier they hold now (null: none). */
-  tiers: { tier_id: string | null; customers: number }[];
-  referral_roi: ReferralRoi;
-}
-
 const DAY_MS = 86_400_000;
 
 /** Each day of the window, "YYYY-MM-DD". */
@@ -90,58 +60,40 @@ export async function shopAnalytics(sql: Sql, shop: string, window: AnalyticsWin
   const end = new Date(Date.parse(`${window.to}T00:00:00Z`) + DAY_MS);
   const kinds = [...ALL_KINDS];
 
-  // Points by day. issued: every positive entry but a release (a release gives back points a
-  // redemption took: it un-spends, it does not issue); redeemed: redemptions net of releases;
-  // expired: expiries; reversed: the rest of what was taken (order reversals, negative
-  // adjustments). issued − redeemed − expired − reversed is the change in what customers hold.
-  // Grouped on date_trunc (a timestamp: hashed into one group per day) and formatted after:
-  // grouping on to_char's text made Postgres format every row and sort them all, on disk at
-  // a year of the bench's ledger (EXPLAIN ANALYZE: external merge, 4.8 s against 3.5 s).
-  const pointRows = await sql<{ day: string; issued: string; redeemed: string; expired: string; reversed: string }[]>`
-    SELECT to_char(day, 'YYYY-MM-DD') AS day, issued::text, redeemed::text, expired::text, reversed::text FROM (
-      SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AS day,
-             COALESCE(sum(points) FILTER (WHERE points > 0 AND kind <> 'release'), 0) AS issued,
-             COALESCE(-sum(points) FILTER (WHERE kind IN ('redemption', 'release')), 0) AS redeemed,
-             COALESCE(-sum(points) FILTER (WHERE kind = 'expiry'), 0) AS expired,
-             COALESCE(-sum(points) FILTER (WHERE points < 0 AND kind NOT IN ('redemption', 'expiry')), 0) AS reversed
-      FROM points_transactions
-      WHERE shop = ${shop} AND kind IN ${sql(kinds)} AND created_at >= ${start} AND created_at < ${end}
-      GROUP BY 1
-    ) AS days`;
+  // Points by day (postgres/points-daily.ts says what each figure takes).
+  const pointRows = await dailyPoints(sql, shop, kinds, { start, end });
 
-  // A member joins when Shopify created the customer (or, unknown, when the projection first saw them).
-  const memberRows = await sql<{ day: string; n: string }[]>`
-    SELECT to_char(day, 'YYYY-MM-DD') AS day, n::text FROM (
-      SELECT date_trunc('day', joined AT TIME ZONE 'UTC') AS day, count(*) AS n
-      FROM (SELECT COALESCE(shopify_created_at, created_at) AS joined FROM customers WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}) AS c
-      WHERE joined >= ${start} AND joined < ${end}
-      GROUP BY 1
+  // A member joins when Shopify created the customer (or, unknown, when the projection first
+  // saw them). One pass over the shop's customers: new members by day in the window (grouped
+  // on date_trunc, a timestamp, and formatted after: cheaper than formatting every row), and
+  // those who joined earlier; every group's count and balances sum to the shop's.
+  const memberRows = await sql<{ day: string | null; earlier: boolean; n: string; held: string }[]>`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, earlier, n::text, held::text FROM (
+      SELECT CASE WHEN joined >= ${start} AND joined < ${end} THEN date_trunc('day', joined AT TIME ZONE 'UTC') END AS day,
+             joined < ${start} AS earlier, count(*) AS n, COALESCE(sum(points_balance), 0) AS held
+      FROM (SELECT COALESCE(shopify_created_at, created_at) AS joined, points_balance FROM customers WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}) AS c
+      GROUP BY 1, 2
     ) AS days`;
-  const [before] = await sql<{ n: string; held: string; everyone: string }[]>`
-    SELECT count(*) FILTER (WHERE COALESCE(shopify_created_at, created_at) < ${start})::text AS n,
-           COALESCE(sum(points_balance), 0)::text AS held, count(*)::text AS everyone
-    FROM customers WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}`;
+  const before = memberRows.filter((r) => r.earlier).reduce((n, r) => n + Number(r.n), 0);
+  const everyone = memberRows.reduce((n, r) => n + Number(r.n), 0);
+  const heldNow = memberRows.reduce((n, r) => n + Number(r.held), 0);
 
   // What customers hold now, less what moved after the window: what they held at its end.
-  const [after] = await sql<{ moved: string }[]>`
-    SELECT COALESCE(sum(points), 0)::text AS moved FROM points_transactions
-    WHERE shop = ${shop} AND kind IN ${sql(kinds)} AND created_at >= ${end} AND ${sql.unsafe(NOT_REDACTED)}`;
+  const movedAfter = await pointsMovedSince(sql, shop, kinds, end);
 
   // Repeat purchase (workers/merchant/analytics.ts states the definition): customers with at
   // least one order in the window (an `earn` entry: one per paid order that earned), split by
-  // whether they had redeemed points before the window's end.
+  // whether they had redeemed points before the window's end. From customer_orders: each
+  // customer's sorted order days, counted up to a day by width_bucket (a bisection).
+  const lastDay = dayOf(new Date(end.getTime() - DAY_MS));
+  const dayBefore = dayOf(new Date(start.getTime() - DAY_MS));
   const repeatRows = await sql<{ member: boolean; customers: string; repeat_customers: string }[]>`
-    WITH buyers AS (
-      SELECT customer_id, count(*) AS orders FROM points_transactions
-      WHERE shop = ${shop} AND kind = 'earn' AND created_at >= ${start} AND created_at < ${end}
-      GROUP BY customer_id
-    ), redeemers AS (
-      SELECT DISTINCT customer_id FROM points_transactions
-      WHERE shop = ${shop} AND kind = 'redemption' AND created_at < ${end}
-    )
-    SELECT (r.customer_id IS NOT NULL) AS member, count(*)::text AS customers, count(*) FILTER (WHERE b.orders >= 2)::text AS repeat_customers
-    FROM buyers b LEFT JOIN redeemers r ON r.customer_id = b.customer_id
-    WHERE b.customer_id NOT LIKE 'redacted-%'
+    SELECT member, count(*) FILTER (WHERE orders >= 1)::text AS customers, count(*) FILTER (WHERE orders >= 2)::text AS repeat_customers
+    FROM (
+      SELECT COALESCE(first_redeemed_at < ${end}, false) AS member,
+             width_bucket(${lastDay}::date, order_days) - width_bucket(${dayBefore}::date, order_days) AS orders
+      FROM customer_orders WHERE shop = ${shop} AND ${sql.unsafe(NOT_REDACTED)}
+    ) AS c
     GROUP BY 1`;
 
   // The tier each customer holds now: their newest tier change.
@@ -155,16 +107,16 @@ export async function shopAnalytics(sql: Sql, shop: string, window: AnalyticsWin
   const roi = await referralRoi(sql, shop, start, end, pointValue);
 
   const byDay = new Map(pointRows.map((r) => [r.day, r]));
-  const joinedByDay = new Map(memberRows.map((r) => [r.day, Number(r.n)]));
+  const joinedByDay = new Map(memberRows.filter((r) => r.day !== null).map((r) => [r.day, Number(r.n)]));
   const daily = daysOf(window).map((date): DailyFigures => {
     const p = byDay.get(date);
     return {
       date,
       new_members: joinedByDay.get(date) ?? 0,
-      issued: Number(p?.issued ?? 0),
-      redeemed: Number(p?.redeemed ?? 0),
-      expired: Number(p?.expired ?? 0),
-      reversed: Number(p?.reversed ?? 0),
+      issued: p?.issued ?? 0,
+      redeemed: p?.redeemed ?? 0,
+      expired: p?.expired ?? 0,
+      reversed: p?.reversed ?? 0,
     };
   });
   const sum = (field: keyof Omit<DailyFigures, "date">) => daily.reduce((total, d) => total + d[field], 0);
@@ -177,15 +129,14 @@ export async function shopAnalytics(sql: Sql, shop: string, window: AnalyticsWin
     return { customers, repeat_customers: repeat, rate: rate(repeat, customers) };
   };
 
-  const totalAtEnd = Number(before?.n ?? 0) + newMembers;
+  const totalAtEnd = before + newMembers;
   const tiered = tierRows.filter((r) => r.tier_id !== null).map((r) => ({ tier_id: r.tier_id, customers: Number(r.n) }));
   const holdingTier = tiered.reduce((n, r) => n + r.customers, 0);
-  const everyone = Number(before?.everyone ?? 0);
   return {
     members: { total: totalAtEnd, new: newMembers },
     points: { issued: sum("issued"), redeemed: sum("redeemed"), expired: sum("expired"), reversed: sum("reversed") },
     daily,
-    outstanding_points: Number(before?.held ?? 0) - Number(after?.moved ?? 0),
+    outstanding_points: heldNow - movedAfter,
     repeat_purchase: { members: group(true), non_members: group(false) },
     tiers: [...tiered, { tier_id: null, customers: Math.max(0, everyone - holdingTier) }],
     referral_roi: roi,

@@ -263,6 +263,9 @@ async function insertEntries(sql: TransactionSql, events: EntryEvent[]): Promise
     note: e.entry.note,
     created_at: e.entry.created_at,
   }));
+  // The analytics' rollups (points_daily, customer_orders) are kept by this statement's triggers,
+  // in this transaction, from the rows it really inserted: a redelivered entry adds nothing
+  // (postgres/migrations/0011_points_daily.sql).
   await sql`
     INSERT INTO points_transactions ${sql(rows, "shop", "entry_id", "customer_id", "seq", "kind", "points", "balance_after", "source_type", "source_id", "snapshot", "note", "created_at")}
     ON CONFLICT (shop, entry_id) DO NOTHING`;

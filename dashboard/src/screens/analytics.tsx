@@ -11,21 +11,9 @@ import { useResource } from "../hooks";
 import { useT } from "../i18n";
 import { route, setQuery } from "../router";
 import { Button, Card, DataTable, Layout, LoadError, Page, Section, Select, SkeletonPage, Stack, Text, TextField } from "../ui";
+import type { DailyFigures as Daily, ReferralRoi, RepeatGroup } from "../../../core/analytics-wire";
 import type { ScreenProps } from "./registry";
 
-interface Daily {
-  date: string;
-  new_members: number;
-  issued: number;
-  redeemed: number;
-  expired: number;
-  reversed: number;
-}
-interface RepeatGroup {
-  customers: number;
-  repeat_customers: number;
-  rate: number | null;
-}
 export interface Analytics {
   from: string;
   to: string;
@@ -34,7 +22,7 @@ export interface Analytics {
   daily: Daily[];
   liability: { outstanding_points: number; point_value: { amount: string; points: number } | null; amount: string };
   redemption_rate: number | null;
-  referral_roi: { referrals_completed: number; revenue: string; reward_cost: string; points_given: number; discounts_given: number; ratio: number | null };
+  referral_roi: ReferralRoi;
   repeat_purchase: { members: RepeatGroup; non_members: RepeatGroup };
   tiers: { tier_id: string | null; name: string | null; customers: number }[];
 }
