@@ -144,6 +144,13 @@ export async function finishExport(sql: Sql, id: string, runId: string, rows: nu
   return updated.length === 1;
 }
 
+/** Fails the export only while run `runId` holds it: false when another run took it over. */
+export async function failRun(sql: Sql, id: string, runId: string, reason: string): Promise<boolean> {
+  const rows = await sql`UPDATE exports SET status = 'failed', error = ${reason.slice(0, 500)}, finished_at = now(), carry = '\\x', lease_until = NULL
+    WHERE id = ${id} AND run_id = ${runId} AND status = 'running' RETURNING id`;
+  return rows.length === 1;
+}
+
 export async function failExport(sql: Sql, id: string, reason: string): Promise<void> {
   await sql`UPDATE exports SET status = 'failed', error = ${reason.slice(0, 500)}, finished_at = now(), carry = '\\x', lease_until = NULL
     WHERE id = ${id} AND status IN ('queued', 'running')`;

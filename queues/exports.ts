@@ -24,7 +24,7 @@ import { keyring, type Keyring } from "../core/crypto";
 import { sealPart } from "../core/export-seal";
 import { log } from "../core/log";
 import { withReporting, type Sql } from "../postgres/client";
-import { claimExport, exportById, finishExport, saveCheckpoint, saveProgress, type ExportCursor, type ExportRow, type UploadedPart } from "../postgres/exports";
+import { claimExport, exportById, failRun, finishExport, saveCheckpoint, saveProgress, type ExportCursor, type ExportRow, type UploadedPart } from "../postgres/exports";
 import { exportSource, type ExportSource } from "./export-sources";
 
 /** R2's minimum part size; every part but the last is exactly this. */
@@ -61,9 +61,21 @@ export async function runExport(env: Env, exportId: string, options: ExportRunOp
       const left = current.lease_until ? current.lease_until.getTime() - Date.now() : 0;
       return { kind: "busy", retryAfterSeconds: Math.max(1, Math.ceil(left / 1000)) };
     }
-    return new ExportRun(env, sql, row, runId, options).run();
+    try {
+      return await new ExportRun(env, sql, row, runId, options).run();
+    } catch (error) {
+      // Its multipart upload is gone (aborted by the sweeper after a failure, or by R2's own
+      // clean-up of uploads left incomplete): no retry can finish this file.
+      if (!String(error).includes(`(${R2_NO_SUCH_UPLOAD})`)) throw error;
+      log.warn(`exports: the upload of ${exportId} no longer exists`, String(error));
+      return (await failRun(sql, exportId, runId, UPLOAD_GONE)) ? { kind: "ended", reason: UPLOAD_GONE } : lost();
+    }
   });
 }
+
+/** R2's error code for a multipart upload that does not exist (aborted, or completed already). */
+const R2_NO_SUCH_UPLOAD = 10024;
+export const UPLOAD_GONE = "its unfinished file was removed from storage before it could finish; start a new export";
 
 class ExportRun {
   private readonly started = Date.now();

@@ -10,7 +10,7 @@ import { signDownloadLink } from "../../core/download-link";
 import { connectReporting } from "../../postgres/client";
 import { claimExport, createExport, exportById, reviveStalledExports, STALLED_TOO_OFTEN, type ExportKind } from "../../postgres/exports";
 import { sweepExports } from "../../queues/export-lifecycle";
-import { PART_BYTES, runExport } from "../../queues/exports";
+import { PART_BYTES, runExport, UPLOAD_GONE } from "../../queues/exports";
 import { sweep } from "../../queues/sweeper";
 import { call, eventually, json, merchantApi } from "../helpers/app";
 import { installedShop } from "../helpers/shopify-emulator";
@@ -173,6 +173,22 @@ describe("stalled exports", () => {
     expect(row).toMatchObject({ status: "failed", error: STALLED_TOO_OFTEN, upload_id: null, revivals: EXPORT_MAX_REVIVALS });
     expect(await readExport(shop, id)).toMatchObject({ status: "failed", download_url: null, error: expect.stringMatching(/restarted 3 times without finishing; start a new export/) });
     await expect(env.FILES.resumeMultipartUpload(key, upload.uploadId).uploadPart(1, new Uint8Array(10))).rejects.toThrow();
+  });
+});
+
+describe("an export whose upload is gone", () => {
+  it("fails at once with a reason, rather than retrying until its revivals run out", async () => {
+    const shop = await installedShop("export-upload-gone");
+    await seedCustomers(shop, 5);
+    const id = await newExport(shop, "customers");
+    const key = (await exportById(sql, id))!.r2_key;
+    const upload = await env.FILES.createMultipartUpload(key);
+    await upload.abort();
+    // Started, then its upload aborted under it (R2 removes uploads left incomplete).
+    await sql`UPDATE exports SET status = 'running', upload_id = ${upload.uploadId}, lease_until = now() - interval '1 second' WHERE id = ${id}`;
+    expect(await runExport(env, id)).toEqual({ kind: "ended", reason: UPLOAD_GONE });
+    expect((await exportById(sql, id))!).toMatchObject({ status: "failed", error: UPLOAD_GONE });
+    expect(await readExport(shop, id)).toMatchObject({ status: "failed", download_url: null, error: expect.stringMatching(/start a new export/) });
   });
 });
 
