@@ -7,25 +7,6 @@ export type ExportKind = (typeof EXPORT_KINDS)[number];
 /** How long an export's download link works (a fresh one comes with every read of the export). */
 export const EXPORT_LINK_TTL_MS = 15 * 60_000;
 
-/**
- * How long a finished export's file stays in R2: the sweeper deletes it after this and the
- * export shows as expired. Production's R2 lifecycle rule (README) is set a day longer, as a
- * net under the sweeper, never in front of it.
- */
-export const EXPORT_RETENTION_DAYS = 7;
-export const EXPORT_RETENTION_MS = EXPORT_RETENTION_DAYS * 24 * 60 * 60_000;
-
-/**
- * An export queued or running that has not moved (no checkpoint, no progress, no lease) for
- * this long after its last sign of life is stalled: the sweeper, or the merchant asking again,
- * queues it again from its checkpoint. Well past a run's lease (60 s), so a live run is never
- * taken for a stalled one.
- */
-export const EXPORT_STALL_MS = 2 * 60_000;
-
-/** Re-queued this many times without finishing, a stalled export is failed instead, with a reason the merchant sees. */
-export const EXPORT_MAX_REVIVALS = 3;
-
 const day = (field: string) =>
   z
     .string()

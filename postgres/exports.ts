@@ -1,7 +1,8 @@
 // The exports table (migrations 0010, 0012): one row per CSV export, its progress, the
 // checkpoint a job resumes from, and its lifecycle (revived when stalled, expired when its file
 // is deleted). Every merchant read is scoped by the verified shop; the job reads by id.
-import { EXPORT_MAX_REVIVALS, EXPORT_RETENTION_MS, EXPORT_STALL_MS, type ExportKind } from "../core/exports";
+import { EXPORT_MAX_REVIVALS, EXPORT_RETENTION_MS, EXPORT_STALL_MS } from "../core/export-lifecycle";
+import type { ExportKind } from "../core/exports";
 import type { Sql } from "./client";
 
 export type { ExportKind };

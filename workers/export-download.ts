@@ -13,7 +13,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { verifyDownloadLink } from "../core/download-link";
 import { keyring } from "../core/crypto";
-import { EXPORT_RETENTION_DAYS } from "../core/exports";
+import { EXPORT_RETENTION_DAYS } from "../core/export-lifecycle";
 import { openSealedParts, SealedExportError } from "../core/export-seal";
 import { withReporting } from "../postgres/client";
 import { exportById, type ExportRow } from "../postgres/exports";

@@ -5,7 +5,7 @@
 // that keeps stalling failed with a reason the merchant reads.
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXPORT_MAX_REVIVALS, EXPORT_RETENTION_MS, EXPORT_STALL_MS } from "../../core/exports";
+import { EXPORT_MAX_REVIVALS, EXPORT_RETENTION_MS, EXPORT_STALL_MS, exportFileKey } from "../../core/export-lifecycle";
 import { signDownloadLink } from "../../core/download-link";
 import { connectReporting } from "../../postgres/client";
 import { claimExport, createExport, exportById, reviveStalledExports, STALLED_TOO_OFTEN, type ExportKind } from "../../postgres/exports";
@@ -28,7 +28,7 @@ async function readExport(shop: string, id: string): Promise<ExportView> {
 
 async function newExport(shop: string, kind: ExportKind = "customers"): Promise<string> {
   const id = crypto.randomUUID();
-  await createExport(sql, { id, shop, kind, from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${id}.csv` });
+  await createExport(sql, { id, shop, kind, from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, id) });
   return id;
 }
 

@@ -5,6 +5,7 @@
 // file refused, not served), opened under a rotated key.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportFileKey } from "../../core/export-lifecycle";
 import { signDownloadLink } from "../../core/download-link";
 import { connectReporting } from "../../postgres/client";
 import { claimExport, createExport, exportById } from "../../postgres/exports";
@@ -155,6 +156,7 @@ describe("a customers export through the queue", () => {
   it("keeps no email and no CSV in the clear in R2: the object is the sealed file", async () => {
     const row = (await exportById(sql, view.id))!;
     expect(row.sealed).toBe(true);
+    expect(row.r2_key).toBe(`exports/${shop}/${view.id}.csv`);
     const object = (await env.FILES.get(row.r2_key))!;
     const raw = new Uint8Array(await object.arrayBuffer());
     const text = new TextDecoder("latin1").decode(raw);
@@ -218,7 +220,7 @@ describe("a customers export through the queue", () => {
   });
 
   it("answers the export in flight to a second request of the same kind", async () => {
-    const { row } = await createExport(sql, { id: crypto.randomUUID(), shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/held.csv` });
+    const { row } = await createExport(sql, { id: crypto.randomUUID(), shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, "held") });
     try {
       const again = await startExport(shop, { kind: "ledger", from: "2026-01-01" });
       expect(again.status).toBe(200);
@@ -235,7 +237,7 @@ describe("a customers export through the queue", () => {
   it("revives a stalled export of the kind when asked again, and it finishes from where it was", async () => {
     const id = crypto.randomUUID();
     // Queued three minutes ago, its message lost: nothing would ever run it.
-    await createExport(sql, { id, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${id}.csv` });
+    await createExport(sql, { id, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, id) });
     await sql`UPDATE exports SET created_at = now() - interval '3 minutes' WHERE id = ${id}`;
     const again = await startExport(shop, { kind: "ledger" });
     expect(again.status).toBe(200);
@@ -318,7 +320,7 @@ describe("the export job: parts, progress and resumption", () => {
              '2026-11-01T00:00:00Z'::timestamptz + i * interval '1 second'
       FROM generate_series(1, ${COUNT}) AS i`;
     id = crypto.randomUUID();
-    await createExport(sql, { id, shop, kind: "customers", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${id}.csv` });
+    await createExport(sql, { id, shop, kind: "customers", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, id) });
   }, 60_000);
 
   it("stops after a part when its budget is spent, with progress recorded and the part durable", async () => {
@@ -445,7 +447,7 @@ describe("the export job: parts, progress and resumption", () => {
     expect((await getQueueResult(doneBatch, createExecutionContext())).explicitAcks).toEqual(["done-1"]);
 
     const heldId = crypto.randomUUID();
-    await createExport(sql, { id: heldId, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${heldId}.csv` });
+    await createExport(sql, { id: heldId, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, heldId) });
     expect(await claimExport(sql, heldId, crypto.randomUUID(), 45_000)).not.toBeNull();
     try {
       // By hand: the plugin's batches do not keep a retry's delay.

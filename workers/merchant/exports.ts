@@ -5,7 +5,8 @@
 // that one (200) instead of starting another (202).
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { signDownloadLink } from "../../core/download-link";
-import { EXPORT_KINDS, EXPORT_LINK_TTL_MS, EXPORT_RETENTION_MS, NewExportSchema } from "../../core/exports";
+import { EXPORT_KINDS, EXPORT_LINK_TTL_MS, NewExportSchema } from "../../core/exports";
+import { EXPORT_RETENTION_MS, exportFileKey } from "../../core/export-lifecycle";
 import { log } from "../../core/log";
 import { withReporting, type Sql } from "../../postgres/client";
 import { createExport, EXPORT_STATUSES, failExport, findExport, listExports, reviveStalledExports, type ExportRow } from "../../postgres/exports";
@@ -107,8 +108,7 @@ export function registerExportRoutes(merchant: OpenAPIHono<App>): void {
       const { kind, from, to } = c.req.valid("json");
       const id = crypto.randomUUID();
       const origin = new URL(c.req.url).origin;
-      // Under the shop's prefix: a shop redaction deletes it with the rest (queues/gdpr.ts).
-      const r2Key = `${shop}/exports/${id}.csv`;
+      const r2Key = exportFileKey(shop, id);
       const { row, created } = await reporting(c, (sql) => createExport(sql, { id, shop, kind, from: from ?? null, to: to ?? null, requestedBy: userId ?? "unknown", r2Key }));
       if (!created) {
         // Stalled (its message lost or dead-lettered, its last run gone): asking again revives
