@@ -242,6 +242,8 @@ describe("a customers export through the queue", () => {
     const again = await startExport(shop, { kind: "ledger" });
     expect(again.status).toBe(200);
     expect(again.view.id).toBe(id);
+    // Counted like the sweeper's revivals (their cap applies to both).
+    expect((await exportById(sql, id))!.revivals).toBe(1);
     const done = await finished(shop, id);
     const n = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM points_transactions WHERE shop = ${shop}`)[0]!.n;
     expect(n).toBeGreaterThan(0);
