@@ -149,6 +149,11 @@ export function gdprBundleContext(shop: string, requestId: string): CipherContex
   return context("gdpr-bundle", shop, requestId);
 }
 
+/** One part of a CSV export's file in R2 (core/export-seal.ts): the part's place binds it. */
+export function exportPartContext(shop: string, exportId: string, partNumber: number): CipherContext {
+  return context("export-part", shop, exportId, String(partNumber));
+}
+
 const dataKeyCache = new Map<string, Promise<DataKeys>>();
 
 /**

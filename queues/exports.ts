@@ -10,14 +10,21 @@
 // part boundary and queues its own continuation, so an export of any size fits the queue
 // consumer's limits.
 //
+// Sealed at rest: each part is sealed on its own as it is cut (core/export-seal.ts), so R2
+// holds no CSV in the clear, and the file still streams a part at a time both ways. Every part
+// but the last is PART_BYTES of CSV, sealed the same SEAL_OVERHEAD_BYTES longer, so R2's equal
+// sizes hold. The last part is always sent, empty when the file ends on a boundary: its sealed
+// "final" flag is what tells a whole file from one cut short at a part.
+//
 // Only one run at a time: a run claims the row with a lease (run_id, lease_until) that each
 // checkpoint extends, and every write is conditioned on its run_id, so a second delivery of the
 // same message waits (retry) while the first is alive and takes over when its lease runs out.
 import { headerLine } from "../core/csv";
-import { keyring } from "../core/crypto";
+import { keyring, type Keyring } from "../core/crypto";
+import { sealPart } from "../core/export-seal";
 import { log } from "../core/log";
 import { withReporting, type Sql } from "../postgres/client";
-import { claimExport, exportById, finishExport, saveCheckpoint, saveProgress, type ExportCursor, type ExportRow, type UploadedPart } from "../postgres/exports";
+import { claimExport, exportById, failRun, finishExport, saveCheckpoint, saveProgress, type ExportCursor, type ExportRow, type UploadedPart } from "../postgres/exports";
 import { exportSource, type ExportSource } from "./export-sources";
 
 /** R2's minimum part size; every part but the last is exactly this. */
@@ -54,9 +61,21 @@ export async function runExport(env: Env, exportId: string, options: ExportRunOp
       const left = current.lease_until ? current.lease_until.getTime() - Date.now() : 0;
       return { kind: "busy", retryAfterSeconds: Math.max(1, Math.ceil(left / 1000)) };
     }
-    return new ExportRun(env, sql, row, runId, options).run();
+    try {
+      return await new ExportRun(env, sql, row, runId, options).run();
+    } catch (error) {
+      // Its multipart upload is gone (aborted by the sweeper after a failure, or by R2's own
+      // clean-up of uploads left incomplete): no retry can finish this file.
+      if (!String(error).includes(`(${R2_NO_SUCH_UPLOAD})`)) throw error;
+      log.warn(`exports: the upload of ${exportId} no longer exists`, String(error));
+      return (await failRun(sql, exportId, runId, UPLOAD_GONE)) ? { kind: "ended", reason: UPLOAD_GONE } : lost();
+    }
   });
 }
+
+/** R2's error code for a multipart upload that does not exist (aborted, or completed already). */
+const R2_NO_SUCH_UPLOAD = 10024;
+export const UPLOAD_GONE = "its unfinished file was removed from storage before it could finish; start a new export";
 
 class ExportRun {
   private readonly started = Date.now();
@@ -68,8 +87,9 @@ class ExportRun {
   private rows: number;
   private key: string[] | null;
   private lastProgress = 0;
-  /** Where the time went (logged when done): waiting for pages (read and emails opened), and R2. */
-  private readonly timings = { pagesMs: 0, r2Ms: 0 };
+  private ring!: Keyring;
+  /** Where the time went (logged when done): waiting for pages (read and emails opened), sealing parts, and R2. */
+  private readonly timings = { pagesMs: 0, r2Ms: 0, sealMs: 0 };
 
   constructor(
     private readonly env: Env,
@@ -88,14 +108,15 @@ class ExportRun {
 
   async run(): Promise<ExportRunOutcome> {
     const { env, row } = this;
-    const source = exportSource(row, await keyring(env));
+    this.ring = await keyring(env);
+    const source = exportSource(row, this.ring);
     const rowsTotal = row.rows_total !== null ? Number(row.rows_total) : await source.count(this.sql);
     const cursor = row.cursor as (ExportCursor & { complete?: boolean }) | null;
     let upload: R2MultipartUpload;
     if (row.upload_id === null) {
       upload = await env.FILES.createMultipartUpload(row.r2_key, {
-        httpMetadata: { contentType: "text/csv; charset=utf-8" },
-        customMetadata: { shop: row.shop, export: row.id },
+        httpMetadata: { contentType: row.sealed ? "application/octet-stream" : "text/csv; charset=utf-8" },
+        customMetadata: { shop: row.shop, export: row.id, ...(row.sealed ? { sealed: "lnx1" } : {}) },
       });
       if (!(await this.checkpoint(upload.uploadId, rowsTotal, LEASE_MS))) return lost();
     } else {
@@ -132,7 +153,7 @@ class ExportRun {
           const fits = PART_BYTES - this.filled;
           this.part.set(bytes.subarray(0, fits), this.filled);
           this.filled = PART_BYTES;
-          await this.uploadPart(upload);
+          await this.uploadPart(upload, false);
           this.append(bytes.subarray(fits));
           if (!(await this.checkpoint(upload.uploadId, rowsTotal, LEASE_MS))) return lost();
           if (Date.now() - this.started >= (this.options.budgetMs ?? RUN_BUDGET_MS)) {
@@ -147,8 +168,9 @@ class ExportRun {
           if (!(await saveProgress(this.sql, row.id, this.runId, LEASE_MS, this.rows))) return lost();
         }
       }
-      // The last part may be shorter; an empty one is not sent (the file ended on a boundary).
-      if (this.filled > 0 || this.parts.length === 0) await this.uploadPart(upload);
+      // The last part may be shorter. Unsealed (a row from before sealing), an empty one is not
+      // sent; sealed, it is: it carries the final flag.
+      if (row.sealed || this.filled > 0 || this.parts.length === 0) await this.uploadPart(upload, true);
       if (!(await this.checkpoint(upload.uploadId, rowsTotal, LEASE_MS, true))) return lost();
     }
     const completing = Date.now();
@@ -163,11 +185,16 @@ class ExportRun {
     this.filled += bytes.length;
   }
 
-  private async uploadPart(upload: R2MultipartUpload): Promise<void> {
+  private async uploadPart(upload: R2MultipartUpload, final: boolean): Promise<void> {
     const partNumber = this.parts.length + 1;
+    const sealing = Date.now();
+    // A copy either way: the buffer is reused for the next part while R2 may still read this one.
+    const body = this.row.sealed
+      ? await sealPart(this.ring.current, { shop: this.row.shop, exportId: this.row.id, partNumber, final }, this.part.subarray(0, this.filled))
+      : this.part.slice(0, this.filled);
     const started = Date.now();
-    // A copy: the buffer is reused for the next part while R2 may still read this one.
-    const uploaded = await upload.uploadPart(partNumber, this.part.slice(0, this.filled));
+    this.timings.sealMs += started - sealing;
+    const uploaded = await upload.uploadPart(partNumber, body);
     this.timings.r2Ms += Date.now() - started;
     this.parts.push({ partNumber, etag: uploaded.etag });
     this.bytesDone += this.filled;
@@ -189,7 +216,7 @@ class ExportRun {
   private async finish(): Promise<ExportRunOutcome> {
     const rows = this.rows;
     if (!(await finishExport(this.sql, this.row.id, this.runId, rows, this.bytesDone))) return lost();
-    log.info(`exports: ${this.row.kind} export ${this.row.id} for ${this.row.shop} done: ${rows} rows, ${this.bytesDone} bytes; this run ${Date.now() - this.started} ms (pages ${this.timings.pagesMs} ms, R2 ${this.timings.r2Ms} ms)`);
+    log.info(`exports: ${this.row.kind} export ${this.row.id} for ${this.row.shop} done: ${rows} rows, ${this.bytesDone} bytes; this run ${Date.now() - this.started} ms (pages ${this.timings.pagesMs} ms, sealing ${this.timings.sealMs} ms, R2 ${this.timings.r2Ms} ms)`);
     return { kind: "done", rows, bytes: this.bytesDone };
   }
 }

@@ -14,6 +14,7 @@
 //   coordinator object emptied (throttle state, a pending sealed token set), every D1 row of the
 //   shop (every table with a `shop` column), R2 under the shop's prefixes, every Postgres row;
 //   the shop row stays, without tokens, as the tombstone of the installation.
+import { exportShopPrefix } from "../core/export-lifecycle";
 import { deleteReferralCode, referralCodeOf } from "../d1/referral-codes";
 import { and, eq, inArray, isNotNull, ne } from "drizzle-orm";
 import { customerKeyedHash, dataKeys, decryptText, emailContext, encryptText, gdprBundleContext, keyring } from "../core/crypto";
@@ -267,7 +268,7 @@ async function redactShop(env: Env, row: GdprRequestRow): Promise<void> {
   await shopCoordinator(env, row.shop).forget();
   await deleteShopRowsInD1(env, row.shop);
   await deleteDeadLettersOfShop(env, row.shop);
-  for (const prefix of [`gdpr/${row.shop}/`, `${row.shop}/`]) await deleteR2Prefix(env, prefix);
+  for (const prefix of [`gdpr/${row.shop}/`, exportShopPrefix(row.shop), `${row.shop}/`]) await deleteR2Prefix(env, prefix);
   await d1(env).update(gdprRequests).set({ bundleKey: null }).where(eq(gdprRequests.shop, row.shop)).run();
   await finishGdprRequest(env, row.id, {});
 }

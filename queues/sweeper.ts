@@ -8,7 +8,8 @@
 // month began, the plan changed; a repeat is harmless, the release job checks again),
 // queues again notifications whose message was lost, and asks for a connectivity check of
 // every enabled messaging integration a day after its last one (or 10 minutes after an ask
-// whose check never came). Cron does not fire under `wrangler dev`: the dev script calls
+// whose check never came), and looks after CSV exports (queues/export-lifecycle.ts: files past
+// their retention deleted, stalled exports revived or failed). Cron does not fire under `wrangler dev`: the dev script calls
 // /cdn-cgi/local/scheduled on a timer.
 import { campaignDiscountInputs } from "../core/campaigns";
 import { campaignBoundaryBetween } from "../core/discount-function-config";
@@ -27,6 +28,7 @@ import { log } from "../core/log";
 import { withReporting } from "../postgres/client";
 import { purgeLogsBefore } from "../postgres/logs";
 import { redriveStuckNotifications } from "./notification-redrive";
+import { sweepExports, type ExportSweep } from "./export-lifecycle";
 
 const DEAD_LETTER_MIN_AGE_MS = 5 * 60_000;
 const REENCRYPT_BATCH = 200;
@@ -55,6 +57,8 @@ export interface SweepResult {
   notificationsRedriven: number | null;
   /** Messaging integrations whose connectivity check this tick asked for (daily, or a lost ask). */
   integrationChecks: number;
+  /** Exports expired, uploads aborted, stalled exports revived or failed; null when Postgres was unreachable. */
+  exports: ExportSweep | null;
 }
 
 /** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
@@ -87,7 +91,8 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const logsPurged = await purgeExpiredLogs(env, now);
   const notificationsRedriven = await redriveNotifications(env, now);
   const integrationChecks = await requestIntegrationChecks(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven, integrationChecks };
+  const exports = await sweepExports(env, now);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven, integrationChecks, exports };
 }
 
 async function requestIntegrationChecks(env: Env, now: number): Promise<number> {

@@ -1,11 +1,16 @@
 // CSV exports inside the runtime: POST through the jobs queue to a file in R2 and its signed
 // link, checked row for row against the projection; the job's multipart upload resumed from
-// its checkpoint; one export per shop and kind; another shop's session and links refused.
+// its checkpoint; one export per shop and kind; another shop's session and links refused; the
+// file sealed at rest part by part (nothing in the clear in R2, a tampered, reordered or cut
+// file refused, not served), opened under a rotated key.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportFileKey } from "../../core/export-lifecycle";
 import { signDownloadLink } from "../../core/download-link";
 import { connectReporting } from "../../postgres/client";
 import { claimExport, createExport, exportById } from "../../postgres/exports";
+import { keyring } from "../../core/crypto";
+import { openSealedParts, SEAL_OVERHEAD_BYTES, SealedExportError } from "../../core/export-seal";
 import { PART_BYTES, runExport } from "../../queues/exports";
 import { handleJobs, type JobMessage } from "../../queues/jobs";
 import { call, eventually, json, merchantApi } from "../helpers/app";
@@ -75,6 +80,17 @@ async function projectedCustomers(shop: string) {
     FROM customers WHERE shop = ${shop} AND customer_id NOT LIKE 'redacted-%' ORDER BY customer_id`;
 }
 
+function concat(...chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, at), (at += c.length);
+  return out;
+}
+
+async function linkFor(shop: string, id: string): Promise<string> {
+  return `https://loyalnest.test/v1/exports/${id}/download?token=${await signDownloadLink(env.SHOPIFY_API_SECRET, "export-download", shop, id, Date.now() + 60_000)}`;
+}
+
 const neutral = (text: string | null) => (text === null ? "" : /^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 
 describe("a customers export through the queue", () => {
@@ -137,6 +153,22 @@ describe("a customers export through the queue", () => {
     expect(rows.find((r) => r[0] === customers[0]!.id)![4]).toBe("900");
   });
 
+  it("keeps no email and no CSV in the clear in R2: the object is the sealed file", async () => {
+    const row = (await exportById(sql, view.id))!;
+    expect(row.sealed).toBe(true);
+    expect(row.r2_key).toBe(`exports/${shop}/${view.id}.csv`);
+    const object = (await env.FILES.get(row.r2_key))!;
+    const raw = new Uint8Array(await object.arrayBuffer());
+    const text = new TextDecoder("latin1").decode(raw);
+    for (const c of customers) expect(text).not.toContain(c.email);
+    expect(text).not.toContain("customer_id");
+    expect(text).not.toContain("Lovelace");
+    expect(text.startsWith("LNX1")).toBe(true);
+    // One final part: the CSV's length plus the seal's.
+    expect(raw.length).toBe(Number(row.bytes_done) + SEAL_OVERHEAD_BYTES);
+    expect(object.httpMetadata?.contentType).toBe("application/octet-stream");
+  });
+
   it("lists the shop's exports newest first, and none of them to another shop", async () => {
     const second = await startExport(shop, { kind: "analytics" });
     expect(second.status).toBe(202);
@@ -188,7 +220,7 @@ describe("a customers export through the queue", () => {
   });
 
   it("answers the export in flight to a second request of the same kind", async () => {
-    const { row } = await createExport(sql, { id: crypto.randomUUID(), shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/held.csv` });
+    const { row } = await createExport(sql, { id: crypto.randomUUID(), shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, "held") });
     try {
       const again = await startExport(shop, { kind: "ledger", from: "2026-01-01" });
       expect(again.status).toBe(200);
@@ -205,11 +237,13 @@ describe("a customers export through the queue", () => {
   it("revives a stalled export of the kind when asked again, and it finishes from where it was", async () => {
     const id = crypto.randomUUID();
     // Queued three minutes ago, its message lost: nothing would ever run it.
-    await createExport(sql, { id, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${id}.csv` });
+    await createExport(sql, { id, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, id) });
     await sql`UPDATE exports SET created_at = now() - interval '3 minutes' WHERE id = ${id}`;
     const again = await startExport(shop, { kind: "ledger" });
     expect(again.status).toBe(200);
     expect(again.view.id).toBe(id);
+    // Counted like the sweeper's revivals (their cap applies to both).
+    expect((await exportById(sql, id))!.revivals).toBe(1);
     const done = await finished(shop, id);
     const n = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM points_transactions WHERE shop = ${shop}`)[0]!.n;
     expect(n).toBeGreaterThan(0);
@@ -288,7 +322,7 @@ describe("the export job: parts, progress and resumption", () => {
              '2026-11-01T00:00:00Z'::timestamptz + i * interval '1 second'
       FROM generate_series(1, ${COUNT}) AS i`;
     id = crypto.randomUUID();
-    await createExport(sql, { id, shop, kind: "customers", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${id}.csv` });
+    await createExport(sql, { id, shop, kind: "customers", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, id) });
   }, 60_000);
 
   it("stops after a part when its budget is spent, with progress recorded and the part durable", async () => {
@@ -321,14 +355,84 @@ describe("the export job: parts, progress and resumption", () => {
     expect(row.status).toBe("done");
     expect(Number(row.rows_done)).toBe(COUNT);
     expect(row.parts).toHaveLength(2);
-    const object = (await env.FILES.get(row.r2_key))!;
-    expect(object.size).toBe(Number(row.bytes_done));
-    expect(object.size).toBeGreaterThan(PART_BYTES);
-    const [, ...rows] = parseCsv(await object.text());
+    const object = (await env.FILES.head(row.r2_key))!;
+    // Two sealed parts: R2 kept the first at PART_BYTES of CSV and the seal, the last shorter.
+    expect(object.size).toBe(Number(row.bytes_done) + 2 * SEAL_OVERHEAD_BYTES);
+    expect(Number(row.bytes_done)).toBeGreaterThan(PART_BYTES);
+    const response = await call(await linkFor(row.shop, row.id));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-length")).toBe(row.bytes_done);
+    const csv = await response.text();
+    expect(new TextEncoder().encode(csv).length).toBe(Number(row.bytes_done));
+    const [header, ...rows] = parseCsv(csv);
+    expect(header![0]).toBe("customer_id");
     expect(rows).toHaveLength(COUNT);
     const projection = await projectedCustomers(shop);
     expect(rows.map((r) => r[0])).toEqual(projection.map((p) => p.customer_id));
     expect(rows.map((r) => `${r[2]}|${r[3]}|${r[4]}`)).toEqual(projection.map((p) => `${p.first_name}|${p.last_name}|${p.points_balance}`));
+  }, 60_000);
+
+  it("refuses a file whose parts were swapped, altered or cut, rather than serving garbage", async () => {
+    const row = (await exportById(sql, id))!;
+    const original: Uint8Array<ArrayBuffer> = new Uint8Array(await (await env.FILES.get(row.r2_key))!.arrayBuffer());
+    const first = original.subarray(0, PART_BYTES + SEAL_OVERHEAD_BYTES);
+    const last = original.subarray(PART_BYTES + SEAL_OVERHEAD_BYTES);
+    const link = await linkFor(row.shop, row.id);
+    try {
+      // Reordered: the final part first. Refused before anything is sent.
+      await env.FILES.put(row.r2_key, concat(last, first));
+      let response = await call(link);
+      expect(response.status).toBe(500);
+      const error = (await json(response)).error;
+      expect(error.code).toBe("export_unreadable");
+      expect(error.message).toMatch(/part 1 of the export's file does not open in its place/);
+
+      // One bit of the second part flipped: the first part is sent, then the transfer fails.
+      const altered = original.slice();
+      altered[PART_BYTES + SEAL_OVERHEAD_BYTES + 100]! ^= 1;
+      await env.FILES.put(row.r2_key, altered);
+      response = await call(link);
+      expect(response.status).toBe(200);
+      await expect(response.text()).rejects.toThrow();
+
+      // Cut after the first part (a whole part, sealed as not the last): fails, never a short CSV.
+      await env.FILES.put(row.r2_key, first.slice());
+      response = await call(link);
+      expect(response.status).toBe(200);
+      await expect(response.text()).rejects.toThrow();
+
+      // The part opener names each problem.
+      const ring = await keyring(env);
+      const problem = async (bytes: Uint8Array<ArrayBuffer>, exportId = row.id) => {
+        try {
+          for await (const _ of openSealedParts(ring, row.shop, exportId, new Blob([bytes]).stream())) void _;
+          return "opened";
+        } catch (error) {
+          return error instanceof SealedExportError ? error.problem : String(error);
+        }
+      };
+      expect(await problem(original)).toBe("opened");
+      expect(await problem(concat(first, first))).toBe("tampered"); // part 1 again as part 2
+      expect(await problem(concat(original, last))).toBe("tampered"); // after the final part
+      expect(await problem(first)).toBe("truncated");
+      expect(await problem(original.subarray(0, original.length - 10))).toBe("truncated");
+      expect(await problem(original, crypto.randomUUID())).toBe("tampered"); // another export's file
+    } finally {
+      await env.FILES.put(row.r2_key, original);
+    }
+    expect((await call(link)).status).toBe(200);
+  }, 60_000);
+
+  it("opens a file sealed under a key rotated into ENCRYPTION_KEYS_PREVIOUS, and names the key once it is dropped", async () => {
+    const row = (await exportById(sql, id))!;
+    const newKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const rotated = await keyring({ ENCRYPTION_KEY: newKey, ENCRYPTION_KEYS_PREVIOUS: env.ENCRYPTION_KEY });
+    let bytes = 0;
+    for await (const part of openSealedParts(rotated, row.shop, row.id, (await env.FILES.get(row.r2_key))!.body)) bytes += part.length;
+    expect(bytes).toBe(Number(row.bytes_done));
+    const dropped = await keyring({ ENCRYPTION_KEY: newKey });
+    const parts = openSealedParts(dropped, row.shop, row.id, (await env.FILES.get(row.r2_key))!.body);
+    await expect(parts.next()).rejects.toThrow(/sealed under key [0-9a-f]{8}, which this deployment no longer holds/);
   }, 60_000);
 
   it("finishes a redelivered message idempotently: nothing rewritten", async () => {
@@ -345,7 +449,7 @@ describe("the export job: parts, progress and resumption", () => {
     expect((await getQueueResult(doneBatch, createExecutionContext())).explicitAcks).toEqual(["done-1"]);
 
     const heldId = crypto.randomUUID();
-    await createExport(sql, { id: heldId, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: `${shop}/exports/${heldId}.csv` });
+    await createExport(sql, { id: heldId, shop, kind: "ledger", from: null, to: null, requestedBy: "test", r2Key: exportFileKey(shop, heldId) });
     expect(await claimExport(sql, heldId, crypto.randomUUID(), 45_000)).not.toBeNull();
     try {
       // By hand: the plugin's batches do not keep a retry's delay.

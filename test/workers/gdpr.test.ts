@@ -5,6 +5,7 @@ import { projectReferrals } from "../../postgres/referrals";
 import { referralCodeFor, referralCodeOf } from "../../d1/referral-codes";
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportFileKey, exportShopPrefix } from "../../core/export-lifecycle";
 import { customerKeyedHash, dataKeys } from "../../core/crypto";
 import { signDownloadToken, verifyDownloadToken } from "../../core/gdpr";
 import type { LedgerEvent } from "../../core/ledger-events";
@@ -452,6 +453,8 @@ describe("shop/redact", () => {
       await state.storage.put("bucket", { maximumAvailable: 1000, currentlyAvailable: 990, restoreRate: 100, observedAt: Date.now() });
     });
     await projected(shop, a, 1);
+    // A CSV export's file, under the exports prefix (the lifecycle rule's), not the shop's own.
+    await env.FILES.put(exportFileKey(shop, crypto.randomUUID()), "sealed export");
     await eventually(async () => env.DB.prepare(`SELECT count(*) AS n FROM order_index WHERE shop = ?`).bind(shop).first<number>("n"), (n) => n === 1);
     expect((await deliver("app/uninstalled", shop, JSON.stringify({ myshopify_domain: shop }))).status).toBe(200);
     await eventually(async () => env.DB.prepare(`SELECT status FROM shops WHERE domain = ?`).bind(shop).first<string>("status"), (s) => s === "uninstalled");
@@ -471,6 +474,7 @@ describe("shop/redact", () => {
       expect((await sql`SELECT count(*)::int AS n FROM ${sql(table)} WHERE shop = ${shop}`)[0]!.n, table).toBe(0);
     }
     for (const id of [a, b]) expect((await accountState(shop, id)).ledger).toEqual([]);
+    expect((await env.FILES.list({ prefix: exportShopPrefix(shop) })).objects).toEqual([]);
     await runInDurableObject(shopCoordinator(env, shop), async (_instance, state) => {
       expect([...(await state.storage.list()).keys()]).toEqual([]);
     });

@@ -6,9 +6,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { signDownloadLink } from "../../core/download-link";
 import { EXPORT_KINDS, EXPORT_LINK_TTL_MS, NewExportSchema } from "../../core/exports";
+import { EXPORT_RETENTION_MS, exportFileKey } from "../../core/export-lifecycle";
 import { log } from "../../core/log";
 import { withReporting, type Sql } from "../../postgres/client";
-import { createExport, EXPORT_STATUSES, failExport, findExport, listExports, type ExportRow } from "../../postgres/exports";
+import { createExport, EXPORT_STATUSES, failExport, findExport, listExports, reviveStalledExports, type ExportRow } from "../../postgres/exports";
 import { runExport } from "../../queues/exports";
 import { sendJobs } from "../../queues/jobs";
 import type { App } from "../http/context";
@@ -31,6 +32,7 @@ const ExportSchema = z
     finished_at: z.string().nullable(),
     download_url: z.string().nullable().describe("a finished export's CSV; the link expires at expires_at (read the export again for a fresh one)"),
     expires_at: z.string().nullable(),
+    file_deleted_at: z.string().nullable().describe("a finished export's file is deleted then (retention) and the export becomes expired; when it was, for an expired one"),
   })
   .openapi("Export");
 
@@ -61,6 +63,7 @@ export async function exportView(env: Env, origin: string, row: ExportRow, now =
     finished_at: iso(row.finished_at),
     download_url,
     expires_at,
+    file_deleted_at: row.status === "expired" ? iso(row.expired_at) : row.status === "done" && row.finished_at ? new Date(row.finished_at.getTime() + EXPORT_RETENTION_MS).toISOString() : null,
   };
 }
 
@@ -72,14 +75,6 @@ async function reporting<T>(c: { env: Env; executionCtx: { waitUntil(p: Promise<
     log.error("exports: reporting query failed", String(error));
     throw new ApiError(503, "reporting_unavailable", "exports are temporarily unavailable", { "retry-after": "5" });
   }
-}
-
-/** How long an export may sit queued, or running with its lease run out, before a new request revives it. */
-const STALL_MS = 2 * 60_000;
-
-export function stalled(row: ExportRow, now = Date.now()): boolean {
-  if (row.status === "queued") return now - row.created_at.getTime() > STALL_MS;
-  return row.status === "running" && (row.lease_until === null || now - row.lease_until.getTime() > STALL_MS);
 }
 
 /** Well inside what a request may keep running after its answer (30 s). */
@@ -113,13 +108,14 @@ export function registerExportRoutes(merchant: OpenAPIHono<App>): void {
       const { kind, from, to } = c.req.valid("json");
       const id = crypto.randomUUID();
       const origin = new URL(c.req.url).origin;
-      // Under the shop's prefix: a shop redaction deletes it with the rest (queues/gdpr.ts).
-      const r2Key = `${shop}/exports/${id}.csv`;
+      const r2Key = exportFileKey(shop, id);
       const { row, created } = await reporting(c, (sql) => createExport(sql, { id, shop, kind, from: from ?? null, to: to ?? null, requestedBy: userId ?? "unknown", r2Key }));
       if (!created) {
         // Stalled (its message lost or dead-lettered, its last run gone): asking again revives
         // it from its checkpoint, rather than leaving the kind blocked behind it.
-        if (stalled(row)) await sendJobs(c.env, [{ type: "export", shop, exportId: row.id }]).catch((error) => log.error(`exports: could not queue ${row.id} again`, String(error)));
+        // The sweeper does the same each minute; this one counts among its revivals.
+        const revived = await reporting(c, (sql) => reviveStalledExports(sql, new Date(), 1, row.id));
+        if (revived.length) await sendJobs(c.env, [{ type: "export", shop, exportId: row.id }]).catch((error) => log.error(`exports: could not queue ${row.id} again`, String(error)));
         return c.json(ok({ export: await exportView(c.env, origin, row) }), 200);
       }
       try {
