@@ -1,5 +1,6 @@
 // `npm run build:dashboard`: dashboard/src → dashboard/dist, the static files Cloudflare Pages
-// serves (dashboard/wrangler.toml): index.html, app.js, app.css. Type-checks first.
+// serves (dashboard/wrangler.toml): index.html, app.js, app.css, and the admin console under
+// console/ (console.html → console/index.html, console/console.js, console/app.css). Type-checks first.
 // `LOYALNEST_API_ORIGIN` (default: the page's own origin) is where the app calls /v1/api;
 // `SHOPIFY_API_KEY` goes into the `shopify-api-key` meta App Bridge reads.
 import { spawnSync } from "node:child_process";
@@ -34,12 +35,34 @@ export async function buildDashboard({ apiKey = process.env.SHOPIFY_API_KEY ?? "
     logLevel: "silent",
   });
   copyFileSync(resolve(import.meta.dirname, "src/ui/polaris.css"), resolve(DASHBOARD_DIST, "app.css"));
+  await buildConsole();
   const html = readFileSync(resolve(import.meta.dirname, "index.html"), "utf8")
     .replaceAll("%SHOPIFY_API_KEY%", escapeAttribute(apiKey))
     .replaceAll("%LOYALNEST_API_ORIGIN%", escapeAttribute(apiOrigin));
   writeFileSync(resolve(DASHBOARD_DIST, "index.html"), html);
   log(`dashboard built into ${DASHBOARD_DIST}`);
   return { dist: DASHBOARD_DIST };
+}
+
+/** The admin console (src/console/main.tsx): its own page, no App Bridge, calling /admin on its origin. */
+async function buildConsole() {
+  const out = resolve(DASHBOARD_DIST, "console");
+  mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    entryPoints: { console: resolve(import.meta.dirname, "src/console/main.tsx") },
+    outdir: out,
+    bundle: true,
+    format: "esm",
+    minify: true,
+    sourcemap: true,
+    target: "es2022",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    logLevel: "silent",
+  });
+  const css = readFileSync(resolve(import.meta.dirname, "src/ui/polaris.css"), "utf8") + readFileSync(resolve(import.meta.dirname, "src/console/console.css"), "utf8");
+  writeFileSync(resolve(out, "app.css"), css);
+  copyFileSync(resolve(import.meta.dirname, "console.html"), resolve(out, "index.html"));
 }
 
 function escapeAttribute(value) {
