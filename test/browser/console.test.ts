@@ -117,6 +117,21 @@ describe("the admin console", () => {
     // The form starts afresh (a new Idempotency-Key for the next adjustment).
     expect(await page.getByLabel("Customer id").inputValue()).toBe("");
 
+    // A reason left out: the server's 400 beside the Reason field.
+    await page.getByLabel("Customer id").fill(CUSTOMER.id);
+    await page.getByLabel("Points (negative to remove)").fill("5");
+    await page.getByRole("button", { name: "Adjust points" }).click();
+    await settled(() => page.getByRole("alert").filter({ hasText: "say why" }).count()).toBe(1);
+    expect(await page.getByLabel("Reason").first().getAttribute("aria-invalid")).toBe("true");
+    // Submitted twice at once (a double click that beats the button's loading state): one
+    // Idempotency-Key, so one adjustment.
+    await page.getByLabel("Reason").first().fill("second goodwill");
+    await page.getByLabel("Customer id").locator("xpath=ancestor::form").evaluate((form: HTMLFormElement) => {
+      form.requestSubmit();
+      form.requestSubmit();
+    });
+    await settled(() => page.getByText(/^5 points applied; balance [\d,]+\.$/).count()).toBe(1);
+
     await page.getByLabel("Plan").selectOption(target);
     await page.locator('input[name="plan_reason"]').fill("upgrade agreed with the merchant");
     await page.getByRole("button", { name: "Change plan" }).click();
@@ -125,8 +140,9 @@ describe("the admin console", () => {
 
     // Both actions in the audit log, by this admin.
     const me = await adminGet<{ id: string }>("/me");
-    const adjust = await settled(async () => (await auditEntries("points.adjust")).length, { timeout: 40_000 }).toBe(1).then(() => auditEntries("points.adjust"));
-    expect(adjust[0]).toMatchObject({ actor_type: "admin", actor_id: me.id, subject_type: "customer", subject_id: CUSTOMER.id });
+    const adjust = await settled(async () => (await auditEntries("points.adjust")).length, { timeout: 40_000 }).toBe(2).then(() => auditEntries("points.adjust"));
+    expect(adjust.map((e) => (e.after as { points?: number } | null)?.points).sort()).toEqual([250, 5]);
+    expect(adjust[1]).toMatchObject({ actor_type: "admin", actor_id: me.id, subject_type: "customer", subject_id: CUSTOMER.id });
     const plan = await settled(async () => (await auditEntries("plan.change")).length, { timeout: 40_000 }).toBe(1).then(() => auditEntries("plan.change"));
     expect(plan[0]).toMatchObject({ actor_type: "admin", actor_id: me.id, before: { plan: before }, after: { plan: target } });
 
