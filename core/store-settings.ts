@@ -102,6 +102,17 @@ export type AnalyticsSettings = z.infer<typeof AnalyticsSettingsSchema>;
 export const DEFAULT_ANALYTICS: AnalyticsSettings = { posthog_enabled: false, posthog_project_api_key: null, posthog_host: "https://us.i.posthog.com" };
 export type StaffRoles = Record<string, StaffRole>;
 
+/**
+ * The Home screen's setup guide (dashboard/src/screens/home.tsx): the steps a merchant has marked
+ * done, and whether they put the guide away. Kept with the settings so it resumes on any device.
+ */
+export const SETUP_STEPS = ["widget", "points", "rewards", "referrals", "branding", "staff"] as const;
+export const SetupProgressSchema = z
+  .object({ completed: z.array(z.enum(SETUP_STEPS)).max(SETUP_STEPS.length), dismissed: z.boolean() })
+  .strict();
+export type SetupProgress = z.infer<typeof SetupProgressSchema>;
+export const DEFAULT_SETUP: SetupProgress = { completed: [], dismissed: false };
+
 export const StoreSettingsSchema = z
   .object({
     store_name: z.string().trim().min(1).max(100).regex(NO_CONTROL, "must not contain control characters").nullable(),
@@ -113,6 +124,8 @@ export const StoreSettingsSchema = z
     analytics: AnalyticsSettingsSchema.default(DEFAULT_ANALYTICS),
     /** The storefront's surfaces and the merchant's copy (core/storefront-content.ts). */
     storefront: StorefrontContentSchema.default(DEFAULT_STOREFRONT_CONTENT),
+    /** Versions saved before the setup guide existed read as nothing done. */
+    setup: SetupProgressSchema.default(DEFAULT_SETUP),
   })
   .strict();
 export type StoreSettings = z.infer<typeof StoreSettingsSchema>;
@@ -134,7 +147,7 @@ export const DEFAULT_BRANDING: StoreBranding = {
  */
 export function defaultStoreSettings(programDefaultLanguage: string): StoreSettings {
   const language = STORE_LANGUAGES.find((l) => l === programDefaultLanguage.toLowerCase().split(/[-_]/)[0]) ?? "en";
-  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {}, analytics: DEFAULT_ANALYTICS, storefront: DEFAULT_STOREFRONT_CONTENT };
+  return { store_name: null, languages: [...STORE_LANGUAGES], default_language: language, branding: DEFAULT_BRANDING, staff_roles: {}, analytics: DEFAULT_ANALYTICS, storefront: DEFAULT_STOREFRONT_CONTENT, setup: DEFAULT_SETUP };
 }
 
 /** A PUT: any part; what it leaves out keeps its value. A role set to null is removed. */
@@ -159,6 +172,11 @@ export const StoreSettingsPatchSchema = z
       .strict()
       .optional(),
     storefront: StorefrontContentPatchSchema.optional(),
+    /** The setup guide: `completed` replaces the list (each step once). */
+    setup: z
+      .object({ completed: z.array(z.enum(SETUP_STEPS)).max(SETUP_STEPS.length).optional(), dismissed: z.boolean().optional() })
+      .strict()
+      .optional(),
     /** Merged per staff member; null removes their role. */
     staff_roles: z.record(StaffUserId, z.enum(STAFF_ROLES).nullable()).optional(),
     analytics: z
@@ -208,7 +226,14 @@ export function applyStoreSettingsPatch(current: StoreSettings, patch: StoreSett
     staff_roles: current.staff_roles,
     analytics: { ...current.analytics, ...definedOnly(patch.analytics ?? {}) },
     storefront: applyStorefrontContentPatch(current.storefront, patch.storefront),
+    setup: {
+      completed: patch.setup?.completed ? SETUP_STEPS.filter((step) => patch.setup!.completed!.includes(step)) : current.setup.completed,
+      dismissed: patch.setup?.dismissed ?? current.setup.dismissed,
+    },
   };
+  if (patch.setup?.completed && new Set(patch.setup.completed).size !== patch.setup.completed.length) {
+    throw new StoreSettingsError(400, "invalid_setup", "setup.completed", "a step is listed twice");
+  }
   if (next.analytics.posthog_enabled && next.analytics.posthog_project_api_key === null) {
     throw new StoreSettingsError(400, "posthog_key_required", "analytics.posthog_project_api_key", "PostHog can only be turned on with the project API key (phc_…)");
   }

@@ -35,6 +35,8 @@ export async function buildDashboard({ apiKey = process.env.SHOPIFY_API_KEY ?? "
     logLevel: "silent",
   });
   copyFileSync(resolve(import.meta.dirname, "src/ui/polaris.css"), resolve(DASHBOARD_DIST, "app.css"));
+  // Pages' headers file (frame-ancestors for Shopify admin).
+  copyFileSync(resolve(import.meta.dirname, "public/_headers"), resolve(DASHBOARD_DIST, "_headers"));
   await buildConsole();
   const html = readFileSync(resolve(import.meta.dirname, "index.html"), "utf8")
     .replaceAll("%SHOPIFY_API_KEY%", escapeAttribute(apiKey))

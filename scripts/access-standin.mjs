@@ -39,7 +39,7 @@ export function signRs256(privateKey, kid, claims) {
  * @param {{ port?: number, host?: string, teamDomain: string, aud: string }} options
  * `teamDomain` (https://<team>.cloudflareaccess.com) becomes each token's `iss`; `aud` the default audience.
  */
-export async function startAccessStandin({ port = 8792, host = "127.0.0.1", teamDomain, aud }) {
+export async function startAccessStandin({ port = 8793, host = "127.0.0.1", teamDomain, aud }) {
   if (!teamDomain || !aud) throw new Error("the Access stand-in needs the team domain and the audience it signs for");
   // Key sets by team: "" is the configured team; a test that rotates keys uses a team of its
   // own (/<team>/cdn-cgi/access/certs), so its rotation never races another file's tokens.

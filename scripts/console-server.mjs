@@ -1,5 +1,5 @@
 // The admin console in dev and tests: what Cloudflare Access and Pages do in production, on one
-// local origin (default http://127.0.0.1:8793, `LOYALNEST_CONSOLE_PORT`):
+// local origin (default http://127.0.0.1:8794, `LOYALNEST_CONSOLE_PORT`):
 //   /console/...  dashboard/dist/console (the built console; unknown paths → its index.html)
 //   /admin/...    proxied to the Worker with a `Cf-Access-Jwt-Assertion` header the Access stand-in
 //                 (scripts/access-standin.mjs) signs for `adminEmail`, as Access adds one for the
@@ -13,7 +13,7 @@ import { extname, resolve, sep } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
 export const CONSOLE_DIST = resolve(ROOT, "dashboard/dist/console");
-export const CONSOLE_PORT = 8793;
+export const CONSOLE_PORT = 8794;
 export const DEV_ADMIN_EMAIL = "admin@loyalnest.dev";
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json" };
 // What the browser may send on to /admin; an Access header or cookie of its own is never passed.

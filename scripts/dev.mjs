@@ -55,7 +55,7 @@ export const DEMO_ACCESS_TOKEN = "shpat_loyalnest_demo_offline_token";
  * serving dashboard/dist (built beforehand) inside a stand-in Shopify admin; it signs session
  * tokens for the demo shop and for `adminFrameShops` (tests that need a second shop) only.
  */
-export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, adminFramePort, adminFrameShops = [], accessPort = emulatorPort === 0 ? 0 : Number(process.env.LOYALNEST_ACCESS_PORT ?? 8792), onOutput } = {}) {
+export async function startDevStack({ port = 8787, persistTo, quiet = false, emulatorPort = 8788, database = "loyalnest", postgres = checkoutCluster, emulator: running, standinsPort = emulatorPort === 0 ? 0 : 8789, standins: runningStandins, storefrontPort = 0, adminFramePort, adminFrameShops = [], accessPort = emulatorPort === 0 ? 0 : Number(process.env.LOYALNEST_ACCESS_PORT ?? 8793), onOutput } = {}) {
   const log = quiet ? () => {} : (message) => process.stderr.write(`[dev] ${message}\n`);
   const cleanups = [];
   const stop = async () => {

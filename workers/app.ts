@@ -14,6 +14,7 @@ import { auth } from "./auth";
 import { gdprDownload } from "./gdpr-download";
 import { exportDownload } from "./export-download";
 import { requireConfig } from "./http/require-config";
+import { dashboardCors } from "./http/dashboard-cors";
 import { apiLog } from "./http/api-log";
 import { log } from "../core/log";
 
@@ -22,6 +23,7 @@ export const app = new OpenAPIHono<App>();
 // First, so every answer is logged, a 503 for missing configuration included.
 app.use(apiLog());
 app.use(requireConfig());
+app.use("/v1/api/*", dashboardCors());
 
 app.route("/", webhooks);
 app.route("/", integrations);

@@ -144,7 +144,11 @@ export function useForm<T>(initial: T, save: (values: T) => Promise<T>, options:
   useSaveBar(dirty, () => void submit(), discard, saving);
   return {
     values,
-    set: (field, value) => setValues((v) => ({ ...v, [field]: value })),
+    set: (field, value) => {
+      setValues((v) => ({ ...v, [field]: value }));
+      // The merchant is fixing it: the API's message for this field no longer describes the input.
+      if (errors[field as string]) setErrors(({ [field as string]: _, ...rest }) => rest);
+    },
     replace: setValues,
     dirty,
     saving,

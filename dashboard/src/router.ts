@@ -48,6 +48,15 @@ addEventListener("popstate", () => {
   route.value = read();
 });
 
+// The admin's side nav: App Bridge fires `shopify:navigate` on the <ui-nav-menu> link. Taking it
+// here (rather than App Bridge moving the history itself) puts it through the leave guards.
+document.addEventListener("shopify:navigate", (event) => {
+  const href = (event as CustomEvent<{ href?: string }>).detail?.href ?? (event.target as HTMLAnchorElement | null)?.getAttribute?.("href");
+  if (!href) return;
+  event.preventDefault();
+  navigate(href);
+});
+
 export function Link({ to, children, class: className }: { to: string; children: ComponentChildren; class?: string }) {
   return createElement(
     "a",

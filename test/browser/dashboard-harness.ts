@@ -237,7 +237,7 @@ function isFresh(): boolean {
   const built = resolve(DASHBOARD_DIST, "index.html");
   if (!existsSync(built)) return false;
   const builtAt = statSync(built).mtimeMs;
-  const sources = [resolve(ROOT, "dashboard/index.html"), resolve(ROOT, "dashboard/build.mjs"), ...walk(resolve(ROOT, "dashboard/src"))];
+  const sources = [resolve(ROOT, "dashboard/index.html"), resolve(ROOT, "dashboard/build.mjs"), ...walk(resolve(ROOT, "dashboard/src")), ...walk(resolve(ROOT, "widget/src"))]; // the content preview bundles the widget's views
   return sources.every((file) => statSync(file).mtimeMs < builtAt);
 }
 

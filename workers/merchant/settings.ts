@@ -11,6 +11,7 @@ import {
   StoreSettingsError,
   StoreSettingsPatchSchema,
   StoreSettingsSchema,
+  SetupProgressSchema,
   type StoreSettings,
 } from "../../core/store-settings";
 import { currentStoreSettings, saveStoreSettingsChange, StoreSettingsConflict, storeSettingsVersions, type StoreSettingsVersion } from "../../d1/store-settings";
@@ -35,6 +36,8 @@ const settingsFields = {
   staff_roles: z.record(z.string(), z.enum(STAFF_ROLES)),
   /** The shop's own PostHog: off until turned on with the project API key (public by design, phc_…). */
   analytics: AnalyticsSettingsSchema,
+  /** The Home screen's setup guide: steps marked done, and whether it was put away. */
+  setup: SetupProgressSchema,
   /** The caller: their role (null while the shop has no roles: everyone may do everything) and what it allows. */
   you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
   /** What each role may do. */
