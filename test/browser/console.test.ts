@@ -138,6 +138,8 @@ describe("the admin console", () => {
     await settled(() => page.getByText(`Plan changed from ${before} to ${target}.`).count()).toBe(1);
     await settled(() => page.locator('[data-field="plan"]').innerText()).toContain(`(${target})`);
 
+    await page.screenshot({ path: `${SCREENSHOTS}/console-merchant.png`, fullPage: true });
+
     // Both actions in the audit log, by this admin.
     const me = await adminGet<{ id: string }>("/me");
     const adjust = await settled(async () => (await auditEntries("points.adjust")).length, { timeout: 40_000 }).toBe(2).then(() => auditEntries("points.adjust"));
@@ -151,6 +153,16 @@ describe("the admin console", () => {
     await page.getByLabel("Action").fill("plan.change");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await settled(() => page.getByRole("cell", { name: "plan.change" }).count()).toBe(1);
+    await page.getByRole("link", { name: "Overview" }).click();
+    await settled(() => page.locator("canvas[data-series]").count()).toBe(1);
+    // The chart holds the numbers its table shows (the issued column counts the two adjustments).
+    const series = JSON.parse((await page.locator("canvas[data-series]").getAttribute("data-series"))!) as { labels: string[]; datasets: { data: number[] }[] };
+    const table = page.getByRole("table", { name: "Points per day" });
+    const rows = await table.locator("tbody tr").allInnerTexts();
+    expect(rows.map((r) => r.split("\t")[0])).toEqual(series.labels);
+    expect(rows.map((r) => Number(r.split("\t")[1]!.replace(/,/g, "")))).toEqual(series.datasets[0]!.data);
+    expect(series.datasets[0]!.data.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(255);
+    await page.screenshot({ path: `${SCREENSHOTS}/console-overview.png`, fullPage: true });
   }, 180_000);
 
   it("refuses to remove the last superadmin, and adds an analytics admin who sees no adjust or plan button", async () => {
