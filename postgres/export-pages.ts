@@ -2,6 +2,7 @@
 // so a page costs the same at the end of a million rows as at the start). Scoped by the shop.
 import { ACTION_KINDS } from "../core/ledger-events";
 import type { Sql } from "./client";
+import type { CustomerRow } from "./customers";
 
 export interface DateRange {
   from: string | null;
@@ -10,17 +11,8 @@ export interface DateRange {
 
 // --- customers: by customer id (the primary key) --------------------------------------------
 
-export interface CustomerExportRow {
-  customer_id: string;
-  email_encrypted: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  points_balance: string;
-  total_points_earned: string;
-  total_points_redeemed: string;
-  total_points_reversed: string;
-  created_at: Date;
-}
+/** A customer as the projection holds it (the search's row). */
+export type CustomerExportRow = CustomerRow;
 
 // A redacted customer's anonymous row (postgres/gdpr.ts) is nobody's: not exported.
 export async function countCustomers(sql: Sql, shop: string): Promise<number> {

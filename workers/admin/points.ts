@@ -10,6 +10,7 @@ import type { App } from "../http/context";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { idempotencyKey } from "../http/idempotency-key";
 import { findProfile } from "../merchant/known-customer";
+import { ADJUSTMENT_FIELDS } from "../merchant/points";
 import { requirePermission } from "./auth";
 import { ShopDomain } from "./shop-param";
 
@@ -31,8 +32,7 @@ export function registerAdminPointsRoutes(admin: OpenAPIHono<App>): void {
                 .object({
                   shop: ShopDomain,
                   customer_id: z.string().regex(/^\d{1,20}$/, "customer id must be Shopify's numeric id"),
-                  points: z.number().int().min(-10_000_000).max(10_000_000).refine((p) => p !== 0, "points must not be zero"),
-                  reason: z.string().trim().min(1, "say why").max(500),
+                  ...ADJUSTMENT_FIELDS,
                 })
                 .strict(),
             },

@@ -19,6 +19,17 @@ const ExpirySettingsSchema = z
   })
   .openapi("ExpirySettings");
 
+/** An adjustment's input, the merchant's and the admin console's (workers/admin/points.ts). */
+export const ADJUSTMENT_FIELDS = {
+  points: z
+    .number()
+    .int()
+    .min(-10_000_000)
+    .max(10_000_000)
+    .refine((p) => p !== 0, "points must not be zero"),
+  reason: z.string().trim().min(1, "say why").max(500),
+};
+
 export function registerPointsRoutes(merchant: OpenAPIHono<App>): void {
   const adjustRoute = createRoute({
     method: "post",
@@ -32,17 +43,7 @@ export function registerPointsRoutes(merchant: OpenAPIHono<App>): void {
         required: true,
         content: {
           "application/json": {
-            schema: z
-              .object({
-                points: z
-                  .number()
-                  .int()
-                  .min(-10_000_000)
-                  .max(10_000_000)
-                  .refine((p) => p !== 0, "points must not be zero"),
-                reason: z.string().trim().min(1, "say why").max(500),
-              })
-              .strict(),
+            schema: z.object(ADJUSTMENT_FIELDS).strict(),
           },
         },
       },
