@@ -48,6 +48,7 @@ export default {
     preview_text: "Message preview",
     preview_segments_one: "{{count}} part ({{encoding}}, {{units}} characters)",
     preview_segments_other: "{{count}} parts ({{encoding}}, {{units}} characters)",
+    preview_segments_many: "{{count}} parts ({{encoding}}, {{units}} characters)",
   },
   es: {
     title: "Notificaciones",
@@ -97,6 +98,7 @@ export default {
     preview_text: "Vista previa del mensaje",
     preview_segments_one: "{{count}} parte ({{encoding}}, {{units}} caracteres)",
     preview_segments_other: "{{count}} partes ({{encoding}}, {{units}} caracteres)",
+    preview_segments_many: "{{count}} partes ({{encoding}}, {{units}} caracteres)",
   },
   fr: {
     title: "Notifications",
@@ -146,5 +148,6 @@ export default {
     preview_text: "Aperçu du message",
     preview_segments_one: "{{count}} partie ({{encoding}}, {{units}} caractères)",
     preview_segments_other: "{{count}} parties ({{encoding}}, {{units}} caractères)",
+    preview_segments_many: "{{count}} parties ({{encoding}}, {{units}} caractères)",
   },
 };
