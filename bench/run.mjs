@@ -885,6 +885,8 @@ function printDetails({ firstPaint, phases, warmup, idleCpuMsPerSecond, mainThre
   lines.push(`warm-up (not budgeted): first write to ${FLOOR_KEYS} new floor objects ${w(warmup.doCreate)}; ` +
     `first read of ${CUSTOMER_COUNT} new customer objects ${w(warmup.customerCreate)}`);
   for (const [name, m] of Object.entries({ ...phases, ...Object.fromEntries(Object.entries(warmup).map(([k, v]) => [`warm-up ${k}`, v])) })) {
+    // Not a load phase (the export is one timed job): its row carries its own errors.
+    if (!Array.isArray(m.errorSamples)) continue;
     if (m.responses === 0) {
       lines.push(`${name}: no responses at all: nothing was measured (${m.timeouts} timeouts, ${m.connErrors} connection errors)`);
       continue;
