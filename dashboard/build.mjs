@@ -1,6 +1,8 @@
 // `npm run build:dashboard`: dashboard/src → dashboard/dist, the static files Cloudflare Pages
-// serves (dashboard/wrangler.toml): index.html, app.js, app.css, and the admin console under
-// console/ (console.html → console/index.html, console/console.js, console/app.css). Type-checks first.
+// serves (dashboard/wrangler.toml): index.html, app.js, app.css; and the admin console into
+// dashboard/console-assets/console/ (console.html → index.html, console.js, app.css), the root
+// Worker's static assets, served at /console/ behind Cloudflare Access (workers/admin/console-site.ts),
+// never on Pages, which is public. Type-checks first.
 // `LOYALNEST_API_ORIGIN` (default: the page's own origin) is where the app calls /v1/api;
 // `SHOPIFY_API_KEY` goes into the `shopify-api-key` meta App Bridge reads.
 import { spawnSync } from "node:child_process";
@@ -10,6 +12,9 @@ import * as esbuild from "esbuild";
 
 const ROOT = resolve(import.meta.dirname, "..");
 export const DASHBOARD_DIST = resolve(import.meta.dirname, "dist");
+/** wrangler.toml's [assets] directory; the console goes in its console/ folder (URL /console/). */
+export const CONSOLE_ASSETS = resolve(import.meta.dirname, "console-assets");
+export const CONSOLE_DIST = resolve(CONSOLE_ASSETS, "console");
 
 function typecheck() {
   const tsc = resolve(ROOT, "node_modules/typescript/bin/tsc");
@@ -48,7 +53,8 @@ export async function buildDashboard({ apiKey = process.env.SHOPIFY_API_KEY ?? "
 
 /** The admin console (src/console/main.tsx): its own page, no App Bridge, calling /admin on its origin. */
 async function buildConsole() {
-  const out = resolve(DASHBOARD_DIST, "console");
+  const out = CONSOLE_DIST;
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await esbuild.build({
     entryPoints: { console: resolve(import.meta.dirname, "src/console/main.tsx") },

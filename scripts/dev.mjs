@@ -278,7 +278,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     // The admin frame serves dashboard/dist; a failed build leaves it answering 503 with the reason.
     await buildDashboardForFrame({ apiKey: requireDevVars().vars.SHOPIFY_API_KEY, log: (line) => process.stderr.write(`[dev] ${line}\n`) }).catch((error) => process.stderr.write(`[dev] dashboard build failed (the admin frame has no app): ${error.message}\n`));
     stack = await startDevStack(cliOptions(process.argv.slice(2)));
-    // The admin console (dashboard/dist/console) with /admin proxied as Cloudflare Access would.
+    // The admin console: the Worker serves it (/console/, its static assets) and /admin, both behind
+    // Access; the console server plays Access in front of them (scripts/console-server.mjs).
     const { startConsoleServer, CONSOLE_PORT, DEV_ADMIN_EMAIL } = await import("./console-server.mjs");
     consoleServer = await startConsoleServer({
       port: Number(process.env.LOYALNEST_CONSOLE_PORT ?? CONSOLE_PORT),

@@ -1,9 +1,13 @@
-// The admin console as platform staff use it: the built console (dashboard/dist/console) behind
-// the dev console server, which adds the Cloudflare Access header the Access stand-in signs, in
-// front of the real Worker and Postgres, driven in Chromium. A superadmin finds the demo shop,
+// The admin console as platform staff use it: the built console (dashboard/console-assets/console),
+// served by the real Worker from its static assets behind its Access check, as in production, with
+// the dev console server (scripts/console-server.mjs) playing Cloudflare Access in front (a session
+// token the Access stand-in signs, put in the header Access adds), over real Postgres, in Chromium. A superadmin finds the demo shop,
 // adjusts a customer's points and changes the shop's plan, and each action is then in the audit
 // log (read through GET /admin/logs); the last superadmin cannot remove themself; an analytics
-// admin added on the users screen sees no adjust or plan button and a clear 403 on admin users.
+// admin added on the users screen sees no adjust or plan button and a clear 403 on admin users;
+// when the Access session expires, the console says so and comes through Access again by itself.
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import { type Browser, type Page } from "playwright-core";
@@ -14,6 +18,7 @@ import { ensureChromium } from "../../scripts/ensure-chromium.mjs";
 import { customerBody, useCredentials, webhookRequest } from "../helpers/shopify";
 import { CHROMIUM_ARGS, DEMO_SHOP, SCREENSHOTS, startDashboard, type Dashboard } from "./dashboard-harness";
 import locales from "../../dashboard/src/locales/console";
+import { buildDashboard, CONSOLE_DIST } from "../../dashboard/build.mjs";
 
 const NAME = "console";
 const CUSTOMER = { id: "7300000001", email: "console.customer@example.com", firstName: "Cora", lastName: "Console" };
@@ -23,6 +28,9 @@ type ConsoleServer = Awaited<ReturnType<typeof startConsoleServer>>;
 let dash: Dashboard;
 let superServer: ConsoleServer;
 let analystServer: ConsoleServer | undefined;
+let expiringServer: ConsoleServer | undefined;
+// Content-Security-Policy refusals the console's page reports (its CSP must not break it).
+const cspViolations: string[] = [];
 let browser: Browser;
 let page: Page;
 
@@ -53,6 +61,9 @@ async function auditEntries(action: string): Promise<Record<string, unknown>[]> 
 beforeAll(async () => {
   await ensurePostgres();
   await dropDatabase();
+  // The harness rebuilds the dashboard when its sources changed; the console's folder can be
+  // missing on its own (a checkout built before the console moved there).
+  if (!existsSync(resolve(CONSOLE_DIST, "index.html"))) await buildDashboard({ apiKey: "" });
   dash = await startDashboard({ name: NAME });
   useCredentials({ apiKey: dash.apiKey, apiSecret: dash.apiSecret, origin: dash.stack.url });
   const created = await fetch(await webhookRequest("customers/create", DEMO_SHOP, customerBody(CUSTOMER)));
@@ -60,11 +71,15 @@ beforeAll(async () => {
   superServer = await startConsoleServer({ port: 0, workerOrigin: dash.stack.url, accessOrigin: dash.stack.access.url });
   browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" })).newPage();
+  page.on("console", (message) => {
+    if (/content security policy/i.test(message.text())) cspViolations.push(message.text());
+  });
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
   await analystServer?.close();
+  await expiringServer?.close();
   await superServer?.close();
   await dash?.close();
 });
@@ -132,6 +147,10 @@ describe("the admin console", () => {
     });
     await settled(() => page.getByText(/^5 points applied; balance [\d,]+\.$/).count()).toBe(1);
 
+    // The picker offers the server's catalogue (GET /admin/plans), nothing hard-coded.
+    const catalogue = await adminGet<{ plans: { id: string; name: string }[] }>("/plans");
+    await settled(() => page.getByLabel("Plan").locator("option").evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(catalogue.plans.map((p) => p.id));
+    expect(await page.getByLabel("Plan").locator("option").first().innerText()).toContain(catalogue.plans[0]!.name);
     await page.getByLabel("Plan").selectOption(target);
     await page.locator('input[name="plan_reason"]').fill("upgrade agreed with the merchant");
     await page.getByRole("button", { name: "Change plan" }).click();
@@ -163,7 +182,50 @@ describe("the admin console", () => {
     expect(rows.map((r) => Number(r.split("\t")[1]!.replace(/,/g, "")))).toEqual(series.datasets[0]!.data);
     expect(series.datasets[0]!.data.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(255);
     await page.screenshot({ path: `${SCREENSHOTS}/console-overview.png`, fullPage: true });
+    expect(cspViolations).toEqual([]);
   }, 180_000);
+
+  it("the Worker serves the console's page only behind Access, unframeable and uncached", async () => {
+    // Straight to the Worker, with no Access header: the JSON refusal, no HTML.
+    for (const path of ["/console/", `/console/merchants/${DEMO_SHOP}`, "/console/console.js"]) {
+      const refused = await fetch(`${dash.stack.url}${path}`, { redirect: "manual" });
+      expect(refused.status, path).toBe(401);
+      const body = await refused.text();
+      expect(body, path).not.toContain("<html");
+      expect(JSON.parse(body).error.code, path).toBe("missing_access_token");
+    }
+    // Through Access (the console server): a deep link answers the page, with its headers.
+    const response = await page.goto(`${superServer.url}/console/merchants/${DEMO_SHOP}`);
+    expect(response!.status()).toBe(200);
+    const headers = response!.headers();
+    expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(headers["x-frame-options"]).toBe("DENY");
+    expect(headers["cache-control"]).toBe("no-store");
+    await settled(() => page.locator('[data-field="plan"]').count()).toBe(1);
+    expect(cspViolations).toEqual([]);
+  }, 60_000);
+
+  it("when the Access session expires, the console says so and signs in again through Access", async () => {
+    expiringServer = await startConsoleServer({ port: 0, workerOrigin: dash.stack.url, accessOrigin: dash.stack.access.url });
+    await page.goto(`${expiringServer.url}/console/`);
+    await settled(() => page.getByText(`Signed in as ${DEV_ADMIN_EMAIL} (Superadmin)`).count()).toBe(1);
+    expect(expiringServer.signIns()).toBe(1);
+
+    await expiringServer.expireSession();
+    // The next /admin call meets the Worker's 401 token_expired.
+    // A full page load (a client-side route change fires no load event).
+    const reloaded = page.waitForEvent("load", { timeout: 20_000 });
+    await page.getByRole("link", { name: "Merchants" }).click();
+    await settled(() => page.getByRole("alert").filter({ hasText: "Your Cloudflare Access sign-in has expired (token_expired)." }).count()).toBe(1);
+    expect(await page.getByText("Taking you through Access again…").count()).toBe(1);
+    // Then the page loads again through Access, which signs in afresh, on the same screen.
+    await reloaded;
+    await settled(() => expiringServer!.signIns()).toBe(2);
+    expect(new URL(page.url()).pathname).toBe("/console/merchants");
+    await settled(() => page.getByRole("searchbox", { name: "Search by shop domain" }).count()).toBe(1);
+    await settled(() => page.getByText(`Signed in as ${DEV_ADMIN_EMAIL} (Superadmin)`).count()).toBe(1);
+    expect(await page.getByRole("alert").filter({ hasText: "expired" }).count()).toBe(0);
+  }, 60_000);
 
   it("refuses to remove the last superadmin, and adds an analytics admin who sees no adjust or plan button", async () => {
     await page.goto(`${superServer.url}/console/users`);

@@ -8,7 +8,7 @@ import { route, Link } from "../router";
 import { Banner, Spinner } from "../ui";
 import type { ApiFailure } from "../api";
 import { asFailure } from "../hooks";
-import { adminApi, type Me } from "./api";
+import { ACCESS_LOST_EVENT, adminApi, type Me } from "./api";
 import { CONSOLE_BASE, MeContext } from "./shared";
 import { Overview } from "./overview";
 import { MerchantDetail, Merchants } from "./merchants";
@@ -27,13 +27,70 @@ function Screen() {
   return <Overview />;
 }
 
+// When the console last reloaded itself to sign in again (this tab's sessionStorage): a second
+// loss soon after, with no successful /admin/me between, stops there (a button instead), so a
+// misconfigured Access application cannot make the page reload forever.
+const REAUTH_KEY = "loyalnest.console.reauth_at";
+const REAUTH_GUARD_MS = 60_000;
+const REAUTH_DELAY_MS = 1_500;
+
+/**
+ * The Access sign-in is gone (expired or missing): say so, then load the console again. In
+ * production the page load meets Access, which sends the admin through its login and back; in
+ * dev the console server signs in again (scripts/console-server.mjs). The screen's path is kept.
+ */
+function useAccessLost(): { lost: ApiFailure | null; reloading: boolean } {
+  const [lost, setLost] = useState<ApiFailure | null>(null);
+  const [reloading, setReloading] = useState(false);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onLost = (event: Event) => {
+      const failure = (event as CustomEvent<ApiFailure>).detail;
+      setLost((previous) => previous ?? failure);
+      if (timer !== undefined) return;
+      const last = Number(sessionStorage.getItem(REAUTH_KEY) ?? 0);
+      if (Date.now() - last < REAUTH_GUARD_MS) return;
+      setReloading(true);
+      timer = setTimeout(() => {
+        sessionStorage.setItem(REAUTH_KEY, String(Date.now()));
+        location.reload();
+      }, REAUTH_DELAY_MS);
+    };
+    window.addEventListener(ACCESS_LOST_EVENT, onLost);
+    return () => {
+      window.removeEventListener(ACCESS_LOST_EVENT, onLost);
+      clearTimeout(timer);
+    };
+  }, []);
+  return { lost, reloading };
+}
+
+function AccessLost({ lost, reloading }: { lost: ApiFailure; reloading: boolean }) {
+  const t = useT("console");
+  const signInAgain = () => {
+    sessionStorage.removeItem(REAUTH_KEY);
+    location.reload();
+  };
+  return (
+    <Banner tone="warning" title={t("access_lost_title")} action={reloading ? undefined : { content: t("access_sign_in_again"), onAction: signInAgain }}>
+      <p>{t(lost.code === "token_expired" ? "access_expired" : "access_missing", { code: lost.code })}</p>
+      <p>{t(reloading ? "access_signing_in" : "access_reload_failed")}</p>
+    </Banner>
+  );
+}
+
 function Console() {
   const t = useT("console");
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
+  const access = useAccessLost();
   useEffect(() => {
-    adminApi.get<Me>("/me").then(setMe, (e) => setError(asFailure(e)));
+    adminApi.get<Me>("/me").then((signedIn) => {
+      sessionStorage.removeItem(REAUTH_KEY);
+      setMe(signedIn);
+    }, (e) => setError(asFailure(e)));
   }, []);
+  if (access.lost) return <AccessLost lost={access.lost} reloading={access.reloading} />;
   if (error) return <Banner tone="critical" title={t("title")}>{t("not_signed_in", { code: error.code, message: error.message })}</Banner>;
   if (!me) return <Spinner />;
   const links: [string, string, string | null][] = [

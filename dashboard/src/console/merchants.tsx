@@ -153,6 +153,8 @@ function AdjustPoints({ shop }: { shop: string }) {
     key.current = crypto.randomUUID();
     setValues((v) => ({ ...v, [field]: value }));
   };
+  // The choice is the server's catalogue (GET /admin/plans); it refuses any other with 400 unknown_plan.
+  const plans = useResource(() => adminApi.get<{ plans: PlanOption[] }>("/plans"));
   const fieldErr = (field: string) => (refusalField(error) === field ? error!.message : null);
   async function submit() {
     setSaving(true);
@@ -189,8 +191,12 @@ function AdjustPoints({ shop }: { shop: string }) {
   );
 }
 
-// The plans (d1/migrations/0013_plans_seed.sql); the server refuses any other with 400 unknown_plan.
-const PLAN_IDS = ["free", "growth", "pro", "plus"];
+interface PlanOption {
+  id: string;
+  name: string;
+  price: string;
+  monthly_order_limit: number | null;
+}
 
 function ChangePlan({ shop, current, onChanged }: { shop: string; current: string; onChanged: () => Promise<void> }) {
   const t = useT("console");
@@ -199,6 +205,8 @@ function ChangePlan({ shop, current, onChanged }: { shop: string; current: strin
   const [error, setError] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // The choice is the server's catalogue (GET /admin/plans); it refuses any other with 400 unknown_plan.
+  const plans = useResource(() => adminApi.get<{ plans: PlanOption[] }>("/plans"));
   const fieldErr = (field: string) => (refusalField(error) === field ? error!.message : null);
   async function submit() {
     setSaving(true);
@@ -221,9 +229,23 @@ function ChangePlan({ shop, current, onChanged }: { shop: string; current: strin
         {done && <Banner tone="success">{done}</Banner>}
         {error && !refusalField(error) && <FormFailure error={error} fields={[]} />}
         <FormLayout onSubmit={submit}>
-          <Select label={t("plan")} value={plan} onChange={setPlan} options={PLAN_IDS.map((id) => ({ label: id, value: id }))} error={fieldErr("plan")} />
+          {plans.error ? (
+            <Failure error={plans.error} onRetry={plans.reload} />
+          ) : (
+            <Select
+              label={t("plan")}
+              value={plan}
+              onChange={setPlan}
+              disabled={!plans.data}
+              options={(plans.data?.plans ?? []).map((p) => ({
+                value: p.id,
+                label: p.monthly_order_limit === null ? t("plan_option_unlimited", { name: p.name, id: p.id, price: p.price }) : t("plan_option", { name: p.name, id: p.id, price: p.price, limit: formatNumber(p.monthly_order_limit) }),
+              }))}
+              error={fieldErr("plan")}
+            />
+          )}
           <TextField label={t("reason")} value={reason} onChange={setReason} error={fieldErr("reason")} name="plan_reason" />
-          <Button type="submit" variant="primary" loading={saving}>
+          <Button type="submit" variant="primary" loading={saving} disabled={!plans.data}>
             {t("change_plan")}
           </Button>
         </FormLayout>
