@@ -24,7 +24,10 @@ const FORWARDED = ["accept", "accept-language", "content-type", "idempotency-key
 // Node's fetch has decoded the body; its length and encoding no longer describe what we send.
 const NOT_RETURNED = new Set(["content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"]);
 
-const isPageLoad = (method, pathname) => method === "GET" && (pathname === "/console" || pathname.startsWith("/console/")) && !/\.[a-z0-9]+$/i.test(pathname.slice(pathname.lastIndexOf("/") + 1));
+// The files the console's build writes, as workers/admin/console-site.ts tells them from screens
+// (/console/merchants/shop.myshopify.com is a screen, dot and all).
+const FILE = /\.(?:js|mjs|css|map|json|txt|svg|png|ico|webp|woff2?)$/i;
+const isPageLoad = (method, pathname) => method === "GET" && (pathname === "/console" || pathname.startsWith("/console/")) && !FILE.test(pathname);
 
 /** Seconds since the epoch when `token` expires (the stand-in signed it; nothing to verify here). */
 function expiresAt(token) {

@@ -71,7 +71,8 @@ describe("GET /console/... as an admin", () => {
     expect(await script.text()).toContain("the console fixture script");
     expect(script.headers.get("cache-control")).toBe("private, no-cache");
     const etag = script.headers.get("etag");
-    if (etag) expect((await get("/console/console.js", token, { "if-none-match": etag })).status).toBe(304);
+    expect(etag).toBeTruthy();
+    expect((await get("/console/console.js", token, { "if-none-match": etag! })).status).toBe(304);
 
     const missing = await get("/console/old-build.js", token);
     expect(missing.status).toBe(404);
