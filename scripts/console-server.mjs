@@ -13,7 +13,8 @@
 //     An /admin call never renews it: an expired token reaches the Worker, which answers 401
 //     token_expired, and the console reloads itself to come through here again.
 // `tokenTtlSeconds` (default 24 h, Access's default session) and `expireSession()` let a test
-// see the expiry. A dev tool on 127.0.0.1 only, never deployed.
+// see the expiry; `coveredPaths` (default both) models an Access application that covers fewer
+// paths (a misconfiguration: the header is then missing on the others). A dev tool on 127.0.0.1 only, never deployed.
 import { createServer } from "node:http";
 
 export const CONSOLE_PORT = 8794;
@@ -39,9 +40,9 @@ function expiresAt(token) {
 }
 
 /**
- * @param {{ port?: number, workerOrigin: string, accessOrigin: string, adminEmail?: string, tokenTtlSeconds?: number }} options
+ * @param {{ port?: number, workerOrigin: string, accessOrigin: string, adminEmail?: string, tokenTtlSeconds?: number, coveredPaths?: string[] }} options
  */
-export function startConsoleServer({ port = CONSOLE_PORT, workerOrigin, accessOrigin, adminEmail = DEV_ADMIN_EMAIL, tokenTtlSeconds = DEFAULT_TTL_SECONDS }) {
+export function startConsoleServer({ port = CONSOLE_PORT, workerOrigin, accessOrigin, adminEmail = DEV_ADMIN_EMAIL, tokenTtlSeconds = DEFAULT_TTL_SECONDS, coveredPaths = ["/console", "/admin"] }) {
   let session = null;
   let signIns = 0;
 
@@ -76,7 +77,8 @@ export function startConsoleServer({ port = CONSOLE_PORT, workerOrigin, accessOr
     }
     if (isPageLoad(req.method, url.pathname) && (session === null || expiresAt(session) <= Math.floor(Date.now() / 1000))) await signIn();
     const headers = {};
-    if (session !== null) headers["cf-access-jwt-assertion"] = session;
+    const covered = coveredPaths.some((prefix) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`));
+    if (session !== null && covered) headers["cf-access-jwt-assertion"] = session;
     for (const name of FORWARDED) if (typeof req.headers[name] === "string") headers[name] = req.headers[name];
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);

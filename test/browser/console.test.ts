@@ -29,6 +29,7 @@ let dash: Dashboard;
 let superServer: ConsoleServer;
 let analystServer: ConsoleServer | undefined;
 let expiringServer: ConsoleServer | undefined;
+let brokenServer: ConsoleServer | undefined;
 // Content-Security-Policy refusals the console's page reports (its CSP must not break it).
 const cspViolations: string[] = [];
 let browser: Browser;
@@ -80,6 +81,7 @@ afterAll(async () => {
   await browser?.close();
   await analystServer?.close();
   await expiringServer?.close();
+  await brokenServer?.close();
   await superServer?.close();
   await dash?.close();
 });
@@ -215,9 +217,14 @@ describe("the admin console", () => {
     // The next /admin call meets the Worker's 401 token_expired.
     // A full page load (a client-side route change fires no load event).
     const reloaded = page.waitForEvent("load", { timeout: 20_000 });
+    // The message shows for a moment before the reload: watched from before the click, in the page.
+    const told = page
+      .getByRole("alert")
+      .filter({ hasText: "Your Cloudflare Access sign-in has expired (token_expired)." })
+      .filter({ hasText: "Taking you through Access again…" })
+      .waitFor({ state: "visible", timeout: 20_000 });
     await page.getByRole("link", { name: "Merchants" }).click();
-    await settled(() => page.getByRole("alert").filter({ hasText: "Your Cloudflare Access sign-in has expired (token_expired)." }).count()).toBe(1);
-    expect(await page.getByText("Taking you through Access again…").count()).toBe(1);
+    await told;
     // Then the page loads again through Access, which signs in afresh, on the same screen.
     await reloaded;
     await settled(() => expiringServer!.signIns()).toBe(2);
@@ -225,6 +232,25 @@ describe("the admin console", () => {
     await settled(() => page.getByRole("searchbox", { name: "Search by shop domain" }).count()).toBe(1);
     await settled(() => page.getByText(`Signed in as ${DEV_ADMIN_EMAIL} (Superadmin)`).count()).toBe(1);
     expect(await page.getByRole("alert").filter({ hasText: "expired" }).count()).toBe(0);
+  }, 60_000);
+
+  it("an Access that keeps refusing /admin gets one reload, then a button, not a reload loop", async () => {
+    // An Access application over /console only (the README says both): /admin calls come without the header.
+    brokenServer = await startConsoleServer({ port: 0, workerOrigin: dash.stack.url, accessOrigin: dash.stack.access.url, coveredPaths: ["/console"] });
+    let loads = 0;
+    const countLoad = () => (loads += 1);
+    page.on("load", countLoad);
+    try {
+      await page.goto(`${brokenServer.url}/console/`);
+      await settled(() => page.getByRole("button", { name: "Sign in again" }).count()).toBe(1);
+      expect(await page.getByText("Cloudflare Access did not let this request through (missing_access_token).").count()).toBe(1);
+      expect(await page.getByText("Signing in again just now did not help.", { exact: false }).count()).toBe(1);
+      expect(loads).toBe(2);
+      await page.waitForTimeout(2_500); // longer than the console's reload delay: no third load comes
+      expect(loads).toBe(2);
+    } finally {
+      page.off("load", countLoad);
+    }
   }, 60_000);
 
   it("refuses to remove the last superadmin, and adds an analytics admin who sees no adjust or plan button", async () => {
