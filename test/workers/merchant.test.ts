@@ -144,3 +144,36 @@ describe("the total beside a page", () => {
     expect(body).toMatchObject({ customers: [], total: 3 });
   });
 });
+
+describe("a name fragment matched by thousands", () => {
+  // Seeded straight into the projection: 2,100 customers of a shop of their own named "Mira …".
+  const crowded = uniqueShop("merchant-crowded");
+  beforeAll(async () => {
+    await install(crowded);
+    await reportingSql`
+      INSERT INTO customers (shop, customer_id, first_name, last_name, points_balance, total_points_earned, balance_seq, created_at)
+      SELECT ${crowded}, (700000 + i)::text, 'Mira', 'Number ' || i, 0, 0, 0, now() - (i || ' minutes')::interval
+      FROM generate_series(1, 2100) AS i`;
+  });
+
+  it("is counted up to a round thousand past the page, and says the count is a floor", async () => {
+    const token = await sessionToken(crowded);
+    const first = await get("/customers?search=mira&per_page=25", token);
+    expect(first.body).toMatchObject({ total: 1000, total_exact: false });
+    expect(first.body.customers.map((c: { id: string }) => c.id).slice(0, 2)).toEqual(["700001", "700002"]);
+    // A page past the first thousand counts to the next thousand.
+    const deep = await get("/customers?search=mira&per_page=25&page=41", token);
+    expect(deep.body).toMatchObject({ total: 2000, total_exact: false });
+    expect(deep.body.customers[0].id).toBe(String(700000 + 1001));
+    // Past the last match the count is exact again.
+    const last = await get("/customers?search=mira&per_page=250&page=9", token);
+    expect(last.body).toMatchObject({ total: 2100, total_exact: true });
+    expect(last.body.customers).toHaveLength(100);
+  });
+
+  it("counts the whole list exactly, and an exact fragment's few matches exactly", async () => {
+    const token = await sessionToken(crowded);
+    expect((await get("/customers?per_page=25", token)).body).toMatchObject({ total: 2100, total_exact: true });
+    expect((await get("/customers?search=number%202099", token)).body).toMatchObject({ total: 1, total_exact: true });
+  });
+});

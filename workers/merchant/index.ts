@@ -80,7 +80,14 @@ const listRoute = createRoute({
       description: "A page of customers",
       content: {
         "application/json": {
-          schema: okEnvelope({ customers: z.array(CustomerListItemSchema), total: z.number().int(), page: z.number().int(), per_page: z.number().int() }),
+          schema: okEnvelope({
+            customers: z.array(CustomerListItemSchema),
+            total: z.number().int(),
+            // false: a name search's matches were counted up to `total` and there are more.
+            total_exact: z.boolean(),
+            page: z.number().int(),
+            per_page: z.number().int(),
+          }),
         },
       },
     },
@@ -148,9 +155,9 @@ merchant.openapi(listRoute, async (c) => {
   const { search, page, per_page } = c.req.valid("query");
   const keys = await keyring(c.env);
   const criteria = await toSearch(search, (email) => emailBlindIndex(keys.current, shop, email));
-  const { rows, total } = await reporting(c, (sql) => searchCustomers(sql, shop, criteria, page, per_page));
+  const { rows, total, exact } = await reporting(c, (sql) => searchCustomers(sql, shop, criteria, page, per_page));
   const customers = await Promise.all(rows.map((row) => toListItem(row, keys, shop)));
-  return c.json(ok({ customers, total, page, per_page }), 200);
+  return c.json(ok({ customers, total, total_exact: exact, page, per_page }), 200);
 });
 
 merchant.openapi(detailRoute, async (c) => {

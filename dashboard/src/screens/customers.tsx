@@ -16,6 +16,8 @@ export const CUSTOMERS_PER_PAGE = 50;
 interface CustomerPage {
   customers: CustomerListItem[];
   total: number;
+  /** false: at least `total` match (the API counts a name's matches up to a bound). */
+  total_exact: boolean;
   page: number;
   per_page: number;
 }
@@ -28,7 +30,9 @@ export default function CustomersScreen({ query }: ScreenProps) {
   // Back and forward change the URL's search: the field follows.
   useEffect(() => setDraft(search), [search]);
   const list = useResource(() => api.get<CustomerPage>("/customers", { search, page, per_page: CUSTOMERS_PER_PAGE }), [search, page]);
-  const pages = list.data ? Math.ceil(list.data.total / CUSTOMERS_PER_PAGE) : 1;
+  // With a bounded count there are pages past the last one counted: offer one more.
+  const pages = list.data ? Math.ceil(list.data.total / CUSTOMERS_PER_PAGE) + (list.data.total_exact ? 0 : 1) : 1;
+  const counted = list.data ? `${formatNumber(list.data.total)}${list.data.total_exact ? "" : "+"}` : "";
 
   return (
     <Page title={t("title")}>
@@ -57,7 +61,7 @@ export default function CustomersScreen({ query }: ScreenProps) {
           {list.data && (
             <>
               <Stack direction="row" gap="200" align="space-between">
-                <Text tone="subdued">{search ? t("matches", { formatted: formatNumber(list.data.total), search }) : t("count", { formatted: formatNumber(list.data.total) })}</Text>
+                <Text tone="subdued">{search ? t("matches", { formatted: counted, search }) : t("count", { formatted: counted })}</Text>
                 {list.loading && <Spinner />}
               </Stack>
               {list.data.customers.length === 0 ? (
