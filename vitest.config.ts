@@ -19,6 +19,9 @@ function workersProject(name: string, include: string[], pgUrl?: string) {
           // An empty D1 that setup.ts does not migrate: test/workers/d1-migrations.test.ts takes
           // it through the migrations one by one, with rows written between them.
           d1Databases: { MIGRATION_CHECK_DB: "migration-check" },
+          // wrangler.toml's [assets] (the built admin console) replaced by a small fixture, so the
+          // console's serving is tested without a dashboard build (the browser test serves the real one).
+          assets: { directory: root("./test/fixtures/console-assets"), binding: "ASSETS" },
           bindings: {
             ...TEST_SECRETS,
             ENVIRONMENT: "test",

@@ -270,6 +270,7 @@ function cliOptions(argv) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   let stack;
+  let consoleServer;
   try {
     // The storefront stand-in serves the widget from the extension's assets, which the build writes.
     const { buildWidget } = await import("../widget/build.mjs");
@@ -277,15 +278,25 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     // The admin frame serves dashboard/dist; a failed build leaves it answering 503 with the reason.
     await buildDashboardForFrame({ apiKey: requireDevVars().vars.SHOPIFY_API_KEY, log: (line) => process.stderr.write(`[dev] ${line}\n`) }).catch((error) => process.stderr.write(`[dev] dashboard build failed (the admin frame has no app): ${error.message}\n`));
     stack = await startDevStack(cliOptions(process.argv.slice(2)));
+    // The admin console: the Worker serves it (/console/, its static assets) and /admin, both behind
+    // Access; the console server plays Access in front of them (scripts/console-server.mjs).
+    const { startConsoleServer, CONSOLE_PORT, DEV_ADMIN_EMAIL } = await import("./console-server.mjs");
+    consoleServer = await startConsoleServer({
+      port: Number(process.env.LOYALNEST_CONSOLE_PORT ?? CONSOLE_PORT),
+      workerOrigin: stack.url,
+      accessOrigin: stack.access.url,
+      adminEmail: process.env.LOYALNEST_DEV_ADMIN_EMAIL ?? DEV_ADMIN_EMAIL,
+    });
   } catch (error) {
     console.error(`[dev] ${error.message}`);
     process.exit(1);
   }
-  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}, storefront: ${stack.storefront.url}); the dashboard in the dev admin: ${stack.adminFrame.url}/; Ctrl-C stops it`);
+  console.log(`LoyalNest dev server: ${stack.url} (Shopify emulator: ${stack.emulator.url}, provider stand-ins: ${stack.standins.url}, storefront: ${stack.storefront.url}); the dashboard in the dev admin: ${stack.adminFrame.url}/; the admin console as ${consoleServer.adminEmail}: ${consoleServer.url}/console/; Ctrl-C stops it`);
   let stopping = false;
   const shutdown = async (code) => {
     if (stopping) return;
     stopping = true;
+    await consoleServer?.close();
     await stack.stop();
     process.exit(code);
   };

@@ -5,6 +5,7 @@ import type { App } from "./http/context";
 import { errorBody } from "./http/envelope";
 import { merchant } from "./merchant";
 import { admin } from "./admin";
+import { consoleSite } from "./admin/console-site";
 import { storefront } from "./storefront";
 import { checkout } from "./checkout";
 import { webhooks } from "./webhooks";
@@ -34,6 +35,8 @@ app.route("/checkout/v1/api", checkout);
 app.route("/v1/api", merchant);
 app.route("/auth", auth);
 app.route("/admin", admin);
+// The admin console's page and scripts, behind the same Access check as /admin (workers/admin/console-site.ts).
+app.route("/console", consoleSite);
 
 app.route("/bench/floor", benchFloor);
 

@@ -40,6 +40,7 @@ const ROUTES: [string, string, unknown?][] = [
   ["GET", "/merchants"],
   ["GET", `/merchants/${shop}`],
   ["POST", "/points/adjust", { shop, customer_id: "1", points: 5, reason: "x" }],
+  ["GET", "/plans"],
   ["PUT", "/plans", { shop, plan: "plus", reason: "x" }],
   ["GET", "/logs"],
   ["GET", "/integrations/health"],

@@ -5,7 +5,7 @@ import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLATFORM_SCOPE } from "../../core/admin-roles";
 import { merchantNoticesFor } from "../../d1/merchant-notices";
-import { planChangesFor } from "../../d1/plans";
+import { forgetPlans, listPlans, planChangesFor } from "../../d1/plans";
 import type { AdminUser } from "../../d1/admin-users";
 import { connectReporting } from "../../postgres/client";
 import { accountState, call, eventually, install, json, merchantApi } from "../helpers/app";
@@ -184,6 +184,24 @@ describe("POST /admin/points/adjust", () => {
       expect(response.status, JSON.stringify(body)).toBe(400);
     }
     expect((await accountState(shopB, customerB)).balance).toBe(balance);
+  });
+});
+
+describe("GET /admin/plans", () => {
+  it("lists D1's plan catalogue in its order, so a plan added there is offered at once", async () => {
+    const listed = await json(await adminApi(support, "GET", "/plans"));
+    expect(listed.plans.map((p: { id: string }) => p.id)).toEqual((await listPlans(env)).map((p) => p.id));
+    expect(listed.plans.find((p: { id: string }) => p.id === "free")).toMatchObject({ name: expect.any(String), price: expect.stringMatching(/^\d+\.\d{2}$/) });
+    await env.DB.prepare("INSERT INTO plans (id, name, price, monthly_order_limit, sort) VALUES ('console-test', 'Console test', '999.00', NULL, 999)").run();
+    forgetPlans();
+    try {
+      const after = await json(await adminApi(support, "GET", "/plans"));
+      expect(after.plans.at(-1)).toEqual({ id: "console-test", name: "Console test", price: "999.00", monthly_order_limit: null });
+      expect(after.plans).toHaveLength(listed.plans.length + 1);
+    } finally {
+      await env.DB.prepare("DELETE FROM plans WHERE id = 'console-test'").run();
+      forgetPlans();
+    }
   });
 });
 

@@ -37,6 +37,7 @@ const CASES: RouteCase[] = [
   { permission: "overview.read", ok: 200, request: async () => ["GET", "/overview?period=7d"] },
   { permission: "merchants.read", ok: 200, request: async () => ["GET", "/merchants?search=admin-roles"] },
   { permission: "merchants.read", ok: 200, request: async () => ["GET", `/merchants/${shop}`] },
+  { permission: "merchants.read", ok: 200, request: async () => ["GET", "/plans"] },
   { permission: "logs.read", ok: 200, request: async () => ["GET", `/logs?shop=${shop}`] },
   { permission: "logs.read", ok: 200, request: async () => ["GET", "/logs?type=api&surface=admin"] },
   { permission: "integrations.read", ok: 200, request: async () => ["GET", "/integrations/health"] },

@@ -1,3 +1,6 @@
+// GET /admin/plans: the plans a shop can be moved to (d1/plans.ts, the same list billing and the
+// limits read), for the console's plan picker. A read of the platform's catalogue, allowed to every
+// role that reads merchants (plans are part of what a merchant is shown with); reads are not audited.
 // PUT /admin/plans: move a shop to a plan by hand (a comped plan, a correction), through
 // d1/plans.ts changePlan, the one path every plan change takes: logged in plan_changes as
 // "admin:<id>", the month's grace restarted, the merchant told (a plan_changed notice), held
@@ -11,7 +14,31 @@ import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { requirePermission } from "./auth";
 import { ShopDomain } from "./shop-param";
 
+const PlanSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  price: z.string().openapi({ description: "USD per 30 days, as Shopify's billing takes it", example: "49.00" }),
+  monthly_order_limit: z.number().int().nullable().openapi({ description: "Net paid orders a calendar month; null: unlimited" }),
+});
+
 export function registerAdminPlanRoutes(admin: OpenAPIHono<App>): void {
+  admin.openapi(
+    createRoute({
+      method: "get",
+      path: "/plans",
+      summary: "The plans a shop can be on, in the catalogue's order (d1 plans.sort)",
+      middleware: [requirePermission("merchants.read")],
+      responses: {
+        200: { description: "The plans", content: { "application/json": { schema: okEnvelope({ plans: z.array(PlanSchema) }) } } },
+        ...errorResponses(401, 403),
+      },
+    }),
+    async (c) => {
+      const plans = await listPlans(c.env);
+      return c.json(ok({ plans: plans.map(({ id, name, price, monthly_order_limit }) => ({ id, name, price, monthly_order_limit })) }), 200);
+    },
+  );
+
   admin.openapi(
     createRoute({
       method: "put",

@@ -15,5 +15,6 @@ import developer from "./developer";
 import analytics from "./analytics";
 import exports from "./exports";
 import settings from "./settings";
+import adminConsole from "./console";
 
-export const NAMESPACES = { common, home, program, rewards, tiers, campaigns, referrals, customers, logs, gdpr, content, notifications, developer, analytics, exports, settings } as const;
+export const NAMESPACES = { common, home, program, rewards, tiers, campaigns, referrals, customers, logs, gdpr, content, notifications, developer, analytics, exports, settings, console: adminConsole } as const;
