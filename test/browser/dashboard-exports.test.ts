@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { checkoutCluster } from "../../scripts/postgres.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { seedCustomers, seededCustomerId, seededEmail } from "../../bench/export.mjs";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
@@ -17,11 +16,11 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   dash = await startDashboard({ name: "exports", path: "/exports" });
-  const pgUrl: string = await checkoutCluster.prepareDatabase("loyalnest_browser_dashboard_exports");
+  const pgUrl = dash.databaseUrl;
   sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
   await seedCustomers({ pgUrl, shop: DEMO_SHOP, count: SEEDED, encryptionKey: readDevVars().ENCRYPTION_KEY });
-  // The database outlives a run (R2 does not): the exports of an earlier run are forgotten, and
-  // the screen, opened before, loaded again.
+  // No exports but this file's (the run's database is made afresh, and the shop is the file's
+  // own), and the screen, opened before the customers were seeded, loaded again.
   await sql`DELETE FROM exports WHERE shop = ${DEMO_SHOP}`;
   await dash.reload();
 });
