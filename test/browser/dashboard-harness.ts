@@ -17,12 +17,12 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
 import { expect, inject } from "vitest";
 import { buildDashboardForFrame, DASHBOARD_DIST, signSessionToken, startAdminFrame } from "../../scripts/admin-frame.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
-import { CHROMIUM_ARGS, type SharedStack, type ShopClaim } from "./dashboard-stack";
+import { CHROMIUM_ARGS, shopOfFile, type SharedStack, type ShopClaim } from "./dashboard-stack";
 
 export { CHROMIUM_ARGS };
 
@@ -36,11 +36,6 @@ const TEST_FILE = expect.getState().testPath;
  * Named DEMO_SHOP as the file's stand-in for the demo shop of a stack of its own.
  */
 export const DEMO_SHOP = TEST_FILE ? shopOfFile(TEST_FILE) : "demo-shop.myshopify.com";
-
-function shopOfFile(file: string): string {
-  const store = basename(file).replace(/\.test\.[cm]?[jt]s$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
-  return `${store || "dashboard"}.myshopify.com`;
-}
 
 type AdminFrame = Awaited<ReturnType<typeof startAdminFrame>>;
 

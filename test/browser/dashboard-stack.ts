@@ -11,10 +11,10 @@
 //   POST /shops { file, shop, extra } → the file's shop seeded; its extra shops (installed by the
 //                                       test itself) reserved; 409 when another file holds one.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import postgres from "postgres";
 import { chromium, type BrowserServer } from "playwright-core";
 import type { TestProject } from "vitest/node";
@@ -40,6 +40,23 @@ const SEED_TIMEOUT_MS = 180_000;
 // Without the background-networking flags Chromium dials out at start, and the closed network here refuses it.
 export const CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
+/**
+ * A test file's shop: `dashboard-home.test.ts` → dashboard-home.myshopify.com. Named after the
+ * file, so the stack can seed every dashboard file's shop in one go as it starts.
+ */
+export function shopOfFile(file: string): string {
+  const store = basename(file).replace(/\.test\.[cm]?[jt]s$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  return `${store || "dashboard"}.myshopify.com`;
+}
+
+/** The shops of test/browser/dashboard-*.test.ts, seeded with the stack (one seed run, not one a file). */
+function dashboardFileShops(): string[] {
+  const dir = resolve(ROOT, "test/browser");
+  return readdirSync(dir)
+    .filter((name) => /^dashboard-.*\.test\.ts$/.test(name))
+    .map(shopOfFile);
+}
+
 export interface SharedStack {
   /** The Worker (`wrangler dev`). */
   url: string;
@@ -59,7 +76,7 @@ export interface ShopClaim {
   extra: string[];
 }
 
-type Running = { stack: Awaited<ReturnType<typeof startDevStack>>; browser: BrowserServer; persistTo: string; shared: SharedStack };
+type Running = { stack: Awaited<ReturnType<typeof startDevStack>>; browser: BrowserServer; persistTo: string; shared: SharedStack; seededAtStart: string[] };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let running: Promise<Running> | undefined;
@@ -74,9 +91,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (owner && owner !== file) throw new Conflict(`${name} belongs to ${owner} in this run; give ${file} shops of its own (the run's files share one stack)`);
     }
     for (const name of [shop, ...extra]) owners.set(name, file);
-    const { stack, persistTo } = await (running ??= startShared());
+    const { stack, persistTo, seededAtStart } = await (running ??= startShared());
+    for (const early of seededAtStart) if (!seeded.has(early)) seeded.set(early, Promise.resolve());
     if (!seeded.has(shop)) {
-      const next = seeding.then(() => seedShop(shop, stack.emulator.url, persistTo));
+      const next = seeding.then(() => seedShops([shop], stack.emulator.url, persistTo));
       seeding = next.catch(() => {});
       seeded.set(shop, next);
     }
@@ -122,11 +140,16 @@ async function startShared(): Promise<Running> {
   try {
     // The database outlives a run and D1 does not: an earlier run's rows, under the same shop
     // names, would meet a fresh D1 (a projection remembering a later revision ignores this run's).
+    const startedAt = Date.now();
     await dropDatabase(DATABASE);
     stack = await startDevStack({ port: await freePort(), persistTo, quiet: true, emulatorPort: 0, database: DATABASE });
     browser = await chromium.launchServer({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
+    const seededAtStart = dashboardFileShops();
+    const seedingAt = Date.now();
+    await seedShops(seededAtStart, stack.emulator.url, persistTo);
+    process.stderr.write(`[dashboards] one stack for the run: up in ${((seedingAt - startedAt) / 1000).toFixed(1)} s, ${seededAtStart.length} shops seeded in ${((Date.now() - seedingAt) / 1000).toFixed(1)} s\n`);
     const shared: SharedStack = { url: stack.url, emulatorUrl: stack.emulator.url, databaseUrl: checkoutCluster.databaseUrl(DATABASE), browserWsEndpoint: browser.wsEndpoint() };
-    return { stack, browser, persistTo, shared };
+    return { stack, browser, persistTo, shared, seededAtStart };
   } catch (error) {
     await browser?.close().catch(() => {});
     await stack?.stop();
@@ -146,11 +169,18 @@ async function dropDatabase(database: string): Promise<void> {
 }
 
 /**
- * Seeds `shop` as `npm run dev` seeds the demo shop (scripts/seed.ts), with a non-expiring offline
- * token the emulator issued through its token exchange, so the Worker's calls to Shopify for the
- * shop are answered as the demo shop's are.
+ * Seeds `shops` as `npm run dev` seeds the demo shop (scripts/seed.ts, one run for all), each with
+ * a non-expiring offline token the emulator issued through its token exchange, so the Worker's
+ * calls to Shopify for the shop are answered as the demo shop's are.
  */
-async function seedShop(shop: string, emulatorUrl: string, persistTo: string): Promise<void> {
+async function seedShops(shops: string[], emulatorUrl: string, persistTo: string): Promise<void> {
+  if (shops.length === 0) return;
+  const tokens: Record<string, string> = {};
+  for (const shop of shops) tokens[shop] = await offlineToken(shop, emulatorUrl);
+  await runSeed(tokens, persistTo);
+}
+
+async function offlineToken(shop: string, emulatorUrl: string): Promise<string> {
   const vars = readDevVars();
   const apiKey = vars.SHOPIFY_API_KEY!;
   const apiSecret = vars.SHOPIFY_API_SECRET!;
@@ -168,14 +198,15 @@ async function seedShop(shop: string, emulatorUrl: string, persistTo: string): P
   });
   const body = (await res.json()) as { access_token?: string };
   if (res.status !== 200 || !body.access_token) throw new Error(`the emulator gave ${shop} no offline token: ${res.status} ${JSON.stringify(body)}`);
-  await runSeed(shop, body.access_token, persistTo);
+  return body.access_token;
 }
 
-function runSeed(shop: string, accessToken: string, persistTo: string): Promise<void> {
+function runSeed(tokens: Record<string, string>, persistTo: string): Promise<void> {
+  const shop = Object.keys(tokens).join(", ");
   const child = spawn(NODE, [TSX, "scripts/seed.ts", "--persist-to", persistTo], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", LOYALNEST_DEMO_SHOP: shop, LOYALNEST_DEMO_ACCESS_TOKEN: accessToken },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", LOYALNEST_SEED_SHOPS: JSON.stringify(tokens) },
   });
   let output = "";
   for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output = (output + chunk).slice(-8_000)));
