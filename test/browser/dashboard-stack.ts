@@ -7,7 +7,7 @@
 // The stack starts on the first file's ask, not with the run: a run of widget tests only never
 // pays for it. It lives in vitest's main process, the files in worker processes, so the harness
 // asks for it over HTTP on 127.0.0.1 (the control URL is `provide`d as "dashboardStack"):
-//   POST /stack                       → { url, emulatorUrl, databaseUrl, browserWsEndpoint }
+//   POST /stack                       → { url, emulator, standins, access, databaseUrl, browserWsEndpoint }
 //   POST /shops { file, shop, extra } → the file's shop seeded; its extra shops (installed by the
 //                                       test itself) reserved; 409 when another file holds one.
 import { spawn } from "node:child_process";
@@ -60,7 +60,10 @@ function dashboardFileShops(): string[] {
 export interface SharedStack {
   /** The Worker (`wrangler dev`). */
   url: string;
-  emulatorUrl: string;
+  /** The Shopify emulator, the provider stand-ins, the Cloudflare Access stand-in (as startDevStack's). */
+  emulator: { url: string };
+  standins: { url: string };
+  access: { url: string };
   /** The Postgres database behind the Worker's Hyperdrive binding. */
   databaseUrl: string;
   /** The shared Chromium, for playwright's `chromium.connect`. */
@@ -148,7 +151,7 @@ async function startShared(): Promise<Running> {
     const seedingAt = Date.now();
     await seedShops(seededAtStart, stack.emulator.url, persistTo);
     process.stderr.write(`[dashboards] one stack for the run: up in ${((seedingAt - startedAt) / 1000).toFixed(1)} s, ${seededAtStart.length} shops seeded in ${((Date.now() - seedingAt) / 1000).toFixed(1)} s\n`);
-    const shared: SharedStack = { url: stack.url, emulatorUrl: stack.emulator.url, databaseUrl: checkoutCluster.databaseUrl(DATABASE), browserWsEndpoint: browser.wsEndpoint() };
+    const shared: SharedStack = { url: stack.url, emulator: { url: stack.emulator.url }, standins: { url: stack.standins.url }, access: { url: stack.access.url }, databaseUrl: checkoutCluster.databaseUrl(DATABASE), browserWsEndpoint: browser.wsEndpoint() };
     return { stack, browser, persistTo, shared, seededAtStart };
   } catch (error) {
     await browser?.close().catch(() => {});
