@@ -40,13 +40,14 @@ export const DEMO_SHOP = TEST_FILE ? shopOfFile(TEST_FILE) : "demo-shop.myshopif
 type AdminFrame = Awaited<ReturnType<typeof startAdminFrame>>;
 
 export interface DashboardOptions {
-  /** Names the file's screenshots and state; [a-z0-9_]+. */
+  /** The file's short name, [a-z0-9_]+ (its shop is named after the file itself, see DEMO_SHOP). */
   name: string;
   /** Shops besides the file's own the admin frame may sign in to (install them with installShop). */
   extraShops?: string[];
   /** The first tab's app path (default "/"). */
   path?: string;
 }
+
 export interface OpenOptions {
   shop?: string;
   /** The staff user id in the session token's `sub` (default "1"). */
