@@ -3,6 +3,8 @@
 // (unlimited orders: the bench and the fault suite send thousands of orders a run, which must
 // never meet a limit). Idempotent.
 // Usage: tsx scripts/seed.ts [--persist-to <dir>]   (run by `npm run dev`)
+// LOYALNEST_SEED_SHOPS (JSON `{ "<shop>": "<offline token>" }`): more shops seeded as the demo
+// shop, in the same run (the dashboard's browser tests give each test file a shop of its own).
 import { getPlatformProxy } from "wrangler";
 import { rewardInput } from "../core/rewards";
 import { getReward, updateReward } from "../d1/rewards";
@@ -23,6 +25,7 @@ const DEMO_ACCESS_TOKEN = processEnv.LOYALNEST_DEMO_ACCESS_TOKEN ?? "shpat_loyal
 const DEMO_PLAN = "plus";
 /** The console's dev admin: a superadmin the local Access stand-in signs tokens for (no password: Access is the login). */
 const DEV_ADMIN_EMAIL = processEnv.LOYALNEST_DEV_ADMIN_EMAIL ?? "admin@loyalnest.dev";
+const SHOPS: [shop: string, accessToken: string][] = [[DEMO_SHOP, DEMO_ACCESS_TOKEN], ...Object.entries(JSON.parse(processEnv.LOYALNEST_SEED_SHOPS ?? "{}") as Record<string, string>)];
 
 function option(name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -39,18 +42,20 @@ const { env, dispose } = await getPlatformProxy<Env>({
 try {
   const problems = configurationProblems(env);
   if (problems.length) throw new Error(`cannot seed ${DEMO_SHOP}: ${configurationMessage(problems)}`);
-  await installShop(env, {
-    domain: DEMO_SHOP,
-    // A non-expiring offline token: the demo shop never goes through token exchange.
-    ...(await sealTokens(env, DEMO_SHOP, { accessToken: DEMO_ACCESS_TOKEN, accessTokenExpiresAt: null, refreshToken: null })),
-  });
-  await offerDemoFreeProduct();
-  // Given, not billed (no subscription): logged in plan_changes as the seed's. A no-op once on it.
-  await changePlan(env, DEMO_SHOP, DEMO_PLAN, { changedBy: "seed" });
+  for (const [shop, accessToken] of SHOPS) {
+    await installShop(env, {
+      domain: shop,
+      // A non-expiring offline token: the demo shop never goes through token exchange.
+      ...(await sealTokens(env, shop, { accessToken, accessTokenExpiresAt: null, refreshToken: null })),
+    });
+    await offerDemoFreeProduct(shop);
+    // Given, not billed (no subscription): logged in plan_changes as the seed's. A no-op once on it.
+    await changePlan(env, shop, DEMO_PLAN, { changedBy: "seed" });
+  }
   const admin = await createAdmin(env, { username: "dev-admin", email: DEV_ADMIN_EMAIL, role: "superadmin", createdBy: "seed" });
   // A second run finds it (or a renamed one) there: the email or username is taken.
   const adminNote = admin.ok ? "created" : "kept";
-  console.log(`seeded ${DEMO_SHOP} (installed, default program, ${DEMO_PLAN} plan) and the console's superadmin ${DEV_ADMIN_EMAIL} (${adminNote})`);
+  console.log(`seeded ${SHOPS.map(([shop]) => shop).join(", ")} (installed, default program, ${DEMO_PLAN} plan) and the console's superadmin ${DEV_ADMIN_EMAIL} (${adminNote})`);
 } finally {
   await dispose();
 }
@@ -59,11 +64,11 @@ try {
  * A new shop's free product waits, disabled, for its variant; the demo shop's is chosen, so the
  * demo offers all three default rewards. Only once: a merchant's later edits stay.
  */
-async function offerDemoFreeProduct(): Promise<void> {
-  const id = `${DEMO_SHOP}:default:3`;
-  const reward = await getReward(env, DEMO_SHOP, id);
+async function offerDemoFreeProduct(shop: string): Promise<void> {
+  const id = `${shop}:default:3`;
+  const reward = await getReward(env, shop, id);
   if (!reward || reward.version > 1) return;
-  await updateReward(env, DEMO_SHOP, id, { ...rewardInput(reward), enabled: true, value: "25.00", product_variant_gid: "gid://shopify/ProductVariant/1001" }, "seed", {
+  await updateReward(env, shop, id, { ...rewardInput(reward), enabled: true, value: "25.00", product_variant_gid: "gid://shopify/ProductVariant/1001" }, "seed", {
     expectedVersion: reward.version,
   });
 }

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Frame } from "playwright-core";
 import postgres from "postgres";
-import { checkoutCluster } from "../../scripts/postgres.mjs";
 import { Ledger } from "../helpers/ledger-builder";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
 
@@ -14,7 +13,7 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   dash = await startDashboard({ name: NAME, path: "/analytics" });
-  const sql = postgres(await checkoutCluster.prepareDatabase(`loyalnest_browser_dashboard_${NAME}`), { max: 1, onnotice: () => {} });
+  const sql = postgres(dash.databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const ledger = new Ledger(DEMO_SHOP)
       .customer("7001", "2026-10-15T09:00:00.000Z")

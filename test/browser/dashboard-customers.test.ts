@@ -7,7 +7,6 @@
 // another shop sees none of it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { databaseUrl, ensurePostgres } from "../../scripts/postgres.mjs";
 import { customerBody, proxyUrl, useCredentials, webhookRequest } from "../helpers/shopify";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
 
@@ -26,7 +25,7 @@ const settled = <T>(read: () => T | Promise<T>, options: { timeout?: number } = 
 
 /** The seeded projection rows: names from two lists (thousands share each), no email a search could find. */
 async function seedCustomers(): Promise<void> {
-  const sql = postgres(databaseUrl(`loyalnest_browser_dashboard_${NAME}`), { max: 1, onnotice: () => {} });
+  const sql = postgres(dash.databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await sql`
       INSERT INTO customers (shop, customer_id, first_name, last_name, email_blind_index, points_balance, total_points_earned, balance_seq, created_at)
@@ -82,23 +81,9 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
   }
 }
 
-/**
- * The test's database starts empty: the dev stack keeps its Postgres database between runs while
- * its Durable Objects and D1 start afresh, and a projection that remembers a referral decided in
- * an earlier run would ignore this run's (older by revision) record of it.
- */
-async function dropDatabase(): Promise<void> {
-  const admin = postgres(databaseUrl("postgres"), { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`DROP DATABASE IF EXISTS "loyalnest_browser_dashboard_${NAME}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
+// The shop's Postgres rows start empty: the run's shared stack makes its database afresh
+// (dashboard-stack.ts), so no projection remembers a referral decided in an earlier run.
 beforeAll(async () => {
-  await ensurePostgres();
-  await dropDatabase();
   dash = await startDashboard({ name: NAME, extraShops: [OTHER_SHOP], path: "/customers" });
   useCredentials({ apiKey: dash.apiKey, apiSecret: dash.apiSecret, origin: dash.stack.url });
   await dash.installShop(OTHER_SHOP);

@@ -1,10 +1,11 @@
 // The Exports screen as a merchant uses it: start a customers export, watch its progress bar
 // while the job runs, download the file through the link, and find every customer in it, emails
 // opened and formulas neutralised; a bad date is refused beside its field.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
-import { checkoutCluster } from "../../scripts/postgres.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { seedCustomers, seededCustomerId, seededEmail } from "../../bench/export.mjs";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
@@ -17,11 +18,11 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   dash = await startDashboard({ name: "exports", path: "/exports" });
-  const pgUrl: string = await checkoutCluster.prepareDatabase("loyalnest_browser_dashboard_exports");
+  const pgUrl = dash.databaseUrl;
   sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
   await seedCustomers({ pgUrl, shop: DEMO_SHOP, count: SEEDED, encryptionKey: readDevVars().ENCRYPTION_KEY });
-  // The database outlives a run (R2 does not): the exports of an earlier run are forgotten, and
-  // the screen, opened before, loaded again.
+  // No exports but this file's (the run's database is made afresh, and the shop is the file's
+  // own), and the screen, opened before the customers were seeded, loaded again.
   await sql`DELETE FROM exports WHERE shop = ${DEMO_SHOP}`;
   await dash.reload();
 });
@@ -76,7 +77,11 @@ describe("exports screen", () => {
 
     const [download] = await Promise.all([dash.page.waitForEvent("download"), link.click()]);
     expect(download.suggestedFilename()).toMatch(/^loyalnest-customers-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.csv$/);
-    const text = readFileSync((await download.path())!, "utf8");
+    // The run's Chromium is shared over a connection, which has no local path: the file is copied out.
+    const saved = join(mkdtempSync(join(tmpdir(), "loyalnest-export-")), download.suggestedFilename());
+    await download.saveAs(saved);
+    const text = readFileSync(saved, "utf8");
+    rmSync(dirname(saved), { recursive: true, force: true });
     const lines = text.split("\r\n");
     expect(lines.pop()).toBe("");
     expect(lines[0]).toBe("customer_id,email,first_name,last_name,points_balance,total_points_earned,total_points_redeemed,total_points_reversed,created_at");

@@ -1,39 +1,48 @@
 // The dashboard's browser tests: the built dashboard in the dev admin frame (scripts/admin-frame.mjs,
 // a stand-in Shopify admin playing App Bridge), in front of the whole dev stack (real workerd, real
-// Postgres), driven in Debian's Chromium. One stack per test file, with a database of its own:
+// Postgres), driven in Debian's Chromium. The stack and the Chromium are one for the whole run
+// (test/browser/dashboard-stack.ts, the config's globalSetup); each test file has a shop of its own
+// in it, seeded as the demo shop is, and an admin frame of its own that signs in to that shop:
 //
 //   const dash = await startDashboard({ name: "settings" });
 //   await dash.app.getByRole("button", { name: "Save" }).click();   // inside the app's iframe
 //   await dash.admin.saveBar.getByRole("button", { name: "Save" })  // the admin's save bar
 //   await dash.close();
 //
-// `page` is the admin's page; `app` the app's frame (a Playwright Frame, renewed by reload/goto).
-// `open()` gives another tab (another shop, staff user or locale); `installShop()` installs a
-// second shop through the real token exchange, for the tests that a shop sees only its own data.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+// `DEMO_SHOP` (and `dash.shop`) is the file's shop, not demo-shop.myshopify.com: a file sees only
+// its own shop's data, whichever files ran before it. `page` is the admin's page; `app` the app's
+// frame (a Playwright Frame, renewed by reload/goto). `open()` gives another tab (another shop,
+// staff user or locale); `installShop()` installs a second shop through the real token exchange,
+// for the tests that a shop sees only its own data (its name must be the file's alone in the run).
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { request } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
-import { buildDashboardForFrame, DASHBOARD_DIST, signSessionToken } from "../../scripts/admin-frame.mjs";
+import { expect, inject } from "vitest";
+import { buildDashboardForFrame, DASHBOARD_DIST, signSessionToken, startAdminFrame } from "../../scripts/admin-frame.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
-import { DEMO_SHOP, startDevStack } from "../../scripts/dev.mjs";
-import { ensureChromium } from "../../scripts/ensure-chromium.mjs";
+import { CHROMIUM_ARGS, shopOfFile, type SharedStack, type ShopClaim } from "./dashboard-stack";
 
-export { DEMO_SHOP };
+export { CHROMIUM_ARGS };
 
 const ROOT = resolve(import.meta.dirname, "../..");
 export const SCREENSHOTS = resolve(ROOT, "test-results/browser");
-// Without the background-networking flags Chromium dials out at start, and the closed network here refuses it.
-export const CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-export type DevStack = Awaited<ReturnType<typeof startDevStack>>;
-type AdminFrame = NonNullable<DevStack["adminFrame"]>;
+/** The test file importing this module (each file imports it afresh: vitest isolates files). */
+const TEST_FILE = expect.getState().testPath;
+/**
+ * This file's shop, seeded as the demo shop: `dashboard-home.test.ts` → dashboard-home.myshopify.com.
+ * Named DEMO_SHOP as the file's stand-in for the demo shop of a stack of its own.
+ */
+export const DEMO_SHOP = TEST_FILE ? shopOfFile(TEST_FILE) : "demo-shop.myshopify.com";
+
+type AdminFrame = Awaited<ReturnType<typeof startAdminFrame>>;
 
 export interface DashboardOptions {
-  /** Names the test file's database (loyalnest_browser_dashboard_<name>) and state directory. */
+  /** The file's short name, [a-z0-9_]+ (its shop is named after the file itself, see DEMO_SHOP). */
   name: string;
-  /** Shops besides the demo shop the admin frame may sign in to (install them with installShop). */
+  /** Shops besides the file's own the admin frame may sign in to (install them with installShop). */
   extraShops?: string[];
   /** The first tab's app path (default "/"). */
   path?: string;
@@ -76,7 +85,12 @@ export interface DashboardTab {
 }
 
 export interface Dashboard extends DashboardTab {
-  stack: DevStack;
+  /** The run's shared stack: the Worker's `url`, the emulator's, the Postgres database's. */
+  stack: SharedStack;
+  /** This file's shop (= DEMO_SHOP): the first tab's, and sessionToken()'s by default. */
+  shop: string;
+  /** The Postgres database behind the Worker (every file's shop is in it). */
+  databaseUrl: string;
   frame: AdminFrame;
   browser: Browser;
   apiKey: string;
@@ -86,44 +100,38 @@ export interface Dashboard extends DashboardTab {
   sessionToken(shop?: string, user?: string): string;
   /** Installs `shop` through POST /auth/token-exchange (the Shopify emulator answers). */
   installShop(shop: string): Promise<void>;
+  /** Closes the file's tabs and admin frame; the shared stack and Chromium stay for the run. */
   close(): Promise<void>;
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   if (!/^[a-z0-9_]+$/.test(options.name)) throw new Error(`startDashboard: name must be [a-z0-9_]+, got ${options.name}`);
-  const executablePath = ensureChromium();
+  if (!TEST_FILE) throw new Error("startDashboard: run it from a vitest test file of test/browser (its shop is named after the file)");
   const vars = readDevVars();
   const apiKey = vars.SHOPIFY_API_KEY!;
   const apiSecret = vars.SHOPIFY_API_SECRET!;
+  const shop = DEMO_SHOP;
+  const extraShops = options.extraShops ?? [];
   await buildOnce(apiKey);
-  const persistTo = mkdtempSync(join(tmpdir(), `loyalnest-browser-dashboard-${options.name}-`));
-  let stack: DevStack | undefined;
+  const stack = await control<SharedStack>("/stack");
+  await control("/shops", { file: TEST_FILE, shop, extra: extraShops } satisfies ShopClaim);
+  let frame: AdminFrame | undefined;
   let browser: Browser | undefined;
   try {
-    stack = await startDevStack({
-      port: await freePort(),
-      persistTo,
-      quiet: true,
-      emulatorPort: 0,
-      database: `loyalnest_browser_dashboard_${options.name}`,
-      adminFramePort: 0,
-      adminFrameShops: options.extraShops ?? [],
-    });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    frame = await startAdminFrame({ port: 0, workerOrigin: stack.url, apiKey, apiSecret, shops: [shop, ...extraShops] });
+    browser = await chromium.connect(stack.browserWsEndpoint);
   } catch (error) {
     await browser?.close();
-    await stack?.stop();
-    rmSync(persistTo, { recursive: true, force: true });
+    await frame?.close();
     throw error;
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const frame = stack.adminFrame!;
-  const liveStack = stack;
+  const liveFrame = frame;
   const liveBrowser = browser;
   const tabs = new Set<DashboardTab>();
 
   async function open(path = "/", openOptions: OpenOptions = {}): Promise<DashboardTab> {
-    const tab = await openTab(liveBrowser, frame, path, openOptions);
+    const tab = await openTab(liveBrowser, liveFrame, path, openOptions);
     tabs.add(tab);
     const close = tab.close;
     tab.close = async () => {
@@ -135,29 +143,61 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const first = await open(options.path ?? "/");
   const dashboard: Dashboard = Object.create(first, {
-    stack: { value: liveStack },
-    frame: { value: frame },
+    stack: { value: stack },
+    shop: { value: shop },
+    databaseUrl: { value: stack.databaseUrl },
+    frame: { value: liveFrame },
     browser: { value: liveBrowser },
     apiKey: { value: apiKey },
     apiSecret: { value: apiSecret },
     open: { value: open },
-    sessionToken: { value: (shop = DEMO_SHOP, user = "1") => signSessionToken({ apiKey, apiSecret, shop, userId: user }) },
+    sessionToken: { value: (tokenShop = shop, user = "1") => signSessionToken({ apiKey, apiSecret, shop: tokenShop, userId: user }) },
     installShop: {
-      async value(shop: string) {
-        const res = await fetch(`${liveStack.url}/auth/token-exchange`, { method: "POST", headers: { authorization: `Bearer ${signSessionToken({ apiKey, apiSecret, shop })}` } });
-        if (res.status !== 200) throw new Error(`installing ${shop}: ${res.status} ${await res.text()}`);
+      async value(other: string) {
+        if (other !== shop && !extraShops.includes(other)) throw new Error(`installShop: ${other} is not among startDashboard's extraShops (the run's files share one stack, so each names its shops up front)`);
+        const res = await fetch(`${stack.url}/auth/token-exchange`, { method: "POST", headers: { authorization: `Bearer ${signSessionToken({ apiKey, apiSecret, shop: other })}` } });
+        if (res.status !== 200) throw new Error(`installing ${other}: ${res.status} ${await res.text()}`);
       },
     },
     close: {
       async value() {
         for (const tab of [...tabs]) await tab.close().catch(() => {});
+        // A connected browser's close() only disconnects: the run's Chromium stays for the other files.
         await liveBrowser.close();
-        await liveStack.stop();
-        rmSync(persistTo, { recursive: true, force: true });
+        await liveFrame.close();
       },
     },
   });
   return dashboard;
+}
+
+/**
+ * Asks the run's stack (dashboard-stack.ts) over node:http, without fetch's 300 s header timeout:
+ * the stack's first start has taken over five minutes on this shared machine.
+ */
+function control<T = unknown>(path: string, body: unknown = {}): Promise<T> {
+  const base = inject("dashboardStack");
+  if (!base) throw new Error("startDashboard: no shared stack; run the browser tests with test/browser/vitest.config.ts (its globalSetup starts it)");
+  return new Promise((done, fail) => {
+    const req = request(new URL(path, base), { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => {
+        if (res.statusCode === 200) return done(JSON.parse(text) as T);
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { error?: string }).error ?? text;
+        } catch {
+          // not JSON: the text as it came
+        }
+        fail(new Error(`the shared dashboard stack (${path}): ${res.statusCode} ${message}`));
+      });
+      res.on("error", fail);
+    });
+    req.on("error", fail);
+    req.end(JSON.stringify(body));
+  });
 }
 
 async function openTab(browser: Browser, frame: AdminFrame, path: string, options: OpenOptions): Promise<DashboardTab> {

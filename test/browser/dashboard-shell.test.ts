@@ -3,7 +3,7 @@
 // anywhere else, a message saying where to open it instead of a blank or broken page.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { SCREENSHOTS, startDashboard, type Dashboard } from "./dashboard-harness";
+import { DEMO_SHOP, SCREENSHOTS, startDashboard, type Dashboard } from "./dashboard-harness";
 
 let dash: Dashboard;
 
@@ -25,7 +25,7 @@ describe("dashboard shell", () => {
     await nav.getByRole("link", { name: "Rewards" }).click();
     await expect.poll(() => dash.admin.title.textContent()).toBe("Rewards");
     await expect.poll(() => dash.app.getByRole("heading", { level: 1 }).textContent()).toBe("Rewards");
-    await expect.poll(() => new URL(dash.page.url()).pathname).toBe("/store/demo-shop/apps/loyalnest/rewards");
+    await expect.poll(() => new URL(dash.page.url()).pathname).toBe(`/store/${DEMO_SHOP.replace(/\.myshopify\.com$/, "")}/apps/loyalnest/rewards`);
     expect(await nav.getByRole("link", { name: "Rewards" }).getAttribute("aria-current")).toBe("page");
 
     const app = await dash.reload();
@@ -41,7 +41,7 @@ describe("dashboard shell", () => {
     page.on("request", (request) => {
       if (request.url().includes("/v1/")) apiCalls.push(request.url());
     });
-    await page.goto(`${dash.frame.appUrl}/settings?shop=demo-shop.myshopify.com`);
+    await page.goto(`${dash.frame.appUrl}/settings?shop=${DEMO_SHOP}`);
     await expect.poll(() => page.getByText("Open LoyalNest from Shopify admin").isVisible()).toBe(true);
     expect(await page.getByText("Apps › LoyalNest").isVisible()).toBe(true);
     expect(apiCalls).toEqual([]);

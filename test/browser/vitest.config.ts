@@ -9,6 +9,8 @@ export default defineConfig({
     name: "browser",
     include: ["test/browser/**/*.test.ts"],
     environment: "node",
+    // The dashboard's files share one dev stack and one Chromium, started on the first file's ask.
+    globalSetup: ["test/browser/dashboard-stack.ts"],
     testTimeout: 60_000,
     // Installing Chromium (first run only) and starting the dev stack.
     hookTimeout: 300_000,
