@@ -200,6 +200,29 @@ export async function checkProjection({ sql, shop, oracle, ledgers }) {
 }
 
 /**
+ * The analytics' rollups (points_daily per day and kind, customer_orders per customer: kept by
+ * triggers on the projection's ledger) hold what the shop's projected ledger sums to, after
+ * every redelivery, crash and retry the run threw at it. Loaded as TypeScript: the check is
+ * the module's own (Node 22 strips its types).
+ */
+export async function checkRollups({ sql, shop }) {
+  const { rollupMismatches } = await import("../postgres/points-daily.ts");
+  const check = result("analytics rollups = projected ledger");
+  const [{ days, customers }] = await sql`
+    SELECT (SELECT count(*)::int FROM points_daily WHERE shop = ${shop}) AS days, (SELECT count(*)::int FROM customer_orders WHERE shop = ${shop}) AS customers`;
+  check.checked = days + customers;
+  if (days === 0) check.mismatches.push("points_daily holds nothing for the shop: nothing was checked");
+  for (const m of await rollupMismatches(sql, shop)) {
+    check.mismatches.push(
+      m.table === "points_daily"
+        ? `points_daily ${m.day} ${m.kind}: rollup ${JSON.stringify(m.rollup)}, ledger ${JSON.stringify(m.ledger)}`
+        : `customer_orders ${m.customer_id}: rollup ${JSON.stringify(m.rollup)}, ledger ${JSON.stringify(m.ledger)}`,
+    );
+  }
+  return check;
+}
+
+/**
  * D1 once the stack is stopped: nothing left pending; parked only for orders that never came
  * (by design); nothing rejected; the order index as the oracle says; dead letters counted.
  */

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { watchCatchUp } from "./catch-up.mjs";
-import { checkBalances, checkInbox, checkLedgers, checkProjection } from "./checks.mjs";
+import { checkBalances, checkInbox, checkLedgers, checkProjection, checkRollups } from "./checks.mjs";
 import { crashWithRedemptionsInFlight } from "./crash-mid-redemption.mjs";
 import { createDeliveryStats, deliverAll, planDeliveries } from "./delivery.mjs";
 import { generateEvents } from "./events.mjs";
@@ -180,6 +180,7 @@ try {
   const { check: ledgerCheck, ledgers } = await checkLedgers({ url: app.url, signer, shop: DEMO_SHOP, oracle: expected });
   const { check: projection } = await checkProjection({ sql: app.sql, shop: DEMO_SHOP, oracle: expected, ledgers });
   const reportingSpending = await checkReportingSpending({ sql: app.sql, shop: DEMO_SHOP, outcome });
+  const rollups = await checkRollups({ sql: app.sql, shop: DEMO_SHOP });
   deadline.phase("waiting for every earning entry's email");
   const { check: notifications, figures: notificationFigures } = await checkNotifications({
     url: app.url,
@@ -213,7 +214,7 @@ try {
     figures: null,
   }));
   const quiet = { name: "quiescence within 3 minutes", checked: 1, mismatches: quiescence.quiet ? [] : [`${quiescence.behind} customers' projection or redemptions still behind`] };
-  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, notifications, referrals, discounts, inbox, checkExercised(exercised)];
+  const checks = [delivered, quiet, ctx.refundsWhileDown, settledCheck, answers, balances, ledgerCheck, projection, reportingSpending, rollups, notifications, referrals, discounts, inbox, checkExercised(exercised)];
   const mismatches = printChecks(checks, inboxFigures, Date.now() - runStarted);
   exitCode = mismatches === 0 ? 0 : 1;
 } catch (error) {
