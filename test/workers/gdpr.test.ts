@@ -454,7 +454,9 @@ describe("shop/redact", () => {
     });
     await projected(shop, a, 1);
     // A CSV export's file, under the exports prefix (the lifecycle rule's), not the shop's own.
-    await env.FILES.put(exportFileKey(shop, crypto.randomUUID()), "sealed export");
+    const exportId = crypto.randomUUID();
+    await env.FILES.put(exportFileKey(shop, exportId), "sealed export");
+    await sql`INSERT INTO exports (id, shop, kind, status, requested_by, r2_key) VALUES (${exportId}, ${shop}, 'customers', 'done', 'staff-1', ${exportFileKey(shop, exportId)})`;
     await eventually(async () => env.DB.prepare(`SELECT count(*) AS n FROM order_index WHERE shop = ?`).bind(shop).first<number>("n"), (n) => n === 1);
     expect((await deliver("app/uninstalled", shop, JSON.stringify({ myshopify_domain: shop }))).status).toBe(200);
     await eventually(async () => env.DB.prepare(`SELECT status FROM shops WHERE domain = ?`).bind(shop).first<string>("status"), (s) => s === "uninstalled");
@@ -470,7 +472,12 @@ describe("shop/redact", () => {
     expect(tables).toEqual(expect.arrayContaining(["program_settings", "rewards", "webhook_inbox", "order_index", "merchant_notices", "vip_tiers", "campaigns"]));
     for (const name of tables) expect(await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE shop = ?`).bind(shop).first("n"), name).toBe(0);
     expect(await env.DB.prepare(`SELECT status, access_token_encrypted, refresh_token_encrypted FROM shops WHERE domain = ?`).bind(shop).first()).toEqual({ status: "uninstalled", access_token_encrypted: null, refresh_token_encrypted: null });
-    for (const table of ["customers", "points_transactions", "redemptions", "tier_changes", "audit_logs"]) {
+    // Every projection table that has a shop column (a partition counts through its parent).
+    const reporting = await sql<{ table_name: string }[]>`
+      SELECT c.table_name FROM information_schema.columns c JOIN pg_class k ON k.relname = c.table_name AND NOT k.relispartition
+      WHERE c.table_schema = 'public' AND c.column_name = 'shop' AND k.relkind IN ('r', 'p')`;
+    expect(reporting.map((r) => r.table_name)).toEqual(expect.arrayContaining(["customers", "points_transactions", "exports", "points_daily", "customer_orders"]));
+    for (const { table_name: table } of reporting) {
       expect((await sql`SELECT count(*)::int AS n FROM ${sql(table)} WHERE shop = ${shop}`)[0]!.n, table).toBe(0);
     }
     for (const id of [a, b]) expect((await accountState(shop, id)).ledger).toEqual([]);
