@@ -20,6 +20,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
 import { expect, inject } from "vitest";
+import { CONSOLE_DIST } from "../../dashboard/build.mjs";
 import { buildDashboardForFrame, DASHBOARD_DIST, signSessionToken, startAdminFrame } from "../../scripts/admin-frame.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { CHROMIUM_ARGS, shopOfFile, type SharedStack, type ShopClaim } from "./dashboard-stack";
@@ -274,10 +275,17 @@ async function buildOnce(apiKey: string): Promise<void> {
 }
 
 function isFresh(): boolean {
-  const built = resolve(DASHBOARD_DIST, "index.html");
-  if (!existsSync(built)) return false;
-  const builtAt = statSync(built).mtimeMs;
-  const sources = [resolve(ROOT, "dashboard/index.html"), resolve(ROOT, "dashboard/build.mjs"), ...walk(resolve(ROOT, "dashboard/src")), ...walk(resolve(ROOT, "widget/src"))]; // the content preview bundles the widget's views
+  // One build writes both entries: the merchant's app and the admin console.
+  const built = [resolve(DASHBOARD_DIST, "index.html"), resolve(CONSOLE_DIST, "index.html")];
+  if (!built.every((file) => existsSync(file))) return false;
+  const builtAt = Math.min(...built.map((file) => statSync(file).mtimeMs));
+  const sources = [
+    resolve(ROOT, "dashboard/index.html"),
+    resolve(ROOT, "dashboard/console.html"),
+    resolve(ROOT, "dashboard/build.mjs"),
+    ...walk(resolve(ROOT, "dashboard/src")),
+    ...walk(resolve(ROOT, "widget/src")), // the content preview bundles the widget's views
+  ];
   return sources.every((file) => statSync(file).mtimeMs < builtAt);
 }
 

@@ -9,7 +9,8 @@ export type ExportKind = (typeof EXPORT_KINDS)[number];
 export interface ExportView {
   id: string;
   kind: ExportKind;
-  status: "queued" | "running" | "done" | "failed";
+  /** expired: the file was deleted after the retention (core/export-lifecycle.ts); no link. */
+  status: "queued" | "running" | "done" | "failed" | "expired";
   from: string | null;
   to: string | null;
   rows_done: number;
@@ -20,6 +21,8 @@ export interface ExportView {
   finished_at: string | null;
   download_url: string | null;
   expires_at: string | null;
+  /** When the file goes (a done export) or went (an expired one). */
+  file_deleted_at: string | null;
 }
 
 export interface ExportRequest {

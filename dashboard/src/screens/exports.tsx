@@ -1,6 +1,7 @@
 // Exports: start a CSV export of customers, the ledger or the analytics series; watch its
 // progress bar while the job runs; download the file through its signed link, which expires
 // (the list signs a fresh one each time it loads).
+import { EXPORT_RETENTION_DAYS } from "../../../core/export-lifecycle";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import { toast } from "../app-bridge";
@@ -107,7 +108,7 @@ function ExportList({ exports }: { exports: ExportView[] }) {
   );
 }
 
-const TONES = { queued: "info", running: "attention", done: "success", failed: "critical" } as const;
+const TONES = { queued: "info", running: "attention", done: "success", failed: "critical", expired: undefined } as const;
 
 function ExportItem({ item }: { item: ExportView }) {
   const t = useT("exports");
@@ -138,8 +139,12 @@ function ExportItem({ item }: { item: ExportView }) {
             <Text tone="subdued" as="span">
               {t("rows_bytes", { rows: formatNumber(item.rows_done), size: formatSize(item.bytes) })}
               {item.expires_at ? ` · ${t("link_expires", { time: formatDateTime(item.expires_at) })}` : ""}
+              {item.file_deleted_at ? ` · ${t("file_deleted_on", { time: formatDateTime(item.file_deleted_at) })}` : ""}
             </Text>
           </Stack>
+        )}
+        {item.status === "expired" && (
+          <Text tone="subdued">{t("expired", { time: item.file_deleted_at ? formatDateTime(item.file_deleted_at) : "—", days: EXPORT_RETENTION_DAYS })}</Text>
         )}
         {item.status === "failed" && <Banner tone="critical">{t("failed", { reason: item.error ?? "" })}</Banner>}
       </Stack>
