@@ -7,7 +7,7 @@ import { toast } from "../app-bridge";
 import { formatDateTime, formatNumber } from "../format";
 import { asFailure, useResource } from "../hooks";
 import { useT } from "../i18n";
-import { Link, setQuery } from "../router";
+import { Link, navigate, setQuery } from "../router";
 import { Badge, Button, Card, DataTable, EmptyState, LoadError, Modal, Page, Pagination, Spinner, Stack, Tabs, Text } from "../ui";
 import type { ScreenProps } from "./registry";
 
@@ -67,7 +67,7 @@ export default function ReferralsScreen({ query }: ScreenProps) {
   };
 
   return (
-    <Page title={t("title")}>
+    <Page title={t("title")} secondaryActions={[{ content: t("settings"), onAction: () => navigate("/referrals/settings") }]}>
       <Stack gap="400">
         <Card title={t("roi_title")}>
           {roi.error && <LoadError error={roi.error} onRetry={() => void roi.reload()} />}
