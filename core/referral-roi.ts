@@ -34,16 +34,9 @@ export interface PointValue {
   points: number;
 }
 
-export interface ReferralRoi {
-  referrals_completed: number;
-  /** Shop's money, "123.45". */
-  revenue: string;
-  reward_cost: string;
-  points_given: number;
-  discounts_given: number;
-  /** revenue / reward_cost to two decimals; null when the cost is 0. */
-  ratio: number | null;
-}
+/** What the ROI is (its shape is the API's answer, shared with the dashboard). */
+export type { ReferralRoi } from "./merchant-wire";
+import type { ReferralRoi } from "./merchant-wire";
 
 /** A referral that completed in the window, as the projection holds it. */
 export interface RoiReferral {

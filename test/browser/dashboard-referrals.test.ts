@@ -1,27 +1,33 @@
-// The referral settings form (/referrals/settings) as a merchant uses it, in the dev admin frame in
+// The referrals screens as a merchant uses them. The settings form (/referrals/settings), in the dev admin frame in
 // front of the whole dev stack: a change saved with the save bar survives a reload and is what
 // GET /v1/api/referrals/config answers; a value the API refuses is shown beside its field and
 // nothing of the form is saved; leaving with unsaved changes asks first. Each test reads the
-// config it starts from, so it passes on a shop other tests have changed.
+// config it starts from, so it passes on a shop other tests have changed. And money (the ROI here,
+// rewards' values, the liability) in the shop's currency once Shopify's shop/update has said it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Locator } from "playwright-core";
+import { sendWebhook } from "../../scripts/send-webhook.mjs";
 import { startDashboard, type Dashboard } from "./dashboard-harness";
 
 let dash: Dashboard;
+// A shop of this file's own: its currency is changed here.
+const EURO_SHOP = "referrals-euro-shop.myshopify.com";
 
 beforeAll(async () => {
-  dash = await startDashboard({ name: "referral_settings", path: "/referrals" });
+  dash = await startDashboard({ name: "referrals", path: "/referrals", extraShops: [EURO_SHOP] });
 });
 
 afterAll(async () => {
   await dash?.close();
 });
 
-async function referralConfig(): Promise<Record<string, any>> {
-  const res = await fetch(`${dash.stack.url}/v1/api/referrals/config`, { headers: { authorization: `Bearer ${dash.sessionToken()}` } });
+async function apiGet<T = Record<string, any>>(path: string, shop?: string): Promise<T> {
+  const res = await fetch(`${dash.stack.url}/v1/api${path}`, { headers: { authorization: `Bearer ${dash.sessionToken(shop)}` } });
   expect(res.status, await res.clone().text()).toBe(200);
-  return ((await res.json()) as { config: Record<string, any> }).config;
+  return (await res.json()) as T;
 }
+
+const referralConfig = async () => (await apiGet<{ config: Record<string, any> }>("/referrals/config")).config;
 
 const see = (locator: Locator) => ({
   toBeVisible: () => locator.waitFor({ state: "visible" }),
@@ -139,5 +145,43 @@ describe("referral settings", () => {
     await dash.admin.saveBar.getByRole("button", { name: "Discard" }).click();
     await see(app.getByLabel("Days a pending referral waits")).toHaveValue(String(before.expiry_days));
     await see(dash.admin.saveBar).toBeHidden();
+  });
+});
+
+describe("money in the shop's currency", () => {
+  it("shows the referral ROI, rewards' values and the liability in euros once shop/update says so, written in the admin's language", async () => {
+    await dash.installShop(EURO_SHOP);
+    const body = JSON.stringify({ id: 1, name: "Boutique", myshopify_domain: EURO_SHOP, currency: "EUR" });
+    const sent = await sendWebhook({ url: dash.stack.url, secret: dash.apiSecret, topic: "shop/update", shop: EURO_SHOP, body });
+    expect(sent.status, sent.body).toBe(200);
+    expect((await apiGet("/settings", EURO_SHOP)).currency).toEqual({ code: "EUR", known: true });
+    // The demo shop has not been told: its currency is the default, marked so.
+    expect((await apiGet("/settings")).currency).toEqual({ code: "USD", known: false });
+
+    const { roi } = await apiGet<{ roi: { revenue: string; reward_cost: string } }>("/referrals/roi", EURO_SHOP);
+    const tab = await dash.open("/referrals", { shop: EURO_SHOP, locale: "fr" });
+    try {
+      // The browser's own Intl, in French: "0,00 €" (its spaces are the narrow no-break kind).
+      const euros = (amount: string) => tab.app.evaluate((a) => new Intl.NumberFormat("fr", { style: "currency", currency: "EUR" }).format(Number(a)), amount);
+      const revenue = await euros(roi.revenue);
+      expect(revenue).toMatch(/€$/);
+      await see(tab.app.getByText(`Chiffre d’affaires des filleuls : ${revenue}`)).toBeVisible();
+      await see(tab.app.getByText(`Coût des récompenses : ${await euros(roi.reward_cost)}`)).toBeVisible();
+
+      // The default catalog's fixed-amount reward (5.00) in the list's value column.
+      const rewards = await tab.goto("/rewards");
+      const { rewards: catalog } = await apiGet<{ rewards: { type: string; value: string | null; translations: { en: { title: string } } }[] }>("/rewards", EURO_SHOP);
+      const fixed = catalog.find((r) => r.type === "fixed_amount" && r.value !== null)!;
+      const row = rewards.getByRole("row", { name: new RegExp(fixed.translations.en.title.replace(/[$.]/g, "\\$&")) });
+      await expect.poll(() => row.textContent()).toContain(await euros(fixed.value!));
+
+      const analytics = await tab.goto("/analytics");
+      const { liability } = (await apiGet<{ analytics: { liability: { amount: string } } }>("/analytics", EURO_SHOP)).analytics;
+      const table = analytics.getByRole("table", { name: "Passif des points en circulation" });
+      await expect.poll(() => table.textContent(), { timeout: 15_000 }).toContain(await euros(liability.amount));
+      await tab.screenshot("referrals-euros");
+    } finally {
+      await tab.close();
+    }
   });
 });
