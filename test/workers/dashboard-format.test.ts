@@ -14,7 +14,8 @@ describe("formatMoney", () => {
     expect(plain(formatMoney("1234.5", "EUR", "fr"))).toBe("1 234,50 €");
     expect(plain(formatMoney("1234.5", "EUR", "es"))).toBe("1234,50 €");
     expect(plain(formatMoney("12345.5", "EUR", "es"))).toBe("12.345,50 €");
-    expect(plain(formatMoney("0", "CAD", "fr"))).toBe("0,00 $ CA");
+    // ICU versions write the Canadian dollar "$CA" or "$ CA" in French: either, after the amount.
+    expect(plain(formatMoney("0", "CAD", "fr"))).toMatch(/^0,00 \$ ?CA$/);
   });
 
   it("uses the currency's own decimals (yen have none)", () => {
