@@ -26,6 +26,10 @@ export const shops = sqliteTable(
   installConfirmedAt: integer("install_confirmed_at"),
   uninstalledAt: integer("uninstalled_at"),
   updatedAt: integer("updated_at").notNull(),
+  /** The shop's currency (ISO 4217) as Shopify last reported it (shop/update); null: not yet told. */
+  currency: text("currency"),
+  /** When Shopify said so (the shop/update's triggered-at): an older delivery arriving later is ignored. */
+  currencyAt: integer("currency_at"),
   },
   (t) => [check("shops_status", sql`${t.status} IN ('installed', 'uninstalled')`)],
 );

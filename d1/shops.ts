@@ -130,6 +130,22 @@ export async function uninstallIfInstalledBefore(env: Env, domain: string, trigg
   return shop?.status === "installed" ? "stale_uninstall" : "not_installed";
 }
 
+/**
+ * Records the shop's currency as Shopify reported it at `reportedAt` (epoch ms), unless a later
+ * report is already recorded (Shopify retries for hours: deliveries arrive out of order).
+ * False when the shop is unknown or the report is older.
+ */
+export async function setShopCurrency(env: Env, domain: string, currency: string, reportedAt: number): Promise<boolean> {
+  const updated = await d1(env)
+    .update(shops)
+    .set({ currency, currencyAt: reportedAt })
+    .where(and(eq(shops.domain, domain), sql`coalesce(${shops.currencyAt}, 0) <= ${reportedAt}`))
+    .returning({ domain: shops.domain })
+    .all();
+  forgetShop(domain);
+  return updated.length > 0;
+}
+
 /** After a program change: this isolate reads the new version at once (others within the TTL). */
 export function forgetProgram(domain: string): void {
   programCache.delete(domain);

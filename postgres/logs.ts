@@ -3,6 +3,7 @@
 // Every read takes a scope: one shop (the merchant's, from the session token) or, for admins
 // only, every shop. There is no default: a caller must say which.
 import type { ApiLogRecord, AuditRecord } from "../core/logs";
+import type { AuditEntry } from "../core/merchant-wire";
 import type { Sql } from "./client";
 
 export type LogScope = { shop: string } | { allShops: true };
@@ -32,18 +33,9 @@ export interface ApiLogFilters {
   surface?: string;
 }
 
-export interface AuditLogRow {
-  id: string;
+/** An audit_logs row: what the merchant API answers (core/merchant-wire.ts) and its shop. */
+export interface AuditLogRow extends AuditEntry {
   shop: string;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  before: unknown;
-  after: unknown;
-  request_id: string | null;
-  created_at: string;
 }
 
 export interface ApiLogRow {

@@ -19,6 +19,8 @@ import { extname, resolve, sep } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const ASSETS = resolve(import.meta.dirname, "admin-frame");
+/** The dev admin's own URL parameters (which staff user, which admin language); the rest of its query is the app's. */
+const ADMIN_PARAMS = ["user", "locale"];
 export const DASHBOARD_DIST = resolve(ROOT, "dashboard/dist");
 export const ADMIN_FRAME_PORT = 8791;
 export const APP_BRIDGE_CDN = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
@@ -140,9 +142,13 @@ export async function startAdminFrame({ port = 0, appPort = port === 0 ? 0 : por
     }
     const user = url.searchParams.get("user") ?? "1";
     const locale = url.searchParams.get("locale") ?? "en";
-    const query = new URLSearchParams({ embedded: "1", host: hostParam(shop), locale, shop });
+    // The rest of the admin URL's query is the app's (its filters, search, page), passed on as
+    // Shopify admin does, with Shopify's own parameters added.
+    const query = new URLSearchParams(url.searchParams);
+    for (const name of ADMIN_PARAMS) query.delete(name);
+    for (const [name, value] of Object.entries({ embedded: "1", host: hostParam(shop), locale, shop })) query.set(name, value);
     const appSrc = `${origins.app}${appPath}?${query}`;
-    const config = { shop, storeName: storeOf(shop), user: /^\d{1,20}$/.test(user) ? user : "1", appOrigin: origins.app, appPath: `/store/${storeOf(shop)}/apps/${APP_HANDLE}` };
+    const config = { shop, storeName: storeOf(shop), user: /^\d{1,20}$/.test(user) ? user : "1", appOrigin: origins.app, appPath: `/store/${storeOf(shop)}/apps/${APP_HANDLE}`, adminParams: ADMIN_PARAMS };
     const html = readFileSync(resolve(ASSETS, "admin.html"), "utf8")
       .replaceAll("%CONFIG%", JSON.stringify(config).replace(/</g, "\\u003c"))
       .replaceAll("%STORE_NAME%", escapeHtml(config.storeName))
@@ -218,10 +224,12 @@ export async function startAdminFrame({ port = 0, appPort = port === 0 ? 0 : por
      * @param {{ shop?: string, user?: string, locale?: string }} [options]
      */
     adminUrl(path = "/", { shop = shops[0], user, locale } = {}) {
-      const query = new URLSearchParams();
+      // `path` may carry the app's query ("/customers?search=ada"): it goes on the admin's URL, as Shopify admin's.
+      const app = new URL(path, "http://app.invalid");
+      const query = new URLSearchParams(app.search);
       if (user) query.set("user", String(user));
       if (locale) query.set("locale", locale);
-      const suffix = path === "/" ? "" : path;
+      const suffix = app.pathname === "/" ? "" : app.pathname;
       return `${origins.admin}/store/${storeOf(shop)}/apps/${APP_HANDLE}${suffix}${query.size ? `?${query}` : ""}`;
     },
     async close() {

@@ -129,11 +129,21 @@ document.querySelector(".Nav").addEventListener("click", (event) => {
   send({ type: "navigate", href: link.dataset.href });
 });
 
-/** The admin's own URL follows the app's path, so a reload opens the same screen. */
+/**
+ * The admin's own URL follows the app's path and query (`/customers?search=ada`), so a reload
+ * opens the same screen with the same filters. The dev admin's own parameters (ADMIN_PARAMS:
+ * which staff user, which admin language) stay on it; real Shopify admin has none.
+ */
 function followPath(path) {
-  currentPath = path || "/";
-  const adminPath = `${config.appPath}${currentPath === "/" ? "" : currentPath}`;
-  if (location.pathname !== adminPath) history.replaceState(null, "", adminPath + location.search);
+  const app = new URL(path || "/", location.origin);
+  currentPath = app.pathname;
+  const query = new URLSearchParams(app.search);
+  const own = new URLSearchParams(location.search);
+  for (const name of config.adminParams) {
+    if (own.has(name)) query.set(name, own.get(name));
+  }
+  const adminUrl = `${config.appPath}${currentPath === "/" ? "" : currentPath}${query.size ? `?${query}` : ""}`;
+  if (location.pathname + location.search !== adminUrl) history.replaceState(null, "", adminUrl);
   markCurrent();
 }
 

@@ -111,9 +111,16 @@
     if (!menu) return [];
     return [...menu.querySelectorAll("a")].map((a) => ({ href: a.getAttribute("href") ?? "/", label: a.textContent.trim(), home: a.getAttribute("rel") === "home" }));
   }
+  // Shopify's own parameters on the app's URL: the admin's URL carries only the app's (its filters, search, page).
+  const SHOPIFY_PARAMS = ["embedded", "host", "hmac", "id_token", "locale", "session", "shop", "timestamp"];
+  function appPathAndQuery() {
+    const query = new URLSearchParams(location.search);
+    for (const name of SHOPIFY_PARAMS) query.delete(name);
+    return location.pathname + (query.size ? `?${query}` : "");
+  }
   let lastChrome = "";
   function reportChrome() {
-    const chrome = JSON.stringify({ titleBar: titleBar(), navMenu: navMenu(), path: location.pathname });
+    const chrome = JSON.stringify({ titleBar: titleBar(), navMenu: navMenu(), path: appPathAndQuery() });
     if (chrome !== lastChrome) {
       lastChrome = chrome;
       post({ type: "chrome", ...JSON.parse(chrome) });

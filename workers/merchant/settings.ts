@@ -14,6 +14,8 @@ import {
   SetupProgressSchema,
   type StoreSettings,
 } from "../../core/store-settings";
+import { shopCurrency, ShopCurrencySchema, type ShopCurrency } from "../../core/shop-currency";
+import { getShop } from "../../d1/shops";
 import { currentStoreSettings, saveStoreSettingsChange, StoreSettingsConflict, storeSettingsVersions, type StoreSettingsVersion } from "../../d1/store-settings";
 import type { App } from "../http/context";
 import { shopPlanUsage, type PlanUsageView } from "../../d1/plans";
@@ -38,6 +40,8 @@ const settingsFields = {
   analytics: AnalyticsSettingsSchema,
   /** The Home screen's setup guide: steps marked done, and whether it was put away. */
   setup: SetupProgressSchema,
+  /** The shop's currency, which money amounts are in (from Shopify's shop/update; USD with known: false until it reports one). */
+  currency: ShopCurrencySchema,
   /** The caller: their role (null while the shop has no roles: everyone may do everything) and what it allows. */
   you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
   /** What each role may do. */
@@ -63,7 +67,9 @@ const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
   content: { "application/json": { schema: okEnvelope(fields) } },
 });
 
-function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView) {
+const currencyOf = async (env: Env, shop: string): Promise<ShopCurrency> => shopCurrency((await getShop(env, shop))?.currency);
+
+function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView, currency: ShopCurrency) {
   const role = roleOf(current.settings.staff_roles, userId);
   return {
     version: current.version,
@@ -74,6 +80,7 @@ function shown(current: StoreSettingsVersion, userId: string | null, usage: Plan
     role_permissions: ROLE_PERMISSIONS,
     usage,
     warnings: brandingContrastWarnings(current.settings.branding),
+    currency,
   };
 }
 
@@ -87,8 +94,8 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
-      const [current, usage] = await Promise.all([currentStoreSettings(c.env, shop), shopPlanUsage(c.env, shop)]);
-      return c.json(ok(shown(current, userId, usage)), 200);
+      const [current, usage, currency] = await Promise.all([currentStoreSettings(c.env, shop), shopPlanUsage(c.env, shop), currencyOf(c.env, shop)]);
+      return c.json(ok(shown(current, userId, usage, currency)), 200);
     },
   );
 
@@ -124,7 +131,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
         );
         recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
         await requestWidgetSettingsPublish(c.env, shop);
-        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop))), 200);
+        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop), await currencyOf(c.env, shop))), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message, undefined, error.field);
         if (error instanceof StoreSettingsConflict) throw new ApiError(409, "version_conflict", error.message);

@@ -9,6 +9,7 @@ import { Chart, type Series } from "../charts/chart";
 import { formatNumber, formatPercent } from "../format";
 import { useResource } from "../hooks";
 import { useT } from "../i18n";
+import { useMoney } from "../shop-currency";
 import { route, setQuery } from "../router";
 import { Button, Card, DataTable, Layout, LoadError, Page, Section, Select, SkeletonPage, Stack, Text, TextField } from "../ui";
 import type { DailyFigures as Daily, ReferralRoi, RepeatGroup } from "../../../core/analytics-wire";
@@ -138,6 +139,7 @@ function Figures({ analytics: a }: { analytics: Analytics }) {
   const tierLabels = useMemo(() => tiers.map((tier) => tier.label), [a, t]);
   const tierSeries = useMemo<Series[]>(() => [{ label: t("customers"), data: tiers.map((tier) => tier.customers), color: COLORS.tiers }], [a, t]);
   const value = a.liability.point_value;
+  const money = useMoney();
   const rate = (r: number | null) => (r === null ? t("none") : formatPercent(percent(r)! / 100));
 
   return (
@@ -167,10 +169,10 @@ function Figures({ analytics: a }: { analytics: Analytics }) {
               numeric={[false, true]}
               rows={[
                 [t("outstanding"), formatNumber(a.liability.outstanding_points)],
-                [t("liability"), a.liability.amount],
+                [t("liability"), money(a.liability.amount)],
               ]}
             />
-            <Text tone="subdued">{value ? t("liability_help", { amount: value.amount, points: value.points }) : t("liability_none")}</Text>
+            <Text tone="subdued">{value ? t("liability_help", { amount: money(value.amount), points: formatNumber(value.points) }) : t("liability_none")}</Text>
           </Card>
           <Card title={t("referral_roi")}>
             <DataTable
@@ -179,8 +181,8 @@ function Figures({ analytics: a }: { analytics: Analytics }) {
               numeric={[false, true]}
               rows={[
                 [t("referrals_completed"), formatNumber(a.referral_roi.referrals_completed)],
-                [t("revenue"), a.referral_roi.revenue],
-                [t("reward_cost"), a.referral_roi.reward_cost],
+                [t("revenue"), money(a.referral_roi.revenue)],
+                [t("reward_cost"), money(a.referral_roi.reward_cost)],
                 [t("roi_ratio"), a.referral_roi.ratio === null ? t("none") : formatNumber(a.referral_roi.ratio)],
               ]}
             />

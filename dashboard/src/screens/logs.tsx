@@ -8,6 +8,7 @@ import { useResource } from "../hooks";
 import { useT } from "../i18n";
 import { Link, setQuery } from "../router";
 import { Banner, Button, Card, DataTable, EmptyState, FormLayout, LoadError, Page, Pagination, Select, Spinner, Stack, Text, TextField } from "../ui";
+import type { AuditEntry } from "../../../core/merchant-wire";
 import type { ScreenProps } from "./registry";
 import { fieldError } from "./customer-view";
 
@@ -40,18 +41,6 @@ export const AUDIT_ACTIONS = [
   "plan.subscription_requested",
   "notice.read",
 ] as const;
-
-interface AuditEntry {
-  id: string;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  subject_type: string | null;
-  subject_id: string | null;
-  before: unknown;
-  after: unknown;
-  created_at: string;
-}
 
 interface AuditPage {
   entries: AuditEntry[];

@@ -7,8 +7,10 @@ import { toast } from "../app-bridge";
 import { formatDateTime, formatNumber } from "../format";
 import { asFailure, useResource } from "../hooks";
 import { useT } from "../i18n";
-import { Link, setQuery } from "../router";
+import { useMoney } from "../shop-currency";
+import { Link, navigate, setQuery } from "../router";
 import { Badge, Button, Card, DataTable, EmptyState, LoadError, Modal, Page, Pagination, Spinner, Stack, Tabs, Text } from "../ui";
+import type { ReferralRoi } from "../../../core/merchant-wire";
 import type { ScreenProps } from "./registry";
 
 const PER_PAGE = 25;
@@ -28,12 +30,6 @@ interface Referral {
   decided_by: string | null;
 }
 
-interface Roi {
-  referrals_completed: number;
-  revenue: string;
-  reward_cost: string;
-  ratio: number | null;
-}
 
 const TONE = { held: "warning", pending: "info", completed: "success", rejected: "critical", expired: undefined, reversed: "attention" } as const;
 
@@ -42,8 +38,9 @@ export default function ReferralsScreen({ query }: ScreenProps) {
   const tab: Tab = (REFERRAL_TABS as readonly string[]).includes(query.get("status") ?? "") ? (query.get("status") as Tab) : "held";
   const page = Math.max(1, Number(query.get("page")) || 1);
   const list = useResource(() => api.get<{ referrals: Referral[]; total: number }>("/referrals", { status: tab === "all" ? undefined : tab, page, per_page: PER_PAGE }), [tab, page]);
-  const roi = useResource(() => api.get<{ roi: Roi }>("/referrals/roi"), []);
+  const roi = useResource(() => api.get<{ roi: ReferralRoi }>("/referrals/roi"), []);
   const [deciding, setDeciding] = useState<string | null>(null);
+  const money = useMoney();
   const [rejecting, setRejecting] = useState<Referral | null>(null);
   // Decisions made here, by referral id: the list is the Postgres projection, which learns of a
   // decision a moment later (through the ledger-events queue); until then a decided row shows
@@ -67,15 +64,15 @@ export default function ReferralsScreen({ query }: ScreenProps) {
   };
 
   return (
-    <Page title={t("title")}>
+    <Page title={t("title")} secondaryActions={[{ content: t("settings"), onAction: () => navigate("/referrals/settings") }]}>
       <Stack gap="400">
         <Card title={t("roi_title")}>
           {roi.error && <LoadError error={roi.error} onRetry={() => void roi.reload()} />}
           {roi.data && (
             <Stack direction="row" gap="500">
               <Text>{t("roi_completed", { formatted: formatNumber(roi.data.roi.referrals_completed) })}</Text>
-              <Text>{t("roi_revenue", { amount: roi.data.roi.revenue })}</Text>
-              <Text>{t("roi_cost", { amount: roi.data.roi.reward_cost })}</Text>
+              <Text>{t("roi_revenue", { amount: money(roi.data.roi.revenue) })}</Text>
+              <Text>{t("roi_cost", { amount: money(roi.data.roi.reward_cost) })}</Text>
               <Text>{roi.data.roi.ratio === null ? t("roi_ratio_none") : t("roi_ratio", { ratio: roi.data.roi.ratio.toFixed(2) })}</Text>
             </Stack>
           )}

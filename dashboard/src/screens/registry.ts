@@ -8,6 +8,7 @@ import RewardsScreen from "./rewards";
 import TiersScreen from "./tiers";
 import CampaignsScreen from "./campaigns";
 import ReferralsScreen from "./referrals";
+import ReferralSettingsScreen from "./referral-settings";
 import CustomersScreen from "./customers";
 import CustomerScreen from "./customer";
 import AnalyticsScreen from "./analytics";
@@ -41,6 +42,7 @@ export const SCREENS: Screen[] = [
   { path: "/campaigns", namespace: "campaigns", nav: true, component: CampaignsScreen },
   { path: "/campaigns/:id", namespace: "campaigns", nav: false, component: CampaignsScreen },
   { path: "/referrals", namespace: "referrals", nav: true, component: ReferralsScreen },
+  { path: "/referrals/settings", namespace: "referrals", nav: false, component: ReferralSettingsScreen },
   { path: "/customers", namespace: "customers", nav: true, component: CustomersScreen },
   { path: "/customers/:id", namespace: "customers", nav: false, component: CustomerScreen },
   { path: "/analytics", namespace: "analytics", nav: true, component: AnalyticsScreen },

@@ -4,9 +4,10 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { toast } from "../app-bridge";
-import { formatNumber } from "../format";
+import { formatNumber, formatPercent } from "../format";
 import { asFailure, useForm, useResource } from "../hooks";
 import { useT } from "../i18n";
+import { useMoney } from "../shop-currency";
 import { Link, navigate } from "../router";
 import { Badge, Button, Card, DataTable, EmptyState, FormLayout, Layout, LoadError, Page, Section, SkeletonPage, Stack } from "../ui";
 import type { ScreenProps } from "./registry";
@@ -25,6 +26,7 @@ function RewardList() {
   const t = useT("rewards");
   const rewards = useResource(listRewards);
   const [busy, setBusy] = useState<string | null>(null);
+  const money = useMoney();
   const add = { content: t("add"), onAction: () => navigate("/rewards/new") };
 
   if (rewards.error && !rewards.data) {
@@ -67,7 +69,7 @@ function RewardList() {
               <Link to={`/rewards/${encodeURIComponent(reward.reward_id)}`}>{reward.translations.en?.title ?? reward.reward_id}</Link>,
               t(`type_${reward.type}`),
               formatNumber(reward.points_cost),
-              reward.value ?? "—",
+              reward.value === null ? "—" : reward.type === "percentage" ? formatPercent(Number(reward.value) / 100) : money(reward.value),
               reward.enabled ? <Badge tone="success">{t("enabled")}</Badge> : <Badge>{t("disabled")}</Badge>,
               <Button onClick={() => void toggle(reward)} loading={busy === reward.reward_id} ariaLabel={`${reward.enabled ? t("disable") : t("enable")}: ${reward.translations.en?.title ?? ""}`}>
                 {reward.enabled ? t("disable") : t("enable")}
