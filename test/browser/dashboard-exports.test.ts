@@ -104,4 +104,13 @@ describe("exports screen", () => {
     const altered = href!.replace(/token=(.)/, (_, c) => `token=${c === "A" ? "B" : "A"}`);
     expect((await fetch(altered)).status).toBe(403);
   });
+
+  it("shows an export past its retention as expired, with no link", async () => {
+    // What the sweeper does after the retention (queues/export-lifecycle.ts), done here at once.
+    await sql`UPDATE exports SET status = 'expired', expired_at = now() WHERE shop = ${DEMO_SHOP} AND kind = 'customers' AND status = 'done'`;
+    const app = await dash.reload();
+    await expect.poll(() => app.getByText("Expired", { exact: true }).count()).toBeGreaterThan(0);
+    await expect.poll(() => app.getByText(/^The file was deleted on .+, as every export is after 7 days\./).count()).toBeGreaterThan(0);
+    expect(await app.getByRole("link", { name: "Download Customers CSV" }).count()).toBe(0);
+  });
 });
