@@ -1,5 +1,5 @@
 // The stack the bench measures, started fresh per run: this checkout's local PostgreSQL
-// (database loyalnest_bench), D1 migrated and seeded in a new temp persist dir, the Shopify
+// (database loyalnest_bench) behind PgBouncer playing Hyperdrive's pool (scripts/hyperdrive-pool.mjs), D1 migrated and seeded in a new temp persist dir, the Shopify
 // emulator (in this process, on a free port: redemptions create their discount codes there),
 // and `wrangler dev` with the bench floors switched on (`--var BENCH_FLOOR:on`). stop() ends
 // wrangler and its workerd (the whole process group it was started in) and the emulator, and
@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { requireDevVars } from "../scripts/dev-vars.mjs";
 import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
 import { startProviderStandins } from "../scripts/provider-standins.mjs";
+import { startHyperdrivePool } from "../scripts/hyperdrive-pool.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -99,6 +100,7 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
   let child = null;
   let emulator = null;
   let standins = null;
+  let pool = null;
   const lines = [];
   const removeDir = () => {
     if (!keep) rmSync(runDir, { recursive: true, force: true });
@@ -127,6 +129,8 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
     emulator = null;
     await standins?.close();
     standins = null;
+    await pool?.stop();
+    pool = null;
     removeDir();
   };
 
@@ -138,6 +142,9 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
       .split("\n")
       .at(-1);
     log(`postgres ready: ${pgUrl}`);
+    // The Worker reaches Postgres through a pool, as production's Hyperdrive pools
+    // (scripts/hyperdrive-pool.mjs says why); the bench's own seeding connects directly.
+    pool = await startHyperdrivePool({ pgUrl, log });
 
     runNode([WRANGLER, "d1", "migrations", "apply", D1_NAME, "--local", "--persist-to", persistTo], { label: "d1 migrations apply" });
     seed(persistTo);
@@ -170,7 +177,7 @@ export async function startStack({ log = (m) => process.stderr.write(`[stack] ${
         cwd: ROOT,
         detached: true, // own process group, so stop() can end workerd with it
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...offlineEnv(), CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pgUrl },
+        env: { ...offlineEnv(), CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pool.url },
       },
     );
     for (const stream of [child.stdout, child.stderr]) {
