@@ -11,13 +11,13 @@
 // whenever someone edits the tree during a run. The run measures the tree as it was at start.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireDevVars } from "../scripts/dev-vars.mjs";
 import { startShopifyEmulator } from "../scripts/shopify-emulator.mjs";
 import { startProviderStandins } from "../scripts/provider-standins.mjs";
 import { startHyperdrivePool } from "../scripts/hyperdrive-pool.mjs";
+import { freePort } from "../scripts/free-port.mjs";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -46,18 +46,6 @@ function runNode(args, { env = offlineEnv(), label }) {
     throw new Error(`${label} failed (exit ${result.status ?? result.signal}):\n${result.stderr}\n${result.stdout}`.trim());
   }
   return result.stdout;
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -16,9 +16,9 @@
 // ≥ 1.21 for prepared statements; Debian 12 has 1.18.)
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.mjs";
 
 const PGBOUNCER = "/usr/sbin/pgbouncer";
 
@@ -33,18 +33,6 @@ function ensurePgbouncer(log) {
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
   if (!existsSync(PGBOUNCER)) throw new Error(`apt-get installed pgbouncer but ${PGBOUNCER} is missing`);
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Resolves once `port` accepts a PostgreSQL startup through the pool, or throws after `ms`. */
