@@ -57,7 +57,7 @@ it("saves a VIP tier through its Spanish form; a multiplier over 10 is refused b
     await save(tab);
     await visible(tab.admin.toasts.getByText("Guardado"));
     await visible(app.getByRole("heading", { name }));
-    app = await tab.reload();
+    app = await tab.reload({ at: /^\/tiers\/(?!new$)[^/]+$/ });
     await expect.poll(() => app.getByLabel("Multiplicador de puntos").inputValue()).toBe("1.75");
     const tier = (await apiGet<{ tiers: any[] }>("/vip-tiers")).tiers.find((t) => t.translations.en.name === name);
     expect(tier).toMatchObject({ threshold, earn_multiplier: 1.75 });
@@ -85,7 +85,7 @@ it("creates a campaign through its Spanish form; an end before the start is refu
     await ends.fill("2031-05-04T09:00");
     await save(tab);
     await visible(app.getByRole("heading", { name }));
-    app = await tab.reload();
+    app = await tab.reload({ at: /^\/campaigns\/(?!new$)[^/]+$/ });
     await expect.poll(() => app.getByLabel("Nombre (Inglés)").inputValue()).toBe(name);
     const campaign = (await apiGet<{ campaigns: any[] }>("/campaigns")).campaigns.find((c) => c.translations.en.name === name);
     expect(Date.parse(campaign.ends_at) - Date.parse(campaign.starts_at)).toBe(3 * 86_400_000);

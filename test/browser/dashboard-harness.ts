@@ -78,8 +78,13 @@ export interface DashboardTab {
   errors: string[];
   /** Opens the app at `path` (a fresh admin page load, as typing the admin's URL). */
   goto(path: string): Promise<Frame>;
-  /** Reloads the admin page (and so the app): what "survives a reload" means. */
-  reload(): Promise<Frame>;
+  /**
+   * Reloads the admin page (and so the app): what "survives a reload" means. First waits until
+   * the admin's URL shows the app's current path (the app tells the admin after it navigates),
+   * and, given `at`, until that path matches it: a form moves from …/new to the saved item's
+   * address only after the save has shown, and a reload before would reopen an empty form.
+   */
+  reload(options?: { at?: RegExp }): Promise<Frame>;
   /** Saves a screenshot of the whole admin page under test-results/browser/dashboard-<name>.png. */
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
@@ -238,7 +243,13 @@ async function openTab(browser: Browser, frame: AdminFrame, path: string, option
       await page.goto(url(target));
       return appFrame();
     },
-    async reload() {
+    async reload({ at }: { at?: RegExp } = {}) {
+      const adminShows = () => {
+        const appPath = app ? new URL(app.url()).pathname : "/";
+        const adminPath = new URL(page.url()).pathname;
+        return (appPath === "/" || adminPath.endsWith(appPath)) && (!at || at.test(appPath));
+      };
+      await expect.poll(adminShows, { timeout: 15_000, message: `the admin's URL ${page.url()} did not follow the app's${at ? ` to ${at}` : ""}` }).toBe(true);
       await page.reload();
       return appFrame();
     },

@@ -112,7 +112,7 @@ describe("rewards", () => {
     await see(dash.admin.toasts.getByText("Saved")).toBeVisible();
     await see(app.getByRole("heading", { name: "$7.50 off" })).toBeVisible();
 
-    app = await dash.reload();
+    app = await dash.reload({ at: /^\/rewards\/(?!new$)[^/]+$/ });
     await see(app.getByLabel("Title (English)")).toHaveValue("$7.50 off");
     await see(app.getByLabel("Amount off")).toHaveValue("7.50");
     const { rewards } = await apiGet<{ rewards: any[] }>("/rewards");
@@ -159,7 +159,7 @@ describe("VIP tiers and campaigns", () => {
     await app.getByLabel("Perks (English)").fill("Early access\nBirthday gift");
     await save();
     await see(app.getByRole("heading", { name: "Platinum" })).toBeVisible();
-    app = await dash.reload();
+    app = await dash.reload({ at: /^\/tiers\/(?!new$)[^/]+$/ });
     await see(app.getByLabel("Points multiplier")).toHaveValue("1.5");
     const { tiers } = await apiGet<{ tiers: any[] }>("/vip-tiers");
     expect(tiers.find((t) => t.translations.en.name === "Platinum")).toMatchObject({ threshold: 20000, earn_multiplier: 1.5, translations: { en: { perks: ["Early access", "Birthday gift"] } } });
@@ -187,7 +187,7 @@ describe("VIP tiers and campaigns", () => {
     await ends.fill("2030-05-03T09:00");
     await save();
     await see(app.getByRole("heading", { name: "Double points weekend" })).toBeVisible();
-    app = await dash.reload();
+    app = await dash.reload({ at: /^\/campaigns\/(?!new$)[^/]+$/ });
     await see(app.getByLabel("Gold")).toBeChecked();
     const { campaigns } = await apiGet<{ campaigns: any[] }>("/campaigns");
     expect(campaigns).toHaveLength(1);
