@@ -249,7 +249,10 @@ async function openTab(browser: Browser, frame: AdminFrame, path: string, option
         const adminPath = new URL(page.url()).pathname;
         return (appPath === "/" || adminPath.endsWith(appPath)) && (!at || at.test(appPath));
       };
-      await expect.poll(adminShows, { timeout: 15_000, message: `the admin's URL ${page.url()} did not follow the app's${at ? ` to ${at}` : ""}` }).toBe(true);
+      // A loop, not expect.poll: reload() is also called from beforeAll, outside any test.
+      for (const deadline = Date.now() + 15_000; !adminShows(); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() > deadline) throw new Error(`the admin's URL ${page.url()} did not follow the app's (${app?.url()})${at ? ` to ${at}` : ""} within 15 s`);
+      }
       await page.reload();
       return appFrame();
     },
