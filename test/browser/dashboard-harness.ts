@@ -316,3 +316,24 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+// Auto-waiting checks on what the merchant sees (playwright-core has no expect of its own).
+export const see = (locator: Locator) => ({
+  toBeVisible: () => locator.waitFor({ state: "visible" }),
+  toBeHidden: () => locator.waitFor({ state: "hidden" }),
+  toHaveValue: (value: string) => expect.poll(() => locator.inputValue()).toBe(value),
+  toBeChecked: (checked = true) => expect.poll(() => locator.isChecked()).toBe(checked),
+  toHaveAttribute: (name: string, value: string) => expect.poll(() => locator.getAttribute(name)).toBe(value),
+  /** The text of the elements its aria-describedby names: the help text and the inline error. */
+  toHaveAccessibleDescription: (pattern: RegExp) =>
+    expect
+      .poll(() =>
+        locator.evaluate((el) =>
+          (el.getAttribute("aria-describedby") ?? "")
+            .split(" ")
+            .map((id) => document.getElementById(id)?.textContent ?? "")
+            .join(" "),
+        ),
+      )
+      .toMatch(pattern),
+});

@@ -4,8 +4,7 @@
 // (create one; a bad value saves nothing; leaving with unsaved changes asks first), VIP tiers and
 // campaigns (created through their forms, read back from the API).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Locator } from "playwright-core";
-import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
+import { DEMO_SHOP, startDashboard, type Dashboard, see } from "./dashboard-harness";
 
 let dash: Dashboard;
 const OTHER_SHOP = "program-other-shop.myshopify.com";
@@ -24,27 +23,6 @@ async function apiGet<T = Record<string, any>>(path: string, shop = DEMO_SHOP): 
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as T;
 }
-
-// Auto-waiting checks on what the merchant sees (playwright-core has no expect of its own).
-const see = (locator: Locator) => ({
-  toBeVisible: () => locator.waitFor({ state: "visible" }),
-  toBeHidden: () => locator.waitFor({ state: "hidden" }),
-  toHaveValue: (value: string) => expect.poll(() => locator.inputValue()).toBe(value),
-  toBeChecked: () => expect.poll(() => locator.isChecked()).toBe(true),
-  toHaveAttribute: (name: string, value: string) => expect.poll(() => locator.getAttribute(name)).toBe(value),
-  /** The text of the elements its aria-describedby names: the help text and the inline error. */
-  toHaveAccessibleDescription: (pattern: RegExp) =>
-    expect
-      .poll(() =>
-        locator.evaluate((el) =>
-          (el.getAttribute("aria-describedby") ?? "")
-            .split(" ")
-            .map((id) => document.getElementById(id)?.textContent ?? "")
-            .join(" "),
-        ),
-      )
-      .toMatch(pattern),
-});
 
 const save = async () => {
   await see(dash.admin.saveBar).toBeVisible();

@@ -5,9 +5,8 @@
 // config it starts from, so it passes on a shop other tests have changed. And money (the ROI here,
 // rewards' values, the liability) in the shop's currency once Shopify's shop/update has said it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Locator } from "playwright-core";
 import { sendWebhook } from "../../scripts/send-webhook.mjs";
-import { startDashboard, type Dashboard } from "./dashboard-harness";
+import { startDashboard, type Dashboard, see } from "./dashboard-harness";
 
 let dash: Dashboard;
 // A shop of this file's own: its currency is changed here.
@@ -29,25 +28,6 @@ async function apiGet<T = Record<string, any>>(path: string, shop?: string): Pro
 
 const referralConfig = async () => (await apiGet<{ config: Record<string, any> }>("/referrals/config")).config;
 
-const see = (locator: Locator) => ({
-  toBeVisible: () => locator.waitFor({ state: "visible" }),
-  toBeHidden: () => locator.waitFor({ state: "hidden" }),
-  toHaveValue: (value: string) => expect.poll(() => locator.inputValue()).toBe(value),
-  toBeChecked: (checked = true) => expect.poll(() => locator.isChecked()).toBe(checked),
-  toHaveAttribute: (name: string, value: string) => expect.poll(() => locator.getAttribute(name)).toBe(value),
-  /** The text of the elements its aria-describedby names: the help text and the inline error. */
-  toHaveAccessibleDescription: (pattern: RegExp) =>
-    expect
-      .poll(() =>
-        locator.evaluate((el) =>
-          (el.getAttribute("aria-describedby") ?? "")
-            .split(" ")
-            .map((id) => document.getElementById(id)?.textContent ?? "")
-            .join(" "),
-        ),
-      )
-      .toMatch(pattern),
-});
 
 const save = async () => {
   await see(dash.admin.saveBar).toBeVisible();
