@@ -193,7 +193,7 @@ export async function startShopifyEmulator({
     if (fault.mode === "throttled") {
       const cost = operation === LOOKUP ? LOOKUP_COST : mutationCost;
       // Shopify's answer when the bucket is dry: nothing done, the status shows it empty.
-      return { ...injected, ...throttledAnswer({ requestedQueryCost: cost, actualQueryCost: null, throttleStatus: { ...bucket, currentlyAvailable: 0 } }) };
+      return { ...injected, ...throttledAnswer({ requestedQueryCost: cost, actualQueryCost: null, throttleStatus: { ...bucket, restoreRate: fault.restoreRate, currentlyAvailable: 0 } }) };
     }
     if (fault.mode === "stale_search") {
       if (operation !== "discountNodes") return { ...injected, status: 200, body: { errors: [{ message: "emulator: stale_search applies to discountNodes only" }] } };
@@ -521,13 +521,14 @@ export async function startShopifyEmulator({
     } catch {
       return "the body must be JSON";
     }
-    const { mode, times = 1, operation = null, holdMs = DEFAULT_HOLD_MS, createThenFail = false } = spec ?? {};
+    const { mode, times = 1, operation = null, holdMs = DEFAULT_HOLD_MS, createThenFail = false, restoreRate = bucket.restoreRate } = spec ?? {};
     if (!FAULT_MODES.includes(mode)) return `mode must be one of ${FAULT_MODES.join(", ")}`;
     if (!Number.isInteger(times) || times < 0) return "times must be a whole number (0 = until cleared)";
     if (operation !== null && !OPERATIONS.includes(operation)) return `operation must be one of ${OPERATIONS.join(", ")}`;
     if (!Number.isInteger(holdMs) || holdMs < 0) return "holdMs must be a whole number of milliseconds";
     if (typeof createThenFail !== "boolean") return "createThenFail must be a boolean";
-    return { mode, remaining: times === 0 ? Number.POSITIVE_INFINITY : times, operation, holdMs, createThenFail };
+    if (typeof restoreRate !== "number" || !(restoreRate > 0)) return "restoreRate must be a positive number of points a second";
+    return { mode, remaining: times === 0 ? Number.POSITIVE_INFINITY : times, operation, holdMs, createThenFail, restoreRate };
   }
 
   /**
@@ -541,7 +542,9 @@ export async function startShopifyEmulator({
    *   | "stale_search" (discountNodes lists nothing, as before the search index catches up),
    *   times?: 1 (0 = until cleared), operation?: a discount operation's name (default: any),
    *   holdMs?: 30000 (timeout: how long the connection is held before it is dropped),
-   *   createThenFail?: false (http_500, timeout: the discount is created, then the answer lost) }`
+   *   createThenFail?: false (http_500, timeout: the discount is created, then the answer lost),
+   *   restoreRate?: the bucket's (throttled: the restore rate the answer reports, so the wait
+   *   it implies can be made long) }`
    *   queues a fault; the shop's matching requests meet queued faults in order.
    *   `DELETE /__emulator/faults` clears the shop's queue.
    * - `GET /__emulator/discounts`: `{ discounts: [{ id, code, operation, input, createdAt }] }`.

@@ -42,6 +42,8 @@ export interface EmulatorFault {
   holdMs?: number;
   /** http_500, timeout: the discount is created first, and only the answer is lost. */
   createThenFail?: boolean;
+  /** throttled: the restore rate the answer reports (default the bucket's 100 a second). */
+  restoreRate?: number;
 }
 
 export interface EmulatorDiscount {

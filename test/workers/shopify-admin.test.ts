@@ -225,9 +225,11 @@ describe("adminGraphql time budgets (deadline, attemptTimeoutMs)", () => {
 
   it("THROTTLED whose wait would pass the deadline: throttled, not ambiguous", async () => {
     const shop = await installedShop("budget-throttled");
-    await injectFault(shop, { mode: "throttled", times: 0 });
+    // A restore rate of 1 a second makes the wait 10 s, far past a 5 s deadline however slow
+    // the first answer is on a loaded machine.
+    await injectFault(shop, { mode: "throttled", times: 0, restoreRate: 1 });
 
-    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("THROTTLED"), { deadline: Date.now() + 250 }).catch((e: unknown) => e);
+    const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("THROTTLED"), { deadline: Date.now() + 5_000 }).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ name: "AdminApiError", kind: "throttled", ambiguous: false });
     expect(String((error as Error).message)).toMatch(/deadline/);
@@ -247,7 +249,7 @@ describe("adminGraphql time budgets (deadline, attemptTimeoutMs)", () => {
   it("an attempt that timed out keeps the error ambiguous when later attempts are THROTTLED until the deadline", async () => {
     const shop = await installedShop("budget-mixed");
     await injectFault(shop, { mode: "timeout", holdMs: 10_000, createThenFail: true });
-    await injectFault(shop, { mode: "throttled", times: 0 });
+    await injectFault(shop, { mode: "throttled", times: 0, restoreRate: 1 }); // a 10 s wait: past the deadline
 
     const error = await adminGraphql(env, shop, DISCOUNT_MUTATION, discountInput("MIXED"), { deadline: Date.now() + 3_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e);
 

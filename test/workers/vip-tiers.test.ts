@@ -373,7 +373,7 @@ describe("tier changes in Postgres", () => {
     ]);
     const rows = await eventually(
       () => sql<{ change_id: string; from_tier: string | null; to_tier: string; reason: string; value: string }[]>`
-        SELECT change_id, from_tier, to_tier, reason, value FROM tier_changes WHERE shop = ${shop} AND customer_id = ${customerId}`,
+        SELECT change_id, from_tier, to_tier, reason, value FROM tier_changes WHERE shop = ${shop} AND customer_id = ${customerId} ORDER BY seq`,
       (r) => r.length === recorded.length,
     );
     expect(rows.map((r) => [r.change_id, r.from_tier, r.to_tier, r.reason, Number(r.value)])).toEqual(recorded.map((c) => [c.id, c.from, c.to, c.reason, c.value]));
