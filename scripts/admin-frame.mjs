@@ -8,7 +8,7 @@
 //   app    http://127.0.0.1:8792/<app path>?shop=&host=&embedded=1&locale=
 //          dashboard/dist as Cloudflare Pages would serve it (unknown paths → index.html), with
 //          App Bridge's CDN script swapped for the stand-in (scripts/admin-frame/app-bridge.js),
-//          and /v1/api/* and /v1/exports/* proxied to the Worker, so the app calls its own origin
+//          and /v1/api/*, /v1/exports/* and /auth/* proxied to the Worker, so the app calls its own origin
 //          (the build's LOYALNEST_API_ORIGIN is empty in dev).
 // Session tokens are HS256 JWTs with Shopify's claims, signed with the dev SHOPIFY_API_SECRET: this
 // is a dev tool that listens on 127.0.0.1 only and is never deployed.
@@ -27,7 +27,7 @@ export const APP_BRIDGE_CDN = "https://cdn.shopify.com/shopifycloud/app-bridge.j
 const APP_BRIDGE_STANDIN_PATH = "/__admin-frame/app-bridge.js";
 const APP_HANDLE = "loyalnest";
 const SESSION_TOKEN_LIFETIME_SECONDS = 60;
-const PROXIED = /^\/v1\/(api|exports)(\/|$)/;
+const PROXIED = /^\/(v1\/(api|exports)|auth)(\/|$)/;
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -163,7 +163,7 @@ export async function startAdminFrame({ port = 0, appPort = port === 0 ? 0 : por
     if (url.pathname === APP_BRIDGE_STANDIN_PATH) {
       return send(res, 200, TYPES[".js"], readFileSync(resolve(ASSETS, "app-bridge.js"), "utf8").replace("%ADMIN_ORIGIN%", origins.admin));
     }
-    if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "the app's origin serves files (and proxies /v1/api, /v1/exports)");
+    if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "the app's origin serves files (and proxies /v1/api, /v1/exports, /auth)");
     const index = resolve(distDir, "index.html");
     if (!existsSync(index)) return fail(res, 503, "dashboard/dist/index.html is missing: run `npm run build:dashboard`");
     const file = staticFile(url.pathname);

@@ -9,7 +9,8 @@
 // currentAppInstallation { activeSubscriptions }), approved or declined by a merchant through
 // the confirmation URL or a control request. The app's installation (currentAppInstallation { id
 // metafield(namespace:, key:) }) owns the app-data metafields a theme app extension reads
-// (`app.metafields`), written with metafieldsSet by the shop's own installation only.
+// (`app.metafields`), written with metafieldsSet by the shop's own installation only. The shop
+// itself (`shop { currencyCode … }`), whose currency a control request sets (default USD).
 // It recognises those operations by name; it is not a GraphQL server.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
@@ -41,7 +42,12 @@ const CODE_OPERATIONS = [...Object.keys(MUTATIONS), LOOKUP];
 const DISCOUNT_OPERATIONS = [...CODE_OPERATIONS, ...Object.keys(FUNCTION_OPERATIONS)];
 // Billing needs no access scope: every app may bill the shops that installed it.
 const BILLING_OPERATIONS = ["appSubscriptionCreate", "appSubscriptionCancel", "currentAppInstallation"];
-const OPERATIONS = [...DISCOUNT_OPERATIONS, ...BILLING_OPERATIONS];
+// `shop { … }`: the shop's own fields, readable with any scope.
+const SHOP_QUERY = "shop";
+const SHOP_FIELDS = ["id", "name", "myshopifyDomain", "currencyCode"];
+const OPERATIONS = [...DISCOUNT_OPERATIONS, ...BILLING_OPERATIONS, SHOP_QUERY];
+/** Operations selected as a bare field (`name {`), the rest take arguments (`name(`). */
+const FIELD_OPERATIONS = ["currentAppInstallation", SHOP_QUERY];
 const PRICING_INTERVALS = ["EVERY_30_DAYS", "ANNUAL"];
 const CONFIRM_PATH = /^\/admin\/charges\/([^/]+)\/(\d+)\/RecurringApplicationCharge\/confirm_recurring_application_charge$/;
 // The app's deployed functions (`shopify app deploy`): handle -> id, as shopifyFunctions lists them.
@@ -89,6 +95,8 @@ export async function startShopifyEmulator({
     if (!installations.has(shop)) installations.set(shop, `gid://shopify/AppInstallation/${++nextId.installation}`);
     return installations.get(shop);
   };
+  // shop -> its currency (ISO 4217), as the merchant set it in the store's settings.
+  const shopCurrencies = new Map();
   // App subscriptions (billing), every shop's, oldest first.
   const subscriptions = [];
   let origin = "";
@@ -182,7 +190,7 @@ export async function startShopifyEmulator({
   /** The answer `{ status, body, operation, fault?, holdMs? }` to one GraphQL request of `shop`. */
   function graphql(shop, body, granted) {
     if (typeof body?.query !== "string") return { status: 400, body: { errors: { query: "Required parameter missing or invalid" } } };
-    const operation = OPERATIONS.find((name) => new RegExp(`\\b${name}\\s*${name === "currentAppInstallation" ? "\\{" : "\\("}`).test(body.query));
+    const operation = OPERATIONS.find((name) => new RegExp(`\\b${name}\\s*${FIELD_OPERATIONS.includes(name) ? "\\{" : "\\("}`).test(body.query));
     if (!operation) {
       return { status: 200, body: { errors: [{ message: `emulator: only ${OPERATIONS.join(", ")} are answered` }] } };
     }
@@ -206,7 +214,7 @@ export async function startShopifyEmulator({
         const userErrors = [{ field: [operation === "appSubscriptionCreate" ? "name" : "id"], message: "Invalid input (injected by the emulator)" }];
         return { ...injected, status: 200, body: { data: { [operation]: { appSubscription: null, ...(operation === "appSubscriptionCreate" ? { confirmationUrl: null } : {}), userErrors } } } };
       }
-      if (operation === LOOKUP || operation === "discountNodes" || operation === "currentAppInstallation") {
+      if (operation === LOOKUP || operation === "discountNodes" || FIELD_OPERATIONS.includes(operation)) {
         return { ...injected, status: 200, body: { errors: [{ message: `Invalid value for ${operation} (injected by the emulator)`, extensions: { code: "BAD_REQUEST" } }] } };
       }
       if (MUTATIONS[operation]) {
@@ -224,6 +232,7 @@ export async function startShopifyEmulator({
   }
 
   function answerOperation(shop, operation, body, granted) {
+    if (operation === SHOP_QUERY) return shopFields(shop, body);
     if (BILLING_OPERATIONS.includes(operation)) return billing(shop, operation, body);
     if (operation === LOOKUP) return lookup(shop, body);
     if (MUTATIONS[operation]) return create(shop, operation, body);
@@ -244,6 +253,21 @@ export async function startShopifyEmulator({
     }[operation]();
     if (payload.denied) return accessDenied(operation, payload.denied);
     return { status: 200, body: { data: { [operation]: payload }, extensions: { cost } } };
+  }
+
+  /** `shop { … }` with the fields the emulator models; any other field is refused as Shopify refuses an unknown one. */
+  function shopFields(shop, body) {
+    const selection = /\bshop\s*\{([^{}]*)\}/.exec(body.query)?.[1] ?? "";
+    const fields = selection.split(/[\s,]+/).filter(Boolean);
+    const unknown = fields.find((field) => !SHOP_FIELDS.includes(field));
+    if (fields.length === 0 || unknown) {
+      const message = unknown ? `Field '${unknown}' doesn't exist on type 'Shop'` : "Selections can't be made on an empty selection set";
+      return { status: 200, body: { errors: [{ message: `${message} (the emulator answers ${SHOP_FIELDS.join(", ")})`, extensions: { code: unknown ? "undefinedField" : "selectionMismatch" } }] } };
+    }
+    const { fits, cost } = charge(shop, 1);
+    if (!fits) return throttledAnswer(cost);
+    const all = { id: `gid://shopify/Shop/${shop.length * 1_000_003}`, name: shop.split(".")[0], myshopifyDomain: shop, currencyCode: shopCurrencies.get(shop) ?? "USD" };
+    return { status: 200, body: { data: { shop: Object.fromEntries(fields.map((field) => [field, all[field]])) }, extensions: { cost } } };
   }
 
   /** appSubscriptionCreate, appSubscriptionCancel, currentAppInstallation, checked as Shopify checks them. */
@@ -547,6 +571,8 @@ export async function startShopifyEmulator({
    *   it implies can be made long) }`
    *   queues a fault; the shop's matching requests meet queued faults in order.
    *   `DELETE /__emulator/faults` clears the shop's queue.
+   * - `POST /__emulator/shop` with `{ currencyCode: "EUR" }`: the store's currency from now on
+   *   (`shop { currencyCode }`; USD until set).
    * - `GET /__emulator/discounts`: `{ discounts: [{ id, code, operation, input, createdAt }] }`.
    * - `POST /__emulator/scopes` with `{ scopes: "read_orders,..." }`: the shop's tokens carry
    *   these scopes from now on (Shopify answers ACCESS_DENIED beyond them).
@@ -588,6 +614,18 @@ export async function startShopifyEmulator({
         }
       }
       return [200, { changed }];
+    }
+    if (method === "POST" && url.pathname === "/__emulator/shop") {
+      // The merchant changes the store's currency in its settings.
+      let currencyCode;
+      try {
+        currencyCode = JSON.parse(text || "{}").currencyCode;
+      } catch {
+        return [400, { errors: "the body must be JSON" }];
+      }
+      if (typeof currencyCode !== "string" || !/^[A-Z]{3}$/.test(currencyCode)) return [400, { errors: "currencyCode must be an ISO 4217 code, e.g. EUR" }];
+      shopCurrencies.set(shop, currencyCode);
+      return [200, { currencyCode }];
     }
     if (url.pathname === "/__emulator/faults" && method === "POST") {
       const fault = parseFault(text);

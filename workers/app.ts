@@ -25,6 +25,7 @@ export const app = new OpenAPIHono<App>();
 app.use(apiLog());
 app.use(requireConfig());
 app.use("/v1/api/*", dashboardCors());
+app.use("/auth/*", dashboardCors()); // the dashboard installs the shop on its first open
 
 app.route("/", webhooks);
 app.route("/", integrations);

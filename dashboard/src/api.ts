@@ -1,5 +1,6 @@
 // The dashboard's one way to the merchant API (/v1/api): every call carries the session token
-// App Bridge issues (`shopify.idToken()`), and every answer is the envelope of DESIGN.md.
+// App Bridge issues (`shopify.idToken()`), and every answer is the envelope of DESIGN.md. A shop
+// the API does not know yet is installed on the way (token exchange), invisibly to the screens.
 
 import { idToken } from "./app-bridge";
 
@@ -34,10 +35,37 @@ export function apiUrl(path: string, query: Query = {}): string {
 }
 
 async function call<T>(method: string, path: string, query: Query, body: unknown, headers: Record<string, string>): Promise<T> {
+  try {
+    return await callOnce<T>(apiUrl(path, query), method, body, headers);
+  } catch (error) {
+    // The app's first open in this shop (or the first after a reinstall): Shopify's managed
+    // install has run, ours has not. The refused call did nothing, so it is sent again once.
+    if (!(error instanceof ApiFailure && error.status === 403 && error.code === "shop_not_installed")) throw error;
+    await installShop();
+    return callOnce<T>(apiUrl(path, query), method, body, headers);
+  }
+}
+
+let installing: Promise<void> | null = null;
+
+/**
+ * Installs the shop by token exchange (POST /auth/token-exchange with the session token): one
+ * exchange however many screens' calls were refused at once.
+ */
+function installShop(): Promise<void> {
+  installing ??= callOnce(new URL("/auth/token-exchange", apiOrigin()).toString(), "POST", undefined, {})
+    .then(() => undefined)
+    .finally(() => {
+      installing = null;
+    });
+  return installing;
+}
+
+async function callOnce<T>(url: string, method: string, body: unknown, headers: Record<string, string>): Promise<T> {
   const token = await idToken();
   let response: Response;
   try {
-    response = await fetch(apiUrl(path, query), {
+    response = await fetch(url, {
       method,
       headers: { Authorization: `Bearer ${token}`, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -127,7 +127,13 @@ export function useForm<T>(initial: T, save: (values: T) => Promise<T>, options:
       return true;
     } catch (error) {
       const failure = asFailure(error);
-      const message = failure.field ? failure.message.replace(new RegExp(`^${escapeRegExp(failure.field)}: `), "") : failure.message;
+      // A newer version saved elsewhere: said in the admin's language, with what to do next.
+      const message =
+        failure.code === "version_conflict"
+          ? i18next.t("common:version_conflict")
+          : failure.field
+            ? failure.message.replace(new RegExp(`^${escapeRegExp(failure.field)}: `), "")
+            : failure.message;
       if (failure.field) setErrors({ [failure.field]: message });
       else setFormError(message);
       toast(i18next.t("common:save_failed", { message }), { error: true });

@@ -111,7 +111,8 @@ it("refuses a save over a newer version with the conflict banner (two tabs, the 
     // The second tab still holds the version both read.
     await rate(b).fill(String(second));
     await save(b);
-    await visible(b.app.getByText(/^No se guardó: /));
+    // Said in Spanish, with what to do next (not the API's English message).
+    await visible(b.app.getByText(/^No se guardó: alguien guardó una versión más reciente mientras editabas\. Tus cambios siguen aquí/));
     const after = await apiGet<{ version: number; config: { purchase: number } }>("/points-program");
     expect(after.version).toBe(before.version + 1);
     expect(after.config.purchase).toBe(first);

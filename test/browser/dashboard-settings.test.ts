@@ -1,15 +1,17 @@
 // The Settings screen as a merchant uses it, in the dev admin in front of the real Worker: plan
 // and usage shown; name, branding, languages and staff roles saved with the admin's save bar and
 // still there after a reload; a bad colour refused beside its field with nothing saved; and a
-// second shop's session sees none of the demo shop's settings, in the dashboard or the API.
+// second shop's session sees none of the demo shop's settings, in the dashboard or the API; a shop
+// opening the app for the first time is installed by it, with its currency read from Shopify.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP, startDashboard, type Dashboard } from "./dashboard-harness";
 
 const OTHER_SHOP = "other-shop-dashboard.myshopify.com";
+const NEW_SHOP = "first-open-dashboard.myshopify.com";
 let dash: Dashboard;
 
 beforeAll(async () => {
-  dash = await startDashboard({ name: "settings", path: "/settings", extraShops: [OTHER_SHOP] });
+  dash = await startDashboard({ name: "settings", path: "/settings", extraShops: [OTHER_SHOP, NEW_SHOP] });
 });
 
 afterAll(async () => {
@@ -105,6 +107,29 @@ describe("settings screen", () => {
     expect(otherSettings.staff_roles).toEqual({});
     // And the demo shop's are untouched by the other shop's visit.
     expect((await settingsOf(DEMO_SHOP)).store_name).toBe("Nest & Co");
+  });
+
+  it("installs a shop that opens the app for the first time, reading its currency from Shopify", async () => {
+    const emulator = (path: string, body?: unknown) =>
+      fetch(`${dash.stack.emulator.url}/__emulator/${path}?shop=${NEW_SHOP}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) });
+    expect((await emulator("shop", { currencyCode: "CAD" })).status).toBe(200);
+    const before = await fetch(`${dash.stack.url}/v1/api/settings`, { headers: { authorization: `Bearer ${dash.sessionToken(NEW_SHOP)}` } });
+    expect([before.status, ((await before.json()) as { error: { code: string } }).error.code]).toEqual([403, "shop_not_installed"]);
+
+    const fresh = await dash.open("/settings", { shop: NEW_SHOP });
+    await expect.poll(() => fresh.admin.title.textContent()).toBe("Settings");
+    await expect.poll(() => fresh.app.getByLabel("Store name").count(), { timeout: 20_000 }).toBe(1);
+    expect(await fresh.app.getByRole("alert").count()).toBe(0);
+    // One token exchange, however many of the screen's calls were refused before it.
+    const requests = ((await (await emulator("requests")).json()) as { requests: { grantType?: string }[] }).requests;
+    expect(requests.filter((r) => r.grantType === "urn:ietf:params:oauth:grant-type:token-exchange")).toHaveLength(1);
+    // The browser reports the calls refused before the install, and nothing else.
+    expect(fresh.errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
+    await fresh.screenshot("settings-first-open");
+    await fresh.close();
+
+    const settings = (await settingsOf(NEW_SHOP)) as unknown as { currency: { code: string; known: boolean } };
+    expect(settings.currency).toEqual({ code: "CAD", known: true });
   });
 
   it("refuses to open the admin for a shop it was not given", async () => {

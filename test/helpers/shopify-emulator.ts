@@ -37,7 +37,8 @@ export interface EmulatorFault {
     | "metafieldsDelete"
     | "appSubscriptionCreate"
     | "appSubscriptionCancel"
-    | "currentAppInstallation";
+    | "currentAppInstallation"
+    | "shop";
   /** timeout: how long the connection is held before it is dropped (default 30 s). */
   holdMs?: number;
   /** http_500, timeout: the discount is created first, and only the answer is lost. */
@@ -111,6 +112,12 @@ export async function grantScopes(shop: string, scopes: string): Promise<void> {
   if (response.status !== 200) throw new Error(`the emulator refused the scopes: ${await response.text()}`);
 }
 
+/** The store's currency at Shopify from now on (what `shop { currencyCode }` answers; USD until set). */
+export async function setShopifyCurrency(shop: string, currencyCode: string): Promise<void> {
+  const response = await fetch(control("shop", shop), { method: "POST", body: JSON.stringify({ currencyCode }) });
+  if (response.status !== 200) throw new Error(`the emulator refused the currency: ${await response.text()}`);
+}
+
 /** The shop's metafields at the emulator (all owners, or one owner's). */
 export async function listMetafields(shop: string, ownerId?: string): Promise<EmulatorMetafield[]> {
   const url = control("metafields", shop) + (ownerId === undefined ? "" : `&ownerId=${encodeURIComponent(ownerId)}`);
@@ -133,7 +140,11 @@ export async function setStoredExpiry(shop: string, expiresAt: number): Promise<
 }
 
 export const refreshes = (requests: EmulatorRequest[]) => requests.filter((r) => r.grantType === "refresh_token");
-export const graphqlCalls = (requests: EmulatorRequest[]) => requests.filter((r) => r.path.endsWith("/graphql.json"));
+/**
+ * The shop's GraphQL requests, without the install's read of the shop's currency (`shop {
+ * currencyCode }`, workers/shopify/shop-currency.ts): tests count the calls they drive.
+ */
+export const graphqlCalls = (requests: EmulatorRequest[]) => requests.filter((r) => r.path.endsWith("/graphql.json") && r.operation !== "shop");
 
 export const DISCOUNT_MUTATION = `mutation CreateDiscount($discount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $discount) { codeDiscountNode { id } userErrors { field code message } }

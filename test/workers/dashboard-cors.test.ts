@@ -6,11 +6,11 @@ import { sessionToken, uniqueShop } from "../helpers/shopify";
 
 const DASHBOARD = env.DASHBOARD_ORIGIN;
 
-function preflight(origin: string): Promise<Response> {
+function preflight(origin: string, path = "/v1/api/points-program", method = "PUT"): Promise<Response> {
   return call(
-    new Request("https://loyalnest.test/v1/api/points-program", {
+    new Request(`https://loyalnest.test${path}`, {
       method: "OPTIONS",
-      headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization, content-type, idempotency-key" },
+      headers: { Origin: origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": "authorization, content-type, idempotency-key" },
     }),
   );
 }
@@ -44,5 +44,13 @@ describe("CORS for the dashboard on its own origin", () => {
     const anonymous = await call(new Request("https://loyalnest.test/v1/api/points-program", { headers: { Origin: DASHBOARD } }));
     expect(anonymous.status).toBe(401);
     expect((await merchantApi(shop, "GET", "/points-program")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("lets the dashboard install its shop (POST /auth/token-exchange) and no other origin", async () => {
+    const allowed = await preflight(DASHBOARD, "/auth/token-exchange", "POST");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+    expect(allowed.headers.get("access-control-allow-methods")).toContain("POST");
+    expect((await preflight("https://evil.example", "/auth/token-exchange", "POST")).headers.get("access-control-allow-origin")).toBeNull();
   });
 });

@@ -1,11 +1,13 @@
 // /auth: installation by token exchange. The embedded app posts its session token; we trade it
-// for an expiring offline token, store it encrypted (workers/shopify/tokens) and install.
+// for an expiring offline token, store it encrypted (workers/shopify/tokens) and install. The
+// dashboard posts here when the API answers shop_not_installed (a first open, a reinstall).
 import { createRoute, z } from "@hono/zod-openapi";
-import { installShop } from "../../d1/shops";
+import { getShop, installShop } from "../../d1/shops";
 import { sealTokens } from "../shopify/tokens";
 import { ApiError, errorResponses, ok, okEnvelope } from "../http/envelope";
 import { createSurface } from "../http/surface";
 import { sessionTokenAuth } from "../merchant/auth";
+import { recordShopCurrencyFromShopify } from "../shopify/shop-currency";
 import { exchangeSessionToken } from "./shopify-oauth";
 import { log } from "../../core/log";
 
@@ -22,6 +24,8 @@ const exchangeRoute = createRoute({
   },
 });
 
+const CURRENCY_READ_BUDGET = () => ({ deadline: Date.now() + 3_000, attemptTimeoutMs: 2_000 });
+
 export const auth = createSurface([sessionTokenAuth({ requireInstalled: false })]);
 
 auth.openapi(exchangeRoute, async (c) => {
@@ -35,5 +39,8 @@ auth.openapi(exchangeRoute, async (c) => {
   }
   if (!exchanged.ok) throw new ApiError(502, "token_exchange_failed", `Shopify refused the token exchange: ${exchanged.reason}`);
   await installShop(c.env, { domain: shop, ...(await sealTokens(c.env, shop, exchanged.tokens)) });
+  // Money amounts read in the shop's currency from the first screen. Bounded: Shopify being slow
+  // costs the install at most this, and a miss is read again at the next exchange.
+  if (!(await getShop(c.env, shop))?.currency) await recordShopCurrencyFromShopify(c.env, shop, CURRENCY_READ_BUDGET());
   return c.json(ok({ shop, installed: true as const, scope: exchanged.scope }), 200);
 });

@@ -1,5 +1,5 @@
 // The dashboard is a Cloudflare Pages project on its own origin (dashboard/wrangler.toml), so in
-// production its calls to /v1/api are cross-origin, with the session token in the Authorization
+// production its calls to /v1/api (and /auth, to install) are cross-origin, with the session token in the Authorization
 // header (no cookies). The token authenticates; CORS only lets the dashboard's own pages read the
 // answers: exactly DASHBOARD_ORIGIN, no other origin. In dev the admin frame proxies /v1/api, so
 // the app is same-origin and this never applies.
