@@ -131,6 +131,17 @@ export async function saveCheckpoint(sql: Sql, id: string, runId: string, leaseM
   return rows.length === 1;
 }
 
+/**
+ * Starts the export's file again, while run `runId` holds it: no upload, no parts, no rows. For
+ * an upload a late run wrote into (R2 then refuses to complete it). False when the lease is lost.
+ */
+export async function restartExport(sql: Sql, id: string, runId: string): Promise<boolean> {
+  const rows = await sql`
+    UPDATE exports SET upload_id = NULL, parts = '[]'::jsonb, cursor = NULL, carry = '\\x', bytes_done = 0, rows_done = 0, lease_until = now()
+    WHERE id = ${id} AND run_id = ${runId} AND status = 'running' RETURNING id`;
+  return rows.length === 1;
+}
+
 /** Progress only (rows serialized, not yet durable): what the dashboard's bar shows. */
 export async function saveProgress(sql: Sql, id: string, runId: string, leaseMs: number, rowsDone: number): Promise<boolean> {
   const rows = await sql`UPDATE exports SET rows_done = ${rowsDone}, lease_until = now() + ${leaseMs} * interval '1 millisecond' WHERE id = ${id} AND run_id = ${runId} AND status = 'running' RETURNING id`;

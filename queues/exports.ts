@@ -19,12 +19,16 @@
 // Only one run at a time: a run claims the row with a lease (run_id, lease_until) that each
 // checkpoint extends, and every write is conditioned on its run_id, so a second delivery of the
 // same message waits (retry) while the first is alive and takes over when its lease runs out.
+// R2 cannot be told who holds the lease, so a run confirms it just before each part it sends:
+// a run that stalled past its lease stops there. One that stalls between that check and the
+// send may still replace a part the new holder sent; R2 then refuses to complete the file
+// (the holder's etag is gone), and the holder starts the file again rather than failing.
 import { headerLine } from "../core/csv";
 import { keyring, type Keyring } from "../core/crypto";
 import { sealPart } from "../core/export-seal";
 import { log } from "../core/log";
 import { withReporting, type Sql } from "../postgres/client";
-import { claimExport, exportById, failRun, finishExport, saveCheckpoint, saveProgress, type ExportCursor, type ExportRow, type UploadedPart } from "../postgres/exports";
+import { claimExport, exportById, failRun, finishExport, restartExport, saveCheckpoint, saveProgress, type ExportCursor, type ExportRow, type UploadedPart } from "../postgres/exports";
 import { exportSource, type ExportSource } from "./export-sources";
 
 /** R2's minimum part size; every part but the last is exactly this. */
@@ -39,6 +43,8 @@ export interface ExportRunOptions {
   /** Stop at the first part boundary after this long (tests pass 0 to stop after one part). */
   budgetMs?: number;
   pageRows?: number;
+  /** Tests only: runs just before a part's lease check and send (where another run may step in). */
+  beforePart?: (part: { partNumber: number; uploadId: string }) => Promise<void>;
 }
 
 export type ExportRunOutcome =
@@ -64,6 +70,7 @@ export async function runExport(env: Env, exportId: string, options: ExportRunOp
     try {
       return await new ExportRun(env, sql, row, runId, options).run();
     } catch (error) {
+      if (error instanceof LeaseLost) return lost();
       // Its multipart upload is gone (aborted by the sweeper after a failure, or by R2's own
       // clean-up of uploads left incomplete): no retry can finish this file.
       if (!String(error).includes(`(${R2_NO_SUCH_UPLOAD})`)) throw error;
@@ -75,6 +82,11 @@ export async function runExport(env: Env, exportId: string, options: ExportRunOp
 
 /** R2's error code for a multipart upload that does not exist (aborted, or completed already). */
 const R2_NO_SUCH_UPLOAD = 10024;
+/** R2's error code for a completion naming a part (number and etag) the upload does not hold. */
+const R2_PART_NOT_FOUND = 10025;
+
+/** The run found another holding the export just before sending a part: it sends nothing more. */
+class LeaseLost extends Error {}
 export const UPLOAD_GONE = "its unfinished file was removed from storage before it could finish; start a new export";
 
 class ExportRun {
@@ -174,7 +186,12 @@ class ExportRun {
       if (!(await this.checkpoint(upload.uploadId, rowsTotal, LEASE_MS, true))) return lost();
     }
     const completing = Date.now();
-    await upload.complete(this.parts);
+    try {
+      await upload.complete(this.parts);
+    } catch (error) {
+      if (!String(error).includes(`(${R2_PART_NOT_FOUND})`)) throw error;
+      return this.restart(upload, error);
+    }
     this.timings.r2Ms += Date.now() - completing;
     return this.finish();
   }
@@ -187,6 +204,9 @@ class ExportRun {
 
   private async uploadPart(upload: R2MultipartUpload, final: boolean): Promise<void> {
     const partNumber = this.parts.length + 1;
+    await this.options.beforePart?.({ partNumber, uploadId: upload.uploadId });
+    // Ours still, just now (and for another lease): a run that stalled past its lease stops here.
+    if (!(await saveProgress(this.sql, this.row.id, this.runId, LEASE_MS, this.rows))) throw new LeaseLost();
     const sealing = Date.now();
     // A copy either way: the buffer is reused for the next part while R2 may still read this one.
     const body = this.row.sealed
@@ -211,6 +231,17 @@ class ExportRun {
       bytesDone: this.bytesDone,
       rowsTotal,
     });
+  }
+
+  /**
+   * A part this run sent was replaced under it (a late run's, sent after it lost the lease):
+   * the file starts again from its first row in a new upload, by the continuation queued.
+   */
+  private async restart(upload: R2MultipartUpload, cause: unknown): Promise<ExportRunOutcome> {
+    log.warn(`exports: ${this.row.id}: R2 holds a part other than the one sent (a late run replaced it); starting the file again`, String(cause));
+    if (!(await restartExport(this.sql, this.row.id, this.runId))) return lost();
+    await upload.abort().catch((error: unknown) => log.warn(`exports: ${this.row.id}: the replaced upload was not aborted (R2 removes it in time)`, String(error)));
+    return { kind: "continue" };
   }
 
   private async finish(): Promise<ExportRunOutcome> {

@@ -1,8 +1,9 @@
 // The lifecycle of CSV exports under the cron sweeper, inside the runtime with real Postgres
 // and R2: files deleted after their retention (the export shown expired, its link answering
 // 410), failed exports' uploads aborted, stalled exports revived from their checkpoint (a
-// revived run raced against the late original message writes the file once), and an export
-// that keeps stalling failed with a reason the merchant reads.
+// revived run raced against the late original message writes the file once), a run that lost
+// its lease sends no more parts, a file a late run wrote into is started again and comes out
+// whole, and an export that keeps stalling failed with a reason the merchant reads.
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXPORT_MAX_REVIVALS, EXPORT_RETENTION_MS, EXPORT_STALL_MS, exportFileKey } from "../../core/export-lifecycle";
@@ -11,6 +12,7 @@ import { connectReporting } from "../../postgres/client";
 import { claimExport, createExport, exportById, reviveStalledExports, STALLED_TOO_OFTEN, type ExportKind } from "../../postgres/exports";
 import { sweepExports } from "../../queues/export-lifecycle";
 import { PART_BYTES, runExport, UPLOAD_GONE } from "../../queues/exports";
+import { SEAL_OVERHEAD_BYTES } from "../../core/export-seal";
 import { sweep } from "../../queues/sweeper";
 import { call, eventually, json, merchantApi } from "../helpers/app";
 import { installedShop } from "../helpers/shopify-emulator";
@@ -241,5 +243,64 @@ describe("a revived export raced against the late original message", () => {
     const after = (await env.FILES.head(done.r2_key))!;
     expect(after.etag).toBe(before.etag);
     expect(after.uploaded.getTime()).toBe(before.uploaded.getTime());
+  }, 90_000);
+});
+
+describe("a run that lost its lease, and a part a late run replaced", () => {
+  const shop = `export-fence-${crypto.randomUUID().slice(0, 8)}.myshopify.com`;
+  const COUNT = 34_000; // two parts
+  const expectedIds = Array.from({ length: COUNT }, (_, i) => String(i + 1).padStart(10, "0"));
+  const idsOf = (lines: string[]) => lines.slice(1).map((line) => line.slice(0, line.indexOf(",")));
+
+  beforeAll(async () => {
+    await seedCustomers(shop, COUNT);
+  }, 60_000);
+
+  it("stops before its next part once another run holds the export; the holder finishes the file alone", async () => {
+    const id = await newExport(shop, "customers");
+    // Just before the second part, the run stalls past its lease and another run claims it.
+    const thief = crypto.randomUUID();
+    const outcome = await runExport(env, id, {
+      beforePart: async ({ partNumber }) => {
+        if (partNumber === 2) await sql`UPDATE exports SET run_id = ${thief}, lease_until = now() + interval '1 minute' WHERE id = ${id}`;
+      },
+    });
+    expect(outcome).toEqual({ kind: "ended", reason: "another run holds this export now" });
+    const row = (await exportById(sql, id))!;
+    expect([row.status, row.run_id, row.parts.length]).toEqual(["running", thief, 1]);
+
+    // The holder (here: its lease run out, as if it died too) resumes from the checkpoint.
+    await sql`UPDATE exports SET lease_until = now() - interval '1 second' WHERE id = ${id}`;
+    expect(await runExport(env, id)).toMatchObject({ kind: "done", rows: COUNT });
+    const done = (await exportById(sql, id))!;
+    expect(done.parts).toHaveLength(2);
+    expect(done.parts[0]).toEqual(row.parts[0]);
+    expect(idsOf(await downloadLines(shop, id))).toEqual(expectedIds);
+  }, 90_000);
+
+  it("starts the file again when R2 holds a part a late run sent, and the file comes out whole", async () => {
+    const id = await newExport(shop, "customers");
+    const key = (await exportById(sql, id))!.r2_key;
+    // A late run, past its lease check before it stalled, replaces part 1 while this run sends part 2.
+    let replaced = false;
+    const first = await runExport(env, id, {
+      beforePart: async ({ partNumber, uploadId }) => {
+        if (partNumber !== 2) return;
+        const junk = new Uint8Array(PART_BYTES + SEAL_OVERHEAD_BYTES).fill(0x5a);
+        await env.FILES.resumeMultipartUpload(key, uploadId).uploadPart(1, junk);
+        replaced = true;
+      },
+    });
+    expect(replaced).toBe(true);
+    expect(first).toEqual({ kind: "continue" });
+    const restarted = (await exportById(sql, id))!;
+    expect([restarted.status, restarted.upload_id, restarted.parts, restarted.cursor, Number(restarted.rows_done)]).toEqual(["running", null, [], null, 0]);
+    expect(await env.FILES.head(key)).toBeNull();
+
+    // The continuation writes it from the first row, in a new upload.
+    expect(await runExport(env, id)).toMatchObject({ kind: "done", rows: COUNT });
+    const lines = await downloadLines(shop, id);
+    expect(lines[0]!.startsWith("customer_id,email,")).toBe(true);
+    expect(idsOf(lines)).toEqual(expectedIds);
   }, 90_000);
 });
