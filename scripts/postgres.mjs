@@ -13,10 +13,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
+import { freePort } from "./free-port.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const IS_ROOT = userInfo().uid === 0;
@@ -263,15 +263,6 @@ export async function startPrivateCluster(label = "private") {
     rmSync(dir, { recursive: true, force: true });
   };
   return { ...cluster, destroy };
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

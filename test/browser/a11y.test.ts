@@ -5,7 +5,6 @@
 // Chromium. Screenshots go to test-results/browser/.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
@@ -17,6 +16,7 @@ import { buildWidget } from "../../widget/build.mjs";
 import { FOCUS_FALLBACK } from "../../core/contrast";
 import { orderBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
 import { CUSTOMER_COOKIE, startStorefront } from "./storefront";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const AXE_FILE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/browser");
@@ -321,12 +321,3 @@ describe("motion, focus and branding", () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
-}

@@ -16,7 +16,6 @@
 // for the tests that a shop sees only its own data (its name must be the file's alone in the run).
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { request } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
 import { expect, inject } from "vitest";
@@ -24,6 +23,8 @@ import { CONSOLE_DIST } from "../../dashboard/build.mjs";
 import { buildDashboardForFrame, DASHBOARD_DIST, signSessionToken, startAdminFrame } from "../../scripts/admin-frame.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { CHROMIUM_ARGS, shopOfFile, type SharedStack, type ShopClaim } from "./dashboard-stack";
+import { freePort } from "../../scripts/free-port.mjs";
+export { freePort };
 
 export { CHROMIUM_ARGS };
 
@@ -306,15 +307,6 @@ function isFresh(): boolean {
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
 }
 
 // Auto-waiting checks on what the merchant sees (playwright-core has no expect of its own).

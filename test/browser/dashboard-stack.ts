@@ -23,6 +23,7 @@ import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { startDevStack } from "../../scripts/dev.mjs";
 import { ensureChromium } from "../../scripts/ensure-chromium.mjs";
 import { checkoutCluster } from "../../scripts/postgres.mjs";
+import { freePort } from "../../scripts/free-port.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -240,13 +241,4 @@ function readBody(req: IncomingMessage): Promise<string> {
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (address && typeof address !== "string" ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
 }

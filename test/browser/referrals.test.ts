@@ -4,7 +4,6 @@
 // built widget.js on a theme page, the real Worker behind the stand-in App Proxy, Debian's
 // Chromium. (Setup as in widget.test.ts, with a database of its own.)
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContextOptions, type Page, type Request as PlaywrightRequest } from "playwright-core";
@@ -15,6 +14,7 @@ import { ensureChromium } from "../../scripts/ensure-chromium.mjs";
 import { buildWidget } from "../../widget/build.mjs";
 import { useCredentials } from "../helpers/shopify";
 import { CUSTOMER_COOKIE, PROXY_PREFIX, startStorefront } from "./storefront";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/browser");
 // Without the background-networking flags Chromium dials out at start, and the closed network here refuses it.
@@ -265,13 +265,4 @@ async function asShopper<T>(customerId: string, path: string, init: RequestInit 
   });
   expect(response.status, path).toBe(200);
   return (await response.json()) as T;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
 }

@@ -19,6 +19,7 @@ import { startStorefront } from "../../scripts/storefront.mjs";
 import { buildWidget } from "../../widget/build.mjs";
 import { orderBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
 import { CUSTOMER_COOKIE, PROXY_PREFIX } from "./storefront";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/browser");
 const CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -230,12 +231,3 @@ describe("the stand-in App Proxy", () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
-}

@@ -6,7 +6,6 @@
 // CORS answers. Chromium's private-network checks are off: here the "public" page calls a
 // Worker on 127.0.0.1, which on Shopify is a public origin. Screenshots go to test-results/browser/.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -16,6 +15,7 @@ import { DEMO_SHOP, startDevStack } from "../../scripts/dev.mjs";
 import { ensureChromium } from "../../scripts/ensure-chromium.mjs";
 import { checkoutSessionToken, orderBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
 import { buildThankYouExtension, thankYouPage, type CheckoutState } from "./checkout-host";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/browser");
 const CHROMIUM_ARGS = [
@@ -140,14 +140,3 @@ describe("the thank-you page's prompt", () => {
     await tab.close();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}

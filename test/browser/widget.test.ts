@@ -3,7 +3,6 @@
 // test-results/browser/ for review.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page, type Route } from "playwright-core";
@@ -15,6 +14,7 @@ import { buildWidget } from "../../widget/build.mjs";
 import type { RewardInput } from "../../core/rewards";
 import { orderBody, refundBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
 import { CUSTOMER_COOKIE, PROXY_PREFIX, startStorefront } from "./storefront";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-results/browser");
 // Without the background-networking flags Chromium dials out at start, and the closed network here refuses it.
@@ -1288,12 +1288,3 @@ describe("store settings and uninstall", () => {
     await back.close();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => done(port));
-    });
-  });
-}

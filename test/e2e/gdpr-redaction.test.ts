@@ -8,7 +8,6 @@
 // fails.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import postgres from "postgres";
@@ -17,6 +16,7 @@ import { DEMO_SHOP, startDevStack } from "../../scripts/dev.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { startPrivateCluster } from "../../scripts/postgres.mjs";
 import { refundBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const DATABASE = "loyalnest_e2e_gdpr";
 const persistTo = mkdtempSync(join(tmpdir(), "loyalnest-gdpr-"));
@@ -42,15 +42,6 @@ const bystanderOrderId = String(BigInt(orderId) + 1n);
 const parkedOrderId = String(BigInt(orderId) + 2n);
 const refundId = String(BigInt(orderId) + 3n);
 const parkedRefundId = String(BigInt(orderId) + 4n);
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   cluster = await startPrivateCluster("e2e-gdpr");

@@ -1,7 +1,6 @@
 // The real process: `wrangler dev` killed between a webhook's 200 and its processing, and
 // Postgres down while orders arrive. State that must survive lives in the persist directory.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -10,6 +9,7 @@ import { startDevStack, DEMO_SHOP } from "../../scripts/dev.mjs";
 import { startPrivateCluster } from "../../scripts/postgres.mjs";
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { orderBody, proxyUrl, refundBody, sessionToken, useCredentials, webhookRequest } from "../helpers/shopify";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const DATABASE = "loyalnest_e2e";
 const persistTo = mkdtempSync(join(tmpdir(), "loyalnest-e2e-"));
@@ -24,15 +24,6 @@ const newId = () => String(nextId++);
 const newCustomerId = () => String(100_000_000_000 + Math.floor(Math.random() * 800_000_000_000));
 
 const start = () => startDevStack({ port: PORT, persistTo, quiet: true, emulatorPort: 0, database: DATABASE, postgres: cluster });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   cluster = await startPrivateCluster("e2e");

@@ -4,7 +4,6 @@
 // and the error paths (bad HMAC, bad JSON, Postgres down, Shopify refusing the access token);
 // then not one of those strings may appear anywhere in what was written.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { DEMO_ACCESS_TOKEN, DEMO_SHOP, startDevStack } from "../../scripts/dev.m
 import { readDevVars } from "../../scripts/dev-vars.mjs";
 import { startPrivateCluster } from "../../scripts/postgres.mjs";
 import { orderBody, proxyUrl, sessionToken, useCredentials, webhookHeaders, webhookRequest } from "../helpers/shopify";
+import { freePort } from "../../scripts/free-port.mjs";
 
 const shop: string = DEMO_SHOP;
 const persistTo = mkdtempSync(join(tmpdir(), "loyalnest-secrets-"));
@@ -34,15 +34,6 @@ let captured = "";
 let origin: string;
 let vars: Record<string, string>;
 const secrets: Record<string, string> = {};
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer().once("error", fail).listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 // Where wrangler writes its debug log (WRANGLER_LOG_PATH, read by the wrangler dev process).
 const wranglerLog = join(persistTo, "wrangler.log");
