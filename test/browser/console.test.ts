@@ -5,7 +5,8 @@
 // adjusts a customer's points and changes the shop's plan, and each action is then in the audit
 // log (read through GET /admin/logs); the last superadmin cannot remove themself; an analytics
 // admin added on the users screen sees no adjust or plan button and a clear 403 on admin users;
-// when the Access session expires, the console says so and comes through Access again by itself.
+// when the Access session expires, the console says so and comes through Access again by itself,
+// with what the admin had typed still in its form, applied once when sent.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +29,7 @@ let superServer: ConsoleServer;
 let analystServer: ConsoleServer | undefined;
 let expiringServer: ConsoleServer | undefined;
 let brokenServer: ConsoleServer | undefined;
+let draftServer: ConsoleServer | undefined;
 // Content-Security-Policy refusals the console's page reports (its CSP must not break it).
 const cspViolations: string[] = [];
 let browser: Browser;
@@ -69,6 +71,7 @@ afterAll(async () => {
   await analystServer?.close();
   await expiringServer?.close();
   await brokenServer?.close();
+  await draftServer?.close();
   await superServer?.close();
   await dash?.close();
 });
@@ -242,6 +245,37 @@ describe("the admin console", () => {
       page.off("load", countLoad);
     }
   }, 60_000);
+
+  it("keeps what the admin typed when Access expired through the sign-in, and applies the adjustment once when sent", async () => {
+    // A server of its own: a new origin, so this tab's session storage starts empty.
+    draftServer = await startConsoleServer({ port: 0, workerOrigin: dash.stack.url, accessOrigin: dash.stack.access.url });
+    await page.goto(`${draftServer.url}/console/merchants/${DEMO_SHOP}`);
+    await settled(() => page.getByRole("button", { name: "Adjust points" }).count()).toBe(1);
+    const [customerId, points, reason] = [page.getByLabel("Customer id"), page.getByLabel("Points (negative to remove)"), page.getByLabel("Reason").first()];
+    await customerId.fill(CUSTOMER.id);
+    await points.fill("17");
+    await reason.fill("typed before the session ran out");
+
+    await draftServer.expireSession();
+    const reloaded = page.waitForEvent("load", { timeout: 20_000 });
+    await page.getByRole("button", { name: "Adjust points" }).click(); // meets Access's 401: nothing applied
+    await reloaded;
+    await settled(() => draftServer!.signIns()).toBe(2);
+    await settled(() => customerId.inputValue()).toBe(CUSTOMER.id);
+    expect(await points.inputValue()).toBe("17");
+    expect(await reason.inputValue()).toBe("typed before the session ran out");
+
+    await page.getByRole("button", { name: "Adjust points" }).click();
+    await settled(() => page.getByText(/^17 points applied; balance [\d,]+\.$/).count()).toBe(1);
+    expect(await customerId.inputValue()).toBe("");
+    const seventeens = async () => (await auditEntries("points.adjust")).filter((e) => (e.after as { points?: number } | null)?.points === 17).length;
+    await settled(seventeens, { timeout: 40_000 }).toBe(1);
+    // Saved, the draft is gone: a reload shows an empty form.
+    await page.reload();
+    await settled(() => page.getByRole("button", { name: "Adjust points" }).count()).toBe(1);
+    expect(await customerId.inputValue()).toBe("");
+    expect(await seventeens()).toBe(1);
+  }, 90_000);
 
   it("refuses to remove the last superadmin, and adds an analytics admin who sees no adjust or plan button", async () => {
     await page.goto(`${superServer.url}/console/users`);

@@ -9,7 +9,7 @@ import { useT } from "../i18n";
 import { Link, route, setQuery } from "../router";
 import { Badge, Banner, Button, Card, DataTable, EmptyState, FormLayout, Layout, Page, Pagination, Select, SkeletonPage, Stack, Text, TextField } from "../ui";
 import { adminApi } from "./api";
-import { CONSOLE_BASE, Failure, FormFailure, useCan } from "./shared";
+import { CONSOLE_BASE, Failure, FormFailure, useCan, useDraft } from "./shared";
 
 interface MerchantRow {
   shop: string;
@@ -142,7 +142,7 @@ function refusalField(error: ApiFailure | null): string | null {
 
 function AdjustPoints({ shop }: { shop: string }) {
   const t = useT("console");
-  const [values, setValues] = useState({ customer_id: "", points: "", reason: "" });
+  const [values, setValues, clearValues] = useDraft(`adjust:${shop}`, { customer_id: "", points: "", reason: "" });
   const [error, setError] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -166,7 +166,7 @@ function AdjustPoints({ shop }: { shop: string }) {
       const result = await adminApi.send<{ points: number; points_balance: number }>("POST", "/points/adjust", body, { idempotencyKey: key.current });
       setDone(t("adjusted", { points: formatNumber(result.points), balance: formatNumber(result.points_balance) }));
       key.current = crypto.randomUUID();
-      setValues({ customer_id: "", points: "", reason: "" });
+      clearValues();
     } catch (e) {
       setError(asFailure(e));
     } finally {
@@ -200,8 +200,10 @@ interface PlanOption {
 
 function ChangePlan({ shop, current, onChanged }: { shop: string; current: string; onChanged: () => Promise<void> }) {
   const t = useT("console");
-  const [plan, setPlan] = useState(current);
-  const [reason, setReason] = useState("");
+  const [draft, setDraft, clearDraft] = useDraft(`plan:${shop}`, { plan: current, reason: "" });
+  const { plan, reason } = draft;
+  const setPlan = (value: string) => setDraft((d) => ({ ...d, plan: value }));
+  const setReason = (value: string) => setDraft((d) => ({ ...d, reason: value }));
   const [error, setError] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -215,7 +217,7 @@ function ChangePlan({ shop, current, onChanged }: { shop: string; current: strin
     try {
       const result = await adminApi.send<{ plan: string; previous_plan: string; changed: boolean }>("PUT", "/plans", { shop, plan, reason });
       setDone(result.changed ? t("plan_changed", { from: result.previous_plan, to: result.plan }) : t("plan_unchanged", { plan: result.plan }));
-      setReason("");
+      clearDraft({ plan: result.plan, reason: "" });
       await onChanged();
     } catch (e) {
       setError(asFailure(e));

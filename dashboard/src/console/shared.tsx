@@ -1,7 +1,7 @@
-// What every console screen shares: who is signed in (and so which buttons exist), and how a
-// refusal is shown.
+// What every console screen shares: who is signed in (and so which buttons exist), how a
+// refusal is shown, and forms' drafts kept across a sign-in again.
 import { createContext } from "preact";
-import { useContext } from "preact/hooks";
+import { useContext, useState } from "preact/hooks";
 import type { ApiFailure } from "../api";
 import { useT } from "../i18n";
 import { Banner, LoadError } from "../ui";
@@ -38,3 +38,41 @@ export function FormFailure({ error, fields }: { error: ApiFailure | null; field
 }
 
 export const CONSOLE_BASE = "/console";
+
+const DRAFT_PREFIX = "loyalnest:console-draft:";
+
+/**
+ * A form's values, kept in this tab's sessionStorage as they are typed: when Access expires the
+ * console loads itself again (main.tsx), and what the admin had typed is there after the sign-in.
+ * `clear(next?)` after a save drops the draft (the form shows `next`, else `initial`). Session storage: the tab's own,
+ * gone when it closes, never sent anywhere.
+ */
+export function useDraft<T extends Record<string, string>>(key: string, initial: T): [T, (update: (values: T) => T) => void, (next?: T) => void] {
+  const storageKey = DRAFT_PREFIX + key;
+  const [values, setValues] = useState<T>(() => {
+    try {
+      const stored = JSON.parse(sessionStorage.getItem(storageKey) ?? "null") as Partial<T> | null;
+      // Only the fields the form has, and only strings: a draft from an older console is ignored field by field.
+      if (!stored || typeof stored !== "object") return initial;
+      const kept = Object.fromEntries(Object.keys(initial).filter((field) => typeof stored[field] === "string").map((field) => [field, stored[field]]));
+      return { ...initial, ...kept };
+    } catch {
+      return initial;
+    }
+  });
+  const update = (change: (values: T) => T) =>
+    setValues((current) => {
+      const next = change(current);
+      try {
+        sessionStorage.setItem(storageKey, JSON.stringify(next));
+      } catch {
+        // Storage full or refused: the form still works, only the draft is not kept.
+      }
+      return next;
+    });
+  const clear = (next: T = initial) => {
+    sessionStorage.removeItem(storageKey);
+    setValues(next);
+  };
+  return [values, update, clear];
+}

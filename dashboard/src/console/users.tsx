@@ -7,7 +7,7 @@ import { asFailure, useResource } from "../hooks";
 import { useT } from "../i18n";
 import { Badge, Banner, Button, Card, DataTable, FormLayout, Layout, Page, Select, SkeletonPage, Stack, TextField } from "../ui";
 import { adminApi } from "./api";
-import { Failure, fieldError, FormFailure, useCan } from "./shared";
+import { Failure, fieldError, FormFailure, useCan, useDraft } from "./shared";
 
 interface AdminUser {
   id: string;
@@ -92,7 +92,7 @@ function RoleSelect({ user, options, onSave }: { user: AdminUser; options: { lab
 
 function AddUser({ options, onAdded }: { options: { label: string; value: string }[]; onAdded: () => Promise<void> }) {
   const t = useT("console");
-  const [values, setValues] = useState({ username: "", email: "", role: "support" });
+  const [values, setValues, clearValues] = useDraft("add-user", { username: "", email: "", role: "support" });
   const [error, setError] = useState<ApiFailure | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const set = (field: keyof typeof values) => (value: string) => setValues((v) => ({ ...v, [field]: value }));
@@ -102,7 +102,7 @@ function AddUser({ options, onAdded }: { options: { label: string; value: string
     try {
       await adminApi.send("POST", "/users", values);
       setDone(t("user_added", { username: values.username }));
-      setValues({ username: "", email: "", role: "support" });
+      clearValues();
       await onAdded();
     } catch (e) {
       setError(asFailure(e));
