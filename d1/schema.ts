@@ -30,6 +30,11 @@ export const shops = sqliteTable(
   currency: text("currency"),
   /** When Shopify said so (the shop/update's triggered-at): an older delivery arriving later is ignored. */
   currencyAt: integer("currency_at"),
+  /**
+   * When the storefront last asked for the widget's config (through the App Proxy, so Shopify
+   * signed it): the widget is live on the shop's theme. Written at most once an hour.
+   */
+  widgetSeenAt: integer("widget_seen_at"),
   },
   (t) => [check("shops_status", sql`${t.status} IN ('installed', 'uninstalled')`)],
 );

@@ -146,6 +146,35 @@ export async function setShopCurrency(env: Env, domain: string, currency: string
   return updated.length > 0;
 }
 
+/** How stale `widget_seen_at` may get: the storefront's config calls write it at most this often. */
+export const WIDGET_SEEN_REFRESH_MS = 60 * 60_000;
+const widgetSeenMarked = new Map<string, number>();
+
+/**
+ * Records that the shop's storefront asked for the widget's config at `now`: at most one D1
+ * write an hour per shop (per isolate, and the statement skips a recent mark too), as it comes
+ * with every storefront page. True when it wrote.
+ */
+export async function markWidgetSeen(env: Env, domain: string, now = Date.now()): Promise<boolean> {
+  const last = widgetSeenMarked.get(domain);
+  if (last !== undefined && now - last < WIDGET_SEEN_REFRESH_MS) return false;
+  widgetSeenMarked.set(domain, now);
+  let updated: { domain: string }[];
+  try {
+    updated = await d1(env)
+      .update(shops)
+      .set({ widgetSeenAt: now })
+      .where(and(eq(shops.domain, domain), sql`coalesce(${shops.widgetSeenAt}, 0) <= ${now - WIDGET_SEEN_REFRESH_MS}`))
+      .returning({ domain: shops.domain })
+      .all();
+  } catch (error) {
+    widgetSeenMarked.delete(domain); // the next page tries again
+    throw error;
+  }
+  if (updated.length > 0) forgetShop(domain);
+  return updated.length > 0;
+}
+
 /** After a program change: this isolate reads the new version at once (others within the TTL). */
 export function forgetProgram(domain: string): void {
   programCache.delete(domain);

@@ -1,9 +1,12 @@
 // The Home screen's setup guide keeps its progress in the store settings (PUT /v1/api/settings
 // { setup }): steps marked done survive, come back in GET, belong to one shop only, and a bad
-// step or a repeated one is refused with the field named and nothing saved.
+// step or a repeated one is refused with the field named and nothing saved. The widget step's
+// evidence: the storefront loading the widget's config through the App Proxy (widget_seen_at).
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { install, json, merchantApi } from "../helpers/app";
-import { uniqueShop } from "../helpers/shopify";
+import { markWidgetSeen, WIDGET_SEEN_REFRESH_MS } from "../../d1/shops";
+import { call, eventually, install, json, merchantApi } from "../helpers/app";
+import { proxyUrl, uniqueShop } from "../helpers/shopify";
 
 async function newShop(label: string) {
   const shop = uniqueShop(label);
@@ -47,5 +50,35 @@ describe("setup progress", () => {
     const after = await get(shop);
     expect(after.version).toBe(before.version);
     expect(after.setup).toEqual({ completed: [], dismissed: false });
+  });
+});
+
+describe("the widget seen on the storefront", () => {
+  const seenAt = async (shop: string) => ((await json(await merchantApi(shop, "GET", "/settings"))) as { widget_seen_at: string | null }).widget_seen_at;
+
+  it("is null until the storefront loads the widget's config, then says when, for that shop only", async () => {
+    const [shop, other] = [await newShop("widget-seen"), await newShop("widget-unseen")];
+    expect(await seenAt(shop)).toBeNull();
+    const before = Date.now();
+    const config = await call(await proxyUrl("/widget/config", { shop, customerId: null }));
+    expect(config.status).toBe(200);
+    const seen = await eventually(() => seenAt(shop), (value) => value !== null);
+    expect(Date.parse(seen!)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(seen!)).toBeLessThanOrEqual(Date.now());
+    expect(await seenAt(other)).toBeNull();
+    // A forged call (not signed by Shopify) is refused and marks nothing.
+    const forged = await call(await proxyUrl("/widget/config", { shop: other, customerId: null }, "not-the-secret"));
+    expect(forged.status).toBe(401);
+    expect(await seenAt(other)).toBeNull();
+  });
+
+  it("is written at most once an hour, however many pages load", async () => {
+    const shop = await newShop("widget-hourly");
+    const t0 = Date.now();
+    expect(await markWidgetSeen(env, shop, t0)).toBe(true);
+    expect(await markWidgetSeen(env, shop, t0 + 1_000)).toBe(false);
+    expect(await seenAt(shop)).toBe(new Date(t0).toISOString());
+    expect(await markWidgetSeen(env, shop, t0 + WIDGET_SEEN_REFRESH_MS + 1)).toBe(true);
+    expect(await seenAt(shop)).toBe(new Date(t0 + WIDGET_SEEN_REFRESH_MS + 1).toISOString());
   });
 });

@@ -40,8 +40,10 @@ const settingsFields = {
   analytics: AnalyticsSettingsSchema,
   /** The Home screen's setup guide: steps marked done, and whether it was put away. */
   setup: SetupProgressSchema,
-  /** The shop's currency, which money amounts are in (from Shopify's shop/update; USD with known: false until it reports one). */
+  /** The shop's currency, which money amounts are in (read at install, then Shopify's shop/update; USD with known: false until Shopify has said). */
   currency: ShopCurrencySchema,
+  /** When the storefront last loaded the widget's config (the widget is live), within the hour; null: never seen. */
+  widget_seen_at: z.string().nullable(),
   /** The caller: their role (null while the shop has no roles: everyone may do everything) and what it allows. */
   you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
   /** What each role may do. */
@@ -67,9 +69,13 @@ const answer = <T extends z.ZodRawShape>(description: string, fields: T) => ({
   content: { "application/json": { schema: okEnvelope(fields) } },
 });
 
-const currencyOf = async (env: Env, shop: string): Promise<ShopCurrency> => shopCurrency((await getShop(env, shop))?.currency);
+/** What D1's shop row knows beside the settings: its currency, and whether the widget is live. */
+async function shopFacts(env: Env, shop: string): Promise<{ currency: ShopCurrency; widget_seen_at: string | null }> {
+  const row = await getShop(env, shop);
+  return { currency: shopCurrency(row?.currency), widget_seen_at: row?.widgetSeenAt ? new Date(row.widgetSeenAt).toISOString() : null };
+}
 
-function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView, currency: ShopCurrency) {
+function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView, facts: Awaited<ReturnType<typeof shopFacts>>) {
   const role = roleOf(current.settings.staff_roles, userId);
   return {
     version: current.version,
@@ -80,7 +86,7 @@ function shown(current: StoreSettingsVersion, userId: string | null, usage: Plan
     role_permissions: ROLE_PERMISSIONS,
     usage,
     warnings: brandingContrastWarnings(current.settings.branding),
-    currency,
+    ...facts,
   };
 }
 
@@ -94,8 +100,8 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
     }),
     async (c) => {
       const { shop, userId } = c.get("session");
-      const [current, usage, currency] = await Promise.all([currentStoreSettings(c.env, shop), shopPlanUsage(c.env, shop), currencyOf(c.env, shop)]);
-      return c.json(ok(shown(current, userId, usage, currency)), 200);
+      const [current, usage, facts] = await Promise.all([currentStoreSettings(c.env, shop), shopPlanUsage(c.env, shop), shopFacts(c.env, shop)]);
+      return c.json(ok(shown(current, userId, usage, facts)), 200);
     },
   );
 
@@ -131,7 +137,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
         );
         recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
         await requestWidgetSettingsPublish(c.env, shop);
-        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop), await currencyOf(c.env, shop))), 200);
+        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop), await shopFacts(c.env, shop))), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message, undefined, error.field);
         if (error instanceof StoreSettingsConflict) throw new ApiError(409, "version_conflict", error.message);

@@ -13,7 +13,8 @@ import { campaignsForEarning } from "../../d1/campaigns";
 import { StorefrontProgramSchema, WayToEarnSchema, storefrontProgram, waysToEarn } from "../../core/ways-to-earn";
 import { nextTier } from "../../core/tiers";
 import { enabledRewards } from "../../d1/rewards";
-import { getProgram } from "../../d1/shops";
+import { getProgram, markWidgetSeen } from "../../d1/shops";
+import { log } from "../../core/log";
 import { customerStanding, registerVipTierStatusRoute } from "./vip-tiers";
 import { RATE_LIMITS } from "../../core/rate-limits";
 import { errorResponses, ok, okEnvelope } from "../http/envelope";
@@ -158,6 +159,8 @@ storefront.openapi(configRoute, async (c) => {
   const { body, cache } = await cachedShopConfig(c, shop, { locale, acceptLanguage }, () => shopWidgetConfig(c.env, shop, locale, acceptLanguage));
   // The one part that is the shopper's own, never cached: the signed-in customer's PostHog id.
   const distinctId = body.analytics && customerId ? await posthogDistinctId(await dataKeys(c.env.ENCRYPTION_KEY), shop, customerId) : null;
+  // The widget is live on the storefront: the setup guide's first step shows it done.
+  c.executionCtx.waitUntil(markWidgetSeen(c.env, shop).catch((error: unknown) => log.warn(`storefront: widget_seen_at not written for ${shop}`, String(error))));
   return c.json(
     { ...body, analytics: body.analytics && { posthog: { ...body.analytics.posthog, distinct_id: distinctId } } },
     200,

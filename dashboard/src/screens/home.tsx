@@ -1,13 +1,15 @@
 // Home: the setup guide. Six steps (add the widget, points, rewards, referrals, branding, and staff
 // roles for Plus shops), each leading to the screen where it is done and marked done here. The
 // progress lives in the store settings (PUT /v1/api/settings { setup }), so the guide resumes
-// where the merchant left it, on any device; the first step not done is the one open.
+// where the merchant left it, on any device; the first step not done is the one open. Adding the
+// widget completes by itself once the storefront has loaded it (`widget_seen_at`).
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { asFailure, useResource } from "../hooks";
 import { toast } from "../app-bridge";
 import { useT } from "../i18n";
 import { navigate } from "../router";
+import { formatDateTime } from "../format";
 import { Badge, Banner, Button, Card, LoadError, Page, ProgressBar, SkeletonPage, Stack, Text } from "../ui";
 import type { ScreenProps } from "./registry";
 import type { SettingsAnswer } from "./settings";
@@ -26,7 +28,7 @@ interface Setup {
   completed: StepId[];
   dismissed: boolean;
 }
-type HomeSettings = SettingsAnswer & { setup: Setup };
+type HomeSettings = SettingsAnswer & { setup: Setup; widget_seen_at: string | null };
 
 export default function HomeScreen(_props: ScreenProps) {
   const t = useT("home");
@@ -43,8 +45,11 @@ function SetupGuide({ initial }: { initial: HomeSettings }) {
   const [error, setError] = useState<string | null>(null);
   const plus = initial.usage.plan.id === "plus";
   const steps = STEPS.filter((step) => !("plusOnly" in step) || plus);
-  const done = steps.filter((step) => setup.completed.includes(step.id)).length;
-  const next = steps.find((step) => !setup.completed.includes(step.id)) ?? null;
+  // Seen by the server, not marked: the storefront has loaded the widget.
+  const detected = (id: StepId) => id === "widget" && initial.widget_seen_at !== null;
+  const isComplete = (id: StepId, completed = setup.completed) => completed.includes(id) || detected(id);
+  const done = steps.filter((step) => isComplete(step.id)).length;
+  const next = steps.find((step) => !isComplete(step.id)) ?? null;
   const [open, setOpen] = useState<StepId | null>(next?.id ?? null);
 
   const save = async (change: Partial<Setup>, busy: StepId | "dismiss") => {
@@ -70,7 +75,7 @@ function SetupGuide({ initial }: { initial: HomeSettings }) {
     if (!saved) return;
     toast(completing ? t("step_done_toast") : t("step_undone_toast"));
     // Completing a step opens the next one not done.
-    if (completing) setOpen(steps.find((step) => !saved.completed.includes(step.id))?.id ?? null);
+    if (completing) setOpen(steps.find((step) => !isComplete(step.id, saved.completed))?.id ?? null);
   };
 
   if (setup.dismissed) {
@@ -106,7 +111,8 @@ function SetupGuide({ initial }: { initial: HomeSettings }) {
             {done === steps.length && <Banner tone="success" title={t("all_done")} />}
             <ol class="LoyalNest-Setup__Steps">
               {steps.map((step) => {
-                const complete = setup.completed.includes(step.id);
+                const complete = isComplete(step.id);
+                const seen = detected(step.id);
                 const expanded = open === step.id;
                 return (
                   <li key={step.id} class={`LoyalNest-Setup__Step${complete ? " is-complete" : ""}`}>
@@ -118,7 +124,7 @@ function SetupGuide({ initial }: { initial: HomeSettings }) {
                         aria-checked={complete}
                         aria-label={t(`step_${step.id}_title`)}
                         aria-busy={saving === step.id}
-                        disabled={saving !== null}
+                        disabled={saving !== null || seen}
                         onClick={() => void toggle(step.id)}
                       >
                         {complete ? "✓" : ""}
@@ -126,19 +132,24 @@ function SetupGuide({ initial }: { initial: HomeSettings }) {
                       <button type="button" class="LoyalNest-Setup__Title" aria-expanded={expanded} onClick={() => setOpen(expanded ? null : step.id)}>
                         {t(`step_${step.id}_title`)}
                       </button>
-                      {complete && <Badge tone="success">{t("done")}</Badge>}
+                      {complete && <Badge tone="success">{seen ? t("detected") : t("done")}</Badge>}
                       {"plusOnly" in step && <Badge tone="info">{t("plus_only")}</Badge>}
                     </div>
                     {expanded && (
                       <div class="LoyalNest-Setup__Detail">
                         <Text>{t(`step_${step.id}_body`)}</Text>
+                        {step.id === "widget" && (
+                          <Text tone="subdued">{initial.widget_seen_at ? t("widget_seen", { when: formatDateTime(initial.widget_seen_at) }) : t("widget_not_seen")}</Text>
+                        )}
                         <Stack direction="row" gap="200">
                           <Button variant="primary" onClick={() => navigate(step.path)}>
                             {t(`step_${step.id}_action`)}
                           </Button>
-                          <Button loading={saving === step.id} onClick={() => void toggle(step.id)}>
-                            {complete ? t("mark_undone") : t("mark_done")}
-                          </Button>
+                          {!seen && (
+                            <Button loading={saving === step.id} onClick={() => void toggle(step.id)}>
+                              {complete ? t("mark_undone") : t("mark_done")}
+                            </Button>
+                          )}
                         </Stack>
                       </div>
                     )}

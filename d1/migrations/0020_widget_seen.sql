@@ -1,0 +1,1 @@
+ALTER TABLE `shops` ADD `widget_seen_at` integer;
