@@ -25,5 +25,14 @@ export async function posthogDistinctId(keys: DataKeys, shop: string, customerId
   return `ln_${toHex(mac).slice(0, 32)}`;
 }
 
+/**
+ * A staff member's distinct_id in the shop's PostHog (the dashboard's posthog-js): a keyed hash
+ * of shop and Shopify user id, its own purpose, so it is neither the user id nor any customer's.
+ */
+export async function posthogStaffId(keys: DataKeys, shop: string, userId: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", keys.blindIndex, utf8(`posthog-staff\n${shop}\n${userId}`));
+  return `ln_staff_${toHex(mac).slice(0, 32)}`;
+}
+
 /** Where PostHog is reached for this env: the providers' rule (workers/providers/http.ts). */
 export { providersOriginOverride } from "./providers-origin";

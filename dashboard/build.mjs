@@ -28,7 +28,8 @@ export async function buildDashboard({ apiKey = process.env.SHOPIFY_API_KEY ?? "
   rmSync(DASHBOARD_DIST, { recursive: true, force: true });
   mkdirSync(DASHBOARD_DIST, { recursive: true });
   await esbuild.build({
-    entryPoints: { app: resolve(import.meta.dirname, "src/main.tsx") },
+    // analytics.js: posthog-js, loaded by app.js only when the shop has PostHog on (src/analytics.ts).
+    entryPoints: { app: resolve(import.meta.dirname, "src/main.tsx"), analytics: resolve(import.meta.dirname, "src/analytics-entry.ts") },
     outdir: DASHBOARD_DIST,
     bundle: true,
     format: "esm",

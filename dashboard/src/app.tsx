@@ -2,6 +2,7 @@
 import { useEffect } from "preact/hooks";
 import i18next from "i18next";
 import { route } from "./router";
+import { screenShown } from "./analytics";
 import { matchScreen, SCREENS } from "./screens/registry";
 import { useT } from "./i18n";
 import { Banner, Page } from "./ui";
@@ -26,6 +27,8 @@ export function App() {
   useNavMenu();
   const { path, query } = route.value;
   const found = matchScreen(path);
+  const pattern = found?.screen.path ?? "not_found";
+  useEffect(() => screenShown(pattern), [pattern]);
   if (!found) return <NotFound />;
   const Component = found.screen.component;
   return <Component key={found.screen.path + JSON.stringify(found.params)} params={found.params} query={query} />;

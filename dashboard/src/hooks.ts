@@ -4,6 +4,7 @@ import i18next from "i18next";
 import { ApiFailure } from "./api";
 import { toast } from "./app-bridge";
 import { addLeaveGuard } from "./router";
+import { track } from "./analytics";
 
 export interface Resource<T> {
   data: T | null;
@@ -124,6 +125,7 @@ export function useForm<T>(initial: T, save: (values: T) => Promise<T>, options:
       setBaseline(saved);
       setValues(saved);
       toast(options.successMessage ?? i18next.t("common:saved"));
+      track("loyalnest_dashboard_saved");
       return true;
     } catch (error) {
       const failure = asFailure(error);

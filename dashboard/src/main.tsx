@@ -4,6 +4,7 @@ import { render } from "preact";
 import { appBridge } from "./app-bridge";
 import { initI18n } from "./i18n";
 import { App, OutsideAdmin } from "./app";
+import { startAnalytics } from "./analytics";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app")!;
@@ -11,6 +12,7 @@ async function start(): Promise<void> {
   const locale = new URLSearchParams(location.search).get("locale") ?? bridge?.config?.locale ?? navigator.language;
   await initI18n(locale);
   render(bridge ? <App /> : <OutsideAdmin />, root);
+  if (bridge) startAnalytics();
 }
 
 void start();

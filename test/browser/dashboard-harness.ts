@@ -56,6 +56,10 @@ export interface OpenOptions {
   user?: string;
   locale?: string;
   viewport?: { width: number; height: number };
+  /** The browser's user agent (default Chromium's own, which says HeadlessChrome). */
+  userAgent?: string;
+  /** Runs on the tab's context before the admin page loads (routes to record, init scripts). */
+  beforeLoad?: (context: BrowserContext) => Promise<void>;
 }
 
 /** One admin tab with the app inside it. */
@@ -208,7 +212,8 @@ function control<T = unknown>(path: string, body: unknown = {}): Promise<T> {
 }
 
 async function openTab(browser: Browser, frame: AdminFrame, path: string, options: OpenOptions): Promise<DashboardTab> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: options.locale ?? "en-US" });
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: options.locale ?? "en-US", ...(options.userAgent ? { userAgent: options.userAgent } : {}) });
+  await options.beforeLoad?.(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));

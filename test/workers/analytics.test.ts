@@ -1,10 +1,11 @@
 // The shop's own PostHog: off by default, turned on only with a project key (phc_), every bad
 // field a 400 naming it with nothing saved; posthogFor as the pipeline reads it (null while off,
 // the stand-in's origin outside production); the widget config carrying it only while on, with
-// a distinct_id for a signed-in customer that names nobody and differs per shop.
+// a distinct_id for a signed-in customer that names nobody and differs per shop; the settings
+// answer carrying the dashboard's PostHog only while on, with the staff member's keyed hash.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { posthogConfig, posthogDistinctId, providersOriginOverride } from "../../core/analytics";
+import { posthogConfig, posthogDistinctId, posthogStaffId, providersOriginOverride } from "../../core/analytics";
 import { dataKeys } from "../../core/crypto";
 import { DEFAULT_ANALYTICS } from "../../core/store-settings";
 import { posthogFor } from "../../d1/store-settings";
@@ -173,5 +174,30 @@ describe("the widget config's analytics", () => {
     expect((await widgetConfig(shop, customerId)).analytics.posthog.distinct_id).toBe(signedIn.analytics.posthog.distinct_id);
     expect(await posthogDistinctId(keys, shop, "7004002")).not.toBe(signedIn.analytics.posthog.distinct_id);
     expect(await posthogDistinctId(keys, uniqueShop("analytics-other"), customerId)).not.toBe(signedIn.analytics.posthog.distinct_id);
+  });
+});
+
+describe("the dashboard's PostHog in /v1/api/settings", () => {
+  it("is null while off; on, carries the key, the host and each staff member's own keyed hash, per shop", async () => {
+    const [shop, other] = [await newShop("dash-posthog"), await newShop("dash-posthog-other")];
+    expect((await settings(shop)).posthog).toBeNull();
+    const saved = await put(shop, { analytics: { posthog_enabled: true, posthog_project_api_key: KEY } });
+    expect(saved.status).toBe(200);
+    const keys = await dataKeys(env.ENCRYPTION_KEY);
+    const owner = await posthogStaffId(keys, shop, OWNER);
+    // The save's own answer already carries it, for the saver.
+    expect(saved.body.posthog).toEqual({ api_key: KEY, host: providersOriginOverride(env), distinct_id: owner });
+    expect((await settings(shop)).posthog).toEqual({ api_key: KEY, host: providersOriginOverride(env), distinct_id: owner });
+
+    const viewer = (await json(await merchantApi(shop, "GET", "/settings", undefined, VIEWER))).posthog;
+    expect(viewer.distinct_id).toMatch(/^ln_staff_[0-9a-f]{32}$/);
+    expect(viewer.distinct_id).not.toBe(owner);
+    expect(owner).not.toContain(OWNER);
+    // Not the customer's hash of the same number, nor the same person in another shop.
+    expect(owner).not.toBe(await posthogDistinctId(keys, shop, OWNER));
+    expect(await posthogStaffId(keys, other, OWNER)).not.toBe(owner);
+    expect((await settings(other)).posthog).toBeNull();
+
+    expect((await put(shop, { analytics: { posthog_enabled: false } })).body.posthog).toBeNull();
   });
 });

@@ -16,6 +16,8 @@ import {
 } from "../../core/store-settings";
 import { shopCurrency, ShopCurrencySchema, type ShopCurrency } from "../../core/shop-currency";
 import { getShop } from "../../d1/shops";
+import { posthogConfig, posthogStaffId, providersOriginOverride } from "../../core/analytics";
+import { dataKeys } from "../../core/crypto";
 import { currentStoreSettings, saveStoreSettingsChange, StoreSettingsConflict, storeSettingsVersions, type StoreSettingsVersion } from "../../d1/store-settings";
 import type { App } from "../http/context";
 import { shopPlanUsage, type PlanUsageView } from "../../d1/plans";
@@ -44,6 +46,11 @@ const settingsFields = {
   currency: ShopCurrencySchema,
   /** When the storefront last loaded the widget's config (the widget is live), within the hour; null: never seen. */
   widget_seen_at: z.string().nullable(),
+  /**
+   * The shop's PostHog for the dashboard's own posthog-js (screens viewed, saves), null while the
+   * shop has it off. `distinct_id`: the staff member's keyed hash, never their Shopify user id.
+   */
+  posthog: z.object({ api_key: z.string(), host: z.string(), distinct_id: z.string().nullable() }).nullable(),
   /** The caller: their role (null while the shop has no roles: everyone may do everything) and what it allows. */
   you: z.object({ user_id: z.string().nullable(), role: z.enum(STAFF_ROLES).nullable(), permissions: PermissionsSchema }),
   /** What each role may do. */
@@ -75,7 +82,17 @@ async function shopFacts(env: Env, shop: string): Promise<{ currency: ShopCurren
   return { currency: shopCurrency(row?.currency), widget_seen_at: row?.widgetSeenAt ? new Date(row.widgetSeenAt).toISOString() : null };
 }
 
-function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView, facts: Awaited<ReturnType<typeof shopFacts>>) {
+/** The dashboard's PostHog (dashboard/src/analytics.ts): the storefront's rule, the staff member's id. */
+async function dashboardPosthog(env: Env, shop: string, userId: string | null, analytics: StoreSettingsVersion["settings"]["analytics"]) {
+  const config = posthogConfig(analytics, providersOriginOverride(env));
+  if (!config) return null;
+  const distinctId = userId ? await posthogStaffId(await dataKeys(env.ENCRYPTION_KEY), shop, userId) : null;
+  return { api_key: config.project_api_key, host: config.host, distinct_id: distinctId };
+}
+
+type Shown = Awaited<ReturnType<typeof shopFacts>> & { posthog: Awaited<ReturnType<typeof dashboardPosthog>> };
+
+function shown(current: StoreSettingsVersion, userId: string | null, usage: PlanUsageView, facts: Shown) {
   const role = roleOf(current.settings.staff_roles, userId);
   return {
     version: current.version,
@@ -101,7 +118,8 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
     async (c) => {
       const { shop, userId } = c.get("session");
       const [current, usage, facts] = await Promise.all([currentStoreSettings(c.env, shop), shopPlanUsage(c.env, shop), shopFacts(c.env, shop)]);
-      return c.json(ok(shown(current, userId, usage, facts)), 200);
+      const posthog = await dashboardPosthog(c.env, shop, userId, current.settings.analytics);
+      return c.json(ok(shown(current, userId, usage, { ...facts, posthog })), 200);
     },
   );
 
@@ -137,7 +155,7 @@ export function registerSettingsRoutes(merchant: OpenAPIHono<App>): void {
         );
         recordAudit(c, { action: "settings.update", subject: { type: "store_settings", id: null }, before, after: saved.settings });
         await requestWidgetSettingsPublish(c.env, shop);
-        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop), await shopFacts(c.env, shop))), 200);
+        return c.json(ok(shown(saved, userId, await shopPlanUsage(c.env, shop), { ...(await shopFacts(c.env, shop)), posthog: await dashboardPosthog(c.env, shop, userId, saved.settings.analytics) })), 200);
       } catch (error) {
         if (error instanceof StoreSettingsError) throw new ApiError(error.status, error.code, error.message, undefined, error.field);
         if (error instanceof StoreSettingsConflict) throw new ApiError(409, "version_conflict", error.message);
