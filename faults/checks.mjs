@@ -209,7 +209,7 @@ export async function checkRollups({ sql, shop }) {
   const { rollupMismatches } = await import("../postgres/points-daily.ts");
   const check = result("analytics rollups = projected ledger");
   const [{ days, customers }] = await sql`
-    SELECT (SELECT count(*)::int FROM points_daily WHERE shop = ${shop}) AS days, (SELECT count(*)::int FROM customer_orders WHERE shop = ${shop}) AS customers`;
+    SELECT (SELECT count(*)::int FROM (SELECT DISTINCT day, kind FROM points_daily_now WHERE shop = ${shop}) AS k) AS days, (SELECT count(*)::int FROM customer_orders WHERE shop = ${shop}) AS customers`;
   check.checked = days + customers;
   if (days === 0) check.mismatches.push("points_daily holds nothing for the shop: nothing was checked");
   for (const m of await rollupMismatches(sql, shop)) {

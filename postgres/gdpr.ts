@@ -132,9 +132,10 @@ export async function deleteCustomers(sql: Sql, shop: string, customerIds: strin
 }
 
 /** Every row of the shop, in every table of the projection. */
-// points_daily and customer_orders, the analytics' rollups, empty themselves: triggers on
-// points_transactions take out what its deleted rows added (0011_points_daily.sql).
-export const SHOP_TABLES = ["points_transactions", "redemptions", "tier_changes", "referrals", "audit_logs", "api_logs", "email_events", "exports", "customers", "gdpr_tombstones"] as const;
+// customer_orders, a rollup, empties itself: triggers on points_transactions take out what its
+// deleted rows added (0011_points_daily.sql). points_daily's triggers only append the change
+// (0014): its rows and the appended ones go here, after the ledger's.
+export const SHOP_TABLES = ["points_transactions", "points_daily", "points_daily_pending", "redemptions", "tier_changes", "referrals", "audit_logs", "api_logs", "email_events", "exports", "customers", "gdpr_tombstones"] as const;
 
 export async function deleteShop(sql: Sql, shop: string): Promise<void> {
   await sql.begin(async (tx) => {

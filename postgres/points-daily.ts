@@ -3,7 +3,8 @@
 // the ledger summed per shop, UTC day and kind, which the daily series, the points totals and
 // the outstanding-points correction read instead of the ledger; customer_orders, each
 // customer's order days and first redemption, which the repeat purchase reads. rollupMismatches
-// checks both against the ledger.
+// checks both against the ledger. points_daily is read as points_daily_now (0014): its folded
+// rows and the changes writers appended since, which the sweeper folds in (foldPointsDaily).
 import type { Sql } from "./client";
 
 /** A window's bounds: whole UTC days, start included, end excluded. */
@@ -33,7 +34,7 @@ export async function dailyPoints(sql: Sql, shop: string, kinds: readonly string
            COALESCE(-sum(gained + spent) FILTER (WHERE kind IN ('redemption', 'release')), 0)::text AS redeemed,
            COALESCE(-sum(gained + spent) FILTER (WHERE kind = 'expiry'), 0)::text AS expired,
            COALESCE(-sum(spent) FILTER (WHERE kind NOT IN ('redemption', 'expiry')), 0)::text AS reversed
-    FROM points_daily
+    FROM points_daily_now
     WHERE shop = ${shop} AND kind IN ${sql(kinds)} AND day >= ${dayOf(range.start)}::date AND day < ${dayOf(range.end)}::date
     GROUP BY day`;
   return rows.map((r) => ({ day: r.day, issued: Number(r.issued), redeemed: Number(r.redeemed), expired: Number(r.expired), reversed: Number(r.reversed) }));
@@ -46,7 +47,7 @@ export async function dailyPoints(sql: Sql, shop: string, kinds: readonly string
  */
 export async function pointsMovedSince(sql: Sql, shop: string, kinds: readonly string[], since: Date): Promise<number> {
   const [all] = await sql<{ moved: string }[]>`
-    SELECT COALESCE(sum(gained + spent), 0)::text AS moved FROM points_daily
+    SELECT COALESCE(sum(gained + spent), 0)::text AS moved FROM points_daily_now
     WHERE shop = ${shop} AND kind IN ${sql(kinds)} AND day >= ${dayOf(since)}::date`;
   const [redacted] = await sql<{ moved: string }[]>`
     SELECT COALESCE(sum(points), 0)::text AS moved FROM points_transactions
@@ -80,7 +81,10 @@ export async function rollupMismatches(sql: Sql, shop: string): Promise<RollupMi
   >`
     SELECT day::text AS day, kind, r.gained::text AS r_gained, r.spent::text AS r_spent, r.entries::text AS r_entries,
            l.gained::text AS l_gained, l.spent::text AS l_spent, l.entries::text AS l_entries
-    FROM (SELECT day, kind, gained, spent, entries FROM points_daily WHERE shop = ${shop}) AS r
+    FROM (
+      SELECT day, kind, sum(gained) AS gained, sum(spent) AS spent, sum(entries) AS entries FROM points_daily_now WHERE shop = ${shop}
+      GROUP BY day, kind HAVING sum(gained) <> 0 OR sum(spent) <> 0 OR sum(entries) <> 0
+    ) AS r
     FULL JOIN (
       SELECT (created_at AT TIME ZONE 'UTC')::date AS day, kind,
              COALESCE(sum(points) FILTER (WHERE points > 0), 0) AS gained, COALESCE(sum(points) FILTER (WHERE points < 0), 0) AS spent, count(*) AS entries
@@ -114,6 +118,16 @@ export async function rollupMismatches(sql: Sql, shop: string): Promise<RollupMi
     ),
   ];
 }
+
+/**
+ * Folds up to `maxRows` pending changes into points_daily (the sweeper, each minute); answers
+ * how many it folded. Reads are exact either way: this keeps what they add up small.
+ */
+export async function foldPointsDaily(sql: Sql, maxRows = FOLD_ROWS): Promise<number> {
+  const [row] = await sql<{ folded: number }[]>`SELECT points_daily_fold(${maxRows}::int) AS folded`;
+  return row?.folded ?? 0;
+}
+const FOLD_ROWS = 50_000;
 
 export function dayOf(at: Date): string {
   return at.toISOString().slice(0, 10);

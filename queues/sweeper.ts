@@ -27,6 +27,7 @@ import { LOG_RETENTION_DAYS } from "../core/logs";
 import { log } from "../core/log";
 import { withReporting } from "../postgres/client";
 import { purgeLogsBefore } from "../postgres/logs";
+import { foldPointsDaily } from "../postgres/points-daily";
 import { redriveStuckNotifications } from "./notification-redrive";
 import { sweepExports, type ExportSweep } from "./export-lifecycle";
 
@@ -59,6 +60,8 @@ export interface SweepResult {
   integrationChecks: number;
   /** Exports expired, uploads aborted, stalled exports revived or failed; null when Postgres was unreachable. */
   exports: ExportSweep | null;
+  /** Pending changes folded into points_daily (null: Postgres down). */
+  rollupsFolded: number | null;
 }
 
 /** Data bundles past their retention leave R2 (the request row stays, without its bundle). */
@@ -92,7 +95,8 @@ export async function sweep(env: Env, now = Date.now()): Promise<SweepResult> {
   const notificationsRedriven = await redriveNotifications(env, now);
   const integrationChecks = await requestIntegrationChecks(env, now);
   const exports = await sweepExports(env, now);
-  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven, integrationChecks, exports };
+  const rollupsFolded = await foldRollups(env);
+  return { inbox: ids.length, deadLetters, givenUp, purged, reencrypted, discountPublishes, releases, gdprRequests, logsPurged, notificationsRedriven, integrationChecks, exports, rollupsFolded };
 }
 
 async function requestIntegrationChecks(env: Env, now: number): Promise<number> {
@@ -130,6 +134,16 @@ export async function purgeExpiredLogs(env: Env, now = Date.now(), limit = LOG_P
     return await withReporting(env, null, (sql) => purgeLogsBefore(sql, cutoff, limit));
   } catch (error) {
     log.warn("logs: retention purge skipped, Postgres unavailable", String(error));
+    return null;
+  }
+}
+
+/** The analytics' appended changes folded into points_daily (postgres/points-daily.ts); null while Postgres is down. */
+export async function foldRollups(env: Env): Promise<number | null> {
+  try {
+    return await withReporting(env, null, (sql) => foldPointsDaily(sql));
+  } catch (error) {
+    log.warn("analytics: rollup fold skipped, Postgres unavailable", String(error));
     return null;
   }
 }

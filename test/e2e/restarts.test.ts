@@ -120,7 +120,7 @@ describe("wrangler dev killed after the 200", () => {
     const trigger = await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/local/scheduled?cron=*+*+*+*+*&time=${at}`);
     expect(trigger.status).toBe(200); // the handler awaits the sweep: answered once it is done
     const logged = await eventually(async () => sweepResult(at), (r) => r !== undefined, 10_000);
-    expect(logged).toEqual({ at, inbox: 1, deadLetters: 0, givenUp: 0, purged: 0, reencrypted: expect.any(Object), discountPublishes: expect.any(Number), releases: expect.any(Number), gdprRequests: 0, logsPurged: { audit: 0, api: 0 }, notificationsRedriven: 0, integrationChecks: 0, exports: { expired: 0, uploadsAborted: 0, revived: 0, failed: 0 } });
+    expect(logged).toEqual({ at, inbox: 1, deadLetters: 0, givenUp: 0, purged: 0, reencrypted: expect.any(Object), discountPublishes: expect.any(Number), releases: expect.any(Number), gdprRequests: 0, logsPurged: { audit: 0, api: 0 }, notificationsRedriven: 0, integrationChecks: 0, exports: { expired: 0, uploadsAborted: 0, revived: 0, failed: 0 }, rollupsFolded: expect.any(Number) });
     // A repeated delivery changes nothing either.
     expect((await send("refunds/create", refund)).status).toBe(200);
     expect(await ledger(customerId)).toEqual([

@@ -1,14 +1,15 @@
 // points_daily (postgres/migrations/0011_points_daily.sql), the ledger summed per shop, day and
 // kind that the analytics read: filled through the projection's own writer (projectEvents), it
 // equals the ledger's sums after every kind of entry, a redelivered batch, a GDPR redaction and
-// shop deletion; and the analytics read from it answer as the ledger does.
+// shop deletion; and the analytics read from it answer as the ledger does. Writers only append
+// their changes (0014); the fold carries them into points_daily without changing any read.
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import type { LedgerEvent } from "../../core/ledger-events";
 import { shopAnalytics } from "../../postgres/analytics";
 import { connectReporting } from "../../postgres/client";
 import { anonymiseCustomer, deleteShop } from "../../postgres/gdpr";
-import { rollupMismatches } from "../../postgres/points-daily";
+import { foldPointsDaily, rollupMismatches } from "../../postgres/points-daily";
 import { projectEvents } from "../../postgres/projection";
 import { Ledger } from "../helpers/ledger-builder";
 import { uniqueShop } from "../helpers/shopify";
@@ -22,10 +23,21 @@ async function project(events: LedgerEvent[]): Promise<void> {
   for (let i = 0; i < shuffled.length; i += 3) await projectEvents(sql, shuffled.slice(i, i + 3));
 }
 
+/** The rollup as its readers see it: points_daily's rows and the changes appended since, added up. */
 async function rollup(shop: string) {
+  return sql<{ day: string; kind: string; gained: string; spent: string; entries: string }[]>`
+    SELECT day::text AS day, kind, sum(gained)::text AS gained, sum(spent)::text AS spent, sum(entries)::text AS entries
+    FROM points_daily_now WHERE shop = ${shop}
+    GROUP BY day, kind HAVING sum(gained) <> 0 OR sum(spent) <> 0 OR sum(entries) <> 0 ORDER BY day, kind`;
+}
+
+/** points_daily's own rows (what the fold has carried in). */
+async function foldedRows(shop: string) {
   return sql<{ day: string; kind: string; gained: string; spent: string; entries: string }[]>`
     SELECT day::text AS day, kind, gained::text, spent::text, entries::text FROM points_daily WHERE shop = ${shop} ORDER BY day, kind`;
 }
+
+const pendingRows = async (shop: string) => Number((await sql<{ n: string }[]>`SELECT count(*)::text AS n FROM points_daily_pending WHERE shop = ${shop}`)[0]!.n);
 
 /** What unredacted customers held at `end`, summed from their ledger rows (the builder keeps balances equal to them). */
 async function heldFromLedger(shop: string, end: string): Promise<number> {
@@ -163,6 +175,7 @@ describe("points_daily", () => {
   it("reports a day where the rollup and the ledger disagree", async () => {
     const shop = uniqueShop("rollup-mismatch");
     await project(everyKind(shop).events);
+    while ((await foldPointsDaily(sql)) > 0); // into points_daily's own rows, which this test spoils
     await sql`UPDATE points_daily SET gained = gained + 1 WHERE shop = ${shop} AND day = '2026-11-05' AND kind = 'earn'`;
     await sql`DELETE FROM points_daily WHERE shop = ${shop} AND day = '2026-11-04'`;
     // Only the daily rollup was touched so far.
@@ -178,5 +191,28 @@ describe("points_daily", () => {
       { table: "customer_orders", customer_id: "1", rollup: { order_days: "{2026-11-01}", first_redeemed_at: expect.any(String) }, ledger: { order_days: "{2026-11-01,2026-11-01}", first_redeemed_at: expect.any(String) } },
       { table: "customer_orders", customer_id: "3", rollup: null, ledger: { order_days: "{2026-10-20}", first_redeemed_at: expect.any(String) } },
     ]);
+  });
+
+  it("appends writers' changes, which the fold carries into points_daily without changing a read, and drops rows left empty", async () => {
+    const shop = uniqueShop("rollup-fold");
+    await project(everyKind(shop).events);
+    const before = await rollup(shop);
+    const analyticsBefore = await shopAnalytics(sql, shop, WINDOW, null);
+    expect(await pendingRows(shop)).toBeGreaterThan(0);
+
+    while ((await foldPointsDaily(sql)) > 0);
+    expect(await pendingRows(shop)).toBe(0);
+    expect(await foldedRows(shop)).toEqual(before);
+    expect(await rollup(shop)).toEqual(before);
+    expect(await shopAnalytics(sql, shop, WINDOW, null)).toEqual(analyticsBefore);
+    expect(await rollupMismatches(sql, shop)).toEqual([]);
+
+    // The 11-09 redemption's row taken out of the ledger: appended as its opposite, and once
+    // folded, the day's redemption row is gone rather than left at zero.
+    await sql`DELETE FROM points_transactions WHERE shop = ${shop} AND kind = 'redemption' AND created_at = '2026-11-09T00:00:00.000Z'`;
+    expect((await rollup(shop)).some((r) => r.day === "2026-11-09")).toBe(false);
+    while ((await foldPointsDaily(sql)) > 0);
+    expect((await foldedRows(shop)).some((r) => r.day === "2026-11-09")).toBe(false);
+    expect(await rollupMismatches(sql, shop)).toEqual([]);
   });
 });
