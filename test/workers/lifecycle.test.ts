@@ -273,8 +273,9 @@ async function readProgram(shop: string) {
   const read = async (path: string) => {
     const response = await merchantApi(shop, "GET", path, undefined, OWNER);
     expect(response.status, path).toBe(200);
-    // Not configuration: who asks, and this month's plan usage (the orders below count in it).
-    const { you: _you, usage: _usage, ...body } = await json(response);
+    // Not configuration: who asks, this month's plan usage (the orders below count in it), and
+    // when the storefront last loaded the widget (the storefront calls below set it, after their answer).
+    const { you: _you, usage: _usage, widget_seen_at: _seen, ...body } = await json(response);
     return body;
   };
   return {
